@@ -1,0 +1,23 @@
+"""parcel-advisor: what to do about a parcel whose track code "is not tracked".
+
+    from advisor import Advisor
+    advice = Advisor().advise({"track": "RK190321410CN", "order": {"track_issued": "2026-11-19"}})
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["Advisor", "Advice", "advise", "AdvisorError", "__version__"]
+
+
+def __getattr__(name):
+    # Lazy: `advise <code>` should not pay for the engine import until it needs it.
+    if name in ("Advisor", "advise"):
+        from . import api
+        return getattr(api, name)
+    if name == "Advice":
+        from .advice import Advice
+        return Advice
+    if name == "AdvisorError":
+        from .errors import AdvisorError
+        return AdvisorError
+    raise AttributeError(name)

@@ -1,0 +1,186 @@
+"""Turning fired rules into the advice (`parcel-advice/1`): evaluate due dates, order the plan,
+merge flags, warnings and deadlines, render texts and messages, and record the trace.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from .derive import FACTS, Derived
+from .facts import Facts
+from .render import LANGS, Renderer
+from .rulebook import Rule, RuleBook
+
+SCHEMA = "parcel-advice/1"
+SEVERITY_RANK = {"high": 0, "warn": 1, "info": 2}
+
+
+@dataclass
+class Advice:
+    """The advice for one parcel; `to_dict()` is exactly the CLI's JSON."""
+
+    data: dict
+
+    def to_dict(self) -> dict:
+        return self.data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.data, ensure_ascii=False, indent=indent)
+
+    @property
+    def next_step(self) -> dict | None:
+        return self.data.get("next_step")
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def template_context(facts: Facts, derived: Derived, track: dict | None, profile: dict, book_posts) -> dict:
+    """Everything a rule text or message template may use. Absent facts are None, not missing."""
+    f = derived.engine
+    o = facts.order
+    dest = o.destination
+    origin = track["origin_country"] if track else None
+    dest_cc = dest.country if dest else None
+    price = {"amount": o.price.amount, "currency": o.price.currency} if o.price else None
+    offered = None
+    if facts.dispute and facts.dispute.offered_refund:
+        m = facts.dispute.offered_refund
+        offered = {"amount": m.amount, "currency": m.currency or (o.price.currency if o.price else None)}
+    ctx = {
+        "code": track["code"] if track else None,
+        "track": track or {},
+        "platform": facts.platform,
+        "platform_name": profile.get("name", {}),
+        "profile": {k: v for k, v in profile.items() if not k.startswith("_")},
+        "today": facts.today,
+        "dates": dict(derived.dates),
+        "f": dict(f),
+        "stage": f.get("stage"),
+        "origin_country": origin,
+        "destination_country": dest_cc,
+        "destination_city": dest.city if dest else None,
+        "tracked_country": facts.tracked_destination.country if facts.tracked_destination else None,
+        "tracked_city": facts.tracked_destination.city if facts.tracked_destination else None,
+        "origin_post": book_posts(origin),
+        "destination_post": book_posts(dest_cc),
+        "price": price,
+        "offered_refund": offered,
+        "season_name": derived.season_name,
+        "extension_days": _extension_days(f, profile),
+    }
+    for name in ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
+                 "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by"):
+        ctx.setdefault(name, derived.dates.get(name))
+    for name in FACTS:
+        ctx.setdefault(name, f.get(name))
+    return ctx
+
+
+def _extension_days(f: dict, profile: dict) -> int | None:
+    """How many days to ask the seller for: 30 at most, and never past the platform's cap (S6)."""
+    room = f.get("extension_room_days")
+    if room is None:
+        return 30 if f.get("protection_left") is not None else None
+    return min(30, room) if room > 0 else 0
+
+
+def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict | None, fired: list[str],
+          book: RuleBook, renderer: Renderer, lang: str, messages: bool, context: dict,
+          extra: dict | None = None) -> Advice:
+    rules: list[Rule] = [book.by_id[rid] for rid in fired]
+    date_of = derived.dates.get
+
+    def number_of(name: str) -> int:
+        if name.startswith("profile."):
+            return int(context["profile"].get(name.split(".", 1)[1], 0))
+        return int(derived.engine.get(name, 0))
+
+    actions, flags, warnings, deadlines, msgs, trace = [], {}, {}, {}, {}, []
+    def replaced(action_id: str, rule: Rule) -> bool:
+        return any(action_id in r.replaces for r in rules if r is not rule)
+
+    for rule in rules:
+        own_actions = [o.id for o in rule.outputs if o.kind == "action"]
+        superseded = bool(own_actions) and all(replaced(a, rule) for a in own_actions)
+        for out in rule.outputs:
+            when = out.due.evaluate(date_of, number_of) if out.due else None
+            ctx = dict(context, due=when, rule_id=rule.id)
+            where = f"{rule.file}:{rule.line}"
+            text = renderer.inline(out.text[lang], lang, ctx, where) if out.text else None
+            if out.kind == "action":
+                if replaced(out.id, rule):
+                    continue  # a more specific rule that fired says this action no longer applies
+                actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
+                                "source": rule.source, "_prio": rule.priority, "_order": rule.order})
+            elif out.kind == "flag":
+                prev = flags.get(out.id)
+                label = book.vocab["flags"][out.id][lang]
+                item = {"id": out.id, "severity": out.severity, "rule": rule.id, "text": text or label}
+                if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev["severity"]]:
+                    flags[out.id] = item
+            elif out.kind == "warning":
+                if out.id not in warnings:
+                    warnings[out.id] = {"id": out.id, "rule": rule.id,
+                                        "text": text or book.vocab["warnings"][out.id][lang]}
+            elif out.kind == "deadline":
+                if when is not None and (out.id not in deadlines or when < dt.date.fromisoformat(deadlines[out.id]["date"])):
+                    deadlines[out.id] = {"id": out.id, "date": _iso(when),
+                                         "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
+        if rule.message and messages and not superseded:
+            kind, purpose = rule.message.split("/", 1)
+            if rule.message not in msgs:
+                ctx = dict(context, rule_id=rule.id)
+                msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
+                                      **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
+        trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
+                      "facts": {name: derived.engine.get(name) for name in rule.reads}})
+
+    actions = _dedupe_actions(actions)
+    actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))
+    for a in actions:
+        del a["_prio"], a["_order"]
+    flag_list = sorted(flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
+    data = {
+        "schema": SCHEMA,
+        "today": facts.today.isoformat(),
+        "platform": facts.platform,
+        "lang": lang,
+        "track": track_public,
+        "stage": derived.engine["stage"],
+        "days": {
+            "since_paid": derived.engine.get("days_since_paid"),
+            "since_track_issued": derived.engine.get("days_since_track_issued"),
+            "since_last_event": derived.engine.get("days_since_last_event"),
+            "in_stage": derived.engine.get("days_in_stage"),
+            "protection_left": derived.engine.get("protection_left"),
+        },
+        "next_step": ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None),
+        "actions": actions,
+        "flags": flag_list,
+        "warnings": list(warnings.values()),
+        "deadlines": sorted(deadlines.values(), key=lambda d: d["date"]),
+        "messages": list(msgs.values()),
+        "season": derived.engine.get("season"),
+        "events": [{"date": e["date"].isoformat(), "status": e["status"], "stage": e["stage"],
+                    "postal": e["postal"]} for e in derived.events],
+        "notes": derived.notes,
+        "missing": [],
+        "trace": trace,
+    }
+    if extra:
+        data.update(extra)
+    return Advice(data)
+
+
+def _dedupe_actions(actions: list[dict]) -> list[dict]:
+    """One entry per action id: the most urgent rule's (priority, then earliest due)."""
+    best: dict[str, dict] = {}
+    for a in actions:
+        prev = best.get(a["action"])
+        key = (a["_prio"], a["due"] or "9999-12-31", a["_order"])
+        if prev is None or key < (prev["_prio"], prev["due"] or "9999-12-31", prev["_order"]):
+            best[a["action"]] = a
+    return list(best.values())

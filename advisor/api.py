@@ -1,0 +1,111 @@
+"""The embedding API: `Advisor` loads and compiles a rules directory once; `advise()` runs one
+parcel through facts -> derived facts -> engine -> advice. Safe to share between threads.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from .advice import Advice, build, template_context
+from .derive import derive
+from .errors import FactsError, RulesError
+from .facts import Facts, build_facts
+from .history import load_stages
+from .render import LANGS, Renderer, message_names
+from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
+from .trackcode import analyse, load_formats
+from .yamlfile import load
+
+
+def _lookup(path: Path, display: str, key: str) -> dict:
+    doc = load(path, display)
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), (dict, list)):
+        raise RulesError(f"expected a mapping with `{key}`", where=f"{display}:1:1")
+    return doc
+
+
+class Advisor:
+    """One compiled rule set. `Advisor(rules=DIR)` uses another rules directory."""
+
+    def __init__(self, rules: str | Path | None = None, templates: str | Path | None = None):
+        from .engine import CompiledRules
+        from .rulebook import load_rulebook
+        self.rules_dir = Path(rules) if rules else default_rules_dir()
+        self.templates_dir = Path(templates) if templates else default_templates_dir()
+        if not self.rules_dir.is_dir():
+            raise RulesError("the rules directory does not exist", where=str(rules))
+        r = self.rules_dir
+        vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
+        self.vocab = vocab
+        platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
+        self.formats = load_formats(r, known_flags=set(vocab["flags"]))
+        self.profiles = {name: dict(p) for name, p in platforms["platforms"].items()}
+        self.default_platform = platforms.get("default", "aliexpress")
+        guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
+        self.guidance_ids = {str(k) for k in guidance["ids"]} | {str(k) for k in guidance.get("seeds") or {}}
+        self.stages = load_stages(r, set(vocab["stages"]))
+        seasons_path = r / "seasons.yaml"
+        self.seasons = list((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []) if seasons_path.exists() else []
+        self.renderer = Renderer(self.templates_dir)
+        self.messages = message_names(self.templates_dir)
+        self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, self.messages)
+        self.compiled = CompiledRules(self.book)
+
+    # -- the pipeline
+    def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
+        if isinstance(doc, Facts):
+            return doc
+        return build_facts(doc, today=today or dt.date.today(), platforms=set(self.profiles))
+
+    def track(self, code: str, platform: str | None = None) -> dict:
+        """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first)."""
+        result = analyse(code, self.formats, platform or self.default_platform)
+        result.pop("_top", None)
+        return result
+
+    def advise(self, facts: dict | Facts, *, today: dt.date | None = None, lang: str = "en",
+               messages: bool = True, extra: dict | None = None) -> Advice:
+        if lang not in LANGS:
+            raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
+        f = self.facts(facts, today)
+        track_full = analyse(f.track, self.formats, f.platform) if f.track else None
+        top = track_full.pop("_top", None) if track_full else None
+        profile = self.profiles[f.platform]
+        derived = derive(f, track_full, self.stages, profile, self.seasons,
+                         self.formats.express_methods, self.formats.courier_methods)
+        fired = self.compiled.evaluate(f.platform, derived.engine)
+        public = None
+        if track_full:
+            public = {k: v for k, v in track_full.items() if k not in ("trackers",)}
+            public["name"] = (top or {}).get("name")
+            public["service_name"] = (top or {}).get("service_name")
+            public["note"] = (top or {}).get("note")
+            public["trackers"] = track_full["trackers"] + self.formats.universal
+        context = template_context(f, derived, public, profile, self.formats.post_of)
+        advice = build(f, derived, track_full, public, fired, self.book, self.renderer, lang, messages, context, extra)
+        advice.data["missing"] = self._missing(f, lang)
+        return advice
+
+    def _missing(self, f: Facts, lang: str) -> list[dict]:
+        present = {
+            "order.track_issued": f.order.track_issued, "order.protection_ends": f.order.protection_ends,
+            "order.paid": f.order.paid, "order.destination": f.order.destination, "events": f.events,
+        }
+        return [{"field": s["field"], "option": s["option"], "text": s[lang]}
+                for s in self.vocab.get("sharpen") or [] if not present.get(s["field"])]
+
+
+_DEFAULT: Advisor | None = None
+
+
+def default_advisor() -> Advisor:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Advisor()
+    return _DEFAULT
+
+
+def advise(facts: dict[str, Any], **kw) -> Advice:
+    """Advice with the shipped rules (compiled on first use)."""
+    return default_advisor().advise(facts, **kw)

@@ -1,0 +1,261 @@
+"""The `advise` command line: `advise CODE [facts options]`, plus `rules` and `explain`.
+
+Exit status: 0 advice given; 1 `rules check`/`rules test` found problems; 2 bad input (facts,
+options, history, rules files); 3 an internal error (a bug: please report it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .dates import DateFormatError, parse_date
+from .errors import AdvisorError, FactsError
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def _default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        v = os.environ.get(var, "")
+        if v:
+            return "ru" if v.lower().startswith("ru") else "en"
+    return "en"
+
+
+def fail(err: AdvisorError) -> None:
+    click.echo(f"error: {err.render()}", err=True)
+    sys.exit(err.exit_code)
+
+
+class DefaultGroup(click.Group):
+    """`advise CODE ...` runs the default command; `advise rules check` runs a subcommand."""
+
+    default = "advice"
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args.insert(0, self.default)
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("advise", "[CODE] [OPTIONS]  |  advise COMMAND [ARGS]...")
+
+
+def run_safely(fn):
+    """Every error a user can cause becomes one clear line and an exit status, never a traceback."""
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except AdvisorError as e:
+            fail(e)
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except SystemExit:
+            raise
+        except Exception as e:  # noqa: BLE001 - last line of defence for the user
+            if os.environ.get("PARCEL_ADVISOR_DEBUG"):
+                raise
+            click.echo(f"error: internal error ({type(e).__name__}: {e})\n"
+                       "help: this is a bug in parcel-advisor; set PARCEL_ADVISOR_DEBUG=1 for details", err=True)
+            sys.exit(EXIT_INTERNAL)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="parcel-advisor", prog_name="advise")
+def main():
+    """Advice for a parcel whose track code "is not tracked".
+
+    \b
+    advise RK190321410CN --issued 12d --protection-ends 2026-11-25
+    advise RK190321410CN --facts parcel.yaml --format json
+    advise CODE --help        every facts option (dates, platform, events, dispute)
+    """
+
+
+# ---- facts options shared by `advice` and `explain` --------------------------------------------
+
+def facts_options(f):
+    opts = [
+        click.argument("code", required=False),
+        click.option("--facts", "facts_file", metavar="FILE", help="facts document (YAML or JSON, parcel-facts/1); - for stdin"),
+        click.option("--history", "history_file", metavar="FILE", help="tracking history pasted from a tracker page, one event a line; - for stdin"),
+        click.option("--today", metavar="DATE", help="advise as of this date (default: the real date)"),
+        click.option("--issued", metavar="DATE", help="the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)"),
+        click.option("--paid", metavar="DATE", help="the payment date"),
+        click.option("--protection-ends", metavar="DATE", help="the day buyer protection ends"),
+        click.option("--promised-days", type=click.IntRange(0, 1000), help="delivery time the seller promised, in days"),
+        click.option("--platform", metavar="NAME", help="aliexpress (default), joom, ebay, ok"),
+        click.option("--dest", metavar="CC[,CITY]", help="destination country (and city), e.g. RU,Moscow"),
+        click.option("--tracked-dest", metavar="CC[,CITY]", help="where a tracker says the parcel is going"),
+        click.option("--event", "events", metavar="DATE=STATUS", multiple=True, help="a tracking event (status text or stage id); repeatable"),
+        click.option("--seller-messaged", metavar="DATE", help="when you wrote to the seller"),
+        click.option("--seller-replied/--seller-silent", default=None, help="whether the seller answered"),
+        click.option("--dispute-opened", metavar="DATE", help="when you opened a dispute"),
+        click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help="the seller's answer to the dispute"),
+        click.option("--offered-refund", metavar="AMOUNT[CUR]", help="money the seller offers in the dispute, e.g. 3.00USD"),
+        click.option("--received/--not-received", default=None, help="whether you have the parcel in hand"),
+        click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help="language of the advice (default: from the locale)"),
+        click.option("--rules", "rules_dir", metavar="DIR", type=click.Path(file_okay=False), help="use another rules directory"),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _date_opt(value: str | None, name: str, today: dt.date) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value, today=today, relative=True).isoformat()
+    except DateFormatError as e:
+        raise FactsError(f"`{value}` is not a date: {e}", where=name) from None
+
+
+def _place_opt(value: str | None, name: str) -> dict | None:
+    if value is None:
+        return None
+    parts = re.split(r"[,/:]", value, maxsplit=1)
+    out = {"country": parts[0].strip()}
+    if len(parts) > 1 and parts[1].strip():
+        out["city"] = parts[1].strip()
+    if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
+        raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
+                         help="write e.g. `RU` or `RU,Moscow`")
+    return out
+
+
+def _money_opt(value: str | None) -> dict | None:
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
+    if not m:
+        raise FactsError(f"`{value}` is not an amount", where="--offered-refund", help="write e.g. `3.00` or `3.00USD`")
+    out = {"amount": float(m[1].replace(",", "."))}
+    if m[2]:
+        out["currency"] = m[2].upper()
+    return out
+
+
+def _event_opt(value: str, today: dt.date, stages: set[str]) -> dict:
+    m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
+    if not m:
+        raise FactsError(f"`{value}` is not an event", where="--event", help="write `DATE=STATUS`, e.g. `2026-10-02=Export`")
+    date = _date_opt(m[1], "--event", today)
+    status = m[2].strip()
+    return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
+
+
+def _read(path: str, what: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise FactsError(f"no such file `{path}`", where=what)
+        data = p.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
+
+
+def gather(kw: dict):
+    """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
+    from .api import Advisor, default_advisor
+    from .facts import merge, parse_document
+    from .history import parse_history
+
+    advisor = Advisor(rules=kw["rules_dir"]) if kw.get("rules_dir") else default_advisor()
+    doc: dict = {}
+    if kw.get("facts_file"):
+        doc = parse_document(_read(kw["facts_file"], "--facts"), "facts" if kw["facts_file"] == "-" else kw["facts_file"])
+    if kw.get("facts_file") == "-" and kw.get("history_file") == "-":
+        raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
+    real_today = dt.date.today()
+    if kw.get("today"):
+        today = parse_date(kw["today"], today=real_today, relative=True) if _ok_date(kw["today"]) else None
+        if today is None:
+            raise FactsError(f"`{kw['today']}` is not a date", where="--today", help="write YYYY-MM-DD or DD.MM.YYYY")
+    elif isinstance(doc.get("today"), str) and _ok_date(doc["today"]):
+        today = parse_date(doc["today"])
+    else:
+        today = real_today
+    over = {
+        "track": kw.get("code"),
+        "today": today.isoformat(),
+        "platform": kw.get("platform"),
+        "order.paid": _date_opt(kw.get("paid"), "--paid", today),
+        "order.track_issued": _date_opt(kw.get("issued"), "--issued", today),
+        "order.protection_ends": _date_opt(kw.get("protection_ends"), "--protection-ends", today),
+        "order.promised_days": kw.get("promised_days"),
+        "order.destination": _place_opt(kw.get("dest"), "--dest"),
+        "tracked_destination": _place_opt(kw.get("tracked_dest"), "--tracked-dest"),
+        "seller.messaged": _date_opt(kw.get("seller_messaged"), "--seller-messaged", today),
+        "seller.replied": kw.get("seller_replied"),
+        "dispute.opened": _date_opt(kw.get("dispute_opened"), "--dispute-opened", today),
+        "dispute.seller_response": kw.get("seller_response"),
+        "dispute.offered_refund": _money_opt(kw.get("offered_refund")),
+        "received": kw.get("received"),
+    }
+    events = [_event_opt(e, today, set(advisor.vocab["stages"])) for e in kw.get("events") or ()]
+    extra = {}
+    if kw.get("history_file"):
+        parsed, problems = parse_history(_read(kw["history_file"], "--history"))
+        events += [{"date": e["date"], "status": e["status"]} for e in parsed]
+        extra["history"] = {"read": len(parsed), "unread": problems}
+    if events:
+        over["events"] = events
+    doc = merge(doc, over)
+    lang = kw.get("lang") or _default_lang()
+    return advisor, doc, today, lang, extra
+
+
+def _ok_date(text: str) -> bool:
+    try:
+        parse_date(text, today=dt.date.today(), relative=True)
+        return True
+    except DateFormatError:
+        return False
+
+
+@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]})
+@facts_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)")
+@click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only this message (e.g. seller/not_tracked), for the clipboard")
+@click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out")
+@click.option("--explain", is_flag=True, help="show which rule gave each piece of advice and why")
+@click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal)")
+@run_safely
+def advice_cmd(fmt, copy, no_messages, explain, color, **kw):
+    """Advise on one parcel: what is going on, what to do next and by when."""
+    from .report import render_text, render_explain
+    advisor, doc, today, lang, extra = gather(kw)
+    advice = advisor.advise(doc, today=today, lang=lang, messages=not no_messages or bool(copy), extra=extra)
+    if copy:
+        for m in advice.data["messages"]:
+            if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
+                click.echo(m[lang if lang in m else "en"] if kw.get("lang") else m["en"])
+                return
+        have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in advice.data["messages"]) or "none"
+        raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
+    if fmt == "json":
+        click.echo(advice.to_json())
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    text = render_text(advisor, advice, lang, color=use_color)
+    if explain:
+        text += "\n\n" + render_explain(advisor, advice, lang)
+    click.echo(text)

@@ -1,0 +1,185 @@
+"""Dates as buyers write them, and the small date language rules use for `due`.
+
+A due expression is a date fact, `today`, or `latest(...)` / `earliest(...)` of them, plus or
+minus day counts: `protection_ends - 5d`, `latest(today, track_issued + 10d)`,
+`last_event + 14d + season_extra_days`, `track_issued + profile.first_scan_react_days`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_AGO = re.compile(r"^(\d{1,5})d$")
+
+
+class DateFormatError(ValueError):
+    pass
+
+
+def parse_date(text, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
+    """ISO `YYYY-MM-DD`; with `relative` (the CLI) also `DD.MM.YYYY` and `Nd` (N days ago)."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    if not isinstance(text, str):
+        raise DateFormatError("expected a date as text")
+    s = text.strip()
+    m = _ISO.match(s)
+    if m:
+        return _make(int(m[1]), int(m[2]), int(m[3]))
+    if relative:
+        m = _DMY.match(s)
+        if m:
+            return _make(int(m[3]), int(m[2]), int(m[1]))
+        m = _AGO.match(s)
+        if m:
+            if today is None:
+                raise DateFormatError("a relative date needs today's date")
+            try:
+                return today - dt.timedelta(days=int(m[1]))
+            except OverflowError:
+                raise DateFormatError("the date falls before year 1") from None
+        raise DateFormatError("expected YYYY-MM-DD, DD.MM.YYYY or Nd (N days ago)")
+    raise DateFormatError("expected YYYY-MM-DD")
+
+
+def _make(y: int, m: int, d: int) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError as e:
+        raise DateFormatError(f"not a real date ({e})") from None
+
+
+# ---- due expressions -------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)d\b|(?P<name>[a-z_][a-z0-9_.]*)|(?P<op>[-+(),]))")
+
+
+@dataclass(frozen=True)
+class DateExpr:
+    """A parsed due expression; `dates()` lists the date facts it needs."""
+
+    text: str
+    tree: tuple
+
+    def dates(self) -> set[str]:
+        out: set[str] = set()
+
+        def walk(t):
+            if t[0] == "date":
+                out.add(t[1])
+            elif t[0] in ("latest", "earliest"):
+                for a in t[1]:
+                    walk(a)
+            elif t[0] == "shift":
+                walk(t[1])
+
+        walk(self.tree)
+        return out - {"today"}
+
+    def day_names(self) -> set[str]:
+        out: set[str] = set()
+
+        def walk(t):
+            if t[0] in ("latest", "earliest"):
+                for a in t[1]:
+                    walk(a)
+            elif t[0] == "shift":
+                walk(t[1])
+                for _sign, amount in t[2]:
+                    if isinstance(amount, str):
+                        out.add(amount)
+
+        walk(self.tree)
+        return out
+
+    def evaluate(self, date_of: Callable[[str], dt.date | None], number_of: Callable[[str], int]):
+        def ev(t):
+            if t[0] == "date":
+                return date_of(t[1])
+            if t[0] in ("latest", "earliest"):
+                vals = [v for v in (ev(a) for a in t[1]) if v is not None]
+                if not vals:
+                    return None
+                return max(vals) if t[0] == "latest" else min(vals)
+            base = ev(t[1])
+            if base is None:
+                return None
+            days = sum(sign * (a if isinstance(a, int) else number_of(a)) for sign, a in t[2])
+            try:
+                return base + dt.timedelta(days=days)
+            except OverflowError:
+                return None
+
+        return ev(self.tree)
+
+
+def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:
+    """Parse a due expression; raises ValueError with a readable reason."""
+    tokens = []
+    pos = 0
+    s = str(text)
+    while pos < len(s):
+        m = _TOKEN.match(s, pos)
+        if not m or m.end() == pos:
+            if s[pos:].strip() == "":
+                break
+            raise ValueError(f"cannot read `{s[pos:].strip()}`")
+        pos = m.end()
+        if m["num"] is not None:
+            tokens.append(("num", int(m["num"])))
+        elif m["name"] is not None:
+            tokens.append(("name", m["name"]))
+        else:
+            tokens.append(("op", m["op"]))
+    i = 0
+
+    def peek():
+        return tokens[i] if i < len(tokens) else (None, None)
+
+    def take():
+        nonlocal i
+        i += 1
+        return tokens[i - 1]
+
+    def term():
+        kind, val = take() if i < len(tokens) else (None, None)
+        if kind != "name":
+            raise ValueError("expected a date name such as `track_issued` or `today`")
+        if val in ("latest", "earliest"):
+            if take() != ("op", "("):
+                raise ValueError(f"`{val}` needs its dates in parentheses")
+            args = [expr()]
+            while peek() == ("op", ","):
+                take()
+                args.append(expr())
+            if take() != ("op", ")"):
+                raise ValueError(f"`{val}(` is not closed")
+            return (val, tuple(args))
+        if val not in date_names:
+            raise ValueError(f"`{val}` is not a date fact")
+        return ("date", val)
+
+    def expr():
+        base = term()
+        shifts = []
+        while peek() in (("op", "+"), ("op", "-")):
+            sign = 1 if take()[1] == "+" else -1
+            kind, val = take() if i < len(tokens) else (None, None)
+            if kind == "num":
+                shifts.append((sign, val))
+            elif kind == "name" and number_names(val):
+                shifts.append((sign, val))
+            else:
+                raise ValueError("expected a number of days such as `7d` or a whole-number fact")
+        return ("shift", base, tuple(shifts)) if shifts else base
+
+    tree = expr()
+    if i != len(tokens):
+        raise ValueError(f"unexpected `{tokens[i][1]}`")
+    return DateExpr(s, tree)

@@ -1,0 +1,307 @@
+"""Derived facts: the flat, fixed-type fact the engine evaluates, computed from the input facts.
+
+This is arithmetic on dates and lists only; every threshold lives in `rules/`. `FACTS` is the
+catalogue rule authors write conditions against (and `advise rules check` validates against).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .facts import Facts
+from .history import StageBook
+
+# name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
+FACTS: dict[str, tuple[str, str]] = {
+    "platform": ("text", "platform profile id: aliexpress, joom, ebay, ok"),
+    "received": ("bool", "the buyer has the parcel in hand"),
+    "has_code": ("bool", "a track code was given"),
+    "code_kind": ("text", "s10, yanwen, fake_service, domestic, order_number, carrier, express, marketplace, unknown"),
+    "code_format": ("text", "the format id from track_formats.yaml, or unknown"),
+    "code_valid": ("bool", "the code is a valid code of its format"),
+    "check_digit_ok": ("bool", "the check digit matches (absent when the format has none)"),
+    "code_tracked": ("text", "full, origin_only, destination_only, none, unknown"),
+    "code_service": ("text", "the service the code says (registered, letter, ems, ...)"),
+    "code_changed": ("bool", "normalising the code changed something"),
+    "code_origin": ("text", "the origin country the code names"),
+    "code_flags": ("set", "flag ids the code's format raises; test with {includes: FLAG}"),
+    "stage": ("text", "the current delivery stage id"),
+    "events_count": ("int", "postal events in the history"),
+    "seller_events_count": ("int", "statuses typed by the seller on the order page"),
+    "seller_statuses_only": ("bool", "there are seller-typed statuses and no postal event"),
+    "moved": ("bool", "a postal event beyond pre-advice exists (real movement)"),
+    "exported": ("bool", "the parcel has reached the export stage or later"),
+    "unknown_statuses": ("int", "statuses no phrase in stages.yaml recognised"),
+    "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
+    "days_since_paid": ("int", "days from payment to today"),
+    "days_since_track_issued": ("int", "days from the day the code was given to today"),
+    "days_since_last_event": ("int", "days since the latest postal event"),
+    "days_since_first_event": ("int", "days since the first postal event"),
+    "days_in_stage": ("int", "days since the current stage began"),
+    "days_since_pre_advice": ("int", "days since the first pre-advice event"),
+    "protection_left": ("int", "days until protection ends (negative once it has ended)"),
+    "protection_total_days": ("int", "days from payment to the end of protection"),
+    "extension_room_days": ("int", "days the seller can still extend protection (profile cap minus total)"),
+    "promised_days": ("int", "delivery time the seller promised"),
+    "days_past_promise": ("int", "days since the promised delivery date (negative before it)"),
+    "destination_country": ("text", "the order's destination country (ISO code)"),
+    "destination_mismatch": ("bool", "the tracker shows another country or city than the order's"),
+    "destination_mismatch_level": ("text", "country or city"),
+    "weight_diff_g": ("int", "largest difference between two real weighings, in grams"),
+    "shipping_express": ("bool", "the shipping method names an express carrier (DHL, EMS, ...)"),
+    "shipping_free": ("bool", "shipping was free"),
+    "shipping_courier": ("bool", "the shipping method names a courier service (SPSR, CDEK, ...)"),
+    "price_usd": ("number", "the price when given in USD"),
+    "seller_messaged": ("bool", "the buyer has written to the seller"),
+    "days_since_seller_messaged": ("int", "days since the buyer wrote to the seller"),
+    "seller_replied": ("bool", "the seller answered"),
+    "seller_templated_replies": ("bool", "the seller answers with templates, no new number"),
+    "seller_extended_days": ("int", "days the seller already extended protection by"),
+    "dispute_open": ("bool", "a dispute is open and no refund has arrived"),
+    "days_since_dispute_opened": ("int", "days since the dispute was opened"),
+    "seller_response": ("text", "none, rejected, partial_refund, resend_promise, accepted"),
+    "offer_on_table": ("bool", "the seller offered money in the dispute"),
+    "offer_partial": ("bool", "the offer is less than the price (or the price is unknown)"),
+    "dispute_escalated": ("bool", "the dispute was escalated to a claim"),
+    "refund_received": ("bool", "the refund arrived"),
+    "order_frozen": ("bool", "the platform froze the order"),
+    "order_problem": ("text", "none, wrong_item, defective, not_as_described, missing_items"),
+    "season": ("text", "the season stretching wait windows now, or none"),
+    "season_extra_days": ("int", "days the current season adds to wait windows (0 outside seasons)"),
+}
+
+# Date names a due expression can use, and the day-count fact that exists exactly when it does.
+DATES: dict[str, str | None] = {
+    "today": None,
+    "paid": "days_since_paid",
+    "track_issued": "days_since_track_issued",
+    "protection_ends": "protection_left",
+    "last_event": "days_since_last_event",
+    "first_event": "days_since_first_event",
+    "stage_since": "days_in_stage",
+    "pre_advice_since": "days_since_pre_advice",
+    "seller_messaged": "days_since_seller_messaged",
+    "dispute_opened": "days_since_dispute_opened",
+    "promised_by": "days_past_promise",
+}
+
+STAGE_ORDER = ["none", "pre_advice", "accepted", "origin_sorting", "export", "import", "customs",
+               "customs_held", "destination_sorting", "arrived_office", "delivered", "returned"]
+
+
+@dataclass
+class Derived:
+    engine: dict                       # the flat fact for durable_rules
+    dates: dict[str, dt.date]          # named dates for due expressions and templates
+    events: list[dict] = field(default_factory=list)   # classified history, for output
+    notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
+    season_name: dict | None = None
+
+
+def _days(a: dt.date, b: dt.date) -> int:
+    return (a - b).days
+
+
+def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[dict]]:
+    """Each event with its stage and whether it is postal; unknown statuses are reported."""
+    out, notes = [], []
+    exported = False
+    for e in sorted(facts.events, key=lambda e: (e.date, e.index)):
+        seller_typed, phrase = e.source == "order_page", None
+        stage = e.stage
+        if stage is None and e.status:
+            found, typed, phrase = stages.classify(e.status, exported)
+            seller_typed = seller_typed or typed
+            stage = found
+            if found is None and not typed and not seller_typed:
+                notes.append({"kind": "unknown_status", "event": e.index, "status": e.status[:120],
+                              "detail": f"status `{e.status[:60]}` is not a known phrase; the previous stage is kept"})
+        if stage and STAGE_ORDER.index(stage) >= STAGE_ORDER.index("export") and not seller_typed:
+            exported = True
+        out.append({"date": e.date, "status": e.status, "stage": None if seller_typed else stage,
+                    "postal": not seller_typed, "country": e.country, "city": e.city,
+                    "weight_g": e.weight_g, "index": e.index, "matched": phrase})
+    return out, notes
+
+
+def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: list[dict],
+           express_methods: list[str] = (), courier_methods: list[str] = ()) -> Derived:
+    today = facts.today
+    o = facts.order
+    f: dict = {"platform": facts.platform, "received": facts.received}
+    dates: dict[str, dt.date] = {"today": today}
+
+    # -- the code
+    f["has_code"] = track is not None
+    if track is not None:
+        f["code_kind"] = track["kind"]
+        f["code_format"] = track["format"]
+        f["code_valid"] = track["valid"]
+        if track["check_digit_ok"] is not None:
+            f["check_digit_ok"] = track["check_digit_ok"]
+        f["code_tracked"] = track["tracked"]
+        if track["service"]:
+            f["code_service"] = track["service"]
+        f["code_changed"] = bool(track["changes"])
+        if track["origin_country"]:
+            f["code_origin"] = track["origin_country"]
+        for flag in track["flags"]:
+            f[f"code_flag__{flag}"] = True
+
+    # -- the history
+    events, notes = classify_events(facts, stages)
+    postal = [e for e in events if e["postal"]]
+    f["events_count"] = len(postal)
+    f["seller_events_count"] = len(events) - len(postal)
+    f["seller_statuses_only"] = bool(events) and not postal
+    f["unknown_statuses"] = sum(1 for n in notes if n["kind"] == "unknown_status")
+    staged = [e for e in postal if e["stage"]]
+    stage = staged[-1]["stage"] if staged else "none"
+    f["stage"] = stage
+    f["moved"] = any(STAGE_ORDER.index(e["stage"]) > STAGE_ORDER.index("pre_advice") for e in staged)
+    f["exported"] = any(STAGE_ORDER.index(e["stage"]) >= STAGE_ORDER.index("export") for e in staged)
+    if postal:
+        dates["last_event"] = postal[-1]["date"]
+        dates["first_event"] = postal[0]["date"]
+    if staged:
+        since = staged[-1]["date"]
+        for e in reversed(staged):
+            if e["stage"] != stage:
+                break
+            since = e["date"]
+        dates["stage_since"] = since
+    pre = [e for e in staged if e["stage"] == "pre_advice"]
+    if pre:
+        dates["pre_advice_since"] = pre[0]["date"]
+    start = o.paid or o.track_issued
+    f["events_before_order"] = sum(1 for e in postal if start and e["date"] < start)
+    weights = [e["weight_g"] for e in postal if e["weight_g"]]
+    if len(weights) >= 2:
+        f["weight_diff_g"] = int(round(max(weights) - min(weights)))
+
+    # -- dates of the order
+    for name, value in (("paid", o.paid), ("track_issued", o.track_issued), ("protection_ends", o.protection_ends),
+                        ("seller_messaged", facts.seller.messaged),
+                        ("dispute_opened", facts.dispute.opened if facts.dispute else None)):
+        if value:
+            dates[name] = value
+    if o.promised_days is not None and start:
+        dates["promised_by"] = (o.track_issued or o.paid) + dt.timedelta(days=o.promised_days)
+        f["promised_days"] = o.promised_days
+    for name, fact in DATES.items():
+        if fact and name in dates:
+            d = dates[name]
+            f[fact] = _days(d, today) if name == "protection_ends" else _days(today, d)
+    if o.protection_ends and o.paid:
+        f["protection_total_days"] = _days(o.protection_ends, o.paid)
+        cap = profile.get("max_protection_days")
+        if isinstance(cap, int):
+            f["extension_room_days"] = max(0, cap - f["protection_total_days"])
+
+    # -- destination
+    dest = o.destination
+    if dest and dest.country:
+        f["destination_country"] = dest.country
+    mismatch = _destination_mismatch(facts, postal)
+    f["destination_mismatch"] = mismatch is not None
+    if mismatch:
+        f["destination_mismatch_level"] = mismatch
+
+    # -- shipping and price
+    f["shipping_free"] = bool(o.shipping_free)
+    f["shipping_express"] = bool(o.shipping_method) and _names_express(o.shipping_method, express_methods)
+    f["shipping_courier"] = bool(o.shipping_method) and _names_express(o.shipping_method, courier_methods)
+    if o.price and o.price.currency == "USD":
+        f["price_usd"] = round(float(o.price.amount), 2)
+
+    # -- seller and dispute
+    s = facts.seller
+    f["seller_messaged"] = s.messaged is not None
+    f["seller_replied"] = bool(s.replied)
+    f["seller_templated_replies"] = s.templated_replies
+    f["seller_extended_days"] = s.extended_days
+    d = facts.dispute
+    f["dispute_open"] = bool(d and not d.refund_received)
+    f["refund_received"] = bool(d and d.refund_received)
+    f["seller_response"] = d.seller_response if d else "none"
+    f["offer_on_table"] = bool(d and (d.offered_refund or d.seller_response == "partial_refund"))
+    price = o.price.amount if o.price else None
+    f["offer_partial"] = bool(d and (d.seller_response == "partial_refund" or (
+        d.offered_refund and (price is None or d.offered_refund.amount < price))))
+    f["dispute_escalated"] = bool(d and d.escalated)
+    f["order_frozen"] = o.frozen
+    f["order_problem"] = o.problem or "none"
+
+    # -- season (W11)
+    season = _season(today, o.paid, seasons, f["exported"])
+    f["season"] = season["id"] if season else "none"
+    f["season_extra_days"] = int(season["extra_days"]) if season else 0
+    return Derived(engine=f, dates=dates, events=events, notes=notes,
+                   season_name=season.get("name") if season else None)
+
+
+def _norm_city(c: str) -> str:
+    return re.sub(r"[^\w]", "", c.casefold())
+
+
+def _destination_mismatch(facts: Facts, postal: list[dict]) -> str | None:
+    """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3)."""
+    dest = facts.order.destination
+    if not dest:
+        return None
+    seen = []
+    if facts.tracked_destination:
+        seen.append((facts.tracked_destination.country, facts.tracked_destination.city))
+    for e in postal:
+        if e["stage"] in ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered"):
+            seen.append((e["country"], None))
+    for country, city in seen:
+        if dest.country and country and country != dest.country:
+            return "country"
+    for country, city in seen:
+        if dest.city and city and (not country or not dest.country or country == dest.country) \
+                and _norm_city(city) != _norm_city(dest.city):
+            return "city"
+    return None
+
+
+def _names_express(method: str, names: list[str]) -> bool:
+    words = set(re.findall(r"[a-z0-9]+", method.casefold()))
+    return any(n.casefold() in words for n in names)
+
+
+def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], exported: bool) -> dict | None:
+    best = None
+    for s in seasons:
+        if s.get("only_before_export") and exported:
+            continue
+        day = ordered if s.get("applies_to") == "paid" else today
+        if day is None:
+            continue
+        for anchor in _anchors(s, day):
+            start = anchor + dt.timedelta(days=int(s.get("from_days", 0)))
+            end = anchor + dt.timedelta(days=int(s.get("to_days", 0)))
+            if start <= day <= end and (best is None or s["extra_days"] > best["extra_days"]):
+                best = s
+    return best
+
+
+def _anchors(season: dict, today: dt.date) -> list[dt.date]:
+    years = [today.year - 1, today.year, today.year + 1]
+    if season.get("anchor") == "chinese_new_year":
+        return [d for d in (chinese_new_year(y) for y in years) if d]
+    if season.get("month_day"):
+        m, d = (int(x) for x in str(season["month_day"]).split("-"))
+        return [dt.date(y, m, d) for y in years if 1 <= y <= 9999]
+    return []
+
+
+def chinese_new_year(year: int) -> dt.date | None:
+    """The Spring Festival's first day, from the `holidays` calendar for China."""
+    if not 1950 <= year <= 2099:
+        return None
+    import holidays
+    days = sorted(d for d, name in holidays.China(years=year).items()
+                  if "Spring Festival" in name and "observed" not in name.lower())
+    return days[0] if days else None

@@ -1,0 +1,71 @@
+"""Typed errors: every problem a user can cause is one of these, never a traceback.
+
+Each error renders in one style: a lower-case sentence naming the field or `file:line`,
+the offending value in backticks, then an optional `help:` line.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class AdvisorError(Exception):
+    """Base class; `exit_code` is what the CLI exits with."""
+
+    exit_code = 2
+    kind = "error"
+
+    def __init__(self, message: str, *, where: str | None = None, help: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.help = help
+
+    def render(self) -> str:
+        head = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{head}\nhelp: {self.help}" if self.help else head
+
+    def to_dict(self) -> dict:
+        out = {"kind": self.kind, "message": self.message}
+        if self.where:
+            out["where"] = self.where
+        if self.help:
+            out["help"] = self.help
+        return out
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class FactsError(AdvisorError):
+    """The parcel facts (file, stdin or CLI options) are wrong."""
+
+    kind = "facts"
+
+
+class TrackCodeError(AdvisorError):
+    """The track code cannot be analysed at all (empty, or not a code)."""
+
+    kind = "track"
+
+
+class RulesError(AdvisorError):
+    """A rules, format, profile or template file is wrong."""
+
+    kind = "rules"
+
+
+class HistoryError(AdvisorError):
+    """A pasted tracking history cannot be read at all."""
+
+    kind = "history"
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
+    """A `help:` text with the closest valid spelling, if one is close enough."""
+    close = difflib.get_close_matches(str(value), sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def one_of(choices: Iterable[str]) -> str:
+    return "expected one of " + ", ".join(f"`{c}`" for c in sorted(choices))

@@ -1,0 +1,301 @@
+"""The input contract `parcel-facts/1`: load a document, validate it, and build typed facts.
+
+Shape is checked by the JSON Schema in `schemas/`; what a schema cannot say (real dates,
+dates in the future, protection ending before payment) is checked here. Every error names the
+field, e.g. `order.paid`, `events[2].date`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .dates import DateFormatError, parse_date
+from .errors import FactsError, did_you_mean, one_of
+from .resources import schemas_dir
+
+SCHEMA_ID = "parcel-facts/1"
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: float
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str | None = None
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    date: dt.date
+    status: str | None = None
+    stage: str | None = None
+    country: str | None = None
+    city: str | None = None
+    weight_g: float | None = None
+    source: str | None = None
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    paid: dt.date | None = None
+    track_issued: dt.date | None = None
+    protection_ends: dt.date | None = None
+    promised_days: int | None = None
+    price: Money | None = None
+    shipping_method: str | None = None
+    shipping_free: bool | None = None
+    destination: Place | None = None
+    frozen: bool = False
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Seller:
+    messaged: dt.date | None = None
+    replied: bool | None = None
+    templated_replies: bool = False
+    extended_days: int = 0
+
+
+@dataclass(frozen=True)
+class Dispute:
+    opened: dt.date | None = None
+    seller_response: str = "none"
+    offered_refund: Money | None = None
+    escalated: bool = False
+    refund_received: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    today: dt.date
+    track: str | None = None
+    platform: str = "aliexpress"
+    order: Order = field(default_factory=Order)
+    events: tuple[Event, ...] = ()
+    tracked_destination: Place | None = None
+    seller: Seller = field(default_factory=Seller)
+    dispute: Dispute | None = None
+    received: bool = False
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@lru_cache(maxsize=1)
+def facts_schema() -> dict:
+    return json.loads((schemas_dir() / "parcel-facts-1.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    from jsonschema import Draft202012Validator
+    return Draft202012Validator(facts_schema())
+
+
+def parse_document(text: str, source: str = "facts") -> dict:
+    """JSON or YAML text to a mapping; syntax errors name `source:line:col`."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
+    else:
+        from .yamlfile import loads
+        doc = loads(text, source, error=FactsError)
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise FactsError(f"the facts must be a mapping of fields, not `{type(doc).__name__}`", where=source,
+                         help="start with fields such as `track:` and `order:`")
+    return doc
+
+
+def _path(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _schema_error(err) -> FactsError:
+    """One jsonschema error to our one-line style, naming the field."""
+    where = _path(err.absolute_path)
+    v, inst = err.validator, err.instance
+    shown = json.dumps(inst, ensure_ascii=False, default=str)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if v == "additionalProperties":
+        allowed = set((err.schema.get("properties") or {}).keys())
+        extra = sorted(set(inst) - allowed) if isinstance(inst, dict) else []
+        name = extra[0] if extra else "?"
+        full = f"{where}.{name}" if err.absolute_path else name
+        return FactsError(f"unknown field `{full}`", where=full,
+                          help=did_you_mean(name, allowed) or one_of(allowed))
+    if v == "pattern" and str(err.schema.get("pattern", "")).startswith("^[0-9]{4}"):
+        return FactsError(f"expected a date as YYYY-MM-DD, got `{inst}`", where=where)
+    if v == "pattern":
+        return FactsError(f"the value `{inst}` has the wrong shape (expected {err.schema.get('pattern')})", where=where)
+    if v == "type":
+        return FactsError(f"expected {err.validator_value}, got `{shown}`", where=where)
+    if v == "enum":
+        return FactsError(f"unknown value `{inst}`", where=where,
+                          help=did_you_mean(str(inst), [str(x) for x in err.validator_value]) or one_of(map(str, err.validator_value)))
+    if v == "const":
+        return FactsError(f"expected `{err.validator_value}`, got `{shown}`", where=where)
+    if v in ("minimum", "maximum"):
+        return FactsError(f"the value `{inst}` is out of range ({v} {err.validator_value})", where=where)
+    if v == "maxLength":
+        return FactsError(f"the text is longer than {err.validator_value} characters", where=where)
+    if v == "maxItems":
+        return FactsError(f"more than {err.validator_value} items", where=where)
+    if v == "required":
+        return FactsError(err.message.replace("'", "`"), where=where)
+    if v == "anyOf" and where.startswith("events"):
+        return FactsError("an event needs a `status` text or a `stage` id", where=where)
+    return FactsError(err.message, where=where)
+
+
+def _date(value, where: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except DateFormatError as e:
+        raise FactsError(f"`{value}` is not a valid date: {e}", where=where) from None
+
+
+def _money(d) -> Money | None:
+    if not d:
+        return None
+    cur = d.get("currency")
+    if cur is not None:
+        from babel.numbers import list_currencies
+        cur = cur.upper()
+        if cur not in list_currencies():
+            raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
+                             help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`")
+    return Money(float(d["amount"]), cur)
+
+
+def _place(d, where: str) -> Place | None:
+    if not d:
+        return None
+    cc = d.get("country")
+    if cc is not None:
+        from .trackcode import _country_codes
+        cc = cc.upper()
+        if cc not in _country_codes():
+            raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
+                             help="use two letters such as `RU`, `UA`, `BY`, `KZ`")
+    return Place(cc, d.get("city"))
+
+
+def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None) -> Facts:
+    """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field."""
+    if not isinstance(doc, dict):
+        raise FactsError("the facts must be a mapping of fields", where="(top level)")
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
+    if errors:
+        raise _schema_error(errors[0])
+    if doc.get("today") is not None:
+        today = _date(doc["today"], "today")
+    platform = doc.get("platform", "aliexpress")
+    if platforms is not None and platform not in platforms:
+        raise FactsError(f"unknown platform `{platform}`", where="platform",
+                         help=did_you_mean(platform, platforms) or one_of(platforms))
+    o = doc.get("order") or {}
+    ship = o.get("shipping") or {}
+    order = Order(
+        paid=_date(o.get("paid"), "order.paid"),
+        track_issued=_date(o.get("track_issued"), "order.track_issued"),
+        protection_ends=_date(o.get("protection_ends"), "order.protection_ends"),
+        promised_days=o.get("promised_days"),
+        price=_wrap_money(o.get("price"), "order.price"),
+        shipping_method=ship.get("method"), shipping_free=ship.get("free"),
+        destination=_place(o.get("destination"), "order.destination"),
+        frozen=bool(o.get("frozen", False)), problem=o.get("problem"),
+    )
+    events = []
+    for i, e in enumerate(doc.get("events") or []):
+        events.append(Event(
+            date=_date(e["date"], f"events[{i}].date"), status=e.get("status"), stage=e.get("stage"),
+            country=e["country"].upper() if e.get("country") else None, city=e.get("city"),
+            weight_g=e.get("weight_g"), source=e.get("source"), index=i,
+        ))
+    s = doc.get("seller") or {}
+    seller = Seller(messaged=_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+                    templated_replies=bool(s.get("templated_replies", False)),
+                    extended_days=int(s.get("extended_days", 0)))
+    d = doc.get("dispute")
+    dispute = None
+    if d:
+        dispute = Dispute(opened=_date(d.get("opened"), "dispute.opened"),
+                          seller_response=d.get("seller_response", "none"),
+                          offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
+                          escalated=bool(d.get("escalated", False)),
+                          refund_received=_date(d.get("refund_received"), "dispute.refund_received"))
+        if dispute.opened is None:
+            raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
+                             help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`")
+    facts = Facts(today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
+                  tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
+                  seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
+    _check_dates(facts)
+    return facts
+
+
+def _wrap_money(d, where: str) -> Money | None:
+    try:
+        return _money(d)
+    except FactsError as e:
+        raise FactsError(e.message, where=f"{where}.currency", help=e.help) from None
+
+
+def _check_dates(f: Facts) -> None:
+    """Dates that cannot be true together are errors, never silently reordered."""
+    o = f.order
+    past = [("order.paid", o.paid), ("order.track_issued", o.track_issued),
+            ("seller.messaged", f.seller.messaged)]
+    if f.dispute:
+        past += [("dispute.opened", f.dispute.opened), ("dispute.refund_received", f.dispute.refund_received)]
+    past += [(f"events[{e.index}].date", e.date) for e in f.events]
+    for where, d in past:
+        if d and d > f.today:
+            raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)", where=where,
+                             help="check the date, or pass the right `today`")
+    if o.paid:
+        for where, d in (("order.track_issued", o.track_issued), ("order.protection_ends", o.protection_ends),
+                         ("dispute.opened", f.dispute.opened if f.dispute else None)):
+            if d and d < o.paid:
+                raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where)
+    if f.dispute and o.track_issued and f.dispute.opened < o.track_issued:
+        raise FactsError(f"`{f.dispute.opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
+                         where="dispute.opened")
+
+
+def merge(base: dict, overrides: dict[str, Any]) -> dict:
+    """Put CLI option values (dotted paths) into a facts mapping; options win over the file."""
+    out = json.loads(json.dumps(base, default=str)) if base else {}
+    for path, value in overrides.items():
+        if value is None:
+            continue
+        node = out
+        parts = path.split(".")
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
+        if parts[-1] == "events" and isinstance(value, list):
+            node.setdefault("events", [])
+            node["events"] = list(node["events"]) + value
+        else:
+            node[parts[-1]] = value
+    return out

@@ -1,0 +1,123 @@
+"""Rendering: sandboxed Jinja2 with Babel filters for dates, day counts, money and countries.
+
+Templates come from `templates/` (messages, the text report) and from rule texts. Values from
+the facts are passed as data and never compiled as templates, so a city named `{{ 7*7 }}` stays
+literal. StrictUndefined makes a misspelt variable an error instead of an empty string.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import RulesError
+
+LANGS = ("en", "ru")
+
+
+def fmt_date(value, lang: str) -> str:
+    from babel.dates import format_date
+    if value is None:
+        return "—"
+    return format_date(value, format="long", locale=lang)
+
+
+def fmt_days(n, lang: str) -> str:
+    """`5 days` / `5 дней`, `21 день`: Babel's unit data, no hand-written plural table."""
+    from babel.units import format_unit
+    return format_unit(int(n), "duration-day", length="long", locale=lang)
+
+
+def fmt_money(m, lang: str) -> str:
+    from babel.numbers import format_currency, format_decimal
+    if m is None:
+        return "—"
+    amount = m["amount"] if isinstance(m, dict) else m.amount
+    currency = m.get("currency") if isinstance(m, dict) else m.currency
+    return format_currency(amount, currency, locale=lang) if currency else format_decimal(amount, locale=lang)
+
+
+@lru_cache(maxsize=4)
+def _territories(lang: str) -> dict:
+    from babel import Locale
+    return dict(Locale.parse(lang).territories)
+
+
+def fmt_country(code, lang: str) -> str:
+    if not code:
+        return "—"
+    return _territories(lang).get(str(code).upper(), str(code))
+
+
+def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters.update({
+        "date": lambda v: fmt_date(v, lang),
+        "days": lambda v: fmt_days(v, lang),
+        "money": lambda v: fmt_money(v, lang),
+        "country": lambda v: fmt_country(v, lang),
+        "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
+    })
+    env.globals["lang"] = lang
+    return env
+
+
+class Renderer:
+    """Compiles each template once per language and renders it with a context."""
+
+    def __init__(self, templates_dir: Path):
+        self.templates_dir = templates_dir
+        self.envs = {lang: make_env(lang, templates_dir) for lang in LANGS}
+        self._inline: dict[tuple[str, str], object] = {}
+
+    def inline(self, text: str, lang: str, context: dict, where: str = "rule text") -> str:
+        key = (lang, text)
+        tpl = self._inline.get(key)
+        if tpl is None:
+            try:
+                tpl = self.envs[lang].from_string(text)
+            except TemplateError as e:
+                raise RulesError(f"the text cannot be read as a template: {e}", where=where) from None
+            self._inline[key] = tpl
+        return _render(tpl, context, where)
+
+    def file(self, name: str, lang: str, context: dict) -> str:
+        try:
+            tpl = self.envs[lang].get_template(f"{lang}/{name}")
+        except TemplateError as e:
+            raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
+        return _render(tpl, context, f"templates/{lang}/{name}")
+
+    def message_names(self) -> set[str]:
+        return message_names(self.templates_dir)
+
+
+def _render(tpl, context: dict, where: str) -> str:
+    try:
+        return tpl.render(context).strip()
+    except TemplateError as e:
+        raise RulesError(f"the template failed: {e}", where=where) from None
+    except RecursionError:
+        raise RulesError("the template recursed too deeply", where=where) from None
+
+
+def message_names(templates_dir: Path) -> set[str]:
+    """Message templates present in *both* languages, as `kind/purpose`."""
+    names: dict[str, set[str]] = {}
+    for lang in LANGS:
+        base = templates_dir / lang
+        for kind in ("seller", "dispute"):
+            for p in sorted((base / kind).glob("*.j2")) if (base / kind).is_dir() else []:
+                names.setdefault(f"{kind}/{p.stem}", set()).add(lang)
+    return {n for n, langs in names.items() if langs == set(LANGS)}
+
+
+def today_real() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,52 @@
+"""The text report a person reads, rendered from `templates/<lang>/report.txt.j2`, and the
+`--explain` view of the trace."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+
+def _styler(color: bool):
+    styles = {"high": {"fg": "red", "bold": True}, "warn": {"fg": "yellow"}, "info": {"fg": "cyan"},
+              "head": {"bold": True}, "dim": {"dim": True}}
+
+    def em(text, kind="head"):
+        return click.style(str(text), **styles.get(kind, {})) if color else str(text)
+    return em
+
+
+def view(advisor, advice, lang: str) -> dict:
+    """What the report template shows: the advice plus labels in the chosen language."""
+    d = advice.to_dict()
+    v = advisor.vocab
+    today = dt.date.fromisoformat(d["today"])
+
+    def when(iso):
+        return dt.date.fromisoformat(iso) if iso else None
+
+    actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]),
+                    overdue=bool(a["due"] and when(a["due"]) < today)) for a in d["actions"]]
+    return {
+        "a": d, "today": today, "actions": actions,
+        "next": actions[0] if actions else None,
+        "stage_label": v["stages"][d["stage"]][lang],
+        "deadlines": [dict(x, when=when(x["date"])) for x in d["deadlines"]],
+        "track": d["track"],
+        "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
+        "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
+        "days": d["days"],
+    }
+
+
+def render_text(advisor, advice, lang: str, color: bool = False) -> str:
+    ctx = view(advisor, advice, lang)
+    ctx["em"] = _styler(color)
+    return advisor.renderer.file("report.txt.j2", lang, ctx)
+
+
+def render_explain(advisor, advice, lang: str) -> str:
+    ctx = view(advisor, advice, lang)
+    ctx["trace"] = advice.to_dict()["trace"]
+    ctx["em"] = _styler(False)
+    return advisor.renderer.file("explain.txt.j2", lang, ctx)

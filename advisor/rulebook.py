@@ -1,0 +1,473 @@
+"""Rule files: load `rules/advice/*.yaml`, validate them, and compile each rule's `when` into a
+durable_rules expression (one `$and`, tagged, per platform profile).
+
+A rule is written for a support person:
+
+    - id: wait-first-scan
+      source: [W1, W3, "000", "004"]
+      when:
+        stage: none
+        days_since_track_issued: {below: profile.first_scan_react_days + season_extra_days}
+      then:
+        action: {id: wait, due: "track_issued + profile.first_scan_react_days", text: {en: ..., ru: ...}}
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dates import DateExpr, parse_expr
+from .derive import DATES, FACTS
+from .errors import RulesError, did_you_mean, one_of
+from .yamlfile import Located, load
+
+OPS = {"below": "$lt", "at_most": "$lte", "above": "$gt", "at_least": "$gte"}
+COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
+RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "when", "then"}
+THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
+SEVERITIES = ["info", "warn", "high"]
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+_TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
+TAG = {"kind": "parcel"}
+
+
+@dataclass
+class Output:
+    kind: str          # action | flag | warning | deadline
+    id: str
+    due: DateExpr | None = None
+    text: dict | None = None
+    severity: str | None = None
+
+
+@dataclass
+class Rule:
+    id: str
+    file: str
+    line: int
+    title: str
+    source: list[str]
+    note: str | None
+    platforms: list[str]
+    priority: int
+    when: dict
+    outputs: list[Output]
+    message: str | None
+    replaces: list[str]
+    reads: list[str]              # fact names the rule reads (for the trace)
+    order: int = 0
+
+
+@dataclass
+class RuleBook:
+    rules: list[Rule]
+    files: list[str]
+    vocab: dict
+    profiles: dict
+    digest: str
+    by_id: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_id = {r.id: r for r in self.rules}
+
+
+def _fact_names(expr: str) -> list[str]:
+    return [t for _s, t in _TERM.findall(expr) if not t.isdigit()]
+
+
+def _where(node, key=None) -> str:
+    return node.where(key) if hasattr(node, "where") else "?"
+
+
+def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str],
+                  templates: set[str], display_root: str = "rules") -> RuleBook:
+    """Read every rule file under `rules_dir/advice`; raise the first problem found."""
+    problems: list[RulesError] = []
+    book = collect(rules_dir, vocab, profiles, known_ids, templates, problems, display_root)
+    if problems:
+        raise problems[0]
+    return book
+
+
+def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], templates: set[str],
+            problems: list[RulesError], display_root: str = "rules") -> RuleBook:
+    """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`)."""
+    advice_dir = rules_dir / "advice"
+    files = sorted(advice_dir.glob("*.yaml")) if advice_dir.is_dir() else []
+    if not files:
+        problems.append(RulesError("no rule files found", where=f"{display_root}/advice",
+                                   help="rule files are YAML files with a `rules:` list under rules/advice/"))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    digest = hashlib.sha256()
+    shown = []
+    for path in files:
+        display = f"{display_root}/advice/{path.name}"
+        shown.append(display)
+        try:
+            digest.update(path.read_bytes())
+            doc = load(path, display)
+        except RulesError as e:
+            problems.append(e)
+            continue
+        if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+            problems.append(RulesError("expected a mapping with a `rules:` list", where=f"{display}:1:1"))
+            continue
+        for raw in doc["rules"]:
+            try:
+                rule = _rule(raw, vocab, profiles, known_ids, templates, display)
+            except RulesError as e:
+                problems.append(e)
+                continue
+            if rule.id in seen:
+                problems.append(RulesError(f"duplicate rule id `{rule.id}`", where=_where(raw, "id"),
+                                           help=f"it is already used at {seen[rule.id]}"))
+                continue
+            seen[rule.id] = f"{display}:{rule.line}"
+            rule.order = len(rules)
+            rules.append(rule)
+    return RuleBook(rules=rules, files=shown, vocab=vocab, profiles=profiles, digest=digest.hexdigest()[:12])
+
+
+def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
+    if not isinstance(raw, Located):
+        raise RulesError("a rule must be a mapping", where=_where(raw) if hasattr(raw, "where") else display)
+    for key in raw:
+        if key not in RULE_KEYS:
+            raise RulesError(f"unknown rule field `{key}`", where=raw.where(key),
+                             help=did_you_mean(key, RULE_KEYS) or one_of(RULE_KEYS))
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise RulesError(f"the rule id `{rid}` must be lower-case letters, digits, `-`, `_` or `.`",
+                         where=raw.where("id") if "id" in raw else raw.where())
+    source = raw.get("source")
+    if not source or not isinstance(source, list):
+        raise RulesError(f"rule `{rid}` has no `source`", where=raw.where(),
+                         help="cite the guidance ids it encodes, e.g. `source: [W3, \"004\"]`")
+    for s in source:
+        if str(s) not in known_ids:
+            raise RulesError(f"rule `{rid}` cites an unknown source `{s}`", where=raw.where("source"),
+                             help=did_you_mean(str(s), known_ids) or "cite ids from guidance.md (T1, W3, ...) or seed numbers (\"000\")")
+    platforms = [str(p) for p in raw.get("platforms") or []]
+    for p in platforms:
+        if p not in profiles:
+            raise RulesError(f"rule `{rid}` names an unknown platform `{p}`", where=raw.where("platforms"),
+                             help=did_you_mean(p, profiles) or one_of(profiles))
+    when = raw.get("when") or Located()
+    if not isinstance(when, dict):
+        raise RulesError(f"`when` of rule `{rid}` must be a mapping of facts", where=raw.where("when"))
+    reads: list[str] = []
+    _check_when(when, rid, vocab, profiles, reads)
+    then = raw.get("then")
+    if not isinstance(then, dict) or not then:
+        raise RulesError(f"rule `{rid}` has no `then`", where=raw.where(),
+                         help="say what the rule adds: an action, flag, warning, deadline or message")
+    outputs, message, replaces = _then(then, rid, vocab, profiles, templates, reads)
+    return Rule(id=rid, file=display, line=raw.line, title=str(raw.get("title", rid)),
+                source=[str(s) for s in source], note=raw.get("note"), platforms=platforms,
+                priority=int(raw.get("priority", 50)), when=when, outputs=outputs, message=message,
+                replaces=replaces, reads=list(dict.fromkeys(reads)))
+
+
+# ---- conditions ------------------------------------------------------------------------------
+
+def _allowed_values(fact: str, vocab: dict, profiles: dict) -> set | None:
+    if fact == "stage":
+        return set(vocab["stages"])
+    if fact == "platform":
+        return set(profiles)
+    return None
+
+
+def _check_when(when, rid, vocab, profiles, reads) -> None:
+    for fact, cond in when.items():
+        where = when.where(fact) if hasattr(when, "where") else "?"
+        if fact == "any":
+            if not isinstance(cond, list) or not cond:
+                raise RulesError(f"`any` in rule `{rid}` must be a list of condition mappings", where=where)
+            for alt in cond:
+                if not isinstance(alt, dict):
+                    raise RulesError(f"`any` in rule `{rid}` must list mappings", where=where)
+                _check_when(alt, rid, vocab, profiles, reads)
+            continue
+        if fact not in FACTS:
+            raise RulesError(f"unknown fact `{fact}` in rule `{rid}`", where=where,
+                             help=did_you_mean(fact, FACTS) or "see the fact list in docs/rules.md")
+        reads.append(fact)
+        ftype = FACTS[fact][0]
+        allowed = _allowed_values(fact, vocab, profiles)
+        ops = cond if isinstance(cond, dict) else {"equals": cond}
+        for op, value in ops.items():
+            if op != "equals" and op not in COND_KEYS:
+                raise RulesError(f"unknown condition `{op}` on `{fact}` in rule `{rid}`", where=where,
+                                 help=did_you_mean(op, COND_KEYS) or one_of(COND_KEYS))
+            if op in OPS:
+                if ftype not in ("int", "number"):
+                    raise RulesError(f"`{op}` needs a number fact; `{fact}` is {ftype}", where=where)
+                _number(value, rid, profiles, where, reads)
+            elif op == "includes":
+                if ftype != "set" or str(value) not in vocab["flags"]:
+                    raise RulesError(f"`includes` takes a flag id on `code_flags`; got `{value}` on `{fact}`", where=where,
+                                     help=did_you_mean(str(value), vocab["flags"]))
+            elif op == "exists":
+                if not isinstance(value, bool):
+                    raise RulesError(f"`exists` takes true or false, not `{value}`", where=where)
+            else:
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    _check_value(fact, ftype, v, allowed, rid, where, profiles)
+    _check_satisfiable(when, rid)
+
+
+def _check_value(fact, ftype, v, allowed, rid, where, profiles) -> None:
+    if ftype == "bool" and not isinstance(v, bool):
+        raise RulesError(f"`{fact}` is true or false, not `{v}`", where=where)
+    if ftype in ("int", "number") and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        if not (isinstance(v, str) and v.startswith("profile.")):
+            raise RulesError(f"`{fact}` is a number, not `{v}`", where=where)
+    if ftype == "text" and not isinstance(v, str):
+        raise RulesError(f"`{fact}` is text, not `{v}`", where=where)
+    if allowed is not None and v not in allowed:
+        raise RulesError(f"unknown {fact} `{v}` in rule `{rid}`", where=where,
+                         help=did_you_mean(str(v), allowed) or one_of(allowed))
+
+
+def _number(value, rid, profiles, where, reads) -> None:
+    if isinstance(value, bool):
+        raise RulesError(f"expected a number, not `{value}`", where=where)
+    if isinstance(value, (int, float)):
+        return
+    text = str(value)
+    pos = 0
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or m.end() == pos:
+            raise RulesError(f"cannot read the number expression `{text}` in rule `{rid}`", where=where,
+                             help="write a number, a fact, or sums like `profile.dispute_earliest_days + 5`")
+        pos = m.end()
+        term = m.group(2)
+        if term.isdigit():
+            continue
+        if term.startswith("profile."):
+            _profile_value(term, profiles, where)
+        elif term in FACTS and FACTS[term][0] in ("int", "number"):
+            reads.append(term)
+        else:
+            raise RulesError(f"`{term}` in rule `{rid}` is neither a number fact nor a profile value", where=where,
+                             help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in ("int", "number")]))
+
+
+def _profile_value(term: str, profiles: dict, where: str) -> None:
+    name = term.split(".", 1)[1]
+    missing = [p for p, prof in profiles.items() if not isinstance(prof.get(name), (int, float)) or isinstance(prof.get(name), bool)]
+    if len(missing) == len(profiles):
+        keys = {k for prof in profiles.values() for k, v in prof.items() if isinstance(v, int) and not isinstance(v, bool)}
+        raise RulesError(f"no platform profile has a number `{name}`", where=where,
+                         help=did_you_mean(name, keys) or "add it to rules/platforms.yaml")
+
+
+def _bounds(when: dict) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for fact, cond in when.items():
+        if fact == "any" or not isinstance(cond, dict):
+            continue
+        lo, hi = float("-inf"), float("inf")
+        for op, v in cond.items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                continue
+            if op == "above":
+                lo = max(lo, v + 1 if isinstance(v, int) and FACTS.get(fact, ("",))[0] == "int" else v)
+            elif op == "at_least":
+                lo = max(lo, v)
+            elif op == "below":
+                hi = min(hi, v - 1 if isinstance(v, int) and FACTS.get(fact, ("",))[0] == "int" else v)
+            elif op == "at_most":
+                hi = min(hi, v)
+        out[fact] = [lo, hi]
+    return out
+
+
+def _check_satisfiable(when: dict, rid: str) -> None:
+    """Catch conditions that contradict each other, e.g. `below: 5` with `above: 10`."""
+    for fact, (lo, hi) in _bounds(when).items():
+        if lo > hi:
+            raise RulesError(f"rule `{rid}` can never fire: `{fact}` cannot be at least {lo} and at most {hi}",
+                             where=when.where(fact) if hasattr(when, "where") else "?",
+                             help="check the numbers in its conditions")
+
+
+# ---- outputs ---------------------------------------------------------------------------------
+
+def _then(then, rid, vocab, profiles, templates, reads):
+    for key in then:
+        if key not in THEN_KEYS:
+            raise RulesError(f"unknown output `{key}` in rule `{rid}`", where=then.where(key),
+                             help=did_you_mean(key, THEN_KEYS) or one_of(THEN_KEYS))
+    outputs = []
+    for kind, vocab_key in (("action", "actions"), ("flag", "flags"), ("warning", "warnings"), ("deadline", "deadlines")):
+        if kind not in then:
+            continue
+        spec = then[kind]
+        where = then.where(kind)
+        if isinstance(spec, str):
+            spec = {"id": spec}
+        if not isinstance(spec, dict) or "id" not in spec:
+            raise RulesError(f"`{kind}` in rule `{rid}` needs an `id`", where=where)
+        oid = str(spec["id"])
+        if oid not in vocab[vocab_key]:
+            raise RulesError(f"unknown {kind} id `{oid}` in rule `{rid}`", where=where,
+                             help=did_you_mean(oid, vocab[vocab_key]) or f"{kind} ids are listed in rules/vocabulary.yaml")
+        allowed = {"action": {"id", "due", "text"}, "flag": {"id", "severity", "text"},
+                   "warning": {"id", "text"}, "deadline": {"id", "date"}}[kind]
+        for k in spec:
+            if k not in allowed:
+                raise RulesError(f"unknown field `{k}` in the {kind} of rule `{rid}`", where=where,
+                                 help=did_you_mean(k, allowed) or one_of(allowed))
+        due = None
+        date_text = spec.get("due") if kind == "action" else spec.get("date") if kind == "deadline" else None
+        if kind == "deadline" and date_text is None:
+            raise RulesError(f"the deadline of rule `{rid}` needs a `date`", where=where)
+        if date_text is not None:
+            due = _due(str(date_text), rid, profiles, where, reads)
+        severity = spec.get("severity", "warn") if kind == "flag" else None
+        if severity is not None and severity not in SEVERITIES:
+            raise RulesError(f"unknown severity `{severity}` in rule `{rid}`", where=where, help=one_of(SEVERITIES))
+        text = spec.get("text")
+        if text is not None:
+            if not isinstance(text, dict):
+                raise RulesError(f"the text of the {kind} in rule `{rid}` must have `en` and `ru`", where=where)
+            for lang in ("en", "ru"):
+                if not isinstance(text.get(lang), str) or not text[lang].strip():
+                    raise RulesError(f"the {kind} of rule `{rid}` has no `{lang}` text", where=where,
+                                     help="every text is written in English and in Russian")
+        if kind == "action" and text is None:
+            raise RulesError(f"the action of rule `{rid}` has no text", where=where,
+                             help="add `text: {en: ..., ru: ...}` saying what to do and why")
+        outputs.append(Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity))
+    message = then.get("message")
+    if message is not None:
+        message = str(message)
+        if message not in templates:
+            raise RulesError(f"unknown message template `{message}` in rule `{rid}`", where=then.where("message"),
+                             help=did_you_mean(message, templates) or "templates live in templates/en and templates/ru as KIND/PURPOSE.j2")
+    replaces = [str(x) for x in then.get("replaces") or []]
+    for r in replaces:
+        if r not in vocab["actions"]:
+            raise RulesError(f"`replaces` in rule `{rid}` names an unknown action `{r}`", where=then.where("replaces"),
+                             help=did_you_mean(r, vocab["actions"]))
+    if not outputs and message is None:
+        raise RulesError(f"rule `{rid}` adds nothing", where=then.where(), help="add an action, flag, warning, deadline or message")
+    return outputs, message, replaces
+
+
+def _is_number_name(name: str) -> bool:
+    return name.startswith("profile.") or (name in FACTS and FACTS[name][0] == "int")
+
+
+def _due(text: str, rid, profiles, where, reads) -> DateExpr:
+    try:
+        expr = parse_expr(text, set(DATES), _is_number_name)
+    except ValueError as e:
+        raise RulesError(f"cannot read the date `{text}` in rule `{rid}`: {e}", where=where,
+                         help="write e.g. `track_issued + 10d`, `protection_ends - 5d` or `latest(today, paid + 30d)`")
+    for name in expr.day_names():
+        if name.startswith("profile."):
+            _profile_value(name, profiles, where)
+        else:
+            reads.append(name)
+    return expr
+
+
+# ---- compiling to durable_rules --------------------------------------------------------------
+
+def _num(value, profile: dict):
+    """A number, or a durable_rules arithmetic tree over profile values and facts."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    terms = []
+    for sign, term in _TERM.findall(str(value)):
+        sign = -1 if sign == "-" else 1
+        if term.isdigit():
+            terms.append((sign, int(term)))
+        elif term.startswith("profile."):
+            v = profile.get(term.split(".", 1)[1])
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                return None
+            terms.append((sign, v))
+        else:
+            terms.append((sign, {"$m": term}))
+    const = sum(s * t for s, t in terms if not isinstance(t, dict))
+    tree = const
+    for s, t in terms:
+        if isinstance(t, dict):
+            tree = {("$add" if s > 0 else "$sub"): {"$l": tree, "$r": t}}
+    return tree
+
+
+def compile_when(rule: Rule, profile: dict) -> dict | None:
+    """The rule's `$and` expression for one platform profile, or None if it cannot apply."""
+    terms = [dict(TAG)]
+    for name in (expr_dates(rule)):
+        fact = DATES.get(name)
+        if fact:
+            terms.append({"$ex": {fact: 1}})
+    body = _compile_map(rule.when, profile)
+    if body is None:
+        return None
+    terms += body
+    return {"$and": terms}
+
+
+def expr_dates(rule: Rule) -> list[str]:
+    names: set[str] = set()
+    for o in rule.outputs:
+        if o.due is not None:
+            names |= o.due.dates()
+    # `latest(...)`/`earliest(...)` tolerate a missing date; a plain reference needs it.
+    needed = set()
+    for o in rule.outputs:
+        if o.due is not None and o.due.tree[0] not in ("latest", "earliest"):
+            needed |= o.due.dates()
+    return sorted(needed)
+
+
+def _compile_map(when: dict, profile: dict) -> list | None:
+    terms = []
+    for fact, cond in when.items():
+        if fact == "any":
+            alts = []
+            for alt in cond:
+                body = _compile_map(alt, profile)
+                if body is not None:
+                    alts.append({"$and": body} if len(body) > 1 else body[0] if body else dict(TAG))
+            if not alts:
+                return None
+            terms.append({"$or": alts})
+            continue
+        ops = cond if isinstance(cond, dict) else {"equals": cond}
+        for op, value in ops.items():
+            if op == "equals":
+                terms.append(_in(fact, value))
+            elif op == "in":
+                terms.append(_in(fact, value))
+            elif op == "not":
+                values = value if isinstance(value, list) else [value]
+                terms += [{"$neq": {fact: v}} for v in values]
+            elif op == "exists":
+                terms.append({("$ex" if value else "$nex"): {fact: 1}})
+            elif op == "includes":
+                terms.append({f"code_flag__{value}": True})
+            else:
+                n = _num(value, profile)
+                if n is None:
+                    return None  # this platform has no such profile value: the rule does not apply
+                terms.append({OPS[op]: {fact: n}})
+    return terms
+
+
+def _in(fact: str, value):
+    if isinstance(value, list):
+        return {"$or": [{fact: v} for v in value]} if len(value) > 1 else {fact: value[0]}
+    return {fact: value}

@@ -1,0 +1,351 @@
+"""Track-code analysis: normalise what a buyer pasted, recognise it against the formats in
+`rules/track_formats.yaml`, check its digit, and rank every reading that fits.
+
+All knowledge (patterns, services, look-alikes, posts) is data; this module only applies it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import RulesError, TrackCodeError, did_you_mean, one_of
+from .yamlfile import load
+
+MAX_CODE_CHARS = 64
+KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
+TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
+CHECKSUMS = {"none", "s10", "ru_post"}
+CHECKSUM_RULES = {"required", "must_fail", "ignore"}
+FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
+                 "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
+                 "source", "examples"}
+# Codes whose Babel territory is not an assigned ISO 3166-1 country.
+_NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+_QUOTES = "\"'«»“”„‘’‚`"
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
+
+
+# ---- checksums -------------------------------------------------------------------------------
+
+def s10_check_digit(serial8: str) -> int:
+    """UPU S10: weights 8 6 4 2 3 5 9 7; c = 11 - sum mod 11; 10 -> 0, 11 -> 5 (T2)."""
+    total = sum(int(d) * w for d, w in zip(serial8, (8, 6, 4, 2, 3, 5, 9, 7)))
+    c = 11 - total % 11
+    return 0 if c == 10 else 5 if c == 11 else c
+
+
+def ru_post_check_digit(first13: str) -> int:
+    """Russian Post 14-digit: odd positions x3, even x1; check = (10 - sum mod 10) mod 10 (T9)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(first13))
+    return (10 - total % 10) % 10
+
+
+def checksum_ok(kind: str, code: str) -> bool | None:
+    if kind == "s10":
+        digits = code[2:11]
+        return digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
+    if kind == "ru_post":
+        return code.isdigit() and len(code) == 14 and ru_post_check_digit(code[:13]) == int(code[13])
+    return None
+
+
+# ---- the format book -------------------------------------------------------------------------
+
+@dataclass
+class Format:
+    id: str
+    name: dict
+    pattern: re.Pattern
+    layout: str | None
+    checksum: str
+    checksum_rule: str
+    kind: str
+    service: str | None
+    tracked: str
+    origin: str | None
+    carrier: str | None
+    trackers: list
+    flags: list
+    rank: int
+    platforms: list
+    note: str | None
+    source: list
+    examples: dict
+    where: str
+
+
+@dataclass
+class FormatBook:
+    formats: list[Format]
+    services: dict
+    cyrillic: dict
+    digit_for_letter: dict
+    letter_for_digit: dict
+    express_methods: list
+    courier_methods: list
+    posts: dict
+    universal: list
+    countries: set = field(default_factory=set)
+
+    def country_ok(self, cc: str) -> bool:
+        return cc in self.countries
+
+    def post_of(self, cc: str | None) -> dict | None:
+        return self.posts.get(cc) if cc else None
+
+
+def _country_codes() -> set[str]:
+    from babel import Locale
+    return {c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in _NOT_ISO}
+
+
+def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> FormatBook:
+    """Read and validate `track_formats.yaml` and `posts.yaml`; errors name `file:line:col`."""
+    path = rules_dir / "track_formats.yaml"
+    doc = load(path, _display(path, rules_dir))
+    if not isinstance(doc, dict) or not isinstance(doc.get("formats"), list):
+        raise RulesError("expected a mapping with a `formats` list", where=_display(path, rules_dir))
+    formats: list[Format] = []
+    seen: set[str] = set()
+    for raw in doc["formats"]:
+        formats.append(_format(raw, seen, known_flags))
+    look = doc.get("lookalikes") or {}
+    posts_path = rules_dir / "posts.yaml"
+    posts_doc = load(posts_path, _display(posts_path, rules_dir)) if posts_path.exists() else {}
+    posts_doc = posts_doc or {}
+    return FormatBook(
+        formats=formats,
+        services=dict(doc.get("s10_services") or {}),
+        cyrillic=dict(look.get("cyrillic") or {}),
+        digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
+        letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
+        express_methods=list(doc.get("express_methods") or []),
+        courier_methods=list(doc.get("courier_methods") or []),
+        posts=dict(posts_doc.get("posts") or {}),
+        universal=list(posts_doc.get("universal") or []),
+        countries=_country_codes(),
+    )
+
+
+def _display(path: Path, rules_dir: Path) -> str:
+    try:
+        return str(Path("rules") / path.relative_to(rules_dir))
+    except ValueError:
+        return str(path)
+
+
+def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
+    where = raw.where() if hasattr(raw, "where") else "track_formats.yaml"
+    if not isinstance(raw, dict):
+        raise RulesError("a format must be a mapping", where=where)
+
+    def at(key):
+        return raw.where(key) if hasattr(raw, "where") else where
+
+    for key in raw:
+        if key not in FORMAT_FIELDS:
+            raise RulesError(f"unknown format field `{key}`", where=at(key),
+                             help=did_you_mean(key, FORMAT_FIELDS))
+    for key in ("id", "pattern", "kind", "tracked"):
+        if key not in raw:
+            raise RulesError(f"the format has no `{key}`", where=where)
+    fid = str(raw["id"])
+    if fid in seen:
+        raise RulesError(f"duplicate format id `{fid}`", where=at("id"))
+    seen.add(fid)
+    try:
+        pattern = re.compile(str(raw["pattern"]))
+    except re.error as e:
+        raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
+                         where=at("pattern")) from None
+    checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum", CHECKSUMS), ("checksum_rule", CHECKSUM_RULES)]
+    for key, allowed in checks:
+        if key in raw and raw[key] not in allowed:
+            raise RulesError(f"format `{fid}` has an unknown {key} `{raw[key]}`", where=at(key),
+                             help=did_you_mean(raw[key], allowed) or one_of(allowed))
+    flags = list(raw.get("flags") or [])
+    if known_flags is not None:
+        for f in flags:
+            if f not in known_flags:
+                raise RulesError(f"format `{fid}` raises an unknown flag `{f}`", where=at("flags"),
+                                 help=did_you_mean(f, known_flags) or "add it to rules/vocabulary.yaml first")
+    layout = raw.get("layout")
+    return Format(
+        id=fid, name=dict(raw.get("name") or {"en": fid, "ru": fid}), pattern=pattern,
+        layout=str(layout) if layout else None, checksum=raw.get("checksum", "none"),
+        checksum_rule=raw.get("checksum_rule", "required"), kind=raw["kind"],
+        service=raw.get("service"), tracked=raw["tracked"], origin=raw.get("origin"),
+        carrier=raw.get("carrier"), trackers=list(raw.get("trackers") or []), flags=flags,
+        rank=int(raw.get("rank", 50)), platforms=list(raw.get("platforms") or []),
+        note=raw.get("note"), source=[str(s) for s in raw.get("source") or []],
+        examples=dict(raw.get("examples") or {}), where=where,
+    )
+
+
+@lru_cache(maxsize=16)
+def _cached_book(rules_dir: str) -> FormatBook:
+    return load_formats(Path(rules_dir))
+
+
+def book_for(rules_dir: Path) -> FormatBook:
+    return _cached_book(str(rules_dir))
+
+
+# ---- normalisation ---------------------------------------------------------------------------
+
+def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
+    """Clean a pasted code and say every change made (T12)."""
+    if not isinstance(text, str):
+        raise TrackCodeError(f"the track code must be text, not `{type(text).__name__}`", where="track")
+    changes: list[dict] = []
+    s = unicodedata.normalize("NFKC", text)
+    if s != text:
+        changes.append({"kind": "unicode", "detail": "compatibility characters replaced (NFKC)"})
+    invisible = [c for c in s if unicodedata.category(c) in ("Cf", "Cc") and not c.isspace()]
+    if invisible:
+        s = "".join(c for c in s if c not in invisible)
+        changes.append({"kind": "invisible", "detail": f"removed {len(invisible)} invisible or control character(s)"})
+    stripped = s.strip().strip(_QUOTES).strip()
+    if stripped != s.strip():
+        changes.append({"kind": "quotes", "detail": "removed surrounding quotes"})
+    s = stripped
+    joined = _SEPARATORS.sub("", s)
+    if joined != s:
+        changes.append({"kind": "separators", "detail": "removed spaces, dashes or dots"})
+    s = joined
+    out = []
+    for i, c in enumerate(s, 1):
+        latin = book.cyrillic.get(c)
+        if latin:
+            changes.append({"kind": "cyrillic", "position": i, "from": c, "to": latin,
+                            "detail": f"Cyrillic `{c}` at position {i} read as Latin `{latin}`"})
+            out.append(latin)
+        else:
+            out.append(c)
+    s = "".join(out)
+    upper = s.upper()
+    if upper != s:
+        changes.append({"kind": "case", "detail": "lower-case letters made capitals"})
+    return upper, changes
+
+
+def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
+    """Swap look-alikes into the kind of character each position wants (O->0, 1->I, ...)."""
+    if len(code) != len(layout):
+        return code, []
+    chars, fixes = list(code), []
+    for i, (c, want) in enumerate(zip(code, layout)):
+        new = None
+        if want == "D" and not c.isdigit():
+            new = book.digit_for_letter.get(c)
+        elif want == "L" and c.isdigit():
+            new = book.letter_for_digit.get(c)
+        if new:
+            chars[i] = new
+            fixes.append({"kind": "lookalike", "position": i + 1, "from": c, "to": new,
+                          "detail": f"`{c}` at position {i + 1} read as `{new}`"})
+    return "".join(chars), fixes
+
+
+# ---- recognition -----------------------------------------------------------------------------
+
+def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict]) -> dict | None:
+    if not fmt.pattern.fullmatch(code):
+        return None
+    ok = checksum_ok(fmt.checksum, code) if fmt.checksum != "none" else None
+    if fmt.checksum_rule == "must_fail" and ok is not False:
+        return None
+    if repairs and ok is not True:
+        return None  # a repair is only believed when the check digit then passes (T12)
+    origin = fmt.origin
+    if origin == "code_letters":
+        origin = code[-2:]
+        if not book.country_ok(origin):
+            return None  # letters that are no ISO country: not this format (e.g. YP, LF)
+    valid, reason = True, None
+    service, tracked, flags, service_name = fmt.service, fmt.tracked, list(fmt.flags), None
+    if fmt.kind == "s10" and fmt.service is None:
+        info = _s10_service(code, book)
+        if info.get("valid") is False:
+            valid, reason = False, f"service letter `{code[0]}` is {info.get('reason', 'not assigned')} in the S10 table"
+        service = info.get("service")
+        tracked = info.get("tracked", tracked)
+        flags += [f for f in info.get("flags", []) if f not in flags]
+        service_name = info.get("name")
+    if fmt.checksum_rule == "required" and ok is False:
+        valid, reason = False, "the check digit does not match"
+        if "invalid_check_digit" not in flags:
+            flags.append("invalid_check_digit")
+    score = fmt.rank + (100 if ok else 0)
+    if fmt.platforms:
+        score += 20 if platform in fmt.platforms else -30
+    if not valid:
+        score -= 40
+    trackers = list(fmt.trackers)
+    post = book.post_of(origin)
+    if post and fmt.kind in ("s10", "domestic") and post not in trackers:
+        trackers.append(post)
+    return {
+        "format": fmt.id, "name": fmt.name, "kind": fmt.kind, "code": code, "valid": valid,
+        "reason": reason, "check_digit_ok": ok, "service": service, "service_name": service_name,
+        "tracked": tracked, "origin_country": origin, "carrier": fmt.carrier or (post or {}).get("name"),
+        "trackers": trackers, "flags": flags, "score": score, "note": fmt.note,
+        "repairs": repairs, "source": fmt.source,
+    }
+
+
+def _s10_service(code: str, book: FormatBook) -> dict:
+    two = book.services.get(code[:2])
+    if two and (not two.get("countries") or code[-2:] in two["countries"]):
+        return dict(two)
+    return dict(book.services.get(code[0]) or {"valid": False, "reason": "not assigned"})
+
+
+def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
+    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises."""
+    code, changes = normalise(text, book)
+    if not code:
+        raise TrackCodeError("the track code is empty", where="track",
+                             help="copy the code from the order's tracking page and paste it as it is")
+    if len(code) > MAX_CODE_CHARS:
+        raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
+                             where="track", help="paste only the code, not the whole page")
+    readings = []
+    for fmt in book.formats:
+        r = _reading(fmt, code, book, platform, [])
+        if r is None and fmt.layout:
+            fixed, repairs = _repair(code, fmt.layout, book)
+            if repairs:
+                r = _reading(fmt, fixed, book, platform, repairs)
+        if r:
+            readings.append(r)
+    readings.sort(key=lambda r: -r["score"])  # stable: file order breaks ties
+    top = readings[0] if readings else None
+    if top and top["repairs"]:
+        changes = changes + top["repairs"]
+    result = {
+        "input": text if len(text) <= 200 else text[:200] + "…",
+        "code": top["code"] if top else code,
+        "changes": [{k: v for k, v in c.items()} for c in changes],
+        "format": top["format"] if top else "unknown",
+        "kind": top["kind"] if top else "unknown",
+        "valid": bool(top and top["valid"]),
+        "check_digit_ok": top["check_digit_ok"] if top else None,
+        "service": top["service"] if top else None,
+        "tracked": top["tracked"] if top else "unknown",
+        "origin_country": top["origin_country"] if top else None,
+        "carrier": top["carrier"] if top else None,
+        "flags": list(top["flags"]) if top else [],
+        "trackers": top["trackers"] if top else [],
+        "candidates": [
+            {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
+             "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
+             "origin_country": r["origin_country"], "carrier": r["carrier"], "score": r["score"]}
+            for r in readings
+        ],
+    }
+    result["_top"] = top  # internal: names, notes and sources for rendering; dropped from JSON
+    return result

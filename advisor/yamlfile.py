@@ -1,0 +1,152 @@
+"""Safe YAML loading that remembers where every mapping and key was written.
+
+Rule editors get `file:line:col` in every error, so the loader keeps the marks YAML gives us.
+It also refuses alias-heavy ("billion laughs") and very deep documents up front.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import RulesError
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ALIASES = 100
+MAX_DEPTH = 60
+
+
+class Located(dict):
+    """A mapping that knows its own position and the position of each key."""
+
+    file: str = "?"
+    line: int = 0
+    col: int = 0
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.key_marks: dict[str, tuple[int, int]] = {}
+
+    def where(self, key: str | None = None) -> str:
+        line, col = self.key_marks.get(key, (self.line, self.col)) if key else (self.line, self.col)
+        return f"{self.file}:{line}:{col}"
+
+
+class LocatedList(list):
+    file: str = "?"
+    line: int = 0
+    col: int = 0
+    item_marks: list[tuple[int, int]]
+
+    def where(self, index: int | None = None) -> str:
+        if index is not None and index < len(self.item_marks):
+            line, col = self.item_marks[index]
+        else:
+            line, col = self.line, self.col
+        return f"{self.file}:{line}:{col}"
+
+
+def _loader_for(file: str):
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        loader.flatten_mapping(node)
+        out = Located()
+        out.file, out.line, out.col = file, node.start_mark.line + 1, node.start_mark.column + 1
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise RulesError("a mapping key must be a plain value",
+                                 where=f"{file}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}")
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                raise RulesError(f"duplicate key `{key}`",
+                                 where=f"{file}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}",
+                                 help="a key may appear once in a mapping; remove or rename one of them")
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return out
+
+    def construct_sequence(loader, node, deep=False):
+        out = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+        out.file, out.line, out.col = file, node.start_mark.line + 1, node.start_mark.column + 1
+        out.item_marks = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
+        return out
+
+    def construct_timestamp_as_text(loader, node):
+        # Dates stay text: the facts layer parses them itself and reports bad ones by name.
+        return loader.construct_scalar(node)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp_as_text)
+    return Loader
+
+
+def _check_shape(node, file: str, depth: int = 0, seen=None) -> None:
+    """Reject documents that are too deep or reuse anchors too much, before building them."""
+    if seen is None:
+        seen = {"aliases": 0, "ids": set()}
+    if depth > MAX_DEPTH:
+        raise RulesError(f"the document nests deeper than {MAX_DEPTH} levels",
+                         where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}")
+    if id(node) in seen["ids"]:
+        seen["aliases"] += 1
+        if seen["aliases"] > MAX_ALIASES:
+            raise RulesError(f"the document uses more than {MAX_ALIASES} aliases",
+                             where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
+                             help="write the values out instead of repeating anchors")
+        return
+    seen["ids"].add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            _check_shape(k, file, depth + 1, seen)
+            _check_shape(v, file, depth + 1, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _check_shape(v, file, depth + 1, seen)
+
+
+def loads(text: str, file: str = "<string>", error=RulesError):
+    """Parse YAML text into Located/LocatedList values; every failure names `file:line:col`."""
+    if len(text) > MAX_BYTES:
+        raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=file)
+    loader_cls = _loader_for(file)
+    try:
+        loader = loader_cls(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_shape(node, file)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise error(f"invalid YAML: {e.problem or e.context}", where=where) from None
+    except yaml.YAMLError as e:
+        raise error(f"invalid YAML: {str(e).splitlines()[0]}", where=file) from None
+    except RecursionError:
+        raise error("the document nests too deeply", where=file) from None
+    except RulesError as e:
+        if error is RulesError:
+            raise
+        raise error(e.message, where=e.where, help=e.help) from None
+
+
+def load(path: Path, display: str | None = None, error=RulesError):
+    display = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise error(f"cannot read the file: {e.strerror}", where=display) from None
+    if len(data) > MAX_BYTES:
+        raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=display)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"the file is not UTF-8 (byte {e.start})", where=display) from None
+    return loads(text, display, error)

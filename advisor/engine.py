@@ -8,7 +8,10 @@ on durable_rules in the project docs):
 - a Host whose background timer threads are disabled, and one process-wide lock around every
   engine call (the threads race with the caller);
 - rules split into rulesets of at most `CHUNK` (64 simultaneous matches per fact is a limit);
-- swallowed action exceptions are read back from the returned state.
+- swallowed action exceptions are read back from the returned state;
+- every ruleset has a catch-all rule, so no assert ends in `MessageNotHandledException`:
+  deleting the state of such an assert aborts the process (free(): invalid size), reproduced
+  on 2.0.28 with three Hosts in one process.
 """
 from __future__ import annotations
 
@@ -16,9 +19,14 @@ import itertools
 import threading
 
 from .errors import AdvisorError
-from .rulebook import RuleBook, compile_when
+from .rulebook import TAG, RuleBook, compile_when
 
 CHUNK = 50
+CATCH_ALL = "_parcel_seen"
+
+
+def _noop(c):
+    return None
 _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
 
@@ -63,6 +71,7 @@ class CompiledRules:
                         spec[rule.id] = {"all": [{"m": expr}], "run": self._recorder(rule.id)}
                     if not spec:
                         continue
+                    spec[CATCH_ALL] = {"all": [{"m": dict(TAG)}], "run": _noop}
                     name = f"pa{next(_NAMES)}_{book.digest}_{platform}_{start // CHUNK}"
                     self.host.register_rulesets({name: spec})
                     names.append(name)
@@ -70,7 +79,7 @@ class CompiledRules:
 
     def _recorder(self, rule_id: str):
         def run(c):
-            if self._fired is not None:
+            if self._fired is not None and rule_id != CATCH_ALL:
                 self._fired.append(rule_id)
         return run
 
@@ -87,13 +96,8 @@ class CompiledRules:
                         state = self.host.assert_fact(name, message)
                         if isinstance(state, dict) and state.get("exception"):
                             raise EngineError(f"a rule action failed: {state['exception']}")
-                    except self._dr.MessageNotHandledException:
-                        pass  # no rule of this ruleset matched
                     finally:
-                        try:
-                            self.host.delete_state(name, sid)
-                        except Exception:  # noqa: BLE001 - the state may not exist when nothing matched
-                            pass
+                        self.host.delete_state(name, sid)
             finally:
                 self._fired = None
         order = self.book.by_id

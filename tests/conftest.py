@@ -1,0 +1,38 @@
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def advisor():
+    from advisor import Advisor
+    return Advisor()
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    """A private copy of rules/ a test may edit."""
+    dst = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", dst)
+    return dst
+
+
+def run_cli(*args, input=None):
+    """Run `python -m advisor` as a user would; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
+                       input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    return p.returncode, p.stdout, p.stderr
+
+
+def advise_json(*args):
+    code, out, err = run_cli(*args, "--format", "json", "--today", TODAY.isoformat())
+    assert code == 0, err
+    return json.loads(out)

@@ -197,9 +197,20 @@ def book_for(rules_dir: Path) -> FormatBook:
 # ---- normalisation ---------------------------------------------------------------------------
 
 def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
-    """Clean a pasted code and say every change made (T12)."""
+    """Clean a pasted code and say every change made (T12). Repeats until nothing changes, so
+    normalising twice gives the same code (removing a space can join a letter and an accent)."""
     if not isinstance(text, str):
         raise TrackCodeError(f"the track code must be text, not `{type(text).__name__}`", where="track")
+    code, changes = _normalise_once(text, book)
+    for _ in range(3):
+        again, more = _normalise_once(code, book)
+        if again == code:
+            break
+        code, changes = again, changes + more
+    return code, changes
+
+
+def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     changes: list[dict] = []
     s = unicodedata.normalize("NFKC", text)
     if s != text:

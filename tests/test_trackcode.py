@@ -1,0 +1,120 @@
+"""Track codes: every format's own examples, the issue's examples, and properties."""
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from advisor.errors import TrackCodeError
+from advisor.trackcode import analyse, load_formats, normalise, s10_check_digit
+from conftest import ROOT
+
+BOOK = load_formats(ROOT / "rules")
+
+
+def _examples(kind):
+    for fmt in BOOK.formats:
+        for code in fmt.examples.get(kind, []):
+            yield pytest.param(fmt, str(code), id=f"{fmt.id}:{code}")
+
+
+@pytest.mark.parametrize("fmt,code", list(_examples("valid")))
+def test_valid_examples_are_recognised(fmt, code):
+    a = analyse(code, BOOK, platform=(fmt.platforms or [None])[0])
+    ok = [c for c in a["candidates"] if c["format"] == fmt.id and c["valid"]]
+    assert ok, f"{code} should read as {fmt.id}: {a['candidates']}"
+
+
+@pytest.mark.parametrize("fmt,code", list(_examples("invalid")))
+def test_invalid_examples_are_not_valid_for_their_format(fmt, code):
+    a = analyse(code, BOOK, platform=(fmt.platforms or [None])[0])
+    assert not [c for c in a["candidates"] if c["format"] == fmt.id and c["valid"]]
+
+
+def test_there_are_at_least_60_example_codes():
+    assert len(list(_examples("valid"))) + len(list(_examples("invalid"))) >= 60
+
+
+@pytest.mark.parametrize("text,fmt,flags,tracked", [
+    ("hs123456789he", "fake_188_track", {"fake_tracking_service"}, "none"),
+    ("RK 190321410 СN", "s10", set(), "full"),          # Cyrillic С
+    ("65519797821543", "aliexpress_order_number", {"order_number_not_track"}, "none"),
+    ("UA846098317YP", "yanwen_ua", {"tracked_only_in_origin"}, "origin_only"),
+    ("RT123456785FI", "fake_finland_hk_express", {"fake_tracking_service"}, "none"),
+    ("62009147017544", "ru_post_domestic", {"not_international_format"}, "destination_only"),
+    ("RK190321411CN", "s10", {"invalid_check_digit"}, "full"),
+    ("LA123456785CN", "s10", {"untracked_service"}, "none"),
+    ("KP123456786CN", "fake_emps", {"fake_tracking_service", "invalid_check_digit"}, "none"),
+    ("RG123456785CN", "yanwen_rg", set(), "destination_only"),
+])
+def test_issue_examples(text, fmt, flags, tracked):
+    a = analyse(text, BOOK)
+    assert a["format"] == fmt and set(a["flags"]) == flags and a["tracked"] == tracked
+
+
+def test_cyrillic_change_is_reported():
+    a = analyse("RK 190321410 СN", BOOK)
+    assert a["code"] == "RK190321410CN"
+    assert any(c["kind"] == "cyrillic" and c["position"] == 12 for c in a["changes"])
+
+
+def test_o_for_zero_is_repaired_only_when_the_check_digit_then_passes():
+    a = analyse("RK19O321410CN", BOOK)
+    assert a["code"] == "RK190321410CN" and a["check_digit_ok"] is True
+    assert any(c["kind"] == "lookalike" for c in a["changes"])
+    b = analyse("RK19O321411CN", BOOK)  # repairing would still fail the check: not repaired
+    assert b["code"] == "RK19O321411CN" and not b["valid"]
+
+
+def test_country_letters_that_are_no_country_are_not_s10():
+    assert analyse("AB123456785YP", BOOK)["format"] != "s10"
+
+
+def test_order_numbers_on_joom():
+    assert analyse("8HLY992", BOOK, platform="joom")["format"] == "joom_order_number"
+
+
+def test_empty_code_is_a_clear_error():
+    with pytest.raises(TrackCodeError):
+        analyse("  ", BOOK)
+
+
+def _s10(serial):
+    return f"RR{serial}{s10_check_digit(serial)}CN"
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gives_analysis_or_clear_error(text):
+    try:
+        a = analyse(text, BOOK)
+    except TrackCodeError as e:
+        assert e.render()
+        return
+    assert a["format"] and isinstance(a["candidates"], list)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_normalising_is_idempotent(text):
+    once, _ = normalise(text, BOOK)
+    twice, changes = normalise(once, BOOK)
+    assert twice == once
+
+
+def _weighted(serial):
+    return sum(int(d) * w for d, w in zip(serial, (8, 6, 4, 2, 3, 5, 9, 7))) % 11
+
+
+@given(st.from_regex(r"[0-9]{8}", fullmatch=True))
+@settings(max_examples=200, deadline=None)
+def test_generated_s10_is_valid_and_one_digit_change_is_caught(serial):
+    code = _s10(serial)
+    assert analyse(code, BOOK)["valid"]
+    for pos in range(2, 11):
+        for d in "0123456789":
+            if d == code[pos]:
+                continue
+            changed = code[:pos] + d + code[pos + 1:]
+            a = analyse(changed, BOOK)
+            if a["check_digit_ok"] is True:
+                # The S10 rule maps both sums 0 and 6 (mod 11) to check digit 5: the one change
+                # it cannot see. Anything else slipping through is a bug.
+                assert pos < 10 and {_weighted(serial), _weighted(changed[2:10])} == {0, 6}, changed

@@ -118,3 +118,40 @@ def test_generated_s10_is_valid_and_one_digit_change_is_caught(serial):
                 # The S10 rule maps both sums 0 and 6 (mod 11) to check digit 5: the one change
                 # it cannot see. Anything else slipping through is a bug.
                 assert pos < 10 and {_weighted(serial), _weighted(changed[2:10])} == {0, 6}, changed
+
+
+def test_a_format_added_only_in_yaml_is_recognised(rules_copy):
+    p = rules_copy / "track_formats.yaml"
+    p.write_text(p.read_text().replace("formats:\n", """formats:
+  - id: acme_express
+    name: {en: ACME Express, ru: ACME Express}
+    pattern: 'ACME[0-9]{8}'
+    kind: carrier
+    tracked: full
+    carrier: ACME
+    rank: 200
+    source: [T5]
+    examples: {valid: [ACME12345678], invalid: [ACME1234]}
+""", 1))
+    book = load_formats(rules_copy)
+    a = analyse("acme-1234 5678", book)
+    assert a["format"] == "acme_express" and a["carrier"] == "ACME" and a["valid"]
+
+
+@pytest.mark.parametrize("code,flag", [
+    ("hs123456789he", "fake_tracking_service"), ("RK 190321410 СN", None),
+    ("65519797821543", "order_number_not_track"), ("UA846098317YP", "tracked_only_in_origin"),
+    ("RT123456785FI", "fake_tracking_service"), ("62009147017544", "not_international_format"),
+])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_issue_codes_end_to_end(code, flag, lang):
+    from conftest import run_cli
+    import json
+    rc, out, err = run_cli(code, "--format", "json", "--lang", lang, "--today", "2026-11-22")
+    assert rc == 0, err
+    a = json.loads(out)
+    assert a["next_step"] and a["next_step"]["text"]
+    if flag:
+        assert flag in {f["id"] for f in a["flags"]}
+    rc, out, err = run_cli(code, "--lang", lang, "--today", "2026-11-22")
+    assert rc == 0 and ("Что делать" if lang == "ru" else "Next") in out

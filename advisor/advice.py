@@ -80,11 +80,12 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
 
 
 def _extension_days(f: dict, profile: dict) -> int | None:
-    """How many days to ask the seller for: 30 at most, and never past the platform's cap (S6)."""
+    """How many days to ask the seller for: the profile's request, never past its cap (S6)."""
+    ask = profile.get("extension_request_days")
     room = f.get("extension_room_days")
-    if room is None:
-        return 30 if f.get("protection_left") is not None else None
-    return min(30, room) if room > 0 else 0
+    if ask is None or f.get("protection_left") is None:
+        return None
+    return ask if room is None else max(0, min(ask, room))
 
 
 def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict | None, fired: list[str],

@@ -43,7 +43,8 @@ class Advisor:
         self.profiles = {name: dict(p) for name, p in platforms["platforms"].items()}
         self.default_platform = platforms.get("default", "aliexpress")
         guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
-        self.guidance_ids = {str(k) for k in guidance["ids"]} | {str(k) for k in guidance.get("seeds") or {}}
+        self.seed_ids = {str(k) for k in guidance.get("seeds") or {}}
+        self.guidance_ids = {str(k) for k in guidance["ids"]} | self.seed_ids
         self.stages = load_stages(r, set(vocab["stages"]))
         seasons_path = r / "seasons.yaml"
         self.seasons = list((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []) if seasons_path.exists() else []

@@ -1,0 +1,149 @@
+"""Example cases beside the rules: facts in, expected advice out (like OPA's and Cedar's tests).
+
+One module serves both `advise rules test` and the test suite, so a support person and CI see
+the same verdict. A case file is `rules/cases/*.yaml` with an optional `today:` for all cases and
+a list `cases:` of `{name, today?, platform?, facts, expect}`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import AdvisorError, RulesError, did_you_mean, one_of
+from .yamlfile import Located, load
+
+# expect key -> (what it compares, must be present/absent)
+LIST_KEYS = {
+    "actions": ("actions", True), "no_actions": ("actions", False),
+    "flags": ("flags", True), "no_flags": ("flags", False),
+    "warnings": ("warnings", True), "no_warnings": ("warnings", False),
+    "deadlines": ("deadlines", True),
+    "messages": ("messages", True), "no_messages": ("messages", False),
+    "rules": ("rules", True), "no_rules": ("rules", False),
+}
+SCALAR_KEYS = {"next", "due", "stage", "notes"}
+EXPECT_KEYS = set(LIST_KEYS) | SCALAR_KEYS
+
+
+@dataclass
+class Case:
+    name: str
+    where: str
+    today: str | None
+    facts: dict
+    expect: dict
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    problems: list[str] = field(default_factory=list)
+    fired: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_cases(rules_dir: Path) -> list[Case]:
+    """Every case under `rules_dir/cases/`, with its `file:line` for reports."""
+    out: list[Case] = []
+    folder = Path(rules_dir) / "cases"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.yaml")):
+        display = f"{folder.name}/{path.name}"
+        doc = load(path, display)
+        if not isinstance(doc, Located) or not isinstance(doc.get("cases"), list):
+            raise RulesError("a case file needs a list `cases:`", where=display)
+        for i, c in enumerate(doc["cases"]):
+            where = doc["cases"].where(i)
+            if not isinstance(c, Located) or not isinstance(c.get("facts"), dict):
+                raise RulesError("a case needs `name`, `facts` and `expect`", where=where)
+            expect = c.get("expect") or {}
+            for key in expect:
+                if key not in EXPECT_KEYS:
+                    raise RulesError(f"unknown expectation `{key}`", where=expect.where(key),
+                                     help=did_you_mean(key, EXPECT_KEYS) or one_of(EXPECT_KEYS))
+            out.append(Case(str(c.get("name") or f"case {i + 1}"), where,
+                            str(c.get("today") or doc.get("today") or "") or None,
+                            _plain(c["facts"]), _plain(expect)))
+    return out
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def observed(advice: dict) -> dict:
+    """What a case can assert on, from one advice document."""
+    return {
+        "actions": [a["action"] for a in advice["actions"]],
+        "flags": [f["id"] for f in advice["flags"]],
+        "warnings": [w["id"] for w in advice["warnings"]],
+        "deadlines": [d["id"] for d in advice["deadlines"]],
+        "messages": [f"{m['kind']}/{m['purpose']}" for m in advice["messages"]],
+        "rules": [t["rule"] for t in advice["trace"]],
+        "next": (advice.get("next_step") or {}).get("action"),
+        "due": (advice.get("next_step") or {}).get("due"),
+        "stage": advice["stage"],
+        "notes": [n["kind"] for n in advice.get("notes", [])],
+    }
+
+
+def run_case(advisor, case: Case) -> CaseResult:
+    result = CaseResult(case)
+    try:
+        today = dt.date.fromisoformat(case.today) if case.today else None
+        advice = advisor.advise(case.facts, today=today).to_dict()
+    except ValueError:
+        result.problems.append(f"`today` is not a date: `{case.today}`")
+        return result
+    except AdvisorError as e:
+        result.problems.append(f"the facts were refused: {e.message}")
+        return result
+    seen = observed(advice)
+    result.fired = set(seen["rules"])
+    for key, want in case.expect.items():
+        if key in LIST_KEYS:
+            what, present = LIST_KEYS[key]
+            want = [str(w) for w in (want if isinstance(want, list) else [want])]
+            bad = [w for w in want if (w in seen[what]) != present]
+            if bad:
+                verb = "missing" if present else "unexpected"
+                result.problems.append(f"{key}: {verb} {', '.join(f'`{b}`' for b in bad)}; got "
+                                       f"[{', '.join(seen[what])}]")
+        elif key == "notes":
+            want = [str(w) for w in (want if isinstance(want, list) else [want])]
+            missing = [w for w in want if w not in seen["notes"]]
+            if missing:
+                result.problems.append(f"notes: missing {', '.join(missing)}; got {seen['notes']}")
+        elif str(want) != str(seen[key]):
+            result.problems.append(f"{key}: expected `{want}`, got `{seen[key]}`")
+    for m in advice["messages"]:
+        for lang in ("en", "ru"):
+            text = m.get(lang) or ""
+            if not text.strip() or "{{" in text or "None" in text:
+                result.problems.append(f"message {m['kind']}/{m['purpose']} ({lang}) is empty or has a placeholder left")
+    return result
+
+
+def coverage(advisor, results: list[CaseResult]) -> dict:
+    """Rules no case fires, and guidance ids no rule cites or no fired rule exercises."""
+    fired = set().union(*(r.fired for r in results)) if results else set()
+    rules = [r.id for r in advisor.book.rules]
+    cited = {str(s) for r in advisor.book.rules for s in r.source}
+    exercised = {str(s) for r in advisor.book.rules if r.id in fired for s in r.source}
+    ids = set(advisor.guidance_ids) - set(advisor.seed_ids)
+    return {
+        "rules": len(rules),
+        "cases": len(results),
+        "rules_not_exercised": sorted(set(rules) - fired),
+        "guidance_not_cited": sorted(ids - cited),
+        "guidance_not_exercised": sorted(ids - exercised),
+    }

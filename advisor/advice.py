@@ -33,6 +33,10 @@ class Advice:
         return self.data.get("next_step")
 
 
+# message kind -> the profile field holding the platform's length limit for it
+LIMITS = {"seller": "seller_message_max_chars", "dispute": "dispute_text_max_chars"}
+
+
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
@@ -138,6 +142,13 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                 ctx = dict(context, rule_id=rule.id)
                 msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
                                       **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
+                limit = context["profile"].get(LIMITS.get(kind, ""))
+                if limit and len(msgs[rule.message]["en"]) > int(limit):
+                    # Said, never cut: a truncated dispute text would lose its evidence list.
+                    n = len(msgs[rule.message]["en"])
+                    derived.notes.append({"kind": "message_too_long", "message": rule.message, "length": n,
+                                          "limit": int(limit), "detail": f"message `{rule.message}` is {n} characters; "
+                                          f"the platform's box takes {limit}: shorten it before sending"})
         trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
                       "facts": {name: derived.engine.get(name) for name in rule.reads}})
 

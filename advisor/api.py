@@ -4,12 +4,13 @@ parcel through facts -> derived facts -> engine -> advice. Safe to share between
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .advice import Advice, build, template_context
-from .derive import derive
-from .errors import FactsError, RulesError
+from .derive import Derived, derive
+from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
 from .history import load_stages
 from .render import LANGS, Renderer, message_names
@@ -69,13 +70,33 @@ class Advisor:
                messages: bool = True, extra: dict | None = None) -> Advice:
         if lang not in LANGS:
             raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
+        p = self._prepare(facts, today)
+        fired = self.compiled.evaluate(p.facts.platform, p.derived.engine)
+        advice = build(p.facts, p.derived, p.track_full, p.track, fired, self.book, self.renderer, lang,
+                       messages, p.context, extra)
+        advice.data["missing"] = self._missing(p.facts, lang)
+        return advice
+
+    def render_message(self, name: str, facts: dict | Facts, *, today: dt.date | None = None,
+                       lang: str = "en") -> str:
+        """One message template (`seller/not_tracked`) filled from these facts, whether or not a
+        rule asks for it: for support tools and for checking templates against every case."""
+        if name not in self.messages:
+            raise FactsError(f"unknown message `{name}`", where="message",
+                             help=did_you_mean(name, self.messages) or one_of(self.messages))
+        if lang not in LANGS:
+            raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
+        p = self._prepare(facts, today)
+        return self.renderer.file(f"{name}.j2", lang, dict(p.context, rule_id=None))
+
+    def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
+        """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
         track_full = analyse(f.track, self.formats, f.platform) if f.track else None
         top = track_full.pop("_top", None) if track_full else None
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
                          self.formats.express_methods, self.formats.courier_methods)
-        fired = self.compiled.evaluate(f.platform, derived.engine)
         public = None
         if track_full:
             public = {k: v for k, v in track_full.items() if k not in ("trackers",)}
@@ -84,9 +105,7 @@ class Advisor:
             public["note"] = (top or {}).get("note")
             public["trackers"] = track_full["trackers"] + self.formats.universal
         context = template_context(f, derived, public, profile, self.formats.post_of)
-        advice = build(f, derived, track_full, public, fired, self.book, self.renderer, lang, messages, context, extra)
-        advice.data["missing"] = self._missing(f, lang)
-        return advice
+        return _Prepared(f, track_full, public, derived, context)
 
     def _missing(self, f: Facts, lang: str) -> list[dict]:
         present = {
@@ -95,6 +114,15 @@ class Advisor:
         }
         return [{"field": s["field"], "option": s["option"], "text": s[lang]}
                 for s in self.vocab.get("sharpen") or [] if not present.get(s["field"])]
+
+
+@dataclass
+class _Prepared:
+    facts: Facts
+    track_full: dict | None
+    track: dict | None
+    derived: Derived
+    context: dict
 
 
 _DEFAULT: Advisor | None = None

@@ -10,7 +10,8 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import RulesError
@@ -18,23 +19,27 @@ from .errors import RulesError
 LANGS = ("en", "ru")
 
 
+def _given(value, what: str):
+    """A missing value must be guarded with `{% if %}` in the template, never printed as a dash."""
+    if value is None:
+        raise UndefinedError(f"the {what} is not known for this parcel; guard it with `{{% if ... %}}`")
+    return value
+
+
 def fmt_date(value, lang: str) -> str:
     from babel.dates import format_date
-    if value is None:
-        return "—"
-    return format_date(value, format="long", locale=lang)
+    return format_date(_given(value, "date"), format="long", locale=lang)
 
 
 def fmt_days(n, lang: str) -> str:
     """`5 days` / `5 дней`, `21 день`: Babel's unit data, no hand-written plural table."""
     from babel.units import format_unit
-    return format_unit(int(n), "duration-day", length="long", locale=lang)
+    return format_unit(int(_given(n, "day count")), "duration-day", length="long", locale=lang)
 
 
 def fmt_money(m, lang: str) -> str:
     from babel.numbers import format_currency, format_decimal
-    if m is None:
-        return "—"
+    _given(m, "amount")
     amount = m["amount"] if isinstance(m, dict) else m.amount
     currency = m.get("currency") if isinstance(m, dict) else m.currency
     return format_currency(amount, currency, locale=lang) if currency else format_decimal(amount, locale=lang)
@@ -47,8 +52,7 @@ def _territories(lang: str) -> dict:
 
 
 def fmt_country(code, lang: str) -> str:
-    if not code:
-        return "—"
+    _given(code or None, "country")
     return _territories(lang).get(str(code).upper(), str(code))
 
 
@@ -106,6 +110,9 @@ def _render(tpl, context: dict, where: str) -> str:
         raise RulesError(f"the template failed: {e}", where=where) from None
     except RecursionError:
         raise RulesError("the template recursed too deeply", where=where) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, SecurityError) as e:
+        # A template doing arithmetic on a missing value is a template bug; report it by file.
+        raise RulesError(f"the template failed: {e}", where=where) from None
 
 
 def message_names(templates_dir: Path) -> set[str]:

@@ -1,0 +1,186 @@
+"""Every seller message and dispute text, rendered from a realistic case in both languages."""
+import datetime as dt
+import re
+import shutil
+
+import pytest
+
+from advisor import Advisor
+from advisor.cases import load_cases
+from advisor.errors import RulesError
+from advisor.render import fmt_days
+from conftest import ROOT, TODAY
+
+CODE = "RK190321410CN"
+MOVING = [{"date": "2026-09-30", "status": "Приём"}, {"date": "2026-11-01", "status": "Экспорт"}]
+
+# name -> (facts, strings the English text must hold, strings the Russian text must hold)
+MESSAGES = {
+    "seller/not_tracked": (
+        {"order": {"track_issued": "2026-11-10"}},
+        ["November 10, 2026", "12 days ago", "AliExpress"], ["10 ноября 2026", "12 дней назад", "AliExpress"]),
+    "seller/check_code": (
+        {"order": {"track_issued": "2026-10-31"}, "events": [{"date": "2026-11-01", "status": "Регистрация отправки"}]},
+        ["November 1, 2026", "pre-advice"], ["1 ноября 2026", "предуведомление"]),
+    "seller/stuck_after_export": (
+        {"order": {"track_issued": "2026-10-01"}, "events": [{"date": "2026-10-10", "status": "Экспорт"}]},
+        ["left China on October 10, 2026", "43 days ago"], ["Китай", "10 октября 2026", "43 дня назад"]),
+    "seller/delivered_not_received": (
+        {"events": [{"date": "2026-11-18", "status": "Вручение адресату"}]},
+        ["delivered on November 18, 2026", "have not received"], ["18 ноября 2026", "не получал(а)"]),
+    "seller/proof_of_postage": (
+        {"platform": "ebay", "order": {"track_issued": "2026-11-12"}},
+        ["for 10 days", "proof of postage"], ["10 дней", "подтверждение отправки"]),
+    "seller/extend_protection": (
+        {"order": {"paid": "2026-09-25", "protection_ends": "2026-11-26"}, "events": MOVING},
+        ["November 26, 2026", "by 30 days"], ["26 ноября 2026", "на 30 дней"]),
+    "seller/extend_or_dispute": (
+        {"order": {"protection_ends": "2026-11-26"}, "events": MOVING},
+        ["extend the delivery time", "open a dispute"], ["продлите срок доставки", "открыть спор"]),
+    "seller/search_claim": (
+        {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
+        ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),
+    "seller/refund_not_arrived": (
+        {"dispute": {"opened": "2026-10-10", "seller_response": "accepted"}},
+        ["opened on October 10, 2026", "has not arrived"], ["10 октября 2026", "не пришли"]),
+    "seller/thanks": ({"received": True}, ["has arrived", "Thank you"], ["пришла", "Спасибо"]),
+    "seller/returned": (
+        {"events": [{"date": "2026-11-18", "status": "Возврат"}]},
+        ["going back to you (November 18, 2026)"], ["возвращается", "18 ноября 2026"]),
+    "seller/refund_then_arrived": (
+        {"received": True, "dispute": {"opened": "2026-10-10", "seller_response": "accepted", "refund_received": "2026-11-01"}},
+        ["refunded", "pay you"], ["вернули", "заплатить"]),
+    "dispute/no_tracking": (
+        {"order": {"track_issued": "2026-10-25", "price": {"amount": 12.5, "currency": "USD"}}},
+        ["no tracking information", "October 25, 2026", "after 28 days", "Attach:"],
+        ["нет информации об отслеживании", "25 октября 2026", "28 дней", "Приложите:"]),
+    "dispute/protection_ending": (
+        {"order": {"protection_ends": "2026-11-26"}, "events": MOVING},
+        ["protection ends on November 26, 2026", "full refund", "Attach:"], ["26 ноября 2026", "полный возврат", "Приложите:"]),
+    "dispute/wrong_destination": (
+        {"order": {"destination": {"country": "RU", "city": "Moscow"}}, "tracked_destination": {"country": "CA", "city": "Ottawa"}},
+        ["invalid delivery address", "Ottawa, Canada", "Moscow, Russia", "100% refund", "Attach:"],
+        ["неверный адрес доставки", "Ottawa, Канада", "Moscow, Россия", "другую страну", "Приложите:"]),
+    "dispute/wrong_check_digit": (
+        {"track": "RK190321411CN", "order": {"destination": {"country": "RU"}}},
+        ["RK190321411CN", "China Post (https://yjcx.ems.com.cn)", "Russian Post (https://www.pochta.ru/tracking)", "Attach:"],
+        ["RK190321411CN", "Почта Китая (https://yjcx.ems.com.cn)", "Почта России", "Приложите:"]),
+    "dispute/not_received": (
+        {"order": {"paid": "2026-08-20", "protection_ends": "2026-11-12", "price": {"amount": 12.5, "currency": "USD"}}},
+        ["$12.50", "paid on August 20, 2026", "ended on November 12, 2026", "full refund", "Attach:"],
+        ["12,50", "$", "20 августа 2026", "12 ноября 2026", "полный возврат", "Приложите:"]),
+    "dispute/not_as_described": (
+        {"received": True, "order": {"problem": "wrong_item"}},
+        ["wrong item", "photos", "Attach:"], ["не тот товар", "фото", "Приложите:"]),
+}
+
+CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def _clean(text: str, lang: str):
+    assert text.strip(), "empty message"
+    for bad in ("{{", "{%", "}}", "None", "Undefined", "г..", " ,", "  "):
+        assert bad not in text, f"{bad!r} in {text!r}"
+    if lang == "ru":
+        # real Russian: Cyrillic letters outweigh Latin once codes, URLs and names of services are out
+        rest = re.sub(r"https?://\S+|[A-Z0-9]{8,}|AliExpress|Joom|eBay|Ottawa|Moscow|Posti|Omniva", "", text)
+        assert len(CYRILLIC.findall(rest)) > 5 * len(LATIN.findall(rest)), text
+
+
+def test_every_message_template_has_a_case_here(advisor):
+    assert set(MESSAGES) == advisor.messages
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_message_renders_the_facts(advisor, name):
+    facts, en, ru = MESSAGES[name]
+    facts = {"track": CODE, **facts}
+    for lang, want in (("en", en), ("ru", ru)):
+        text = advisor.render_message(name, facts, today=TODAY, lang=lang)
+        _clean(text, lang)
+        assert facts["track"] in text
+        for piece in want:
+            assert piece in text, f"{piece!r} not in {lang} {name}: {text!r}"
+
+
+@pytest.mark.parametrize("n,word", [(1, "1 день"), (2, "2 дня"), (5, "5 дней"), (11, "11 дней"), (21, "21 день"), (22, "22 дня")])
+def test_russian_plurals_come_from_babel(advisor, n, word):
+    assert fmt_days(n, "ru") == word
+    issued = (TODAY - dt.timedelta(days=n)).isoformat()
+    text = advisor.render_message("seller/not_tracked", {"track": CODE, "order": {"track_issued": issued}}, today=TODAY, lang="ru")
+    assert f"{word} назад" in text
+
+
+def test_extension_never_asks_past_the_120_day_cap(advisor):
+    facts = {"track": CODE, "order": {"paid": "2026-08-01", "protection_ends": "2026-11-26"}, "events": MOVING}
+    assert "by 3 days" in advisor.render_message("seller/extend_protection", facts, today=TODAY)
+    assert "на 3 дня" in advisor.render_message("seller/extend_protection", facts, today=TODAY, lang="ru")
+
+
+def test_messages_in_advice_match_the_rules_choice(advisor):
+    a = advisor.advise({"track": CODE, "order": {"track_issued": "2026-11-10"}}, today=TODAY).to_dict()
+    [m] = [m for m in a["messages"] if m["purpose"] == "not_tracked"]
+    assert m["kind"] == "seller" and "12 days ago" in m["en"] and "12 дней назад" in m["ru"]
+
+
+def _sweep():
+    for case in load_cases(ROOT / "rules"):
+        yield pytest.param(case, id=case.name)
+
+
+@pytest.mark.parametrize("case", list(_sweep()))
+def test_every_template_renders_against_every_case(advisor, case):
+    """StrictUndefined: a template naming a variable no facts provide fails here, for any case."""
+    today = dt.date.fromisoformat(case.today)
+    facts = advisor.facts(case.facts, today)
+    profile = advisor.profiles[facts.platform]
+    for name in sorted(advisor.messages):
+        for lang in ("en", "ru"):
+            text = advisor.render_message(name, facts, today=today, lang=lang)
+            _clean(text, lang)
+            kind = name.split("/")[0]
+            assert len(text) <= profile[f"{'seller_message' if kind == 'seller' else 'dispute_text'}_max_chars"]
+
+
+@pytest.mark.parametrize("city", ["{{ 7*7 }}", "{% for x in range(9**9) %}x{% endfor %}",
+                                  "{{ ''.__class__.__mro__[1].__subclasses__() }}"])
+def test_facts_are_data_never_templates(advisor, city):
+    facts = {"track": CODE, "order": {"destination": {"country": "RU", "city": "Moscow"}},
+             "tracked_destination": {"country": "CA", "city": city}}
+    for lang in ("en", "ru"):
+        text = advisor.render_message("dispute/wrong_destination", facts, today=TODAY, lang=lang)
+        assert city in text and "49" not in text
+    a = advisor.advise(facts, today=TODAY).to_dict()
+    assert any(city in m["en"] for m in a["messages"])
+
+
+def test_sandbox_blocks_python_internals_in_templates(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "en" / "seller" / "thanks.j2").write_text("{{ code.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    adv = Advisor(templates=templates)
+    with pytest.raises(RulesError) as e:
+        adv.render_message("seller/thanks", {"track": CODE, "received": True}, today=TODAY)
+    assert "templates/en/seller/thanks.j2" in e.value.where
+
+
+def test_a_message_missing_in_one_language_is_refused(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "ru" / "seller" / "thanks.j2").unlink()
+    with pytest.raises(RulesError) as e:
+        Advisor(templates=templates)
+    assert "seller/thanks" in e.value.message
+
+
+def test_too_long_message_is_reported_not_cut(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    p = rules / "platforms.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("seller_message_max_chars: 1000", "seller_message_max_chars: 50", 1), encoding="utf-8")
+    a = Advisor(rules=rules).advise({"track": CODE, "order": {"track_issued": "2026-11-10"}}, today=TODAY).to_dict()
+    [note] = [n for n in a["notes"] if n["kind"] == "message_too_long"]
+    assert note["message"] == "seller/not_tracked" and note["limit"] == 50
+    [m] = [m for m in a["messages"] if m["purpose"] == "not_tracked"]
+    assert len(m["en"]) == note["length"] > 50

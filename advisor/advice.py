@@ -104,6 +104,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
         return int(derived.engine.get(name, 0))
 
     actions, flags, warnings, deadlines, msgs, trace = [], {}, {}, {}, {}, []
+    dropped: dict[str, list[str]] = {}
     def replaced(action_id: str, rule: Rule) -> bool:
         # A rule replaces actions of rules that are not more urgent than itself (a lower
         # priority number is more urgent), so a frozen order's "wait" outranks routine advice.
@@ -119,6 +120,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
             text = renderer.inline(out.text[lang], lang, ctx, where) if out.text else None
             if out.kind == "action":
                 if replaced(out.id, rule):
+                    dropped.setdefault(rule.id, []).append(out.id)
                     continue  # a more specific rule that fired says this action no longer applies
                 actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
                                 "source": rule.source, "_prio": rule.priority, "_order": rule.order})
@@ -154,6 +156,16 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
 
     actions = _dedupe_actions(actions)
     actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))
+    gave: dict[str, list[str]] = {}
+    for kind, items, key in (("action", actions, "action"), ("flag", flags.values(), "id"),
+                             ("warning", warnings.values(), "id"), ("deadline", deadlines.values(), "id")):
+        for item in items:
+            gave.setdefault(item["rule"], []).append(f"{kind} {item[key]}")
+    for name, m in msgs.items():
+        gave.setdefault(m["rule"], []).append(f"message {name}")
+    for t in trace:
+        t["gave"] = gave.get(t["rule"], [])
+        t["replaced"] = dropped.get(t["rule"], [])
     for a in actions:
         del a["_prio"], a["_order"]
     flag_list = sorted(flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])

@@ -13,7 +13,7 @@ from .derive import Derived, derive
 from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
 from .history import load_stages
-from .render import LANGS, Renderer, message_names
+from .render import LANGS, Renderer, message_langs, message_names
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
 from .trackcode import analyse, load_formats
 from .yamlfile import load
@@ -27,15 +27,19 @@ def _lookup(path: Path, display: str, key: str) -> dict:
 
 
 class Advisor:
-    """One compiled rule set. `Advisor(rules=DIR)` uses another rules directory."""
+    """One compiled rule set. `Advisor(rules=DIR)` uses another rules directory; `overlay=DIR`
+    adds or replaces rules by id on top of it (see docs/rules.md)."""
 
-    def __init__(self, rules: str | Path | None = None, templates: str | Path | None = None):
+    def __init__(self, rules: str | Path | None = None, templates: str | Path | None = None,
+                 overlay: str | Path | None = None):
         from .engine import CompiledRules
         from .rulebook import load_rulebook
         self.rules_dir = Path(rules) if rules else default_rules_dir()
         self.templates_dir = Path(templates) if templates else default_templates_dir()
-        if not self.rules_dir.is_dir():
-            raise RulesError("the rules directory does not exist", where=str(rules))
+        self.overlay_dir = Path(overlay) if overlay else None
+        for label, d in (("rules", self.rules_dir), ("templates", self.templates_dir), ("overlay", self.overlay_dir)):
+            if d is not None and not d.is_dir():
+                raise RulesError(f"the {label} directory does not exist: `{d}`", where=f"--{label}")
         r = self.rules_dir
         vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
         self.vocab = vocab
@@ -51,7 +55,8 @@ class Advisor:
         self.seasons = list((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []) if seasons_path.exists() else []
         self.renderer = Renderer(self.templates_dir)
         self.messages = message_names(self.templates_dir)
-        self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, self.messages)
+        self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
+                                  overlay=self.overlay_dir)
         self.compiled = CompiledRules(self.book)
 
     # -- the pipeline

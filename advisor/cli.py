@@ -87,6 +87,21 @@ def main():
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------
 
+def rules_options():
+    return [
+        click.option("--rules", "rules_dir", metavar="DIR", help="use another rules directory"),
+        click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="rules that replace shipped ones by id, or add to them"),
+        click.option("--templates", "templates_dir", metavar="DIR", help="use another templates directory"),
+    ]
+
+
+def make_advisor(kw: dict):
+    from .api import Advisor, default_advisor
+    if kw.get("rules_dir") or kw.get("overlay_dir") or kw.get("templates_dir"):
+        return Advisor(rules=kw.get("rules_dir"), templates=kw.get("templates_dir"), overlay=kw.get("overlay_dir"))
+    return default_advisor()
+
+
 def facts_options(f):
     opts = [
         click.argument("code", required=False),
@@ -108,8 +123,7 @@ def facts_options(f):
         click.option("--offered-refund", metavar="AMOUNT[CUR]", help="money the seller offers in the dispute, e.g. 3.00USD"),
         click.option("--received/--not-received", default=None, help="whether you have the parcel in hand"),
         click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help="language of the advice (default: from the locale)"),
-        click.option("--rules", "rules_dir", metavar="DIR", type=click.Path(file_okay=False), help="use another rules directory"),
-    ]
+    ] + rules_options()
     for o in reversed(opts):
         f = o(f)
     return f
@@ -174,11 +188,10 @@ def _read(path: str, what: str) -> str:
 
 def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
-    from .api import Advisor, default_advisor
     from .facts import merge, parse_document
     from .history import parse_history
 
-    advisor = Advisor(rules=kw["rules_dir"]) if kw.get("rules_dir") else default_advisor()
+    advisor = make_advisor(kw)
     doc: dict = {}
     if kw.get("facts_file"):
         doc = parse_document(_read(kw["facts_file"], "--facts"), "facts" if kw["facts_file"] == "-" else kw["facts_file"])
@@ -231,19 +244,45 @@ def _ok_date(text: str) -> bool:
         return False
 
 
+def advice_options(f):
+    for o in reversed([
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)"),
+        click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only this message (e.g. seller/not_tracked), for the clipboard"),
+        click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out"),
+        click.option("--why-not", "why_not", metavar="RULE_ID", help="show which condition of this rule did not hold"),
+        click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal)"),
+    ]):
+        f = o(f)
+    return f
+
+
 @main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]})
 @facts_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)")
-@click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only this message (e.g. seller/not_tracked), for the clipboard")
-@click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out")
+@advice_options
 @click.option("--explain", is_flag=True, help="show which rule gave each piece of advice and why")
-@click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal)")
 @run_safely
-def advice_cmd(fmt, copy, no_messages, explain, color, **kw):
+def advice_cmd(**kw):
     """Advise on one parcel: what is going on, what to do next and by when."""
+    _advise(**kw)
+
+
+@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
+@facts_options
+@advice_options
+@run_safely
+def explain_cmd(**kw):
+    """The advice with, for each piece, the rule that gave it and the facts it read."""
+    _advise(explain=True, **kw)
+
+
+def _advise(fmt, copy, no_messages, explain, color, why_not, **kw):
     from .report import render_text, render_explain
     advisor, doc, today, lang, extra = gather(kw)
     advice = advisor.advise(doc, today=today, lang=lang, messages=not no_messages or bool(copy), extra=extra)
+    why = None
+    if why_not:
+        from .explain import why_not as explain_why_not
+        why = explain_why_not(advisor, doc, why_not, today=today)
     if copy:
         for m in advice.data["messages"]:
             if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
@@ -252,10 +291,84 @@ def advice_cmd(fmt, copy, no_messages, explain, color, **kw):
         have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in advice.data["messages"]) or "none"
         raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
     if fmt == "json":
+        if why is not None:
+            advice.data["why_not"] = why
         click.echo(advice.to_json())
         return
     use_color = sys.stdout.isatty() if color is None else color
     text = render_text(advisor, advice, lang, color=use_color)
-    if explain:
-        text += "\n\n" + render_explain(advisor, advice, lang)
+    if explain or why is not None:
+        text += "\n\n" + render_explain(advisor, advice, lang, why)
     click.echo(text)
+
+
+# ---- rules: check and test --------------------------------------------------------------------
+
+@main.group("rules", context_settings={"help_option_names": ["-h", "--help"]})
+def rules_group():
+    """Check a rules directory, or run its example cases."""
+
+
+def _dirs(directory, templates_dir, overlay_dir):
+    from .resources import rules_dir, templates_dir as shipped_templates
+    rules = Path(directory) if directory else rules_dir()
+    templates = Path(templates_dir) if templates_dir else shipped_templates()
+    overlay = Path(overlay_dir) if overlay_dir else None
+    for label, d in (("rules", rules), ("templates", templates), ("overlay", overlay)):
+        if d is not None and not d.is_dir():
+            raise click.UsageError(f"the {label} directory `{d}` does not exist")
+    return rules, templates, overlay
+
+
+@rules_group.command("check")
+@click.argument("directory", required=False)
+@click.option("--templates", "templates_dir", metavar="DIR", help="the templates to check with them (default: the shipped ones)")
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay to check on top of DIR")
+@run_safely
+def rules_check(directory, templates_dir, overlay_dir):
+    """Validate every rules, format, profile and template file: exit 0 clean, 1 problems."""
+    from .checker import check
+    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
+    report = check(rules, templates, overlay)
+    for p in report.problems:
+        click.echo(p.render())
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if report.ok:
+        click.echo(f"ok: {counts}")
+        return
+    click.echo(f"{len(report.problems)} problem(s) ({counts})")
+    sys.exit(1)
+
+
+@rules_group.command("test")
+@click.argument("directory", required=False)
+@click.option("--templates", "templates_dir", metavar="DIR", help="templates to render the messages with")
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay (its cases/ run too)")
+@click.option("--strict", is_flag=True, help="also fail when a rule has no case or a guidance id no exercised rule")
+@click.option("-q", "--quiet", is_flag=True, help="print failures and the summary only")
+@run_safely
+def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
+    """Run the example cases under DIR/cases: a line per case, a diff for failures, coverage."""
+    from .api import Advisor
+    from .cases import coverage, load_cases, run_case
+    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
+    advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
+    cases = load_cases(rules) + (load_cases(overlay) if overlay else [])
+    results = [run_case(advisor, c) for c in cases]
+    for r in results:
+        if r.ok and not quiet:
+            click.echo(f"PASS {r.case.where}  {r.case.name}")
+        elif not r.ok:
+            click.echo(f"FAIL {r.case.where}  {r.case.name}")
+            for line in r.problems:
+                click.echo(f"       {line}")
+    cov = coverage(advisor, results)
+    failed = sum(not r.ok for r in results)
+    click.echo(f"\n{len(results) - failed} passed, {failed} failed; {cov['rules']} rules")
+    gaps = {"rules no case exercises": cov["rules_not_exercised"],
+            "guidance ids no rule cites": cov["guidance_not_cited"],
+            "guidance ids no exercised rule cites": cov["guidance_not_exercised"]}
+    for label, items in gaps.items():
+        click.echo(f"{label}: {', '.join(items) if items else 'none'}")
+    if failed or (strict and any(gaps.values())):
+        sys.exit(1)

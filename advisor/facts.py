@@ -15,6 +15,7 @@ from typing import Any
 from .dates import DateFormatError, parse_date
 from .errors import FactsError, did_you_mean, one_of
 from .resources import schemas_dir
+from .schemaerrors import describe, field_path
 
 SCHEMA_ID = "parcel-facts/1"
 
@@ -118,49 +119,15 @@ def parse_document(text: str, source: str = "facts") -> dict:
     return doc
 
 
-def _path(parts) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
 def _schema_error(err) -> FactsError:
     """One jsonschema error to our one-line style, naming the field."""
-    where = _path(err.absolute_path)
-    v, inst = err.validator, err.instance
-    shown = json.dumps(inst, ensure_ascii=False, default=str)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    if v == "additionalProperties":
-        allowed = set((err.schema.get("properties") or {}).keys())
-        extra = sorted(set(inst) - allowed) if isinstance(inst, dict) else []
-        name = extra[0] if extra else "?"
-        full = f"{where}.{name}" if err.absolute_path else name
-        return FactsError(f"unknown field `{full}`", where=full,
-                          help=did_you_mean(name, allowed) or one_of(allowed))
-    if v == "pattern" and str(err.schema.get("pattern", "")).startswith("^[0-9]{4}"):
-        return FactsError(f"expected a date as YYYY-MM-DD, got `{inst}`", where=where)
-    if v == "pattern":
-        return FactsError(f"the value `{inst}` has the wrong shape (expected {err.schema.get('pattern')})", where=where)
-    if v == "type":
-        return FactsError(f"expected {err.validator_value}, got `{shown}`", where=where)
-    if v == "enum":
-        return FactsError(f"unknown value `{inst}`", where=where,
-                          help=did_you_mean(str(inst), [str(x) for x in err.validator_value]) or one_of(map(str, err.validator_value)))
-    if v == "const":
-        return FactsError(f"expected `{err.validator_value}`, got `{shown}`", where=where)
-    if v in ("minimum", "maximum"):
-        return FactsError(f"the value `{inst}` is out of range ({v} {err.validator_value})", where=where)
-    if v == "maxLength":
-        return FactsError(f"the text is longer than {err.validator_value} characters", where=where)
-    if v == "maxItems":
-        return FactsError(f"more than {err.validator_value} items", where=where)
-    if v == "required":
-        return FactsError(err.message.replace("'", "`"), where=where)
-    if v == "anyOf" and where.startswith("events"):
+    p = describe(err)
+    where = field_path(p.path + ([p.key] if p.key else []))
+    if err.validator == "anyOf" and where.startswith("events"):
         return FactsError("an event needs a `status` text or a `stage` id", where=where)
-    return FactsError(err.message, where=where)
+    if p.key:
+        return FactsError(f"unknown field `{where}`", where=where, help=p.help)
+    return FactsError(p.message, where=where, help=p.help)
 
 
 def _date(value, where: str) -> dt.date | None:

@@ -115,15 +115,20 @@ def _render(tpl, context: dict, where: str) -> str:
         raise RulesError(f"the template failed: {e}", where=where) from None
 
 
-def message_names(templates_dir: Path) -> set[str]:
-    """Message templates present in *both* languages, as `kind/purpose`."""
+def message_langs(templates_dir: Path) -> dict[str, set[str]]:
+    """Every message template found, as `kind/purpose` -> the languages it exists in."""
     names: dict[str, set[str]] = {}
     for lang in LANGS:
         base = templates_dir / lang
         for kind in ("seller", "dispute"):
             for p in sorted((base / kind).glob("*.j2")) if (base / kind).is_dir() else []:
                 names.setdefault(f"{kind}/{p.stem}", set()).add(lang)
-    return {n for n, langs in names.items() if langs == set(LANGS)}
+    return names
+
+
+def message_names(templates_dir: Path) -> set[str]:
+    """Message templates present in *both* languages: the only ones a rule may name."""
+    return {n for n, langs in message_langs(templates_dir).items() if langs == set(LANGS)}
 
 
 def today_real() -> dt.date:

@@ -45,8 +45,9 @@ def render_text(advisor, advice, lang: str, color: bool = False) -> str:
     return advisor.renderer.file("report.txt.j2", lang, ctx)
 
 
-def render_explain(advisor, advice, lang: str) -> str:
+def render_explain(advisor, advice, lang: str, why_not: dict | None = None) -> str:
     ctx = view(advisor, advice, lang)
     ctx["trace"] = advice.to_dict()["trace"]
+    ctx["why_not"] = why_not
     ctx["em"] = _styler(False)
     return advisor.renderer.file("explain.txt.j2", lang, ctx)

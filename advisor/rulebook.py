@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
-from .yamlfile import Located, load
+from .resources import schemas_dir
+from .schemaerrors import describe
+from .yamlfile import Located, LocatedList, load
 
 OPS = {"below": "$lt", "at_most": "$lte", "above": "$gt", "at_least": "$gte"}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
-RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "when", "then"}
+RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
 SEVERITIES = ["info", "warn", "high"]
+LANG_NAMES = {"en": "English", "ru": "Russian"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
 TAG = {"kind": "parcel"}
@@ -82,29 +86,59 @@ def _where(node, key=None) -> str:
 
 
 def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str],
-                  templates: set[str], display_root: str = "rules") -> RuleBook:
-    """Read every rule file under `rules_dir/advice`; raise the first problem found."""
+                  templates, display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
+    """Read every rule file under `rules_dir/advice` (and an overlay); raise the first problem."""
     problems: list[RulesError] = []
-    book = collect(rules_dir, vocab, profiles, known_ids, templates, problems, display_root)
+    book = collect(rules_dir, vocab, profiles, known_ids, templates, problems, display_root, overlay)
     if problems:
         raise problems[0]
     return book
 
 
-def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], templates: set[str],
-            problems: list[RulesError], display_root: str = "rules") -> RuleBook:
-    """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`)."""
-    advice_dir = rules_dir / "advice"
-    files = sorted(advice_dir.glob("*.yaml")) if advice_dir.is_dir() else []
+def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], templates,
+            problems: list[RulesError], display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
+    """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`).
+
+    An overlay directory holds only the rules a user changes or adds (in `advice/` or at its top):
+    a rule with a shipped id replaces that rule, `disabled: true` switches it off, a new id is added.
+    """
+    digest = hashlib.sha256()
+    rules, files, _ = _read_rule_files(rules_dir / "advice", f"{display_root}/advice", vocab, profiles,
+                                       known_ids, templates, problems, digest)
     if not files:
         problems.append(RulesError("no rule files found", where=f"{display_root}/advice",
                                    help="rule files are YAML files with a `rules:` list under rules/advice/"))
+    if overlay is not None:
+        folder = overlay / "advice" if (overlay / "advice").is_dir() else overlay
+        label = "overlay/advice" if folder != overlay else "overlay"
+        extra, more, off = _read_rule_files(folder, label, vocab, profiles, known_ids, templates, problems, digest)
+        files += more
+        by_id = {r.id: i for i, r in enumerate(rules)}
+        for rule in extra:
+            if rule.id in by_id:
+                rules[by_id[rule.id]] = rule
+            else:
+                rules.append(rule)
+        for rid, where in off:
+            if rid not in by_id:
+                problems.append(RulesError(f"`disabled` names no shipped rule: `{rid}`", where=where,
+                                           help=did_you_mean(rid, by_id) or "use the id of a rule under rules/advice/"))
+        gone = {rid for rid, _ in off}
+        rules = [r for r in rules if r.id not in gone]
+    for i, rule in enumerate(rules):
+        rule.order = i
+    return RuleBook(rules=rules, files=files, vocab=vocab, profiles=profiles, digest=digest.hexdigest()[:12])
+
+
+def _read_rule_files(folder: Path, label: str, vocab, profiles, known_ids, templates, problems, digest):
+    """Rules of every `*.yaml` in one folder, ids unique within it; `disabled` ids apart."""
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     rules: list[Rule] = []
+    off: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
-    digest = hashlib.sha256()
     shown = []
     for path in files:
-        display = f"{display_root}/advice/{path.name}"
+        display = f"{label}/{path.name}"
         shown.append(display)
         try:
             digest.update(path.read_bytes())
@@ -115,7 +149,15 @@ def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], t
         if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
             problems.append(RulesError("expected a mapping with a `rules:` list", where=f"{display}:1:1"))
             continue
-        for raw in doc["rules"]:
+        broken = schema_problems(doc, problems)
+        if None in broken:
+            continue
+        for index, raw in enumerate(doc["rules"]):
+            if index in broken:
+                continue
+            if raw.get("disabled") is True:
+                off.append((str(raw.get("id")), raw.where("id")))
+                continue
             try:
                 rule = _rule(raw, vocab, profiles, known_ids, templates, display)
             except RulesError as e:
@@ -123,12 +165,55 @@ def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], t
                 continue
             if rule.id in seen:
                 problems.append(RulesError(f"duplicate rule id `{rule.id}`", where=_where(raw, "id"),
-                                           help=f"it is already used at {seen[rule.id]}"))
+                                           help=f"it is already used at {seen[rule.id]}; rule ids are unique"))
                 continue
             seen[rule.id] = f"{display}:{rule.line}"
-            rule.order = len(rules)
             rules.append(rule)
-    return RuleBook(rules=rules, files=shown, vocab=vocab, profiles=profiles, digest=digest.hexdigest()[:12])
+    return rules, shown, off
+
+
+@lru_cache(maxsize=1)
+def _schema_validator():
+    import json
+    from jsonschema import Draft202012Validator
+    return Draft202012Validator(json.loads((schemas_dir() / "rules-file-1.json").read_text(encoding="utf-8")))
+
+
+_FIELD_HELP = {
+    "source": "cite the guidance ids it encodes, e.g. `source: [W3, \"004\"]`",
+    "then": "say what the rule adds: an action, flag, warning, deadline or message",
+    "text": "every text is written in English and in Russian: `text: {en: ..., ru: ...}`",
+}
+
+
+def schema_problems(doc, problems: list) -> set:
+    """Validate one rule file against schemas/rules-file-1.json; add each problem with its
+    `file:line:col`. Returns the indexes of broken rules (None: the whole file is unusable)."""
+    from jsonschema.exceptions import best_match
+    broken: set = set()
+    for err in _schema_validator().iter_errors(doc):
+        while err.validator in ("anyOf", "oneOf") and err.context:
+            err = best_match(err.context)
+        p = describe(err)
+        node, where = doc, doc.where()
+        for part in p.path:
+            if isinstance(node, (Located, LocatedList)):
+                where = node.where(part)
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        if p.key and isinstance(node, Located):
+            where = node.where(p.key)
+        help = p.help
+        if err.validator == "required":
+            help = _FIELD_HELP.get(p.message.split("`")[1], help)
+        path = p.path
+        label = f" in rule `{doc['rules'][path[1]].get('id')}`" if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) \
+            and isinstance(doc["rules"][path[1]], dict) else ""
+        problems.append(RulesError(p.message + label, where=where, help=help))
+        broken.add(path[1] if len(path) >= 2 and path[0] == "rules" else None)
+    return broken
 
 
 def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
@@ -349,9 +434,13 @@ def _then(then, rid, vocab, profiles, templates, reads):
     message = then.get("message")
     if message is not None:
         message = str(message)
-        if message not in templates:
+        langs = templates.get(message) if isinstance(templates, dict) else ({"en", "ru"} if message in templates else None)
+        if not langs:
             raise RulesError(f"unknown message template `{message}` in rule `{rid}`", where=then.where("message"),
                              help=did_you_mean(message, templates) or "templates live in templates/en and templates/ru as KIND/PURPOSE.j2")
+        for lang in sorted({"en", "ru"} - set(langs)):
+            raise RulesError(f"the message `{message}` of rule `{rid}` has no {LANG_NAMES[lang]} template",
+                             where=then.where("message"), help=f"add templates/{lang}/{message}.j2")
     replaces = [str(x) for x in then.get("replaces") or []]
     for r in replaces:
         if r not in vocab["actions"]:

@@ -1,0 +1,133 @@
+"""`advise rules check`: every problem in a rules directory and its templates, each at `file:line:col`.
+
+Loading an Advisor stops at the first problem; a rule editor wants them all at once, so this
+module runs the same loaders step by step and keeps going wherever the rest still makes sense.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, meta
+
+from .errors import AdvisorError, RulesError, did_you_mean
+from .render import LANGS, make_env, message_langs
+
+LANG_NAMES = {"en": "English", "ru": "Russian"}
+
+
+@dataclass
+class CheckReport:
+    problems: list[AdvisorError] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
+    from .api import _lookup
+    from .cases import load_cases
+    from .history import load_stages
+    from .rulebook import collect
+    from .trackcode import load_formats
+    from .yamlfile import load
+
+    report = CheckReport()
+    add = report.problems.append
+
+    def step(fn, *a, **kw):
+        try:
+            return fn(*a, **kw)
+        except AdvisorError as e:
+            add(e)
+            return None
+
+    vocab = step(_lookup, rules_dir / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
+    platforms = step(_lookup, rules_dir / "platforms.yaml", "rules/platforms.yaml", "platforms")
+    guidance = step(_lookup, rules_dir / "guidance.yaml", "rules/guidance.yaml", "ids")
+    if vocab is not None:
+        step(load_formats, rules_dir, known_flags=set(vocab["flags"]))
+        step(load_stages, rules_dir, set(vocab["stages"]))
+    if (rules_dir / "seasons.yaml").exists():
+        step(load, rules_dir / "seasons.yaml", "rules/seasons.yaml")
+    langs = message_langs(templates_dir)
+    report.counts["templates"] = _check_templates(templates_dir, add)
+    if vocab is None or platforms is None or guidance is None:
+        return report
+    profiles = {name: dict(p) for name, p in platforms["platforms"].items()}
+    known = {str(k) for k in guidance["ids"]} | {str(k) for k in guidance.get("seeds") or {}}
+    problems: list[RulesError] = []
+    book = collect(rules_dir, vocab, profiles, known, langs, problems, overlay=overlay)
+    report.problems += problems
+    report.counts["rule files"] = len(book.files)
+    report.counts["rules"] = len(book.rules)
+    cases = step(load_cases, rules_dir) or []
+    if overlay is not None:
+        cases += step(load_cases, overlay) or []
+    report.counts["cases"] = len(cases)
+    if report.ok:
+        _check_variables(rules_dir, templates_dir, overlay, book, add)
+    return report
+
+
+def _check_templates(templates_dir: Path, add) -> int:
+    """Every template compiles, and every message exists in both languages."""
+    count = 0
+    for lang in LANGS:
+        env = make_env(lang, templates_dir)
+        for path in sorted((templates_dir / lang).rglob("*.j2")) if (templates_dir / lang).is_dir() else []:
+            count += 1
+            name = path.relative_to(templates_dir).as_posix()
+            try:
+                env.parse(path.read_text(encoding="utf-8"))
+            except TemplateSyntaxError as e:
+                add(RulesError(f"template syntax: {e.message}", where=f"templates/{name}:{e.lineno}:1"))
+            except UnicodeDecodeError:
+                add(RulesError("the template is not UTF-8", where=f"templates/{name}"))
+    for name, have in sorted(message_langs(templates_dir).items()):
+        for lang in sorted(set(LANGS) - have):
+            other = sorted(have)[0]
+            add(RulesError(f"the message `{name}` has no {LANG_NAMES[lang]} template",
+                           where=f"templates/{other}/{name}.j2:1:1", help=f"add templates/{lang}/{name}.j2"))
+    return count
+
+
+def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
+    """Variables a message template or rule text names must be ones the facts provide."""
+    from .api import Advisor
+    try:
+        advisor = Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay)
+    except AdvisorError as e:
+        add(e)
+        return
+    known = set(advisor._prepare({"track": "RK190321410CN"}, dt.date(2026, 1, 1)).context) | {"due", "rule_id", "lang"}
+    env = make_env("en", templates_dir)
+
+    def names(source: str) -> set[str]:
+        try:
+            return meta.find_undeclared_variables(env.parse(source))
+        except TemplateSyntaxError:
+            return set()
+
+    for name in sorted(advisor.messages):
+        for lang in LANGS:
+            path = templates_dir / lang / f"{name}.j2"
+            for var in sorted(names(path.read_text(encoding="utf-8")) - known):
+                add(RulesError(f"the template uses `{var}`, which no facts provide", where=f"templates/{lang}/{name}.j2:{_line_of(path, var)}:1",
+                               help=did_you_mean(var, known) or "see the variables listed in docs/rules.md"))
+    for rule in book.rules:
+        for out in rule.outputs:
+            for lang, text in (out.text or {}).items():
+                for var in sorted(names(text) - known):
+                    add(RulesError(f"the {out.kind} text ({lang}) of rule `{rule.id}` uses `{var}`, which no facts provide",
+                                   where=f"{rule.file}:{rule.line}:5", help=did_you_mean(var, known)))
+
+
+def _line_of(path: Path, word: str) -> int:
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if word in line:
+            return n
+    return 1

@@ -1,0 +1,111 @@
+"""`--why-not RULE_ID`: which condition of a rule held and which did not, for one parcel.
+
+It reads the same compiled durable_rules expression the engine gets (one condition at a time),
+with durable_rules' own semantics: a test on a missing fact is false, `$neq` too; `$nex` is true.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from .derive import DATES
+from .errors import FactsError, did_you_mean
+from .rulebook import _compile_map
+
+_CMP = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+        "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+
+
+def _value(expr, fact: dict):
+    """A number, `$m` (another fact) or an `$add`/`$sub` tree; None when a fact is missing."""
+    if isinstance(expr, dict):
+        if "$m" in expr:
+            return fact.get(expr["$m"])
+        op, parts = next(iter(expr.items()))
+        left, right = _value(parts["$l"], fact), _value(parts["$r"], fact)
+        if left is None or right is None:
+            return None
+        return left + right if op == "$add" else left - right
+    return expr
+
+
+def holds(term: dict, fact: dict) -> bool:
+    op, body = next(iter(term.items()))
+    if op == "$and":
+        return all(holds(t, fact) for t in body)
+    if op == "$or":
+        return any(holds(t, fact) for t in body)
+    if op in ("$ex", "$nex"):
+        name = next(iter(body))
+        return (name in fact) == (op == "$ex")
+    if op == "$neq":
+        name, v = next(iter(body.items()))
+        return name in fact and fact[name] != v
+    if op in _CMP:
+        name, v = next(iter(body.items()))
+        bound = _value(v, fact)
+        actual = fact.get(name)
+        return actual is not None and bound is not None and not isinstance(actual, (str, bool)) and _CMP[op](actual, bound)
+    return op in fact and fact[op] == body  # equality: {"fact": value}
+
+
+def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None) -> dict:
+    """Each condition of the rule with the fact's value and whether it held, plus the verdict."""
+    rule = advisor.book.by_id.get(rule_id)
+    if rule is None:
+        raise FactsError(f"unknown rule `{rule_id}`", where="--why-not",
+                         help=did_you_mean(rule_id, advisor.book.by_id) or "rule ids are the `id:` fields under rules/advice/")
+    p = advisor._prepare(facts, today)
+    fact = p.derived.engine
+    platform = p.facts.platform
+    profile = advisor.profiles[platform]
+    out = {"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
+           "platform": platform, "conditions": [], "fired": False, "replaced_by": []}
+    if rule.platforms and platform not in rule.platforms:
+        out["verdict"] = f"the rule is only for {', '.join(rule.platforms)}; this parcel is on {platform}"
+        return out
+    for fname, cond in rule.when.items():
+        terms = _compile_map({fname: cond}, profile)
+        shown = {f: fact.get(f) for f in ([fname] if fname != "any" else _names(cond))}
+        if terms is None:
+            out["conditions"].append({"fact": fname, "condition": _plain(cond), "value": shown, "holds": False,
+                                      "why": f"the {platform} profile has no value this condition needs"})
+            continue
+        ok = all(holds(t, fact) for t in terms)
+        out["conditions"].append({"fact": fname, "condition": _plain(cond), "value": shown, "holds": ok})
+    for name in _needed_dates(rule):
+        present = DATES[name] in fact
+        out["conditions"].append({"fact": DATES[name], "condition": f"known (the due date uses `{name}`)",
+                                  "value": {DATES[name]: fact.get(DATES[name])}, "holds": present})
+    fired = advisor.compiled.evaluate(platform, fact)
+    out["fired"] = rule.id in fired
+    if out["fired"]:
+        actions = [o.id for o in rule.outputs if o.kind == "action"]
+        out["replaced_by"] = [r for r in fired if r != rule.id and advisor.book.by_id[r].priority <= rule.priority
+                              and set(actions) & set(advisor.book.by_id[r].replaces)]
+        out["verdict"] = "all conditions hold: the rule fired" + (
+            f"; its action was replaced by {', '.join(out['replaced_by'])}" if out["replaced_by"] else "")
+    else:
+        failed = [c["fact"] for c in out["conditions"] if not c["holds"]]
+        out["verdict"] = "it did not fire: " + ", ".join(f"`{f}`" for f in failed) + " did not hold"
+    return out
+
+
+def _needed_dates(rule) -> list[str]:
+    from .rulebook import expr_dates
+    return [n for n in expr_dates(rule) if DATES.get(n)]
+
+
+def _names(alternatives) -> list[str]:
+    out: list[str] = []
+    for alt in alternatives:
+        for k, v in alt.items():
+            out += _names(v) if k == "any" else [k]
+    return list(dict.fromkeys(out))
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj

@@ -1,0 +1,69 @@
+"""jsonschema errors in our one-line style, for facts (named by field) and rule files (by line).
+
+One translation serves both contracts so a rule editor and an embedder read the same wording.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .errors import did_you_mean, one_of
+
+
+@dataclass
+class Problem:
+    message: str
+    help: str | None
+    path: list            # where in the document (keys and indexes)
+    key: str | None       # the offending key inside `path`, when there is one
+
+
+def field_path(parts) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _shown(inst) -> str:
+    shown = json.dumps(inst, ensure_ascii=False, default=str)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def describe(err) -> Problem:
+    """One jsonschema ValidationError as a lower-case sentence with the value in backticks."""
+    path = list(err.absolute_path)
+    v, inst, shown = err.validator, err.instance, _shown(err.instance)
+    if v == "additionalProperties":
+        allowed = set((err.schema.get("properties") or {}).keys())
+        extra = sorted(set(inst) - allowed) if isinstance(inst, dict) else []
+        name = str(extra[0]) if extra else "?"
+        return Problem(f"unknown field `{name}`", did_you_mean(name, allowed) or one_of(allowed), path, name)
+    if v == "pattern" and str(err.schema.get("pattern", "")).startswith("^[0-9]{4}"):
+        return Problem(f"expected a date as YYYY-MM-DD, got `{inst}`", None, path, None)
+    if v == "pattern":
+        return Problem(f"the value `{inst}` has the wrong shape (expected {err.schema.get('pattern')})", None, path, None)
+    if v == "type":
+        want = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
+        return Problem(f"expected {want}, got `{shown}`", None, path, None)
+    if v == "enum":
+        values = [str(x) for x in err.validator_value]
+        return Problem(f"unknown value `{inst}`", did_you_mean(str(inst), values) or one_of(values), path, None)
+    if v == "const":
+        return Problem(f"expected `{err.validator_value}`, got `{shown}`", None, path, None)
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return Problem(f"the value `{inst}` is out of range ({v} {err.validator_value})", None, path, None)
+    if v == "maxLength":
+        return Problem(f"the text is longer than {err.validator_value} characters", None, path, None)
+    if v == "minLength":
+        return Problem("the text is empty", None, path, None)
+    if v == "maxItems":
+        return Problem(f"more than {err.validator_value} items", None, path, None)
+    if v == "minItems":
+        return Problem("the list is empty", None, path, None)
+    if v == "minProperties":
+        return Problem("the mapping is empty", None, path, None)
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        return Problem(f"missing field `{missing}`", None, path, None)
+    return Problem(err.message[:1].lower() + err.message[1:], None, path, None)

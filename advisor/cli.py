@@ -95,6 +95,14 @@ def rules_options():
     ]
 
 
+def rules_options_decorator():
+    def deco(f):
+        for o in reversed(rules_options()):
+            f = o(f)
+        return f
+    return deco
+
+
 def make_advisor(kw: dict):
     from .api import Advisor, default_advisor
     if kw.get("rules_dir") or kw.get("overlay_dir") or kw.get("templates_dir"):
@@ -372,3 +380,84 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
         click.echo(f"{label}: {', '.join(items) if items else 'none'}")
     if failed or (strict and any(gaps.values())):
         sys.exit(1)
+
+
+# ---- batch and serve ---------------------------------------------------------------------------
+
+@main.command("batch", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("source", required=False, default="-", metavar="[IN.jsonl|-]")
+@click.option("-o", "--output", metavar="OUT.jsonl", help="write here instead of stdout")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help="processes to use (default: the number of cores)")
+@click.option("--today", metavar="DATE", help="advise as of this date (default: each line's `today`, else the real date)")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", help="language of the advice texts")
+@click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out (faster)")
+@click.option("--progress/--no-progress", default=None, help="progress on stderr (default: when stderr is a terminal)")
+@rules_options_decorator()
+@run_safely
+def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules_dir, overlay_dir, templates_dir):
+    """One facts object per line in, one advice per line out, in the same order (JSON Lines).
+
+    A line that cannot be advised becomes {"line": N, "error": {...}} and the run goes on; the
+    exit status is 1 when any line failed.
+    """
+    from .batch import Settings, default_workers, run
+    if today is not None:
+        try:
+            today = parse_date(today, today=dt.date.today(), relative=True).isoformat()
+        except DateFormatError as e:
+            raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
+    for label, d in (("rules", rules_dir), ("templates", templates_dir), ("rules-overlay", overlay_dir)):
+        if d and not Path(d).is_dir():
+            raise FactsError(f"the directory `{d}` does not exist", where=f"--{label}")
+    if rules_dir or templates_dir or overlay_dir:
+        from .api import Advisor
+        Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output
+    settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir, today=today, lang=lang,
+                        messages=not no_messages)
+    if source == "-":
+        stream = sys.stdin.buffer
+        total_bytes = None
+    else:
+        if not Path(source).is_file():
+            raise FactsError(f"no such file `{source}`", where="batch")
+        stream = open(source, "rb")
+        total_bytes = Path(source).stat().st_size
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(count: int, seconds: float) -> None:
+        rate = count / seconds if seconds > 0 else 0.0
+        eta = ""
+        if total_bytes and rate and hasattr(stream, "tell"):
+            try:
+                done = stream.tell() / total_bytes
+                eta = f", ETA {max(0.0, seconds / done - seconds):.0f} s" if done > 0 else ""
+            except (OSError, ValueError):
+                pass
+        click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
+
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    try:
+        totals = run(stream, out, settings, workers or default_workers(), report if show else None)
+    finally:
+        if output:
+            out.close()
+        if source != "-":
+            stream.close()
+    if show:
+        click.echo("", err=True)
+    if totals.failed:
+        click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
+                   "`error` objects in the output", err=True)
+        sys.exit(1)
+
+
+@main.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@rules_options_decorator()
+@run_safely
+def serve_cmd(host, port, rules_dir, overlay_dir, templates_dir):
+    """Serve the advisor over HTTP: POST /v1/advice, POST /v1/advice/batch, GET /v1/track/{code},
+    GET /healthz; the OpenAPI document at /openapi.json and /docs. Needs the `server` extra."""
+    from .server import serve
+    serve(host, port, make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir}))

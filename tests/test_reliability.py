@@ -1,0 +1,54 @@
+"""One Advisor under load: threads agree with the serial answers, and memory does not grow."""
+import datetime as dt
+import json
+import threading
+
+from advisor.cases import load_cases
+from conftest import ROOT
+
+CASES = [(c.facts, dt.date.fromisoformat(c.today)) for c in load_cases(ROOT / "rules")]
+
+
+def _answer(advisor, i):
+    facts, today = CASES[i % len(CASES)]
+    return json.dumps(advisor.advise(facts, today=today, lang=("en", "ru")[i % 2]).to_dict(), sort_keys=True)
+
+
+def test_8_threads_x_500_evaluations_match_serial(advisor):
+    serial = [_answer(advisor, i) for i in range(2 * len(CASES))]
+    bad, errors = [], []
+
+    def work(offset):
+        try:
+            for k in range(500):
+                i = (offset * 37 + k) % len(serial)
+                if _answer(advisor, i) != serial[i]:
+                    bad.append(i)
+        except Exception as e:  # noqa: BLE001
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and bad == []
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_rss_flat_over_50000_evaluations(advisor):
+    for i in range(5000):          # warm caches (templates, code analyses, calendars)
+        advisor.advise(*CASES[i % len(CASES)][:1], today=CASES[i % len(CASES)][1], messages=False)
+    before = _rss_kib()
+    for i in range(50_000):
+        facts, today = CASES[i % len(CASES)]
+        advisor.advise(facts, today=today, messages=False)
+    grown = _rss_kib() - before
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB over 50,000 evaluations"

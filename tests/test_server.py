@@ -1,0 +1,135 @@
+"""`advise serve`: the real server on a loopback port, talked to over HTTP."""
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import ROOT
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+GOOD = {"track": "RK190321410CN", "order": {"track_issued": "2026-11-10"}}
+ADVICE_SCHEMA = json.loads((ROOT / "schemas" / "parcel-advice-1.json").read_text(encoding="utf-8"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stderr.read().decode())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def call(base, method, path, body=None, raw=None, headers=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_healthz_and_openapi(server):
+    status, body = call(server, "GET", "/healthz")
+    assert status == 200 and body["status"] == "ok" and body["rule_count"] > 50
+    status, doc = call(server, "GET", "/openapi.json")
+    assert status == 200 and {"/v1/advice", "/v1/advice/batch", "/v1/track/{code}", "/healthz"} <= set(doc["paths"])
+
+
+def test_advice(server):
+    status, advice = call(server, "POST", "/v1/advice?today=2026-11-22&lang=ru", GOOD)
+    assert status == 200
+    assert list(Draft202012Validator(ADVICE_SCHEMA).iter_errors(advice)) == []
+    assert advice["lang"] == "ru" and advice["next_step"]["action"] == "message_seller"
+
+
+@pytest.mark.parametrize("body,raw,where", [
+    ({"track": "RK190321410CN", "order": {"paid": "soon"}}, None, "order.paid"),
+    ({"track": "RK190321410CN", "colour": "red"}, None, "colour"),
+    (None, b"{not json", "body:1:2"),
+    (None, b"[1, 2]", "body"),
+    (None, b"\xff\xfe", "body"),
+])
+def test_bad_facts_are_422_with_the_field(server, body, raw, where):
+    status, answer = call(server, "POST", "/v1/advice", body, raw)
+    assert status == 422 and answer["error"]["where"] == where, answer
+
+
+def test_bad_query_is_422_not_500(server):
+    assert call(server, "POST", "/v1/advice?lang=fr", GOOD)[0] == 422
+    assert call(server, "POST", "/v1/advice?today=tomorrow", GOOD)[0] == 422
+    assert call(server, "GET", "/v1/track/RK190321410CN?platform=amazon")[0] == 422
+
+
+def test_oversized_body_is_413(server):
+    big = json.dumps({"track": "RK190321410CN", "events": [{"date": "2026-11-01", "status": "x" * 400}] * 3000}).encode()
+    assert len(big) > 1024 * 1024
+    status, answer = call(server, "POST", "/v1/advice", raw=big)
+    assert status == 413 and "larger than" in answer["error"]["message"]
+
+
+def test_batch_keeps_order_and_errors_in_place(server):
+    status, rows = call(server, "POST", "/v1/advice/batch?today=2026-11-22&messages=false",
+                        [GOOD, {"track": 5}, dict(GOOD, track="LA123456785CN")])
+    assert status == 200 and len(rows) == 3
+    assert rows[0]["track"]["code"] == "RK190321410CN" and rows[2]["track"]["code"] == "LA123456785CN"
+    assert rows[1]["index"] == 1 and rows[1]["error"]["where"] == "track"
+    assert call(server, "POST", "/v1/advice/batch", {"track": "x"})[0] == 422
+
+
+def test_track(server):
+    status, t = call(server, "GET", "/v1/track/rk%20190321410%20cn")
+    assert status == 200 and t["code"] == "RK190321410CN" and t["valid"] is True
+
+
+def test_32_concurrent_clients_for_10_seconds(server):
+    errors, done = [], [0]
+    stop = time.monotonic() + 10
+    lock = threading.Lock()
+
+    def client(i):
+        facts = {"track": "RK190321410CN", "order": {"track_issued": f"2026-11-{1 + i % 20:02d}"}}
+        while time.monotonic() < stop:
+            try:
+                status, advice = call(server, "POST", "/v1/advice?today=2026-11-22&messages=false", facts)
+                if status != 200 or advice["days"]["since_track_issued"] != 21 - i % 20:
+                    errors.append((status, advice))
+            except Exception as e:  # noqa: BLE001
+                errors.append(repr(e))
+            with lock:
+                done[0] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and done[0] > 100

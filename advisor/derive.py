@@ -288,13 +288,22 @@ def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], export
     return best
 
 
+# The lunisolar new year always falls between these two days of the Gregorian year.
+CNY_EARLIEST, CNY_LATEST = (1, 21), (2, 20)
+
+
 def _anchors(season: dict, today: dt.date) -> list[dt.date]:
-    years = [today.year - 1, today.year, today.year + 1]
+    years = [y for y in (today.year - 1, today.year, today.year + 1) if 1 <= y <= 9999]
     if season.get("anchor") == "chinese_new_year":
-        return [d for d in (chinese_new_year(y) for y in years) if d]
+        # Ask the calendar only for years whose festival window could contain `today`:
+        # building the holidays calendar costs far more than the rest of an evaluation.
+        lo, hi = dt.timedelta(days=int(season.get("from_days", 0))), dt.timedelta(days=int(season.get("to_days", 0)))
+        near = [y for y in years if 1950 <= y <= 2099
+                and dt.date(y, *CNY_EARLIEST) + lo <= today <= dt.date(y, *CNY_LATEST) + hi]
+        return [d for d in (chinese_new_year(y) for y in near) if d]
     if season.get("month_day"):
         m, d = (int(x) for x in str(season["month_day"]).split("-"))
-        return [dt.date(y, m, d) for y in years if 1 <= y <= 9999]
+        return [dt.date(y, m, d) for y in years]
     return []
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from .dates import DateFormatError, parse_date
 from .errors import FactsError, did_you_mean, one_of
-from .resources import schemas_dir
+from . import validation
 from .schemaerrors import describe, field_path
 
 SCHEMA_ID = "parcel-facts/1"
@@ -89,15 +88,8 @@ class Facts:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-@lru_cache(maxsize=1)
 def facts_schema() -> dict:
-    return json.loads((schemas_dir() / "parcel-facts-1.json").read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def _validator():
-    from jsonschema import Draft202012Validator
-    return Draft202012Validator(facts_schema())
+    return validation.schema("parcel-facts-1")
 
 
 def parse_document(text: str, source: str = "facts") -> dict:
@@ -169,7 +161,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field."""
     if not isinstance(doc, dict):
         raise FactsError("the facts must be a mapping of fields", where="(top level)")
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
+    errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
     if doc.get("today") is not None:

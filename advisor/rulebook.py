@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
-from .resources import schemas_dir
+from . import validation
 from .schemaerrors import describe
 from .yamlfile import Located, LocatedList, load
 
@@ -172,13 +171,6 @@ def _read_rule_files(folder: Path, label: str, vocab, profiles, known_ids, templ
     return rules, shown, off
 
 
-@lru_cache(maxsize=1)
-def _schema_validator():
-    import json
-    from jsonschema import Draft202012Validator
-    return Draft202012Validator(json.loads((schemas_dir() / "rules-file-1.json").read_text(encoding="utf-8")))
-
-
 _FIELD_HELP = {
     "source": "cite the guidance ids it encodes, e.g. `source: [W3, \"004\"]`",
     "then": "say what the rule adds: an action, flag, warning, deadline or message",
@@ -191,7 +183,7 @@ def schema_problems(doc, problems: list) -> set:
     `file:line:col`. Returns the indexes of broken rules (None: the whole file is unusable)."""
     from jsonschema.exceptions import best_match
     broken: set = set()
-    for err in _schema_validator().iter_errors(doc):
+    for err in validation.errors("rules-file-1", doc):
         while err.validator in ("anyOf", "oneOf") and err.context:
             err = best_match(err.context)
         p = describe(err)

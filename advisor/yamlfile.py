@@ -12,6 +12,8 @@ import yaml
 from .errors import RulesError
 
 MAX_BYTES = 2 * 1024 * 1024
+# libyaml when present (about ten times faster; same marks and errors), else the pure-Python parser
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 100
 MAX_DEPTH = 60
 
@@ -47,7 +49,7 @@ class LocatedList(list):
 
 
 def _loader_for(file: str):
-    class Loader(yaml.SafeLoader):
+    class Loader(_BASE):
         pass
 
     def construct_mapping(loader, node, deep=False):

@@ -1,0 +1,192 @@
+"""Benchmark: CLI latency, import time, batch throughput, engine cost over a floor, memory.
+
+    python bench/run.py            # the full run (a few minutes on 2 cores)
+    python bench/run.py --quick    # smaller counts, for a quick look
+
+Everything is measured in one run and reported as ratios too, because this machine is noisy:
+compare ratios between runs, not absolute numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TODAY = dt.date(2026, 11, 22)
+STATUSES = {
+    "pre_advice": ["Item pre-advice received", "Регистрация отправки"],
+    "accepted": ["Приём", "Accepted by carrier"],
+    "origin_sorting": ["Inbound in sorting center", "Покинуло место приёма"],
+    "export": ["Экспорт", "Hand over to airline"],
+    "import": ["Импорт", "Arrive at destination country"],
+    "customs": ["Передано таможне", "Import customs clearance started"],
+    "customs_held": ["Задержано таможней", "Held by customs"],
+    "destination_sorting": ["Прибыло в сортировочный центр", "Выпущено таможней"],
+    "arrived_office": ["Прибыло в место вручения", "Awaiting collection"],
+    "delivered": ["Вручение адресату", "Delivered"],
+    "returned": ["Возврат", "Returned to sender"],
+}
+ORDER = list(STATUSES)
+CODES = ["RK190321410CN", "RA123456785CN", "LA123456785CN", "RK190321411CN", "hs123456789he", "UA846098317YP",
+         "RG123456785CN", "RA123456785FI", "RT123456785FI", "65519797821543", "12345678", "1Z999AA10123456784",
+         "rk 190321410 сn", "ZZ12QQQQ", "EE123456785CN", "CP123456785CN"]
+
+
+def day(offset: int) -> str:
+    return (TODAY - dt.timedelta(days=offset)).isoformat()
+
+
+def parcel(rng: random.Random) -> dict:
+    """One realistic parcel: any code shape, platform, stage, seller and dispute state."""
+    issued = rng.randint(0, 150)
+    facts = {"track": rng.choice(CODES), "platform": rng.choice(["aliexpress", "aliexpress", "joom", "ebay", "ok"]),
+             "today": TODAY.isoformat(), "order": {"track_issued": day(issued), "paid": day(issued + rng.randint(0, 5))}}
+    if rng.random() < 0.7:
+        facts["order"]["protection_ends"] = day(issued - rng.randint(30, 120))
+    if rng.random() < 0.3:
+        facts["order"]["destination"] = {"country": rng.choice(["RU", "UA", "BY", "KZ"]), "city": "Moscow"}
+    if rng.random() < 0.05:
+        facts["tracked_destination"] = {"country": "CA", "city": "Ottawa"}
+    if rng.random() < 0.2:
+        facts["order"]["price"] = {"amount": round(rng.uniform(1, 80), 2), "currency": "USD"}
+    stage_count = rng.randint(0, len(ORDER))
+    events, when = [], issued
+    for stage in ORDER[:stage_count]:
+        if stage in ("customs_held", "delivered", "returned") and rng.random() < 0.7:
+            continue
+        when = max(0, when - rng.randint(1, 15))
+        events.append({"date": day(when), "status": rng.choice(STATUSES[stage])})
+    if events:
+        facts["events"] = events
+    if rng.random() < 0.2:
+        facts["seller"] = {"messaged": day(rng.randint(0, issued)), "replied": rng.random() < 0.5}
+    if rng.random() < 0.25:
+        response = rng.choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"])
+        facts["dispute"] = {"opened": day(rng.randint(0, issued)), "seller_response": response}
+        if response == "partial_refund":
+            facts["dispute"]["offered_refund"] = {"amount": 2.0, "currency": "USD"}
+    if rng.random() < 0.1:
+        facts["received"] = True
+    return facts
+
+
+def parcels(n: int, seed: int = 7):
+    rng = random.Random(seed)
+    return [parcel(rng) for _ in range(n)]
+
+
+def wall(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_kib() -> int:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def batch_rate(path: Path, workers: int, messages: bool, n: int) -> float:
+    from advisor.batch import Settings, run
+    with open(path, "rb") as src:
+        out = io.StringIO() if n <= 20_000 else open(os.devnull, "w", encoding="utf-8")
+        t = time.perf_counter()
+        totals = run(src, out, Settings(messages=messages), workers)
+        seconds = time.perf_counter() - t
+    assert totals.lines == n, totals
+    return n / seconds
+
+
+def floor_rate(docs: list[dict]) -> float:
+    """Parse facts, analyse the code, derive facts and write JSON: everything but engine and text."""
+    from advisor.api import default_advisor
+    from advisor.derive import derive
+    from advisor.trackcode import analyse
+    adv = default_advisor()
+    sink = open(os.devnull, "w", encoding="utf-8")
+    t = time.perf_counter()
+    for doc in docs:
+        f = adv.facts(json.loads(json.dumps(doc)), TODAY)
+        track = analyse(f.track, adv.formats, f.platform) if f.track else None
+        d = derive(f, track, adv.stages, adv.profiles[f.platform], adv.seasons,
+                   adv.formats.express_methods, adv.formats.courier_methods)
+        sink.write(json.dumps(d.engine, default=str) + "\n")
+    return len(docs) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller counts")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = ap.parse_args()
+    n_batch = 10_000 if args.quick else 100_000
+    n_mem = (2_000, 20_000) if args.quick else (10_000, 200_000)
+    runs = 5 if args.quick else 20
+    py = sys.executable
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; workers={args.workers}")
+
+    base = wall([py, "-c", "pass"], runs)
+    imp = wall([py, "-c", "import advisor"], runs)
+    imp_api = wall([py, "-c", "import advisor.api"], runs)
+    cli = wall([py, "-m", "advisor", "RK190321410CN", "--today", "2026-11-22", "--issued", "2026-11-10"], runs)
+    print("\n# latency (median of %d runs)" % runs)
+    print(f"python -c pass            {base * 1000:7.1f} ms   1.00x")
+    print(f"import advisor            {imp * 1000:7.1f} ms   {imp / base:5.2f}x")
+    print(f"import advisor.api        {imp_api * 1000:7.1f} ms   {imp_api / base:5.2f}x")
+    print(f"advise CODE --today ...   {cli * 1000:7.1f} ms   {cli / base:5.2f}x   (target < 250 ms)")
+
+    docs = parcels(n_batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parcels.jsonl"
+        path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+        floor = floor_rate(docs[:min(n_batch, 20_000)])
+        print(f"\n# batch throughput, {n_batch:,} parcels (parcels/s)")
+        print(f"floor: parse + derive + JSON, 1 process  {floor:9,.0f}/s")
+        results = {}
+        for workers in (1, args.workers):
+            for messages in (False, True):
+                rate = batch_rate(path, workers, messages, n_batch)
+                results[(workers, messages)] = rate
+                label = f"{workers} worker(s), {'with messages (en+ru)' if messages else 'no messages'}"
+                print(f"{label:42s} {rate:9,.0f}/s   floor/this {floor / rate:5.2f}x"
+                      + (f"   per worker {rate / workers:,.0f}/s" if workers > 1 else ""))
+        print(f"scaling {args.workers} workers / 1, no messages: {results[(args.workers, False)] / results[(1, False)]:.2f}x")
+
+    print("\n# memory, one process")
+    from advisor.api import default_advisor
+    adv = default_advisor()
+    mem_docs = parcels(5_000, seed=11)
+    start = rss_kib()
+    marks = {}
+    for i in range(n_mem[1]):
+        adv.advise(mem_docs[i % len(mem_docs)], today=TODAY, messages=(i % 2 == 0))
+        if i + 1 in n_mem:
+            marks[i + 1] = (rss_kib(), peak_kib())
+    for n, (rss, peak) in marks.items():
+        print(f"after {n:>7,} evaluations: RSS {rss / 1024:6.1f} MiB, peak {peak / 1024:6.1f} MiB")
+    (a_rss, _), (b_rss, _) = marks[n_mem[0]], marks[n_mem[1]]
+    print(f"RSS growth from {n_mem[0]:,} to {n_mem[1]:,}: {(b_rss - a_rss) / 1024:+.1f} MiB (start {start / 1024:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,14 +27,25 @@ def _given(value, what: str):
 
 
 def fmt_date(value, lang: str) -> str:
+    return _date_text(_given(value, "date"), lang)
+
+
+@lru_cache(maxsize=8192)
+def _date_text(value: dt.date, lang: str) -> str:
     from babel.dates import format_date
-    return format_date(_given(value, "date"), format="long", locale=lang)
+    return format_date(value, format="long", locale=lang)
 
 
 def fmt_days(n, lang: str) -> str:
     """`5 days` / `5 дней`, `21 день`: Babel's unit data, no hand-written plural table."""
+    return _days_text(int(_given(n, "day count")), lang)
+
+
+@lru_cache(maxsize=4096)
+def _days_text(n: int, lang: str) -> str:
+    # Cached: Babel's formatting is the slowest part of rendering a rule text.
     from babel.units import format_unit
-    return format_unit(int(_given(n, "day count")), "duration-day", length="long", locale=lang)
+    return format_unit(n, "duration-day", length="long", locale=lang)
 
 
 def fmt_money(m, lang: str) -> str:

@@ -138,7 +138,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller counts")
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--memory", nargs=2, type=int, metavar=("FIRST", "LAST"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory:
+        memory(*args.memory)
+        return
     n_batch = 10_000 if args.quick else 100_000
     n_mem = (2_000, 20_000) if args.quick else (10_000, 200_000)
     runs = 5 if args.quick else 20
@@ -172,10 +176,17 @@ def main() -> None:
                       + (f"   per worker {rate / workers:,.0f}/s" if workers > 1 else ""))
         print(f"scaling {args.workers} workers / 1, no messages: {results[(args.workers, False)] / results[(1, False)]:.2f}x")
 
-    print("\n# memory, one process")
+    print("\n# memory, a fresh process")
+    sys.stdout.flush()
+    subprocess.run([py, __file__, "--memory", str(n_mem[0]), str(n_mem[1])], check=True)
+
+
+def memory(first: int, last: int) -> None:
+    """RSS after `first` and after `last` evaluations of generated parcels in this process."""
     from advisor.api import default_advisor
     adv = default_advisor()
     mem_docs = parcels(5_000, seed=11)
+    n_mem = (first, last)
     start = rss_kib()
     marks = {}
     for i in range(n_mem[1]):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
-from .yamlfile import Located, load
+from .yamlfile import Located, load, plain
 
 # expect key -> (what it compares, must be present/absent)
 LIST_KEYS = {
@@ -68,16 +68,8 @@ def load_cases(rules_dir: Path) -> list[Case]:
                                      help=did_you_mean(key, EXPECT_KEYS) or one_of(EXPECT_KEYS))
             out.append(Case(str(c.get("name") or f"case {i + 1}"), where,
                             str(c.get("today") or doc.get("today") or "") or None,
-                            _plain(c["facts"]), _plain(expect)))
+                            plain(c["facts"]), plain(expect)))
     return out
-
-
-def _plain(obj):
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 def observed(advice: dict) -> dict:

@@ -10,6 +10,7 @@ import datetime as dt
 from .derive import DATES
 from .errors import FactsError, did_you_mean
 from .rulebook import _compile_map
+from .yamlfile import plain
 
 _CMP = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
         "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
@@ -67,11 +68,11 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None) -> di
         terms = _compile_map({fname: cond}, profile)
         shown = {f: fact.get(f) for f in ([fname] if fname != "any" else _names(cond))}
         if terms is None:
-            out["conditions"].append({"fact": fname, "condition": _plain(cond), "value": shown, "holds": False,
+            out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": False,
                                       "why": f"the {platform} profile has no value this condition needs"})
             continue
         ok = all(holds(t, fact) for t in terms)
-        out["conditions"].append({"fact": fname, "condition": _plain(cond), "value": shown, "holds": ok})
+        out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": ok})
     for name in _needed_dates(rule):
         present = DATES[name] in fact
         out["conditions"].append({"fact": DATES[name], "condition": f"known (the due date uses `{name}`)",
@@ -101,11 +102,3 @@ def _names(alternatives) -> list[str]:
         for k, v in alt.items():
             out += _names(v) if k == "any" else [k]
     return list(dict.fromkeys(out))
-
-
-def _plain(obj):
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_plain(v) for v in obj]
-    return obj

@@ -152,3 +152,12 @@ def load(path: Path, display: str | None = None, error=RulesError):
     except UnicodeDecodeError as e:
         raise error(f"the file is not UTF-8 (byte {e.start})", where=display) from None
     return loads(text, display, error)
+
+
+def plain(obj):
+    """Located values back to plain dicts and lists with string keys (for JSON and comparisons)."""
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [plain(v) for v in obj]
+    return obj

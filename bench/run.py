@@ -93,17 +93,21 @@ def wall(cmd: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def rss_kib() -> int:
+def _status(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
 
+def rss_kib() -> int:
+    return _status("VmRSS")
+
+
 def peak_kib() -> int:
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not getrusage: ru_maxrss survives exec and would report the parent's peak
+    return _status("VmHWM")
 
 
 def batch_rate(path: Path, workers: int, messages: bool, n: int) -> float:

@@ -90,10 +90,38 @@ def test_bad_query_is_422_not_500(server):
 
 
 def test_oversized_body_is_413(server):
-    big = json.dumps({"track": "RK190321410CN", "events": [{"date": "2026-11-01", "status": "x" * 400}] * 3000}).encode()
-    assert len(big) > 1024 * 1024
-    status, answer = call(server, "POST", "/v1/advice", raw=big)
-    assert status == 413 and "larger than" in answer["error"]["message"]
+    """The declared length is enough to refuse: the client need not send the body at all."""
+    import http.client
+    host, port = server.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.putrequest("POST", "/v1/advice")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(5 * 1024 * 1024))
+    conn.endheaders()
+    r = conn.getresponse()
+    assert r.status == 413 and "larger than" in json.loads(r.read())["error"]["message"]
+    conn.close()
+
+
+def test_oversized_chunked_body_is_413(server):
+    """Without a declared length the server counts while it reads and stops at the limit."""
+    import http.client
+    host, port = server.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    chunk = b"x" * 65536
+    conn.putrequest("POST", "/v1/advice")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    try:
+        for _ in range(20):  # 1.25 MiB
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered and closed before reading everything: that is the point
+    r = conn.getresponse()
+    assert r.status == 413
+    conn.close()
 
 
 def test_batch_keeps_order_and_errors_in_place(server):

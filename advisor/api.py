@@ -26,6 +26,23 @@ def _lookup(path: Path, display: str, key: str) -> dict:
     return doc
 
 
+def check_dirs(**dirs: Path | None) -> None:
+    """Each given directory exists; named by its command-line option (`rules_overlay` -> `--rules-overlay`)."""
+    for option, d in dirs.items():
+        if d is not None and not Path(d).is_dir():
+            raise RulesError(f"the directory `{d}` does not exist", where="--" + option.replace("_", "-"))
+
+
+def profiles_of(platforms: dict) -> dict[str, dict]:
+    return {name: dict(p) for name, p in platforms["platforms"].items()}
+
+
+def guidance_ids_of(guidance: dict) -> tuple[set[str], set[str]]:
+    """(every id a rule may cite, the seed numbers among them)."""
+    seeds = {str(k) for k in guidance.get("seeds") or {}}
+    return {str(k) for k in guidance["ids"]} | seeds, seeds
+
+
 class Advisor:
     """One compiled rule set. `Advisor(rules=DIR)` uses another rules directory; `overlay=DIR`
     adds or replaces rules by id on top of it (see docs/rules.md)."""
@@ -37,19 +54,16 @@ class Advisor:
         self.rules_dir = Path(rules) if rules else default_rules_dir()
         self.templates_dir = Path(templates) if templates else default_templates_dir()
         self.overlay_dir = Path(overlay) if overlay else None
-        for label, d in (("rules", self.rules_dir), ("templates", self.templates_dir), ("overlay", self.overlay_dir)):
-            if d is not None and not d.is_dir():
-                raise RulesError(f"the {label} directory does not exist: `{d}`", where=f"--{label}")
+        check_dirs(rules=self.rules_dir, templates=self.templates_dir, rules_overlay=self.overlay_dir)
         r = self.rules_dir
         vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
         self.vocab = vocab
         platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
         self.formats = load_formats(r, known_flags=set(vocab["flags"]))
-        self.profiles = {name: dict(p) for name, p in platforms["platforms"].items()}
+        self.profiles = profiles_of(platforms)
         self.default_platform = platforms.get("default", "aliexpress")
         guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
-        self.seed_ids = {str(k) for k in guidance.get("seeds") or {}}
-        self.guidance_ids = {str(k) for k in guidance["ids"]} | self.seed_ids
+        self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
         seasons_path = r / "seasons.yaml"
         self.seasons = list((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []) if seasons_path.exists() else []

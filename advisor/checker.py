@@ -12,9 +12,7 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, meta
 
 from .errors import AdvisorError, RulesError, did_you_mean
-from .render import LANGS, make_env, message_langs
-
-LANG_NAMES = {"en": "English", "ru": "Russian"}
+from .render import LANG_NAMES, LANGS, make_env, message_langs
 
 
 @dataclass
@@ -28,7 +26,7 @@ class CheckReport:
 
 
 def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
-    from .api import _lookup
+    from .api import _lookup, guidance_ids_of, profiles_of
     from .cases import load_cases
     from .history import load_stages
     from .rulebook import collect
@@ -57,8 +55,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
     report.counts["templates"] = _check_templates(templates_dir, add)
     if vocab is None or platforms is None or guidance is None:
         return report
-    profiles = {name: dict(p) for name, p in platforms["platforms"].items()}
-    known = {str(k) for k in guidance["ids"]} | {str(k) for k in guidance.get("seeds") or {}}
+    profiles = profiles_of(platforms)
+    known, _seeds = guidance_ids_of(guidance)
     problems: list[RulesError] = []
     book = collect(rules_dir, vocab, profiles, known, langs, problems, overlay=overlay)
     report.problems += problems

@@ -322,9 +322,8 @@ def _dirs(directory, templates_dir, overlay_dir):
     rules = Path(directory) if directory else rules_dir()
     templates = Path(templates_dir) if templates_dir else shipped_templates()
     overlay = Path(overlay_dir) if overlay_dir else None
-    for label, d in (("rules", rules), ("templates", templates), ("overlay", overlay)):
-        if d is not None and not d.is_dir():
-            raise click.UsageError(f"the {label} directory `{d}` does not exist")
+    from .api import check_dirs
+    check_dirs(rules=rules, templates=templates, rules_overlay=overlay)
     return rules, templates, overlay
 
 
@@ -406,9 +405,6 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules
             today = parse_date(today, today=dt.date.today(), relative=True).isoformat()
         except DateFormatError as e:
             raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
-    for label, d in (("rules", rules_dir), ("templates", templates_dir), ("rules-overlay", overlay_dir)):
-        if d and not Path(d).is_dir():
-            raise FactsError(f"the directory `{d}` does not exist", where=f"--{label}")
     if rules_dir or templates_dir or overlay_dir:
         from .api import Advisor
         Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output

@@ -17,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .errors import RulesError
 
 LANGS = ("en", "ru")
+LANG_NAMES = {"en": "English", "ru": "Russian"}
 
 
 def _given(value, what: str):

@@ -21,6 +21,7 @@ from pathlib import Path
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
+from .render import LANG_NAMES
 from . import validation
 from .schemaerrors import describe
 from .yamlfile import Located, LocatedList, load
@@ -30,7 +31,6 @@ COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
 SEVERITIES = ["info", "warn", "high"]
-LANG_NAMES = {"en": "English", "ru": "Russian"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
 TAG = {"kind": "parcel"}

@@ -75,12 +75,16 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
         "season_name": derived.season_name,
         "extension_days": _extension_days(f, profile),
     }
-    for name in ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
-                 "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by"):
-        ctx.setdefault(name, derived.dates.get(name))
-    for name in FACTS:
-        ctx.setdefault(name, f.get(name))
-    return ctx
+    # Precedence: the names above, then the dates, then every engine fact (None when absent).
+    merged = dict.fromkeys(FACTS)
+    merged.update(f)
+    merged.update({name: derived.dates.get(name) for name in _DATE_NAMES})
+    merged.update(ctx)
+    return merged
+
+
+_DATE_NAMES = ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
+               "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
 
 
 def _extension_days(f: dict, profile: dict) -> int | None:
@@ -115,13 +119,12 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
         superseded = bool(own_actions) and all(replaced(a, rule) for a in own_actions)
         for out in rule.outputs:
             when = out.due.evaluate(date_of, number_of) if out.due else None
-            ctx = dict(context, due=when, rule_id=rule.id)
-            where = f"{rule.file}:{rule.line}"
-            text = renderer.inline(out.text[lang], lang, ctx, where) if out.text else None
+            if out.kind == "action" and replaced(out.id, rule):
+                dropped.setdefault(rule.id, []).append(out.id)
+                continue  # a more specific rule that fired says this action no longer applies
+            text = (renderer.inline(out.text[lang], lang, context, f"{rule.file}:{rule.line}",
+                                    extra={"due": when, "rule_id": rule.id}) if out.text else None)
             if out.kind == "action":
-                if replaced(out.id, rule):
-                    dropped.setdefault(rule.id, []).append(out.id)
-                    continue  # a more specific rule that fired says this action no longer applies
                 actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
                                 "source": rule.source, "_prio": rule.priority, "_order": rule.order})
             elif out.kind == "flag":

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .advice import Advice, build, template_context
-from .derive import Derived, derive
+from .derive import Derived, Seasons, derive
 from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
 from .history import load_stages
@@ -66,7 +66,8 @@ class Advisor:
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
         seasons_path = r / "seasons.yaml"
-        self.seasons = list((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []) if seasons_path.exists() else []
+        self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
+                               if seasons_path.exists() else [])
         self.renderer = Renderer(self.templates_dir)
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Iterator
 
 from .errors import AdvisorError
+from .jsonio import compact
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
 BLOCK = 200                      # lines a worker takes at a time
@@ -82,7 +83,7 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> str:
         s = _SETTINGS
         today = dt.date.fromisoformat(s.today) if s.today else None
         advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
-        return json.dumps(advice.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return compact(advice.to_dict())
     except _LineError as e:
         return json.dumps({"line": n, "error": {"kind": "facts", "message": str(e), "where": f"line {n}"}},
                           ensure_ascii=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,6 +29,8 @@ def parse_date(text, *, today: dt.date | None = None, relative: bool = False) ->
         return text
     if not isinstance(text, str):
         raise DateFormatError("expected a date as text")
+    if not relative:
+        return _iso_date(text)
     s = text.strip()
     m = _ISO.match(s)
     if m:
@@ -46,6 +49,15 @@ def parse_date(text, *, today: dt.date | None = None, relative: bool = False) ->
                 raise DateFormatError("the date falls before year 1") from None
         raise DateFormatError("expected YYYY-MM-DD, DD.MM.YYYY or Nd (N days ago)")
     raise DateFormatError("expected YYYY-MM-DD")
+
+
+@lru_cache(maxsize=8192)
+def _iso_date(text: str) -> dt.date:
+    """`YYYY-MM-DD` (cached: a batch repeats the same few hundred days; errors are not cached)."""
+    m = _ISO.match(text.strip())
+    if not m:
+        raise DateFormatError("expected YYYY-MM-DD")
+    return _make(int(m[1]), int(m[2]), int(m[3]))
 
 
 def _make(y: int, m: int, d: int) -> dt.date:

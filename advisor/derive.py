@@ -126,7 +126,7 @@ def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[d
     return out, notes
 
 
-def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: list[dict],
+def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
            express_methods: list[str] = (), courier_methods: list[str] = ()) -> Derived:
     today = facts.today
     o = facts.order
@@ -235,7 +235,7 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     f["order_problem"] = o.problem or "none"
 
     # -- season (W11)
-    season = _season(today, o.paid, seasons, f["exported"])
+    season = seasons.find(today, o.paid, f["exported"])
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
     return Derived(engine=f, dates=dates, events=events, notes=notes,
@@ -270,6 +270,23 @@ def _destination_mismatch(facts: Facts, postal: list[dict]) -> str | None:
 def _names_express(method: str, names: list[str]) -> bool:
     words = set(re.findall(r"[a-z0-9]+", method.casefold()))
     return any(n.casefold() in words for n in names)
+
+
+class Seasons:
+    """The windows of `seasons.yaml`. Which one applies depends only on two dates and one flag,
+    which parcels share, so answers are remembered (bounded)."""
+
+    def __init__(self, items: list[dict]):
+        self.items = list(items)
+        self._memo: dict = {}
+
+    def find(self, today: dt.date, ordered: dt.date | None, exported: bool) -> dict | None:
+        key = (today, ordered, exported)
+        if key not in self._memo:
+            if len(self._memo) >= 20_000:
+                self._memo.clear()
+            self._memo[key] = _season(today, ordered, self.items, exported)
+        return self._memo[key]
 
 
 def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], exported: bool) -> dict | None:

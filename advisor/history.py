@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import HistoryError, RulesError
 from .yamlfile import load
 
+_MEMO_MAX = 20_000        # remembered status texts; a pasted history of unique lines cannot grow it further
 _WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -27,9 +28,20 @@ class StageBook:
     positional: list[tuple[str, str, str, str]]   # (normalised phrase, before, after, original)
     seller_typed: list[tuple[str, str]]
     order: list[str]
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
-        """(stage or None, typed by the seller?, phrase that matched) for one status text."""
+        """(stage or None, typed by the seller?, phrase that matched) for one status text.
+        Carriers repeat a small set of texts, so answers are remembered (bounded)."""
+        key = (status, exported)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= _MEMO_MAX:
+                self._memo.clear()
+            hit = self._memo[key] = self._classify(status, exported)
+        return hit
+
+    def _classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
         text = _norm(status)
         for norm, original in self.seller_typed:
             if norm in text:

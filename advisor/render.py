@@ -10,7 +10,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -93,16 +93,34 @@ class Renderer:
         self.envs = {lang: make_env(lang, templates_dir) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
 
-    def inline(self, text: str, lang: str, context: dict, where: str = "rule text") -> str:
+    def inline(self, text: str, lang: str, context: dict, where: str = "rule text", extra: dict | None = None) -> str:
+        """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the
+        names the text uses are handed to Jinja: copying the whole context per text was most of
+        the cost of rendering."""
         key = (lang, text)
-        tpl = self._inline.get(key)
-        if tpl is None:
+        compiled = self._inline.get(key)
+        if compiled is None:
             try:
-                tpl = self.envs[lang].from_string(text)
+                env = self.envs[lang]
+                tpl = env.from_string(text)
+                names = _names_used(env, text)
             except TemplateError as e:
                 raise RulesError(f"the text cannot be read as a template: {e}", where=where) from None
-            self._inline[key] = tpl
-        return _render(tpl, context, where)
+            compiled = self._inline[key] = (tpl, names)
+        tpl, names = compiled
+        if names is None:
+            return _render(tpl, dict(context, **(extra or {})), where)
+        extra = extra or {}
+        glob = tpl.globals
+        ctx = {}
+        for n in names:
+            if n in extra:
+                ctx[n] = extra[n]
+            elif n in context:
+                ctx[n] = context[n]
+            elif n in glob:
+                ctx[n] = glob[n]
+        return _render(tpl, ctx, where, shared=True)
 
     def file(self, name: str, lang: str, context: dict) -> str:
         try:
@@ -115,9 +133,25 @@ class Renderer:
         return message_names(self.templates_dir)
 
 
-def _render(tpl, context: dict, where: str) -> str:
+def _names_used(env, text: str) -> frozenset[str] | None:
+    """The variables a template reads, or None when it includes or imports other templates
+    (whose variables cannot be seen from here: they get the whole context)."""
+    ast = env.parse(text)
+    if any(True for _ in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        return None
+    return frozenset(meta.find_undeclared_variables(ast))
+
+
+def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
+    """`shared`: `context` already holds every global the template reads, so Jinja need not
+    merge its globals into a copy (what `Template.render` does, at a cost per call)."""
     try:
-        return tpl.render(context).strip()
+        if not shared:
+            return tpl.render(context).strip()
+        try:
+            return tpl.environment.concat(tpl.root_render_func(tpl.new_context(context, shared=True))).strip()
+        except Exception:
+            tpl.environment.handle_exception()
     except TemplateError as e:
         raise RulesError(f"the template failed: {e}", where=where) from None
     except RecursionError:

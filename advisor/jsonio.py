@@ -1,0 +1,17 @@
+"""Compact JSON out, the same text whichever encoder writes it: orjson when the value allows (a
+fifth of a batch's time went to the standard encoder), the standard library otherwise."""
+from __future__ import annotations
+
+import json
+
+import orjson
+
+
+def compact(value) -> str:
+    """`value` as one line of JSON, non-ASCII kept as is (what `json.dumps(..., ensure_ascii=False,
+    separators=(",", ":"))` writes)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        # integers beyond 64 bits, non-string keys: the standard encoder takes them
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

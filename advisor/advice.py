@@ -109,10 +109,12 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
 
     actions, flags, warnings, deadlines, msgs, trace = [], {}, {}, {}, {}, []
     dropped: dict[str, list[str]] = {}
+    replacers = [r for r in rules if r.replaces]
+
     def replaced(action_id: str, rule: Rule) -> bool:
         # A rule replaces actions of rules that are not more urgent than itself (a lower
         # priority number is more urgent), so a frozen order's "wait" outranks routine advice.
-        return any(action_id in r.replaces for r in rules if r is not rule and r.priority <= rule.priority)
+        return any(action_id in r.replaces for r in replacers if r is not rule and r.priority <= rule.priority)
 
     for rule in rules:
         own_actions = [o.id for o in rule.outputs if o.kind == "action"]

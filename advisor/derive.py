@@ -89,6 +89,7 @@ DATES: dict[str, str | None] = {
 
 STAGE_ORDER = ["none", "pre_advice", "accepted", "origin_sorting", "export", "import", "customs",
                "customs_held", "destination_sorting", "arrived_office", "delivered", "returned"]
+STAGE_RANK = {stage: i for i, stage in enumerate(STAGE_ORDER)}
 
 
 @dataclass
@@ -118,7 +119,7 @@ def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[d
             if found is None and not typed and not seller_typed:
                 notes.append({"kind": "unknown_status", "event": e.index, "status": e.status[:120],
                               "detail": f"status `{e.status[:60]}` is not a known phrase; the previous stage is kept"})
-        if stage and STAGE_ORDER.index(stage) >= STAGE_ORDER.index("export") and not seller_typed:
+        if stage and STAGE_RANK[stage] >= STAGE_RANK["export"] and not seller_typed:
             exported = True
         out.append({"date": e.date, "status": e.status, "stage": None if seller_typed else stage,
                     "postal": not seller_typed, "country": e.country, "city": e.city,
@@ -160,8 +161,8 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     staged = [e for e in postal if e["stage"]]
     stage = staged[-1]["stage"] if staged else "none"
     f["stage"] = stage
-    f["moved"] = any(STAGE_ORDER.index(e["stage"]) > STAGE_ORDER.index("pre_advice") for e in staged)
-    f["exported"] = any(STAGE_ORDER.index(e["stage"]) >= STAGE_ORDER.index("export") for e in staged)
+    f["moved"] = any(STAGE_RANK[e["stage"]] > STAGE_RANK["pre_advice"] for e in staged)
+    f["exported"] = any(STAGE_RANK[e["stage"]] >= STAGE_RANK["export"] for e in staged)
     if postal:
         dates["last_event"] = postal[-1]["date"]
         dates["first_event"] = postal[0]["date"]

@@ -85,6 +85,9 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
     return env
 
 
+_TEXTS_MAX = 50_000     # remembered rule texts (a few MB at most)
+
+
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
@@ -92,6 +95,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
+        self._texts: dict[tuple, str] = {}
 
     def inline(self, text: str, lang: str, context: dict, where: str = "rule text", extra: dict | None = None) -> str:
         """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the
@@ -120,7 +124,19 @@ class Renderer:
                 ctx[n] = context[n]
             elif n in glob:
                 ctx[n] = glob[n]
-        return _render(tpl, ctx, where, shared=True)
+        # The text depends only on these values (filters are pure), and parcels share them:
+        # "wait until 5 December" is the same string for thousands of parcels.
+        try:
+            memo_key = (key, tuple(ctx.items()))
+            hash(memo_key)
+        except TypeError:          # a mapping or list among the values: render every time
+            return _render(tpl, ctx, where, shared=True)
+        text = self._texts.get(memo_key)
+        if text is None:
+            if len(self._texts) >= _TEXTS_MAX:
+                self._texts.clear()
+            text = self._texts[memo_key] = _render(tpl, ctx, where, shared=True)
+        return text
 
     def file(self, name: str, lang: str, context: dict) -> str:
         try:
@@ -149,7 +165,11 @@ def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
         if not shared:
             return tpl.render(context).strip()
         try:
-            return tpl.environment.concat(tpl.root_render_func(tpl.new_context(context, shared=True))).strip()
+            env = tpl.environment
+            # the Context `Template.new_context` would build, minus copying the globals' names
+            # (only imports read them; texts given a shared context import nothing)
+            ctx = env.context_class(env, context, tpl.name, tpl.blocks)
+            return env.concat(tpl.root_render_func(ctx)).strip()
         except Exception:
             tpl.environment.handle_exception()
     except TemplateError as e:

@@ -25,6 +25,7 @@ FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule",
 # Codes whose Babel territory is not an assigned ISO 3166-1 country.
 _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 _QUOTES = "\"'«»“”„‘’‚`"
+_CLEAN = re.compile(r"[A-Z0-9]+")
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
 
 
@@ -203,6 +204,8 @@ def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     normalising twice gives the same code (removing a space can join a letter and an accent)."""
     if not isinstance(text, str):
         raise TrackCodeError(f"the track code must be text, not `{type(text).__name__}`", where="track")
+    if _CLEAN.fullmatch(text):
+        return text, []   # the usual case: nothing any step below would change
     code, changes = _normalise_once(text, book)
     for _ in range(3):
         again, more = _normalise_once(code, book)
@@ -329,7 +332,7 @@ def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
     readings = []
     repaired: dict[str, tuple[str, list[dict]]] = {}   # formats share layouts: repair once per layout
     for fmt in book.formats:
-        r = _reading(fmt, code, book, platform, [])
+        r = _reading(fmt, code, book, platform, []) if fmt.pattern.fullmatch(code) else None
         if r is None and fmt.layout:
             if fmt.layout not in repaired:
                 repaired[fmt.layout] = _repair(code, fmt.layout, book)

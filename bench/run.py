@@ -36,9 +36,25 @@ STATUSES = {
     "returned": ["Возврат", "Returned to sender"],
 }
 ORDER = list(STATUSES)
-CODES = ["RK190321410CN", "RA123456785CN", "LA123456785CN", "RK190321411CN", "hs123456789he", "UA846098317YP",
-         "RG123456785CN", "RA123456785FI", "RT123456785FI", "65519797821543", "12345678", "1Z999AA10123456784",
-         "rk 190321410 сn", "ZZ12QQQQ", "EE123456785CN", "CP123456785CN"]
+S10_SERVICES = ["RA", "RB", "RK", "RL", "RR", "RT", "LA", "LB", "LP", "UA", "UB", "CP", "EE", "EA", "RG"]
+S10_ORIGINS = ["CN", "CN", "CN", "CN", "HK", "SG", "FI", "NL", "GB", "DE", "US", "YP"]
+OTHER_CODES = ["hs123456789he", "65519797821543", "12345678", "1Z999AA10123456784", "ZZ12QQQQ", "YT2212345678901"]
+
+
+def track_code(rng: random.Random) -> str:
+    """Mostly distinct S10 codes (a tenth with a wrong check digit, some pasted in lower case with
+    spaces or a Cyrillic letter), the rest other shapes: every parcel analyses its own code."""
+    from advisor.trackcode import s10_check_digit
+    if rng.random() < 0.1:
+        return rng.choice(OTHER_CODES)
+    serial = f"{rng.randrange(10 ** 8):08d}"
+    check = s10_check_digit(serial)
+    if rng.random() < 0.1:
+        check = (check + 1) % 10
+    code = f"{rng.choice(S10_SERVICES)}{serial}{check}{rng.choice(S10_ORIGINS)}"
+    if rng.random() < 0.1:
+        code = f"{code[:2].lower()} {code[2:11]} {code[11:].lower().replace('c', 'с')}"
+    return code
 
 
 def day(offset: int) -> str:
@@ -48,7 +64,7 @@ def day(offset: int) -> str:
 def parcel(rng: random.Random) -> dict:
     """One realistic parcel: any code shape, platform, stage, seller and dispute state."""
     issued = rng.randint(0, 150)
-    facts = {"track": rng.choice(CODES), "platform": rng.choice(["aliexpress", "aliexpress", "joom", "ebay", "ok"]),
+    facts = {"track": track_code(rng), "platform": rng.choice(["aliexpress", "aliexpress", "joom", "ebay", "ok"]),
              "today": TODAY.isoformat(), "order": {"track_issued": day(issued), "paid": day(issued + rng.randint(0, 5))}}
     if rng.random() < 0.7:
         facts["order"]["protection_ends"] = day(issued - rng.randint(30, 120))

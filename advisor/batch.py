@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Iterator
 
 from .errors import AdvisorError
-from .jsonio import compact
+from .jsonio import compact, loads
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
 BLOCK = 200                      # lines a worker takes at a time
@@ -73,7 +73,7 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> str:
         return json.dumps({"line": n, "error": error}, ensure_ascii=False)
     try:
         try:
-            doc = json.loads(raw.decode("utf-8"))
+            doc = loads(raw.decode("utf-8"))
         except UnicodeDecodeError as e:
             raise _LineError(f"the line is not UTF-8 (byte {e.start})")
         except json.JSONDecodeError as e:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .dates import DateFormatError, parse_date
 from .errors import FactsError, did_you_mean, one_of
+from .jsonio import loads as json_loads
 from . import validation
 from .schemaerrors import describe, field_path
 
@@ -97,7 +98,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            doc = json.loads(text)
+            doc = json_loads(text)
         except json.JSONDecodeError as e:
             raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
     else:

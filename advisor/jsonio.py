@@ -15,3 +15,10 @@ def compact(value) -> str:
     except (TypeError, orjson.JSONEncodeError):
         # integers beyond 64 bits, non-string keys: the standard encoder takes them
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | bytes):
+    """Parse JSON from a user or a tracker. Stricter than `json.loads` where that matters to us:
+    `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises
+    `json.JSONDecodeError` (orjson's is a subclass) with `msg`, `lineno` and `colno`."""
+    return orjson.loads(text)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 from .errors import AdvisorError, FactsError
+from .jsonio import loads
 
 MAX_BODY = 1024 * 1024            # one facts document
 MAX_BATCH_BODY = 16 * 1024 * 1024
@@ -48,7 +49,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 return None, error(413, {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"})
             chunks.append(chunk)
         try:
-            return json.loads(b"".join(chunks).decode("utf-8")), None
+            return loads(b"".join(chunks).decode("utf-8")), None
         except UnicodeDecodeError as e:
             return None, error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
         except json.JSONDecodeError as e:

@@ -142,15 +142,17 @@ def floor_rate(docs: list[dict]) -> float:
     from advisor.api import default_advisor
     from advisor.derive import derive
     from advisor.trackcode import analyse
+    from advisor.jsonio import compact, loads
     adv = default_advisor()
     sink = open(os.devnull, "w", encoding="utf-8")
+    lines = [json.dumps(doc, ensure_ascii=False) for doc in docs]
     t = time.perf_counter()
-    for doc in docs:
-        f = adv.facts(json.loads(json.dumps(doc)), TODAY)
+    for line in lines:
+        f = adv.facts(loads(line), TODAY)
         track = analyse(f.track, adv.formats, f.platform) if f.track else None
         d = derive(f, track, adv.stages, adv.profiles[f.platform], adv.seasons,
                    adv.formats.express_methods, adv.formats.courier_methods)
-        sink.write(json.dumps(d.engine, default=str) + "\n")
+        sink.write(compact(dict(d.engine, dates={k: v.isoformat() for k, v in d.dates.items()})) + "\n")
     return len(docs) / (time.perf_counter() - t)
 
 

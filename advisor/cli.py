@@ -180,14 +180,27 @@ def _event_opt(value: str, today: dt.date, stages: set[str]) -> dict:
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
-def _read(path: str, what: str) -> str:
+MAX_EVENTS = 5000                    # the facts schema's limit on `events`
+MAX_INPUT_BYTES = 16 * 1024 * 1024   # a parcel's facts or history is kilobytes; more is a wrong file
+
+
+def _read_bytes(path: str, what: str) -> bytes:
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
     else:
         p = Path(path)
         if not p.is_file():
             raise FactsError(f"no such file `{path}`", where=what)
-        data = p.read_bytes()
+        with p.open("rb") as f:
+            data = f.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise FactsError(f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", where=what,
+                         help="give one parcel's facts or history; for many parcels use `advise batch`")
+    return data
+
+
+def _read(path: str, what: str) -> str:
+    data = _read_bytes(path, what)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -197,7 +210,7 @@ def _read(path: str, what: str) -> str:
 def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
     from .facts import merge, parse_document
-    from .history import parse_history
+    from .history import read_history
 
     advisor = make_advisor(kw)
     doc: dict = {}
@@ -234,9 +247,12 @@ def gather(kw: dict):
     events = [_event_opt(e, today, set(advisor.vocab["stages"])) for e in kw.get("events") or ()]
     extra = {}
     if kw.get("history_file"):
-        parsed, problems = parse_history(_read(kw["history_file"], "--history"))
-        events += [{"date": e["date"], "status": e["status"]} for e in parsed]
-        extra["history"] = {"read": len(parsed), "unread": problems}
+        pasted = read_history(_read_bytes(kw["history_file"], "--history"))
+        if len(pasted.events) > MAX_EVENTS:
+            raise FactsError(f"the history has {len(pasted.events)} events; at most {MAX_EVENTS} are read",
+                             where="--history", help="paste only this parcel's history")
+        events += [{"date": e["date"], "status": e["status"]} for e in pasted.events]
+        extra["history"] = {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}
     if events:
         over["events"] = events
     doc = merge(doc, over)

@@ -109,7 +109,11 @@ def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[d
     """Each event with its stage and whether it is postal; unknown statuses are reported."""
     out, notes = [], []
     exported = False
-    for e in sorted(facts.events, key=lambda e: (e.date, e.index)):
+    ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
+    if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
+        notes.append({"kind": "events_reordered",
+                      "detail": "the events were not in date order; they are read oldest first"})
+    for e in ordered:
         seller_typed, phrase = e.source == "order_page", None
         stage = e.stage
         if stage is None and e.status:

@@ -123,13 +123,22 @@ def _schema_error(err) -> FactsError:
     return FactsError(p.message, where=where, help=p.help)
 
 
+# Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
+# 9999 overflows: refused by name rather than advised on.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+
+
 def _date(value, where: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return parse_date(value)
+        d = parse_date(value)
     except DateFormatError as e:
         raise FactsError(f"`{value}` is not a valid date: {e}", where=where) from None
+    if not EARLIEST <= d <= LATEST:
+        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
+                         help="check the year")
+    return d
 
 
 def _money(d) -> Money | None:
@@ -165,8 +174,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    if doc.get("today") is not None:
-        today = _date(doc["today"], "today")
+    today = _date(doc["today"] if doc.get("today") is not None else today, "today")
     platform = doc.get("platform", "aliexpress")
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",
@@ -236,6 +244,12 @@ def _check_dates(f: Facts) -> None:
                          ("dispute.opened", f.dispute.opened if f.dispute else None)):
             if d and d < o.paid:
                 raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where)
+    if f.dispute and f.dispute.refund_received and f.dispute.refund_received < f.dispute.opened:
+        raise FactsError(f"`{f.dispute.refund_received.isoformat()}` is before the dispute was opened "
+                         f"(`{f.dispute.opened.isoformat()}`)", where="dispute.refund_received")
+    if o.problem and o.problem != "none" and not f.received:
+        raise FactsError(f"`order.problem` is `{o.problem}`, which describes goods that arrived, but `received` is not true",
+                         where="order.problem", help="add `received: true`, or remove `order.problem`")
     if f.dispute and o.track_issued and f.dispute.opened < o.track_issued:
         raise FactsError(f"`{f.dispute.opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
                          where="dispute.opened")

@@ -4,6 +4,7 @@ from a tracker page. The phrases live in `rules/stages.yaml`; this module only m
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -89,33 +90,136 @@ _TIME = re.compile(r"^[\sT,]*(\d{1,2}:\d{2}(?::\d{2})?)?\s*(\((?:GMT|UTC)[^)]*\)
 MAX_LINE = 2000
 
 
-def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
-    """Events from pasted tracker lines, and the lines that could not be read (by number)."""
-    events, problems = [], []
-    for n, raw in enumerate(text.splitlines(), 1):
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_ROW_BREAK = re.compile(r"(?i)<\s*(?:/tr|/li|/p|/div|br\s*/?|/h\d)\s*>")
+_HTML = re.compile(r"(?i)<\s*(?:tr|td|li|p|div|br|table|html|body|span)\b")
+_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_LATIN1_RUN = re.compile(r"[\u00c0-\u00ff]{3,}")
+_CP1251_RUN = re.compile(r"(?:[РС][\u0400-\u045f\u0080-\u00bf\u2018-\u203a]){2,}")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass
+class PastedHistory:
+    events: list[dict]      # {"date", "status", "line"}
+    unread: list[dict]      # {"line", "reason", "text"?}: lines not used, by number
+    repaired: list[dict]    # {"line", "reason"}: lines read after undoing an encoding or markup
+
+
+def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistory:
+    """Events from a history pasted or saved from a tracker page. Each line is decoded on its own
+    (a file may mix UTF-8 and Windows-1251), Cyrillic shown as Latin-1 or as UTF-8 bytes read
+    in Windows-1251 is undone, and HTML is read row by row without its tags; every line that was
+    changed to be read, or could not be read, is reported by number."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogatepass")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    out = PastedHistory([], [], [])
+    lines: list[tuple[int, str]] = []
+    for n, raw in enumerate(data.splitlines(), 1):
         if n > max_lines:
-            problems.append({"line": n, "reason": f"more than {max_lines} lines; the rest was not read"})
+            out.unread.append({"line": n, "reason": f"more than {max_lines} lines; the rest was not read"})
             break
-        line = raw.strip()
-        if not line:
+        if not raw.strip():
             continue
-        if len(line) > MAX_LINE:
-            problems.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
+        if len(raw) > MAX_LINE * 4 and b"<" not in raw:
+            out.unread.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
             continue
-        date, rest = _leading_date(line)
-        if date is None:
-            problems.append({"line": n, "reason": "no date at the start of the line", "text": line[:80]})
+        line, fix = _decode_line(raw)
+        if line is None:
+            out.unread.append({"line": n, "reason": fix})
             continue
-        status = _TIME.sub("", rest, count=1).strip()
-        if not status:
-            problems.append({"line": n, "reason": "a date but no status", "text": line[:80]})
-            continue
-        events.append({"date": date.isoformat(), "status": status[:500], "line": n})
-    if not events and problems and len(problems) == sum(1 for ln in text.splitlines() if ln.strip()):
+        if fix:
+            out.repaired.append({"line": n, "reason": fix})
+        lines.append((n, line))
+    if any(_HTML.search(text) for _, text in lines):
+        rows = _html_rows(lines)
+        if rows:
+            out.repaired.append({"line": rows[0][0], "reason": "HTML: read row by row, tags and entities removed"})
+    else:
+        rows = lines
+    for n, text in rows:
+        _read_line(" ".join(text.split()), n, out)
+    if not out.events and out.unread:
         raise HistoryError("no line of the history starts with a date",
-                           where=f"line {problems[0]['line']}",
+                           where=f"line {out.unread[0]['line']}",
                            help="paste the tracker's lines as they are, e.g. `22.11.2026 14:05 Экспорт`")
-    return events, problems
+    return out
+
+
+def _html_rows(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Table rows, list items, paragraphs and line breaks of HTML as text, each with the line
+    it starts on; scripts and styles are dropped."""
+    rows, current, start = [], [], None
+    for n, text in lines:
+        text = _SCRIPT.sub(" ", text)
+        parts = _ROW_BREAK.split(text)
+        for i, part in enumerate(parts):
+            if i > 0:   # a row ended before this part
+                if current:
+                    rows.append((start, " ".join(current)))
+                current, start = [], None
+            clean = " ".join(html.unescape(_TAGS.sub(" ", part)).split())
+            if clean:
+                current.append(clean)
+                start = start or n
+    if current:
+        rows.append((start, " ".join(current)))
+    return rows
+
+
+def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
+    """(events, unread lines) of a pasted history; see `read_history`."""
+    h = read_history(text, max_lines=max_lines)
+    return h.events, h.unread
+
+
+def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
+    """(text, what was done to read it), or (None, why it cannot be read)."""
+    fix = None
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            line, fix = raw.decode("cp1251"), "not UTF-8: read as Windows-1251"
+        except UnicodeDecodeError:
+            return None, "not text (bytes that are neither UTF-8 nor Windows-1251)"
+    if _CONTROL.search(line):
+        return None, "not text (control characters)"
+    if _LATIN1_RUN.search(line):
+        try:
+            fixed = line.encode("cp1252").decode("cp1251")
+            if _CYRILLIC.search(fixed):
+                return fixed, "Windows-1251 text shown as Latin-1: read as Cyrillic"
+        except UnicodeError:
+            pass
+    if _CP1251_RUN.search(line):
+        try:
+            fixed = line.encode("cp1251").decode("utf-8")
+            if fixed != line:
+                return fixed, "UTF-8 text shown as Windows-1251: read as UTF-8"
+        except UnicodeError:
+            pass
+    return line, fix
+
+
+def _read_line(line: str, n: int, out: PastedHistory) -> None:
+    if not line:
+        return
+    if len(line) > MAX_LINE:
+        out.unread.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
+        return
+    date, rest = _leading_date(line)
+    if date is None:
+        out.unread.append({"line": n, "reason": "no date at the start of the line", "text": line[:80]})
+        return
+    status = _TIME.sub("", rest, count=1).strip()
+    if not status:
+        out.unread.append({"line": n, "reason": "a date but no status", "text": line[:80]})
+        return
+    out.events.append({"date": date.isoformat(), "status": status[:500], "line": n})
 
 
 def _leading_date(line: str) -> tuple[dt.date | None, str]:

@@ -7,6 +7,7 @@ literal. StrictUndefined makes a misspelt variable an error instead of an empty 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,8 +69,41 @@ def fmt_country(code, lang: str) -> str:
     return _territories(lang).get(str(code).upper(), str(code))
 
 
+MAX_LOOP_STEPS = 100_000       # items `range` may hand out in one render, nested loops included
+MAX_OUTPUT_CHARS = 2_000_000   # a message is a few kB; a report of 5,000 events about 500 kB
+MAX_SEQUENCE = 100_000         # longest string or list `*` may build
+_budget = threading.local()
+
+
+def _range(*args):
+    """`range` that charges every item to this render's budget (the sandbox's own only caps one call)."""
+    r = range(*args)
+    left = getattr(_budget, "steps", MAX_LOOP_STEPS) - len(r)
+    if left < 0:
+        raise SecurityError(f"the template loops more than {MAX_LOOP_STEPS:,} times")
+    _budget.steps = left
+    return r
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus bounds on what `*` and `**` may build: `'a' * 10**9` would take
+    gigabytes and `10 ** 10 ** 8` minutes before anything could stop them."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > 64 or isinstance(left, int) and abs(left) > 10 ** 9:
+                raise SecurityError("the power is too large")
+        elif operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
+                    raise SecurityError(f"the result would be longer than {MAX_SEQUENCE:,}")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
         trim_blocks=True, lstrip_blocks=True,
@@ -82,6 +116,8 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
     })
     env.globals["lang"] = lang
+    env.globals["range"] = _range
+    del env.globals["lipsum"]     # random filler text: no use in advice, and slow to make large
     return env
 
 
@@ -155,28 +191,37 @@ def _names_used(env, text: str) -> frozenset[str] | None:
     ast = env.parse(text)
     if any(True for _ in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
         return None
-    return frozenset(meta.find_undeclared_variables(ast))
+    # find_undeclared_variables leaves out the environment's globals (`range`, `lang`): add those read
+    used_globals = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load" and n.name in env.globals}
+    return frozenset(meta.find_undeclared_variables(ast)) | used_globals
 
 
 def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
-    """`shared`: `context` already holds every global the template reads, so Jinja need not
-    merge its globals into a copy (what `Template.render` does, at a cost per call)."""
+    """Render with limits: at most MAX_LOOP_STEPS items from `range` and MAX_OUTPUT_CHARS of
+    text per render, so a rule or template that loops without end fails instead of hanging.
+    `shared`: `context` already holds every global the template reads, so Jinja need not merge
+    its globals into a copy (what `Template.render` does, at a cost per call)."""
+    _budget.steps = MAX_LOOP_STEPS
     try:
-        if not shared:
-            return tpl.render(context).strip()
-        try:
-            env = tpl.environment
+        env = tpl.environment
+        if shared:
             # the Context `Template.new_context` would build, minus copying the globals' names
             # (only imports read them; texts given a shared context import nothing)
-            ctx = env.context_class(env, context, tpl.name, tpl.blocks)
-            return env.concat(tpl.root_render_func(ctx)).strip()
-        except Exception:
-            tpl.environment.handle_exception()
+            chunks = tpl.root_render_func(env.context_class(env, context, tpl.name, tpl.blocks))
+        else:
+            chunks = tpl.generate(context)
+        out, size = [], 0
+        for chunk in chunks:
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(f"the text is longer than {MAX_OUTPUT_CHARS:,} characters")
+            out.append(chunk)
+        return "".join(out).strip()
     except TemplateError as e:
         raise RulesError(f"the template failed: {e}", where=where) from None
     except RecursionError:
         raise RulesError("the template recursed too deeply", where=where) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, SecurityError) as e:
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, MemoryError) as e:
         # A template doing arithmetic on a missing value is a template bug; report it by file.
         raise RulesError(f"the template failed: {e}", where=where) from None
 

@@ -24,7 +24,7 @@ from .errors import RulesError, did_you_mean, one_of
 from .render import LANG_NAMES
 from . import validation
 from .schemaerrors import describe
-from .yamlfile import Located, LocatedList, load
+from .yamlfile import Located, LocatedList, load, plain
 
 OPS = {"below": "$lt", "at_most": "$lte", "above": "$gt", "at_least": "$gte"}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
@@ -140,11 +140,11 @@ def _read_rule_files(folder: Path, label: str, vocab, profiles, known_ids, templ
         display = f"{label}/{path.name}"
         shown.append(display)
         try:
-            digest.update(path.read_bytes())
             doc = load(path, display)
         except RulesError as e:
             problems.append(e)
             continue
+        digest.update(display.encode() + repr(plain(doc)).encode())
         if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
             problems.append(RulesError("expected a mapping with a `rules:` list", where=f"{display}:1:1"))
             continue

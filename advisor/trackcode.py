@@ -15,6 +15,7 @@ from .errors import RulesError, TrackCodeError, did_you_mean, one_of
 from .yamlfile import load
 
 MAX_CODE_CHARS = 64
+MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
 CHECKSUMS = {"none", "s10", "ru_post"}
@@ -26,6 +27,8 @@ FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule",
 _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 _QUOTES = "\"'«»“”„‘’‚`"
 _CLEAN = re.compile(r"[A-Z0-9]+")
+_WORD_SPLIT = re.compile(r"[^\w]+|_")
+_BIDI_OVERRIDES = {"\u202e", "\u202b", "\u2067"}
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
 
 
@@ -83,6 +86,7 @@ class FormatBook:
     formats: list[Format]
     services: dict
     cyrillic: dict
+    other_scripts: dict
     digit_for_letter: dict
     letter_for_digit: dict
     express_methods: list
@@ -123,6 +127,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> Format
         formats=formats,
         services=dict(doc.get("s10_services") or {}),
         cyrillic=dict(look.get("cyrillic") or {}),
+        other_scripts=dict(look.get("other_scripts") or {}),
         digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
         letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
         express_methods=list(doc.get("express_methods") or []),
@@ -234,10 +239,18 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     s = joined
     out = []
     for i, c in enumerate(s, 1):
-        latin = book.cyrillic.get(c)
+        if c.isascii():
+            out.append(c)
+            continue
+        latin, kind = book.cyrillic.get(c), "cyrillic"
+        if latin is None:
+            latin, kind = book.other_scripts.get(c), "script"
+        if latin is None and unicodedata.category(c) == "Nd":
+            latin, kind = str(unicodedata.digit(c)), "digit"
         if latin:
-            changes.append({"kind": "cyrillic", "position": i, "from": c, "to": latin,
-                            "detail": f"Cyrillic `{c}` at position {i} read as Latin `{latin}`"})
+            what = "Cyrillic" if kind == "cyrillic" else unicodedata.name(c, "character").title()
+            changes.append({"kind": kind, "position": i, "from": c, "to": latin,
+                            "detail": f"{what} `{c}` at position {i} read as {'' if kind == 'digit' else 'Latin '}`{latin}`"})
             out.append(latin)
         else:
             out.append(c)
@@ -320,15 +333,8 @@ def _s10_service(code: str, book: FormatBook) -> dict:
     return dict(book.services.get(code[0]) or {"valid": False, "reason": "not assigned"})
 
 
-def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
-    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises."""
-    code, changes = normalise(text, book)
-    if not code:
-        raise TrackCodeError("the track code is empty", where="track",
-                             help="copy the code from the order's tracking page and paste it as it is")
-    if len(code) > MAX_CODE_CHARS:
-        raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
-                             where="track", help="paste only the code, not the whole page")
+def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
+    """Every format reading of a normalised code, best first (file order breaks ties)."""
     readings = []
     repaired: dict[str, tuple[str, list[dict]]] = {}   # formats share layouts: repair once per layout
     for fmt in book.formats:
@@ -341,7 +347,80 @@ def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
                 r = _reading(fmt, fixed, book, platform, repairs)
         if r:
             readings.append(r)
-    readings.sort(key=lambda r: -r["score"])  # stable: file order breaks ties
+    readings.sort(key=lambda r: -r["score"])
+    return readings
+
+
+def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
+    """A right-to-left override shows the characters after it backwards: what the buyer saw
+    (and copied by eye) is the reverse of what the text holds."""
+    if not _BIDI_OVERRIDES.intersection(text):
+        return None
+    readings = _readings(code[::-1], book, platform) if len(code) <= MAX_CODE_CHARS else []
+    if not any(r["valid"] for r in readings):
+        return None
+    _, changes = normalise(text, book)
+    return code[::-1], changes + [{"kind": "reversed", "detail": "a right-to-left mark reversed how the code "
+                                   "was shown; read in the order shown"}], readings
+
+
+def _find_in_text(text: str, book: FormatBook, platform: str | None):
+    """A code inside a sentence or a link ("my track is RK…CN, thanks"): try every run of up to
+    five words (a code may be written in groups), keep the runs that read as a valid code, and
+    take the code when the text holds exactly one. Several different codes are an error."""
+    words = [w for w in _WORD_SPLIT.split(text) if w]
+    if len(words) < 2 and text.strip() == (words[0] if words else ""):
+        return None
+    found: dict[str, tuple[str, list, list]] = {}
+    for i in range(len(words)):
+        for n in range(1, 6):
+            if i + n > len(words):
+                break
+            piece = "".join(words[i:i + n])
+            if len(piece) > MAX_CODE_CHARS:
+                break
+            if not any(c.isdigit() for c in piece):
+                continue
+            code, changes = normalise(piece, book)
+            if len(code) < 8 or not any(c.isdigit() for c in code):
+                continue
+            readings = [r for r in _readings(code, book, platform) if r["valid"]]
+            if readings and code not in found:
+                found[code] = (piece, changes, readings)
+    strong = {c: v for c, v in found.items() if v[2][0]["check_digit_ok"]}
+    found = strong or found
+    # a shorter run inside a longer one that is also a code ("RK 190321410 CN" and "190321410") is the same code
+    codes = [c for c in found if not any(c != o and c in o for o in found)]
+    if len(codes) > 1:
+        listed = ", ".join(f"`{c}`" for c in codes[:5])
+        raise TrackCodeError(f"the text holds {len(codes)} different track codes: {listed}", where="track",
+                             help="advise one code at a time")
+    if not codes:
+        return None
+    code = codes[0]
+    piece, changes, readings = found[code]
+    return code, [{"kind": "extracted", "detail": f"took the code from the text: `{piece}`; the rest was left out"}] \
+        + changes, readings
+
+
+def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
+    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises."""
+    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+        raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
+                             f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
+                             help="paste only the code, not the whole page")
+    code, changes = normalise(text, book)
+    if not code:
+        raise TrackCodeError("the track code is empty", where="track",
+                             help="copy the code from the order's tracking page and paste it as it is")
+    readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
+    if not (readings and readings[0]["valid"] and readings[0]["check_digit_ok"]):
+        found = _reversed(text, code, book, platform) or _find_in_text(text, book, platform)
+        if found and (not any(r["valid"] for r in readings) or found[2][0]["check_digit_ok"]):
+            code, changes, readings = found
+    if not readings and len(code) > MAX_CODE_CHARS:
+        raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
+                             where="track", help="paste only the code, not the whole page")
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

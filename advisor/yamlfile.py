@@ -16,6 +16,7 @@ MAX_BYTES = 2 * 1024 * 1024
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 100
 MAX_DEPTH = 60
+MAX_NODES = 200_000       # values after expanding aliases; the shipped rules are about 15,000
 
 
 class Located(dict):
@@ -86,28 +87,53 @@ def _loader_for(file: str):
     return Loader
 
 
-def _check_shape(node, file: str, depth: int = 0, seen=None) -> None:
-    """Reject documents that are too deep or reuse anchors too much, before building them."""
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting from the parser's event stream, before any node is built: building
+    a document nested tens of thousands deep overflows the C stack (a crash, not an error)."""
+    depth = 0
+    loader = _BASE(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    raise RulesError(f"the document nests deeper than {MAX_DEPTH} levels",
+                                     where=f"{file}:{m.line + 1}:{m.column + 1}")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _check_shape(node, file: str, seen=None) -> int:
+    """Refuse documents whose aliases expand to too much ("billion laughs"), before building
+    them. Returns the node's expanded size; each node is sized once, so this stays linear."""
     if seen is None:
-        seen = {"aliases": 0, "ids": set()}
-    if depth > MAX_DEPTH:
-        raise RulesError(f"the document nests deeper than {MAX_DEPTH} levels",
-                         where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}")
-    if id(node) in seen["ids"]:
+        seen = {"aliases": 0, "size": {}}
+    sizes = seen["size"]
+    if id(node) in sizes:
         seen["aliases"] += 1
         if seen["aliases"] > MAX_ALIASES:
             raise RulesError(f"the document uses more than {MAX_ALIASES} aliases",
                              where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
                              help="write the values out instead of repeating anchors")
-        return
-    seen["ids"].add(id(node))
+        return sizes[id(node)]
+    sizes[id(node)] = 1
+    size = 1
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            _check_shape(k, file, depth + 1, seen)
-            _check_shape(v, file, depth + 1, seen)
+            size += _check_shape(k, file, seen) + _check_shape(v, file, seen)
     elif isinstance(node, yaml.SequenceNode):
         for v in node.value:
-            _check_shape(v, file, depth + 1, seen)
+            size += _check_shape(v, file, seen)
+    if size > MAX_NODES:
+        raise RulesError(f"the document expands to more than {MAX_NODES:,} values",
+                         where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
+                         help="write the values out instead of repeating anchors")
+    sizes[id(node)] = size
+    return size
 
 
 def loads(text: str, file: str = "<string>", error=RulesError):
@@ -116,6 +142,7 @@ def loads(text: str, file: str = "<string>", error=RulesError):
         raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=file)
     loader_cls = _loader_for(file)
     try:
+        _check_depth(text, file)
         loader = loader_cls(text)
         try:
             node = loader.get_single_node()
@@ -142,7 +169,8 @@ def loads(text: str, file: str = "<string>", error=RulesError):
 def load(path: Path, display: str | None = None, error=RulesError):
     display = display or str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)    # never more: a huge file is refused without reading it all
     except OSError as e:
         raise error(f"cannot read the file: {e.strerror}", where=display) from None
     if len(data) > MAX_BYTES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,7 +152,10 @@ def _money(d) -> Money | None:
         if cur not in list_currencies():
             raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
                              help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`")
-    return Money(float(d["amount"]), cur)
+    amount = float(d["amount"])
+    if not math.isfinite(amount):   # NaN passes every schema bound: refuse it by name
+        raise FactsError(f"`{d['amount']}` is not an amount", where="amount", help="give a number such as `12.5`")
+    return Money(amount, cur)
 
 
 def _place(d, where: str) -> Place | None:
@@ -193,6 +197,8 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
     )
     events = []
     for i, e in enumerate(doc.get("events") or []):
+        if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
+            raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
         events.append(Event(
             date=_date(e["date"], f"events[{i}].date"), status=e.get("status"), stage=e.get("stage"),
             country=e["country"].upper() if e.get("country") else None, city=e.get("city"),
@@ -224,7 +230,7 @@ def _wrap_money(d, where: str) -> Money | None:
     try:
         return _money(d)
     except FactsError as e:
-        raise FactsError(e.message, where=f"{where}.currency", help=e.help) from None
+        raise FactsError(e.message, where=f"{where}.{e.where}", help=e.help) from None
 
 
 def _check_dates(f: Facts) -> None:

@@ -36,3 +36,11 @@ def advise_json(*args):
     code, out, err = run_cli(*args, "--format", "json", "--today", TODAY.isoformat())
     assert code == 0, err
     return json.loads(out)
+
+
+# Property tests: a bounded run in CI; `HYPOTHESIS_PROFILE=fuzz` for a long one (see tests/test_fuzz.py).
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True)
+_hypothesis_settings.register_profile("fuzz", max_examples=50_000, deadline=None)
+_hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

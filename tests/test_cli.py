@@ -12,7 +12,7 @@ def test_protection_ending_gives_open_dispute_with_due_and_trace():
     a = advise_json("RK190321410CN", "--issued", "12d", "--protection-ends", "2026-11-25")
     assert a["schema"] == "parcel-advice/1"
     assert a["next_step"]["action"] == "open_dispute"
-    assert a["next_step"]["due"] == "2026-11-20"  # 5 days before the end (D1)
+    assert a["next_step"]["due"] == "2026-11-22"  # 5 days before the end (D1) has passed: today, never a past day
     fired = {t["rule"]: t for t in a["trace"]}
     assert "dispute-protection-ending" in fired
     assert fired["dispute-protection-ending"]["file"] == "rules/advice/40_disputes.yaml"

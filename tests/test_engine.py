@@ -75,10 +75,16 @@ def test_changing_a_number_in_yaml_changes_the_advice(rules_copy):
 def test_two_advisors_with_different_rules_coexist(rules_copy):
     p = rules_copy / "platforms.yaml"
     p.write_text(p.read_text().replace("dispute_before_end_days: 5 ", "dispute_before_end_days: 8 ", 1))
-    doc = {"track": "RK190321410CN", "order": {"track_issued": "2026-11-10", "protection_ends": "2026-11-25"}}
+    doc = {"track": "RK190321410CN", "order": {"track_issued": "2026-11-10", "protection_ends": "2026-11-29"}}
     a, b = Advisor(), Advisor(rules=rules_copy)
-    assert a.advise(doc, today=TODAY).next_step["due"] == "2026-11-20"
-    assert b.advise(doc, today=TODAY).next_step["due"] == "2026-11-17"
+
+    def fired(adv):
+        return {t["rule"] for t in adv.advise(doc, today=TODAY).data["trace"]}
+    # 7 days of protection left: only the copy that acts 8 days before the end says "dispute now"
+    assert "dispute-protection-ending" not in fired(a)
+    assert "dispute-protection-ending" in fired(b)
+    assert b.advise(doc, today=TODAY).next_step == {**b.advise(doc, today=TODAY).next_step,
+                                                    "action": "open_dispute", "due": "2026-11-22"}
 
 
 def test_every_rule_cites_known_guidance(advisor):

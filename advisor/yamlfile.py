@@ -16,6 +16,7 @@ MAX_BYTES = 2 * 1024 * 1024
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 100
 MAX_DEPTH = 60
+SAFE_DEPTH = 500          # nesting the C parser builds without trouble; deeper may crash it
 MAX_NODES = 200_000       # values after expanding aliases; the shipped rules are about 15,000
 
 
@@ -107,12 +108,15 @@ def _check_depth(text: str, file: str) -> None:
         loader.dispose()
 
 
-def _check_shape(node, file: str, seen=None) -> int:
+def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
     """Refuse documents whose aliases expand to too much ("billion laughs"), before building
     them. Returns the node's expanded size; each node is sized once, so this stays linear."""
     if seen is None:
         seen = {"aliases": 0, "size": {}}
     sizes = seen["size"]
+    if depth > MAX_DEPTH:
+        raise RulesError(f"the document nests deeper than {MAX_DEPTH} levels",
+                         where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}")
     if id(node) in sizes:
         seen["aliases"] += 1
         if seen["aliases"] > MAX_ALIASES:
@@ -124,10 +128,10 @@ def _check_shape(node, file: str, seen=None) -> int:
     size = 1
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            size += _check_shape(k, file, seen) + _check_shape(v, file, seen)
+            size += _check_shape(k, file, seen, depth + 1) + _check_shape(v, file, seen, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for v in node.value:
-            size += _check_shape(v, file, seen)
+            size += _check_shape(v, file, seen, depth + 1)
     if size > MAX_NODES:
         raise RulesError(f"the document expands to more than {MAX_NODES:,} values",
                          where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
@@ -142,7 +146,8 @@ def loads(text: str, file: str = "<string>", error=RulesError):
         raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=file)
     loader_cls = _loader_for(file)
     try:
-        _check_depth(text, file)
+        if text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0) // 2 > SAFE_DEPTH:
+            _check_depth(text, file)     # could nest deeply: check from events (a second parse)
         loader = loader_cls(text)
         try:
             node = loader.get_single_node()

@@ -10,12 +10,11 @@ import sys
 import time
 import tracemalloc
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from advisor.batch import MAX_LINE_BYTES, Settings, run
-from advisor.errors import AdvisorError, FactsError, HistoryError, RulesError, TrackCodeError
+from advisor.errors import FactsError, HistoryError, RulesError, TrackCodeError
 from advisor.history import read_history
 from advisor.render import Renderer
 from advisor.yamlfile import loads as yaml_loads

@@ -180,7 +180,6 @@ def _event_opt(value: str, today: dt.date, stages: set[str]) -> dict:
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
-MAX_EVENTS = 5000                    # the facts schema's limit on `events`
 MAX_INPUT_BYTES = 16 * 1024 * 1024   # a parcel's facts or history is kilobytes; more is a wrong file
 
 
@@ -211,6 +210,7 @@ def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
     from .facts import merge, parse_document
     from .history import read_history
+    from . import validation
 
     advisor = make_advisor(kw)
     doc: dict = {}
@@ -248,8 +248,9 @@ def gather(kw: dict):
     extra = {}
     if kw.get("history_file"):
         pasted = read_history(_read_bytes(kw["history_file"], "--history"))
-        if len(pasted.events) > MAX_EVENTS:
-            raise FactsError(f"the history has {len(pasted.events)} events; at most {MAX_EVENTS} are read",
+        max_events = validation.schema("parcel-facts-1")["properties"]["events"]["maxItems"]
+        if len(pasted.events) > max_events:
+            raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
                              where="--history", help="paste only this parcel's history")
         events += [{"date": e["date"], "status": e["status"]} for e in pasted.events]
         extra["history"] = {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}

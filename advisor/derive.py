@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from .facts import Facts
 from .history import StageBook
+from .memo import Memo
 
 # name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
 FACTS: dict[str, tuple[str, str]] = {
@@ -283,15 +284,10 @@ class Seasons:
 
     def __init__(self, items: list[dict]):
         self.items = list(items)
-        self._memo: dict = {}
+        self._memo = Memo(20_000)
 
     def find(self, today: dt.date, ordered: dt.date | None, exported: bool) -> dict | None:
-        key = (today, ordered, exported)
-        if key not in self._memo:
-            if len(self._memo) >= 20_000:
-                self._memo.clear()
-            self._memo[key] = _season(today, ordered, self.items, exported)
-        return self._memo[key]
+        return self._memo.get((today, ordered, exported), lambda: _season(today, ordered, self.items, exported))
 
 
 def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], exported: bool) -> dict | None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import HistoryError, RulesError
+from .memo import Memo
 from .yamlfile import load
 
-_MEMO_MAX = 20_000        # remembered status texts; a pasted history of unique lines cannot grow it further
 _WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -29,18 +29,12 @@ class StageBook:
     positional: list[tuple[str, str, str, str]]   # (normalised phrase, before, after, original)
     seller_typed: list[tuple[str, str]]
     order: list[str]
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+    _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
 
     def classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
         """(stage or None, typed by the seller?, phrase that matched) for one status text.
         Carriers repeat a small set of texts, so answers are remembered (bounded)."""
-        key = (status, exported)
-        hit = self._memo.get(key)
-        if hit is None:
-            if len(self._memo) >= _MEMO_MAX:
-                self._memo.clear()
-            hit = self._memo[key] = self._classify(status, exported)
-        return hit
+        return self._memo.get((status, exported), lambda: self._classify(status, exported))
 
     def _classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
         text = _norm(status)

@@ -16,6 +16,7 @@ from jinja2.sandbox import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import RulesError
+from .memo import Memo
 
 LANGS = ("en", "ru")
 LANG_NAMES = {"en": "English", "ru": "Russian"}
@@ -121,9 +122,6 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
     return env
 
 
-_TEXTS_MAX = 50_000     # remembered rule texts (a few MB at most)
-
-
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
@@ -131,7 +129,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
-        self._texts: dict[tuple, str] = {}
+        self._texts = Memo(50_000)      # rendered rule texts (a few MB at most)
 
     def inline(self, text: str, lang: str, context: dict, where: str = "rule text", extra: dict | None = None) -> str:
         """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the
@@ -167,12 +165,7 @@ class Renderer:
             hash(memo_key)
         except TypeError:          # a mapping or list among the values: render every time
             return _render(tpl, ctx, where, shared=True)
-        text = self._texts.get(memo_key)
-        if text is None:
-            if len(self._texts) >= _TEXTS_MAX:
-                self._texts.clear()
-            text = self._texts[memo_key] = _render(tpl, ctx, where, shared=True)
-        return text
+        return self._texts.get(memo_key, lambda: _render(tpl, ctx, where, shared=True))
 
     def file(self, name: str, lang: str, context: dict) -> str:
         try:

@@ -1,8 +1,11 @@
 import datetime as dt
 import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,33 @@ def run_cli(*args, input=None):
     p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
                        input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     return p.returncode, p.stdout, p.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serving(*args):
+    """`advise serve` on a free loopback port; yields the port once /healthz answers."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stderr.read().decode())
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def advise_json(*args):

@@ -5,8 +5,6 @@ import io
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 import tracemalloc
 import urllib.request
@@ -18,7 +16,7 @@ from advisor.errors import FactsError, HistoryError, RulesError, TrackCodeError
 from advisor.history import read_history
 from advisor.render import Renderer
 from advisor.yamlfile import loads as yaml_loads
-from conftest import ROOT, TODAY, run_cli
+from conftest import ROOT, TODAY, run_cli, serving
 
 CODE = "RK190321410CN"
 BASE = {"track": CODE, "order": {"paid": "2026-10-01", "track_issued": "2026-10-03"}}
@@ -329,28 +327,11 @@ def test_truncated_and_odd_lines_each_get_an_error_in_place():
 
 # ---- HTTP ------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     pytest.importorskip("fastapi")
     pytest.importorskip("uvicorn")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from serving()
 
 
 def _healthy(port: int) -> bool:

@@ -1,8 +1,5 @@
 """`advise serve`: the real server on a loopback port, talked to over HTTP."""
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -11,7 +8,7 @@ import urllib.request
 import pytest
 from jsonschema import Draft202012Validator
 
-from conftest import ROOT
+from conftest import ROOT, serving
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -20,30 +17,10 @@ GOOD = {"track": "RK190321410CN", "order": {"track_issued": "2026-11-10"}}
 ADVICE_SCHEMA = json.loads((ROOT / "schemas" / "parcel-advice-1.json").read_text(encoding="utf-8"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + proc.stderr.read().decode())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    for port in serving():
+        yield f"http://127.0.0.1:{port}"
 
 
 def call(base, method, path, body=None, raw=None, headers=None):

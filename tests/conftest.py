@@ -41,8 +41,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(int):
+    """A loopback port that also knows the server's process id (to read its memory)."""
+    pid: int
+
+
 def serving(*args):
-    """`advise serve` on a free loopback port; yields the port once /healthz answers."""
+    """`advise serve` on a free loopback port; yields the port (a `Served`) once /healthz answers."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
@@ -55,8 +60,10 @@ def serving(*args):
     else:
         proc.kill()
         pytest.fail("the server did not start: " + proc.stderr.read().decode())
+    served = Served(port)
+    served.pid = proc.pid
     try:
-        yield port
+        yield served
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -1,5 +1,5 @@
 """The CLI end to end: the issue's examples, errors, languages."""
-from conftest import TODAY, advise_json, run_cli
+from conftest import advise_json, run_cli
 
 
 def test_fresh_code_says_wait_and_until_when():

@@ -302,6 +302,7 @@ class _Endless(io.RawIOBase):
 def test_a_100_mb_line_is_skipped_in_bounded_memory():
     good = json.dumps({"track": CODE, "today": TODAY.isoformat()}).encode() + b"\n"
     stream = io.BufferedReader(_Endless(100 * 1024 * 1024, good), buffer_size=1 << 16)
+    run(io.BytesIO(good), io.StringIO(), Settings(messages=False))  # load and compile the rules first
     out = io.StringIO()
     tracemalloc.start()
     totals = run(stream, out, Settings(messages=False))
@@ -340,7 +341,7 @@ def _healthy(port: int) -> bool:
 
 
 def _raw(port: int, payload: bytes, read: bool = True) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as s:
         s.sendall(payload)
         return s.recv(65536) if read else b""
 
@@ -359,7 +360,7 @@ def test_clients_that_disconnect_or_send_garbage_do_not_hurt_the_server(server):
 def test_a_slow_client_does_not_block_others(server):
     body = json.dumps({"track": CODE, "today": TODAY.isoformat()}).encode()
     head = f"POST /v1/advice HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-    with socket.create_connection(("127.0.0.1", server), timeout=30) as slow:
+    with socket.create_connection(("127.0.0.1", int(server)), timeout=30) as slow:
         slow.sendall(head + body[:3])
         start = time.monotonic()
         for _ in range(5):
@@ -371,3 +372,56 @@ def test_a_slow_client_does_not_block_others(server):
         assert time.monotonic() - start < 10
         slow.sendall(body[3:])
         assert b" 200 " in slow.recv(65536)
+
+
+def _peak_rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def _post_chunked(port: int, path: str, chunks) -> tuple[int, dict]:
+    """POST without a declared length, as a proxy streaming a client's upload would."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+    conn.putrequest("POST", path)
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    try:
+        for chunk in chunks:
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered before reading everything and hung up
+    r = conn.getresponse()
+    try:
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the server's peak RSS from /proc")
+def test_a_100_mb_batch_line_is_refused_while_streaming_in_bounded_memory(server):
+    """One 100 MB JSON line sent to the batch endpoint: 413 once the 16 MiB limit is passed, the
+    server's peak memory grows by no more than the limit allows, and it goes on serving."""
+    before = _peak_rss_kib(server.pid)
+    mib = b"A" * (1024 * 1024)
+    line = [b'[{"track": "'] + [mib] * 100 + [b'"}]\n']
+    start = time.monotonic()
+    status, answer = _post_chunked(server, "/v1/advice/batch", line)
+    assert status == 413 and "larger than" in answer["error"]["message"]
+    assert time.monotonic() - start < 30
+    grown_mib = (_peak_rss_kib(server.pid) - before) / 1024
+    assert grown_mib < 64, f"the server's peak RSS grew by {grown_mib:.0f} MiB"
+    assert _healthy(server)
+
+
+def test_a_batch_body_under_the_limit_with_a_huge_code_or_bad_bytes_gets_answers_not_a_500(server):
+    long_code = b"R" * (8 * 1024 * 1024)
+    status, answer = _post_chunked(server, "/v1/advice/batch?messages=false",
+                                   [b'[{"track": "RK190321410CN"}, {"track": "', long_code, b'"}]'])
+    assert status == 200
+    assert "error" not in answer[0] and answer[1]["index"] == 1 and answer[1]["error"]["where"] == "track"
+    status, answer = _post_chunked(server, "/v1/advice/batch", [b'[{"track": "RK190321410CN\xff"}]'])
+    assert status == 422 and "UTF-8" in answer["error"]["message"]
+    assert _healthy(server)

@@ -42,7 +42,9 @@ def _iso(d: dt.date | None) -> str | None:
 
 
 def template_context(facts: Facts, derived: Derived, track: dict | None, profile: dict, book_posts) -> dict:
-    """Everything a rule text or message template may use. Absent facts are None, not missing."""
+    """Everything a rule text or message template may use. Absent facts are None, not missing.
+    `profile` is the platform's public profile (no `_` keys); templates cannot change what they
+    are given (the sandbox is immutable), so nothing here is copied."""
     f = derived.engine
     o = facts.order
     dest = o.destination
@@ -58,10 +60,10 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
         "track": track or {},
         "platform": facts.platform,
         "platform_name": profile.get("name", {}),
-        "profile": {k: v for k, v in profile.items() if not k.startswith("_")},
+        "profile": profile,
         "today": facts.today,
-        "dates": dict(derived.dates),
-        "f": dict(f),
+        "dates": derived.dates,
+        "f": f,
         "stage": f.get("stage"),
         "origin_country": origin,
         "destination_country": dest_cc,
@@ -75,16 +77,20 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
         "season_name": derived.season_name,
         "extension_days": _extension_days(f, profile),
     }
-    # Precedence: the names above, then the dates, then every engine fact (None when absent).
-    merged = dict.fromkeys(FACTS)
+    # Precedence: the names above, then the dates (None when absent, even where an engine fact
+    # has the same name: `seller_messaged`), then every engine fact (None when absent).
+    merged = _NO_FACTS.copy()
     merged.update(f)
-    merged.update({name: derived.dates.get(name) for name in _DATE_NAMES})
+    merged.update(_NO_DATES)
+    merged.update(derived.dates)
     merged.update(ctx)
     return merged
 
 
 _DATE_NAMES = ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
                "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
+_NO_FACTS = dict.fromkeys(FACTS)
+_NO_DATES = dict.fromkeys(_DATE_NAMES)
 
 
 def _extension_days(f: dict, profile: dict) -> int | None:
@@ -116,15 +122,15 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
         # priority number is more urgent), so a frozen order's "wait" outranks routine advice.
         return any(action_id in r.replaces for r in replacers if r is not rule and r.priority <= rule.priority)
 
+    engine = derived.engine
     for rule in rules:
-        own_actions = [o.id for o in rule.outputs if o.kind == "action"]
-        superseded = bool(own_actions) and all(replaced(a, rule) for a in own_actions)
+        superseded = bool(replacers and rule.action_ids) and all(replaced(a, rule) for a in rule.action_ids)
         for out in rule.outputs:
             when = out.due.evaluate(date_of, number_of) if out.due else None
-            if out.kind == "action" and replaced(out.id, rule):
+            if replacers and out.kind == "action" and replaced(out.id, rule):
                 dropped.setdefault(rule.id, []).append(out.id)
                 continue  # a more specific rule that fired says this action no longer applies
-            text = (renderer.inline(out.text[lang], lang, context, f"{rule.file}:{rule.line}",
+            text = (renderer.inline(out.text[lang], lang, context, rule.where,
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
             if out.kind == "action":
                 actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
@@ -157,7 +163,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                                           "limit": int(limit), "detail": f"message `{rule.message}` is {n} characters; "
                                           f"the platform's box takes {limit}: shorten it before sending"})
         trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
-                      "facts": {name: derived.engine.get(name) for name in rule.reads}})
+                      "facts": {name: engine.get(name) for name in rule.reads}})
 
     actions = _dedupe_actions(actions)
     actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))

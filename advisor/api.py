@@ -61,6 +61,8 @@ class Advisor:
         platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
         self.formats = load_formats(r, known_flags=set(vocab["flags"]))
         self.profiles = profiles_of(platforms)
+        self._public_profiles = {name: {k: v for k, v in p.items() if not k.startswith("_")}
+                                 for name, p in self.profiles.items()}
         self.default_platform = platforms.get("default", "aliexpress")
         guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
@@ -124,7 +126,7 @@ class Advisor:
             public["service_name"] = (top or {}).get("service_name")
             public["note"] = (top or {}).get("note")
             public["trackers"] = track_full["trackers"] + self.formats.universal
-        context = template_context(f, derived, public, profile, self.formats.post_of)
+        context = template_context(f, derived, public, self._public_profiles[f.platform], self.formats.post_of)
         return _Prepared(f, track_full, public, derived, context)
 
     def _missing(self, f: Facts, lang: str) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass
 from typing import Callable
 
@@ -111,24 +111,40 @@ class DateExpr:
         return out
 
     def evaluate(self, date_of: Callable[[str], dt.date | None], number_of: Callable[[str], int]):
-        def ev(t):
-            if t[0] == "date":
-                return date_of(t[1])
-            if t[0] in ("latest", "earliest"):
-                vals = [v for v in (ev(a) for a in t[1]) if v is not None]
-                if not vals:
-                    return None
-                return max(vals) if t[0] == "latest" else min(vals)
-            base = ev(t[1])
-            if base is None:
-                return None
-            days = sum(sign * (a if isinstance(a, int) else number_of(a)) for sign, a in t[2])
-            try:
-                return base + dt.timedelta(days=days)
-            except OverflowError:
-                return None
+        return self._run(date_of, number_of)
 
-        return ev(self.tree)
+    @cached_property
+    def _run(self):
+        """The tree turned into nested closures once: evaluated for every fired rule's output."""
+        return _compiled(self.tree)
+
+
+def _compiled(t: tuple) -> Callable:
+    if t[0] == "date":
+        name = t[1]
+        return lambda date_of, number_of: date_of(name)
+    if t[0] in ("latest", "earliest"):
+        parts = [_compiled(a) for a in t[1]]
+        pick = max if t[0] == "latest" else min
+
+        def choose(date_of, number_of):
+            vals = [v for v in (p(date_of, number_of) for p in parts) if v is not None]
+            return pick(vals) if vals else None
+        return choose
+    base_of = _compiled(t[1])
+    fixed = sum(sign * a for sign, a in t[2] if isinstance(a, int))
+    named = [(sign, a) for sign, a in t[2] if not isinstance(a, int)]
+
+    def shift(date_of, number_of):
+        base = base_of(date_of, number_of)
+        if base is None:
+            return None
+        days = fixed + sum(sign * number_of(a) for sign, a in named) if named else fixed
+        try:
+            return base + dt.timedelta(days=days)
+        except OverflowError:
+            return None
+    return shift
 
 
 def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:

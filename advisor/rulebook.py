@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .dates import DateExpr, parse_expr
@@ -61,6 +62,14 @@ class Rule:
     replaces: list[str]
     reads: list[str]              # fact names the rule reads (for the trace)
     order: int = 0
+
+    @cached_property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @cached_property
+    def action_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.outputs if o.kind == "action")
 
 
 @dataclass

@@ -101,6 +101,35 @@ class FormatBook:
     def post_of(self, cc: str | None) -> dict | None:
         return self.posts.get(cc) if cc else None
 
+    def formats_for(self, n: int) -> list[Format]:
+        """The formats a code of `n` characters can be, in file order: those whose pattern can
+        match that length or whose layout has it (a repair keeps the length). Trying only these
+        skips two thirds of the regex matches for a typical code."""
+        found = self._by_length.get(n)
+        if found is None:
+            found = self._by_length[n] = [f for f in self.formats if _can_be(f, n)]
+        return found
+
+    _by_length: dict = field(default_factory=dict, repr=False)
+
+
+def _can_be(fmt: Format, n: int) -> bool:
+    if fmt.layout and len(fmt.layout) == n:
+        return True
+    low, high = _widths(fmt.pattern)
+    return low <= n <= high
+
+
+@lru_cache(maxsize=None)
+def _widths(pattern: re.Pattern) -> tuple[int, int]:
+    """The shortest and longest text a pattern can match; when the parser cannot tell (it is
+    internal to `re`), every length, so the index only ever skips formats, never answers."""
+    try:
+        from re import _parser
+        return _parser.parse(pattern.pattern, pattern.flags).getwidth()
+    except Exception:  # noqa: BLE001
+        return 0, 1 << 30
+
 
 @lru_cache(maxsize=1)
 def _country_codes() -> frozenset[str]:
@@ -337,7 +366,7 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
     """Every format reading of a normalised code, best first (file order breaks ties)."""
     readings = []
     repaired: dict[str, tuple[str, list[dict]]] = {}   # formats share layouts: repair once per layout
-    for fmt in book.formats:
+    for fmt in book.formats_for(len(code)):
         r = _reading(fmt, code, book, platform, []) if fmt.pattern.fullmatch(code) else None
         if r is None and fmt.layout:
             if fmt.layout not in repaired:

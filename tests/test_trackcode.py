@@ -120,6 +120,30 @@ def test_generated_s10_is_valid_and_one_digit_change_is_caught(serial):
                 assert pos < 10 and {_weighted(serial), _weighted(changed[2:10])} == {0, 6}, changed
 
 
+@given(st.one_of(st.text(alphabet="ABCDEFGHJKLMNOPRSTUVXYZ0123456789", min_size=6, max_size=30),
+                 st.sampled_from([str(c) for f in BOOK.formats for c in f.examples.get("valid", [])])))
+@settings(max_examples=300, deadline=None)
+def test_the_length_index_never_leaves_out_a_format_that_matches(code):
+    """Formats are tried by the lengths their patterns can match: every format whose pattern
+    matches a code, or whose layout it fits, must be among those tried."""
+    tried = BOOK.formats_for(len(code))
+    for fmt in BOOK.formats:
+        if fmt.pattern.fullmatch(code) or (fmt.layout and len(fmt.layout) == len(code)):
+            assert fmt in tried, fmt.id
+
+
+def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch):
+    from advisor import trackcode
+    book = load_formats(ROOT / "rules")
+    trackcode._widths.cache_clear()
+    monkeypatch.setattr("re._parser.parse", lambda *a, **k: 1 / 0)
+    try:
+        assert book.formats_for(13) == book.formats
+        assert analyse("RK190321410CN", book)["valid"]
+    finally:
+        trackcode._widths.cache_clear()
+
+
 def test_a_format_added_only_in_yaml_is_recognised(rules_copy):
     p = rules_copy / "track_formats.yaml"
     p.write_text(p.read_text().replace("formats:\n", """formats:

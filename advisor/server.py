@@ -39,14 +39,15 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         return JSONResponse({"error": body}, status_code=status)
 
     async def read_json(request: Request, limit: int):
+        too_large = {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"}
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            return None, error(413, {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"})
+            return None, error(413, too_large)
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > limit:
-                return None, error(413, {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"})
+            if size > limit:     # counted while reading: a body without a length stops here
+                return None, error(413, too_large)
             chunks.append(chunk)
         try:
             return loads(b"".join(chunks).decode("utf-8")), None

@@ -4,7 +4,9 @@
     python bench/run.py --quick    # smaller counts, for a quick look
 
 Everything is measured in one run and reported as ratios too, because this machine is noisy:
-compare ratios between runs, not absolute numbers.
+compare ratios between runs, not absolute numbers. Each batch configuration runs `--repeat`
+times (round robin, so a noisy minute does not fall on one configuration only); the best and
+the median rate are printed, the best first (as `timeit` does: noise only ever slows a run).
 """
 from __future__ import annotations
 
@@ -160,6 +162,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller counts")
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each batch configuration")
     ap.add_argument("--memory", nargs=2, type=int, metavar=("FIRST", "LAST"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory:
@@ -189,15 +192,19 @@ def main() -> None:
         del docs   # `advise batch` holds no parsed parcels: neither should the process measuring it
         print(f"\n# batch throughput, {n_batch:,} parcels (parcels/s)")
         print(f"floor: parse + derive + JSON, 1 process  {floor:9,.0f}/s")
-        results = {}
-        for workers in (1, args.workers):
-            for messages in (False, True):
-                rate = batch_rate(path, workers, messages, n_batch)
-                results[(workers, messages)] = rate
-                label = f"{workers} worker(s), {'with messages (en+ru)' if messages else 'no messages'}"
-                print(f"{label:42s} {rate:9,.0f}/s   floor/this {floor / rate:5.2f}x"
-                      + (f"   per worker {rate / workers:,.0f}/s" if workers > 1 else ""))
-        print(f"scaling {args.workers} workers / 1, no messages: {results[(args.workers, False)] / results[(1, False)]:.2f}x")
+        configs = [(workers, messages) for workers in (1, args.workers) for messages in (False, True)]
+        rates: dict[tuple[int, bool], list[float]] = {c: [] for c in configs}
+        for _ in range(args.repeat):
+            for workers, messages in configs:
+                rates[(workers, messages)].append(batch_rate(path, workers, messages, n_batch))
+        print(f"(best and median of {args.repeat} runs each)")
+        for (workers, messages), got in rates.items():
+            rate, median = max(got), statistics.median(got)
+            label = f"{workers} worker(s), {'with messages (en+ru)' if messages else 'no messages'}"
+            print(f"{label:42s} {rate:9,.0f}/s  (median {median:,.0f})   floor/this {floor / rate:5.2f}x"
+                  + (f"   per worker {rate / workers:,.0f}/s" if workers > 1 else ""))
+        best = {c: max(got) for c, got in rates.items()}
+        print(f"scaling {args.workers} workers / 1, no messages: {best[(args.workers, False)] / best[(1, False)]:.2f}x")
 
     print("\n# memory, a fresh process")
     sys.stdout.flush()

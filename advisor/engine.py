@@ -7,7 +7,8 @@ on durable_rules in the project docs):
 - a fresh session id per evaluation, deleted in `finally` (1024 live sessions is a hard limit);
 - a Host whose background timer threads are disabled, and one process-wide lock around every
   engine call (the threads race with the caller);
-- rules split into rulesets of at most `CHUNK` (64 simultaneous matches per fact is a limit);
+- rules split into rulesets of at most `CHUNK` (64 simultaneous matches per fact is a limit),
+  each sent only the facts its rules read (the engine parses and indexes every field);
 - fired rules are read from the engine's action queue, not by running Python actions (see
   `evaluate`);
 - every ruleset has a catch-all rule, so no assert ends in `MessageNotHandledException`:
@@ -56,6 +57,7 @@ class CompiledRules:
     def __init__(self, book: RuleBook):
         from durable import engine as dr
         self.book = book
+        self._order = {rule.id: rule.order for rule in book.rules}
         self._engine = dr.durable_rules_engine
         self.rulesets: dict[str, list[str]] = {}
         self.handles: dict[str, tuple[int, ...]] = {}
@@ -109,12 +111,15 @@ class CompiledRules:
                     started = dre.start_action_for_state(handle, state)
                     action = started[1] if started else None
                     while action:
-                        fired.append(_rule_name(action))
+                        # `{"rule_id": {...}}`: ids are `[a-z0-9_.-]` (the rules schema), so the
+                        # name needs no JSON unescaping and the rest need not be parsed
+                        fired.append(action[2:action.index('"', 2)])
                         action = dre.complete_and_start_action(handle, state)
                 finally:
                     dre.delete_state(handle, sid)
-        order = self.book.by_id
-        return sorted({rid for rid in fired if rid != CATCH_ALL}, key=lambda rid: order[rid].order)
+        names = set(fired)
+        names.discard(CATCH_ALL)
+        return sorted(names, key=self._order.__getitem__)
 
 
 def _fact_names(expr) -> set[str]:
@@ -133,9 +138,3 @@ def _fact_names(expr) -> set[str]:
                 names.add(key)
             names |= _fact_names(value)
     return names
-
-
-def _rule_name(action: str) -> str:
-    """The rule id from a fired action, `{"rule_id": {...}}`: ids are `[a-z0-9_.-]` (the rules
-    schema), so the key needs no JSON unescaping and the rest need not be parsed."""
-    return action[2:action.index('"', 2)]

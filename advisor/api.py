@@ -114,7 +114,8 @@ class Advisor:
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
-        track_full = analyse(f.track, self.formats, f.platform) if f.track is not None else None
+        track_full = (analyse(f.track, self.formats, f.platform, f.order.shipping_method)
+                      if f.track is not None else None)
         top = track_full.pop("_top", None) if track_full else None
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,

@@ -380,6 +380,23 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
     return readings
 
 
+CARRIER_MATCH = 60   # a 12-digit code on an order shipped "FedEx" is FedEx's, not a fake service's
+
+
+def _prefer_carrier(readings: list[dict], method: str) -> list[dict]:
+    """Readings re-ranked with the shipping method: one whose carrier's name (its first word:
+    `FedEx`, `DHL Express`) is a word of the method scores CARRIER_MATCH more."""
+    words = set(_WORD_SPLIT.split(method.lower()))
+    out = []
+    for r in readings:
+        carrier = (r["carrier"] or "").lower().split()
+        if carrier and carrier[0] in words:
+            r = dict(r, score=r["score"] + CARRIER_MATCH)
+        out.append(r)
+    out.sort(key=lambda r: -r["score"])
+    return out
+
+
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
@@ -432,8 +449,9 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         + changes, readings
 
 
-def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
-    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises."""
+def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
+    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
+    `method` is the order's shipping method: a reading whose carrier it names is preferred."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
                              f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
@@ -450,6 +468,8 @@ def analyse(text: str, book: FormatBook, platform: str | None = None) -> dict:
     if not readings and len(code) > MAX_CODE_CHARS:
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
+    if method and len(readings) > 1:
+        readings = _prefer_carrier(readings, method)
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

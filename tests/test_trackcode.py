@@ -144,6 +144,17 @@ def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch)
         trackcode._widths.cache_clear()
 
 
+@pytest.mark.parametrize("method,expected", [
+    (None, "fake_17_post"), ("FedEx International Economy", "fedex"), ("fedex", "fedex"),
+    ("DHL", "fake_17_post"), ("China Post Registered Air Mail", "fake_17_post"),
+])
+def test_the_shipping_method_picks_between_readings_of_the_same_shape(method, expected):
+    """Twelve digits are 17 Post's fake shape (T8) and FedEx's (T5): the order's shipping method decides."""
+    a = analyse("123456789012", BOOK, "aliexpress", method)
+    assert a["format"] == expected
+    assert {c["format"] for c in a["candidates"]} >= {"fake_17_post", "fedex"}
+
+
 def test_a_format_added_only_in_yaml_is_recognised(rules_copy):
     p = rules_copy / "track_formats.yaml"
     p.write_text(p.read_text().replace("formats:\n", """formats:

@@ -8,6 +8,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import HistoryError, RulesError
@@ -79,6 +80,11 @@ _DATE_SHAPES = [
     (re.compile(r"^(?P<y>\d{4})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})"), "ymd"),
     (re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})"), "dmy"),
     (re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{2})(?!\d)"), "dmy2"),
+]
+# Month names as trackers print them: `22 ноября 2026 г., 14:05`, `22 Nov 2026`, `November 22, 2026`.
+_NAMED_SHAPES = [
+    (re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[^\W\d_]{3,9})\.?,?\s+(?P<y>\d{4})(?:\s*г\.)?"), "d mon y"),
+    (re.compile(r"^(?P<mon>[^\W\d_]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})"), "mon d y"),
 ]
 _TIME = re.compile(r"^[\sT,]*(\d{1,2}:\d{2}(?::\d{2})?)?\s*(\((?:GMT|UTC)[^)]*\))?\s*[:\-–—|]?\s*")
 MAX_LINE = 2000
@@ -228,4 +234,34 @@ def _leading_date(line: str) -> tuple[dt.date | None, str]:
             return dt.date(y, int(m["m"]), int(m["d"])), line[m.end():]
         except ValueError:
             return None, line
+    if line[:1].isdigit() or line[:1].isalpha():
+        for rx, _shape in _NAMED_SHAPES:
+            m = rx.match(line)
+            month = _months().get(m["mon"].lower()) if m else None
+            if month:
+                try:
+                    return dt.date(int(m["y"]), month, int(m["d"])), line[m.end():]
+                except ValueError:
+                    return None, line
     return None, line
+
+
+@lru_cache(maxsize=1)
+def _months() -> dict[str, int]:
+    """Month names and abbreviations in English and Russian (from Babel's locale data: `ноября`,
+    `нояб`, `ноябрь`, `November`, `Nov`) and their three-letter stems (`ноя`, `сен`) where those
+    name one month only."""
+    from babel import Locale
+    names: dict[str, int] = {}
+    stems: dict[str, set[int]] = {}
+    for lang in ("en", "ru"):
+        months = Locale(lang).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in months[context][width].items():
+                    name = name.lower().rstrip(".")
+                    names[name] = number
+                    stems.setdefault(name[:3], set()).add(number)
+    names.update({stem: next(iter(n)) for stem, n in stems.items() if len(n) == 1 and stem not in names})
+    names.setdefault("sept", 9)
+    return names

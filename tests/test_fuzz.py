@@ -45,6 +45,9 @@ history_lines = st.lists(st.one_of(
     st.text(max_size=60),
     st.builds(lambda d, s: f"{d.strftime('%d.%m.%Y')} 10:00 {s}", st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
               st.sampled_from(["Приём", "Экспорт", "Delivered", "<td>Импорт</td>", "Ïðè¸ì", "РџСЂРёС‘Рј"])),
+    st.builds(lambda d, m, s: f"{d.day} {m} {d.year} {s}", st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+              st.sampled_from(["ноября", "нояб.", "мая", "Nov", "September", "Sept", "нон", "Moscow"]),
+              st.text(max_size=20)),
 ), max_size=30)
 
 

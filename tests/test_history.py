@@ -24,11 +24,24 @@ RUSSIAN_POST = """Трек-номер RK190321410CN
     ("22.11.2026 14:05 Экспорт Москва", "2026-11-22", "Экспорт Москва"),
     ("2026-11-20T10:00:00 Import", "2026-11-20", "Import"),
     ("2026-11-20 Arrive at destination country", "2026-11-20", "Arrive at destination country"),
+    ("22 ноября 2026 г., 14:05 Прибыло в место вручения", "2026-11-22", "Прибыло в место вручения"),
+    ("21 нояб. 2026, 10:00 Импорт", "2026-11-21", "Импорт"),
+    ("3 мая 2026 Экспорт", "2026-05-03", "Экспорт"),
+    ("20 ноя 2026 Приём", "2026-11-20", "Приём"),
+    ("Nov 19, 2026 08:00 Departed from origin", "2026-11-19", "Departed from origin"),
+    ("18 November 2026 Accepted by carrier", "2026-11-18", "Accepted by carrier"),
+    ("Sept 7th, 2026 - Delivered", "2026-09-07", "Delivered"),
 ])
 def test_date_shapes_from_trackers(line, date, status):
     events, problems = parse_history(line)
     assert problems == []
     assert events == [{"date": date, "status": status, "line": 1}]
+
+
+def test_words_that_are_no_month_and_impossible_named_dates_are_not_dates():
+    events, problems = parse_history("Moscow 12 2026 sorting\nMay 2026 update\n31 февраля 2026 Приём\n12 Dec 2026 Импорт")
+    assert [e["date"] for e in events] == ["2026-12-12"]
+    assert [p["line"] for p in problems] == [1, 2, 3]
 
 
 def test_unreadable_lines_reported_by_number_rest_used():

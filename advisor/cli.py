@@ -311,7 +311,7 @@ def _advise(fmt, copy, no_messages, explain, color, why_not, **kw):
     why = None
     if why_not:
         from .explain import why_not as explain_why_not
-        why = explain_why_not(advisor, doc, why_not, today=today)
+        why = explain_why_not(advisor, doc, why_not, today=today, lang=lang)
     if copy:
         for m in advice.data["messages"]:
             if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:

@@ -49,12 +49,16 @@ def holds(term: dict, fact: dict) -> bool:
     return op in fact and fact[op] == body  # equality: {"fact": value}
 
 
-def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None) -> dict:
-    """Each condition of the rule with the fact's value and whether it held, plus the verdict."""
+def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:
+    """Each condition of the rule with the fact's value and whether it held, plus the verdict
+    (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`)."""
     rule = advisor.book.by_id.get(rule_id)
     if rule is None:
         raise FactsError(f"unknown rule `{rule_id}`", where="--why-not",
                          help=did_you_mean(rule_id, advisor.book.by_id) or "rule ids are the `id:` fields under rules/advice/")
+    def say(kind: str, **values) -> str:
+        return advisor.renderer.file("why_not.txt.j2", lang, dict(values, kind=kind))
+
     p = advisor._prepare(facts, today)
     fact = p.derived.engine
     platform = p.facts.platform
@@ -62,20 +66,20 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None) -> di
     out = {"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
            "platform": platform, "conditions": [], "fired": False, "replaced_by": []}
     if rule.platforms and platform not in rule.platforms:
-        out["verdict"] = f"the rule is only for {', '.join(rule.platforms)}; this parcel is on {platform}"
+        out["verdict"] = say("only_for", platforms=rule.platforms, platform=platform)
         return out
     for fname, cond in rule.when.items():
         terms = _compile_map({fname: cond}, profile)
         shown = {f: fact.get(f) for f in ([fname] if fname != "any" else _names(cond))}
         if terms is None:
             out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": False,
-                                      "why": f"the {platform} profile has no value this condition needs"})
+                                      "why": say("no_profile_value", platform=platform)})
             continue
         ok = all(holds(t, fact) for t in terms)
         out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": ok})
     for name in _needed_dates(rule):
         present = DATES[name] in fact
-        out["conditions"].append({"fact": DATES[name], "condition": f"known (the due date uses `{name}`)",
+        out["conditions"].append({"fact": DATES[name], "condition": say("date_known", name=name),
                                   "value": {DATES[name]: fact.get(DATES[name])}, "holds": present})
     fired = advisor.compiled.evaluate(platform, fact)
     out["fired"] = rule.id in fired
@@ -83,11 +87,9 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None) -> di
         actions = [o.id for o in rule.outputs if o.kind == "action"]
         out["replaced_by"] = [r for r in fired if r != rule.id and advisor.book.by_id[r].priority <= rule.priority
                               and set(actions) & set(advisor.book.by_id[r].replaces)]
-        out["verdict"] = "all conditions hold: the rule fired" + (
-            f"; its action was replaced by {', '.join(out['replaced_by'])}" if out["replaced_by"] else "")
+        out["verdict"] = say("fired", replaced_by=out["replaced_by"])
     else:
-        failed = [c["fact"] for c in out["conditions"] if not c["holds"]]
-        out["verdict"] = "it did not fire: " + ", ".join(f"`{f}`" for f in failed) + " did not hold"
+        out["verdict"] = say("not_fired", failed=[c["fact"] for c in out["conditions"] if not c["holds"]])
     return out
 
 

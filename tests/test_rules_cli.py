@@ -130,6 +130,16 @@ def test_why_not_shows_the_condition_that_failed():
     assert why["fired"] is True and all(c["holds"] for c in why["conditions"])
 
 
+def test_why_not_speaks_the_advice_language():
+    args = ("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--no-messages")
+    code, out, _ = run_cli(*args, "--why-not", "dispute-protection-ending", "--lang", "ru")
+    assert code == 0 and "правило не сработало: не выполнено `protection_left`" in out and "did not" not in out
+    code, out, _ = run_cli(*args, "--why-not", "ebay-proof-of-postage", "--lang", "ru", "--format", "json")
+    assert json.loads(out)["why_not"]["verdict"] == "правило только для ebay; эта посылка — aliexpress"
+    code, out, _ = run_cli(*args, "--why-not", "ebay-proof-of-postage", "--format", "json")
+    assert json.loads(out)["why_not"]["verdict"] == "the rule is only for ebay; this parcel is on aliexpress"
+
+
 def test_why_not_unknown_rule_suggests_one():
     code, _, err = run_cli("RK190321410CN", "--why-not", "dispute-protection-endng")
     assert code == 2 and "unknown rule `dispute-protection-endng`" in err and "did you mean `dispute-protection-ending`?" in err

@@ -82,9 +82,10 @@ class Advisor:
             return doc
         return build_facts(doc, today=today or dt.date.today(), platforms=set(self.profiles))
 
-    def track(self, code: str, platform: str | None = None) -> dict:
-        """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first)."""
-        result = analyse(code, self.formats, platform or self.default_platform)
+    def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:
+        """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);
+        `shipping`, the order's shipping method, decides between readings of one shape."""
+        result = analyse(code, self.formats, platform or self.default_platform, shipping)
         result.pop("_top", None)
         return result
 

@@ -106,14 +106,15 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         return await asyncio.to_thread(run_all)
 
     @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked")
-    async def track(code: str, platform: str | None = None):
+    async def track(code: str, platform: str | None = None,
+                    shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")):
         if platform is not None and platform not in adv.profiles:
             return error(422, FactsError(f"unknown platform `{platform}`", where="platform",
                                          help="one of " + ", ".join(sorted(adv.profiles))))
         if len(code) > 200:
             return error(422, FactsError("the code is longer than 200 characters", where="code"))
         try:
-            return adv.track(code, platform)
+            return adv.track(code, platform, shipping)
         except AdvisorError as e:
             return error(422, e)
 

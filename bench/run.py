@@ -38,6 +38,8 @@ STATUSES = {
     "returned": ["Возврат", "Returned to sender"],
 }
 ORDER = list(STATUSES)
+SHIPPING = ["China Post Registered Air Mail", "AliExpress Standard Shipping", "Cainiao Super Economy",
+            "ePacket", "EMS", "DHL", "FedEx", "SPSR", "CDEK", "Joom Logistics"]
 S10_SERVICES = ["RA", "RB", "RK", "RL", "RR", "RT", "LA", "LB", "LP", "UA", "UB", "CP", "EE", "EA", "RG"]
 S10_ORIGINS = ["CN", "CN", "CN", "CN", "HK", "SG", "FI", "NL", "GB", "DE", "US", "YP"]
 OTHER_CODES = ["hs123456789he", "65519797821543", "12345678", "1Z999AA10123456784", "ZZ12QQQQ", "YT2212345678901"]
@@ -76,6 +78,8 @@ def parcel(rng: random.Random) -> dict:
         facts["tracked_destination"] = {"country": "CA", "city": "Ottawa"}
     if rng.random() < 0.2:
         facts["order"]["price"] = {"amount": round(rng.uniform(1, 80), 2), "currency": "USD"}
+    if rng.random() < 0.4:
+        facts["order"]["shipping"] = {"method": rng.choice(SHIPPING), "free": rng.random() < 0.6}
     stage_count = rng.randint(0, len(ORDER))
     events, when = [], issued
     for stage in ORDER[:stage_count]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Iterator
 
 from .errors import AdvisorError
-from .jsonio import compact, loads
+from .jsonio import line as json_line, loads
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
 BLOCK = 200                      # lines a worker takes at a time
@@ -67,48 +67,48 @@ def _init(settings: Settings) -> None:
         _ADVISOR = default_advisor()
 
 
-def advise_line(n: int, raw: bytes | None, error: dict | None) -> str:
-    """One output line for one input line; never raises."""
+def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
+    """One output line (UTF-8, newline included) for one input line; never raises."""
     if error is not None:
-        return json.dumps({"line": n, "error": error}, ensure_ascii=False)
+        return json_line({"line": n, "error": error})
     try:
         try:
-            doc = loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as e:
-            raise _LineError(f"the line is not UTF-8 (byte {e.start})")
+            doc = loads(raw)                 # bytes straight to the parser: no decoded copy
         except json.JSONDecodeError as e:
-            raise _LineError(f"invalid JSON: {e.msg.lower()} at column {e.colno}")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise _LineError(f"the line is not UTF-8 (byte {bad.start})") from None
+            raise _LineError(f"invalid JSON: {e.msg.lower()} at column {e.colno}") from None
         if not isinstance(doc, dict):
             raise _LineError(f"expected a facts object, got `{type(doc).__name__}`")
         s = _SETTINGS
         today = dt.date.fromisoformat(s.today) if s.today else None
         advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
-        return compact(advice.to_dict())
+        return json_line(advice.to_dict())
     except _LineError as e:
-        return json.dumps({"line": n, "error": {"kind": "facts", "message": str(e), "where": f"line {n}"}},
-                          ensure_ascii=False)
+        return json_line({"line": n, "error": {"kind": "facts", "message": str(e), "where": f"line {n}"}})
     except AdvisorError as e:
-        return json.dumps({"line": n, "error": e.to_dict()}, ensure_ascii=False)
+        return json_line({"line": n, "error": e.to_dict()})
     except Exception as e:  # noqa: BLE001 - one bad parcel must not stop a million others
-        return json.dumps({"line": n, "error": {"kind": "internal", "message": f"{type(e).__name__}: {e}"}},
-                          ensure_ascii=False)
+        return json_line({"line": n, "error": {"kind": "internal", "message": f"{type(e).__name__}: {e}"}})
 
 
 class _LineError(Exception):
     pass
 
 
-def _advise_block(block: list) -> tuple[list[str], int]:
+def _advise_block(block: list) -> tuple[list[bytes], int]:
     """A block's output lines and how many of them are errors."""
     lines = [advise_line(*item) for item in block]
-    return lines, sum(1 for line in lines if line.startswith('{"line":'))
+    return lines, sum(1 for line in lines if line.startswith(b'{"line":'))
 
 
-def _advise_block_text(block: list) -> tuple[str, int, int]:
-    """In a worker: the block's output as one text (text, lines, failed), so the parent, which
-    shares the cores, unpickles and writes one string per block rather than two hundred."""
+def _advise_block_joined(block: list) -> tuple[bytes, int, int]:
+    """In a worker: the block's output in one piece (bytes, lines, failed), so the parent, which
+    shares the cores, unpickles and writes one object per block rather than two hundred."""
     lines, failed = _advise_block(block)
-    return "\n".join(lines) + "\n", len(lines), failed
+    return b"".join(lines), len(lines), failed
 
 
 def _blocks(lines: Iterator, size: int = BLOCK) -> Iterator[list]:
@@ -129,17 +129,17 @@ class Totals:
     seconds: float = 0.0
 
 
-def run(stream: IO[bytes], out: IO[str], settings: Settings, workers: int = 1, progress=None) -> Totals:
-    """Advise every line of `stream` into `out`; returns how many lines and how many failed."""
+def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1, progress=None) -> Totals:
+    """Advise every line of `stream` into `out` (both binary: lines are UTF-8 JSON); returns how
+    many lines and how many failed."""
     totals = Totals()
     start = time.perf_counter()
 
-    def emit(lines: list[str] | str, count: int, failed: int) -> None:
-        if isinstance(lines, str):
+    def emit(lines: list[bytes] | bytes, count: int, failed: int) -> None:
+        if isinstance(lines, bytes):
             out.write(lines)
         else:
-            for line in lines:          # line by line: one large string per block costs more here
-                out.write(line + "\n")
+            out.writelines(lines)
         totals.lines += count
         totals.failed += failed
         if progress:
@@ -157,7 +157,7 @@ def run(stream: IO[bytes], out: IO[str], settings: Settings, workers: int = 1, p
         with ctx.Pool(workers, initializer=_init, initargs=(settings,)) as pool:
             pending: deque = deque()
             for block in _blocks(read_lines(stream)):
-                pending.append(pool.apply_async(_advise_block_text, (block,)))
+                pending.append(pool.apply_async(_advise_block_joined, (block,)))
                 while len(pending) >= 2 * workers:
                     emit(*pending.popleft().get())
             while pending:

@@ -452,7 +452,11 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules
                 pass
         click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
 
-    out = open(output, "w", encoding="utf-8") if output else sys.stdout
+    if output:
+        out = open(output, "wb")
+    else:
+        sys.stdout.flush()
+        out = sys.stdout.buffer         # lines are written as UTF-8 bytes, whatever the locale
     try:
         totals = run(stream, out, settings, workers or default_workers(), report if show else None)
     finally:

@@ -17,6 +17,15 @@ def compact(value) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def line(value) -> bytes:
+    """`value` as one line of compact JSON in UTF-8, newline included: what `batch` writes (no
+    round trip through `str` and back: a fifth of the cost of writing a line)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, orjson.JSONEncodeError):
+        return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 def loads(text: str | bytes):
     """Parse JSON from a user or a tracker. Stricter than `json.loads` where that matters to us:
     `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises

@@ -135,7 +135,7 @@ def peak_kib() -> int:
 def batch_rate(path: Path, workers: int, messages: bool, n: int) -> float:
     from advisor.batch import Settings, run
     with open(path, "rb") as src:
-        out = io.StringIO() if n <= 20_000 else open(os.devnull, "w", encoding="utf-8")
+        out = io.BytesIO() if n <= 20_000 else open(os.devnull, "wb")
         t = time.perf_counter()
         totals = run(src, out, Settings(messages=messages), workers)
         seconds = time.perf_counter() - t

@@ -45,7 +45,7 @@ def test_stdin_and_workers_match_serial():
 
 def test_invalid_utf8_and_overlong_lines_do_not_stop_the_run():
     data = json.dumps(GOOD).encode() + b"\n" + b'{"track": "\xff\xfe"}\n' + b"x" * (MAX_LINE_BYTES + 10) + b"\n" + json.dumps(GOOD).encode() + b"\n"
-    out = io.StringIO()
+    out = io.BytesIO()
     totals = run(io.BytesIO(data), out, Settings(messages=False))
     rows = [json.loads(x) for x in out.getvalue().splitlines()]
     assert totals.lines == 4 and totals.failed == 2

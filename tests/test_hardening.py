@@ -302,8 +302,8 @@ class _Endless(io.RawIOBase):
 def test_a_100_mb_line_is_skipped_in_bounded_memory():
     good = json.dumps({"track": CODE, "today": TODAY.isoformat()}).encode() + b"\n"
     stream = io.BufferedReader(_Endless(100 * 1024 * 1024, good), buffer_size=1 << 16)
-    run(io.BytesIO(good), io.StringIO(), Settings(messages=False))  # load and compile the rules first
-    out = io.StringIO()
+    run(io.BytesIO(good), io.BytesIO(), Settings(messages=False))  # load and compile the rules first
+    out = io.BytesIO()
     tracemalloc.start()
     totals = run(stream, out, Settings(messages=False))
     peak = tracemalloc.get_traced_memory()[1]
@@ -318,7 +318,7 @@ def test_truncated_and_odd_lines_each_get_an_error_in_place():
     good = json.dumps({"track": CODE, "today": TODAY.isoformat()})
     lines = [good, good[:25], "[1, 2]", '"text"', "null", '{"track": 5}', "\ufeff" + good, good]
     data = ("\n".join(lines)).encode()          # the last line has no newline
-    out = io.StringIO()
+    out = io.BytesIO()
     totals = run(io.BytesIO(data), out, Settings(messages=False))
     rows = [json.loads(x) for x in out.getvalue().splitlines()]
     assert totals.lines == len(lines)

@@ -7,6 +7,7 @@ literal. StrictUndefined makes a misspelt variable an error instead of an empty 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -101,6 +102,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
                     raise SecurityError(f"the result would be longer than {MAX_SEQUENCE:,}")
         return super().call_binop(context, operator, left, right)
+
+
+# Babel writes a Russian date as "30 ноября 2026\u202fг.": a sentence ending on one gets one period
+_ONE_PERIOD = re.compile(r"(?<=\s)г\.\.")
 
 
 def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
@@ -209,7 +214,7 @@ def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
             if size > MAX_OUTPUT_CHARS:
                 raise SecurityError(f"the text is longer than {MAX_OUTPUT_CHARS:,} characters")
             out.append(chunk)
-        return "".join(out).strip()
+        return _ONE_PERIOD.sub("г.", "".join(out).strip())
     except TemplateError as e:
         raise RulesError(f"the template failed: {e}", where=where) from None
     except RecursionError:

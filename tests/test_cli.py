@@ -116,3 +116,15 @@ def test_shipping_method_option_and_other_readings_on_their_own_line():
     assert "Code 123456789012: FedEx" in out and "17 Post" not in out.split("other readings")[0]
     a = advise_json("123456789012", "--issued", "10d", "--shipping", "FedEx", "--paid-shipping")
     assert a["track"]["format"] == "fedex" and "fake_tracking_service" not in [f["id"] for f in a["flags"]]
+
+
+def test_dates_read_label_then_date_and_russian_dates_end_sentences_with_one_period():
+    args = ("RK190321410CN", "--issued", "40d", "--protection-ends", "2026-12-05", "--event", "2026-10-25=Экспорт",
+            "--today", "2026-11-22")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    assert "  Open a dispute by November 30, 2026\n" in out and "  Buyer protection ends December 5, 2026\n" in out
+    code, out, err = run_cli(*args, "--lang", "ru")
+    assert code == 0, err
+    assert "  Открыть спор до 30 ноября 2026\u202fг.\n" in out
+    assert "откройте спор 30 ноября 2026\u202fг.\n" in out and "г.." not in out

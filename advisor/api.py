@@ -120,7 +120,7 @@ class Advisor:
         top = track_full.pop("_top", None) if track_full else None
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
-                         self.formats.express_methods, self.formats.courier_methods)
+                         self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes)
         public = None
         if track_full:
             public = {k: v for k, v in track_full.items() if k not in ("trackers",)}

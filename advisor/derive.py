@@ -26,6 +26,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "code_tracked": ("text", "full, origin_only, destination_only, none, unknown"),
     "code_service": ("text", "the service the code says (registered, letter, ems, ...)"),
     "code_changed": ("bool", "normalising the code changed something"),
+    "code_misread": ("bool", "a change that may mean a misread character (track_formats.yaml misread_changes)"),
     "code_origin": ("text", "the origin country the code names"),
     "code_flags": ("set", "flag ids the code's format raises; test with {includes: FLAG}"),
     "stage": ("text", "the current delivery stage id"),
@@ -133,7 +134,8 @@ def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[d
 
 
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
-           express_methods: list[str] = (), courier_methods: list[str] = ()) -> Derived:
+           express_methods: list[str] = (), courier_methods: list[str] = (),
+           misread_changes: list[str] = ()) -> Derived:
     today = facts.today
     o = facts.order
     f: dict = {"platform": facts.platform, "received": facts.received}
@@ -151,6 +153,7 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
         if track["service"]:
             f["code_service"] = track["service"]
         f["code_changed"] = bool(track["changes"])
+        f["code_misread"] = any(c["kind"] in misread_changes for c in track["changes"])
         if track["origin_country"]:
             f["code_origin"] = track["origin_country"]
         for flag in track["flags"]:

@@ -90,6 +90,7 @@ class FormatBook:
     digit_for_letter: dict
     letter_for_digit: dict
     express_methods: list
+    misread_changes: list
     courier_methods: list
     posts: dict
     universal: list
@@ -160,6 +161,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> Format
         digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
         letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
         express_methods=list(doc.get("express_methods") or []),
+        misread_changes=list(doc.get("misread_changes") or []),
         courier_methods=list(doc.get("courier_methods") or []),
         posts=dict(posts_doc.get("posts") or {}),
         universal=list(posts_doc.get("universal") or []),

@@ -153,7 +153,9 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
             kind, purpose = rule.message.split("/", 1)
             if rule.message not in msgs:
                 ctx = dict(context, rule_id=rule.id)
+                title = (book.vocab.get("messages") or {}).get(rule.message) or {}
                 msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
+                                      "title": {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
                                       **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
                 limit = context["profile"].get(LIMITS.get(kind, ""))
                 if limit and len(msgs[rule.message]["en"]) > int(limit):

@@ -53,6 +53,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
         step(load, rules_dir / "seasons.yaml", "rules/seasons.yaml")
     langs = message_langs(templates_dir)
     report.counts["templates"] = _check_templates(templates_dir, add)
+    if vocab is not None:
+        _check_message_titles(vocab, langs, add)
     if vocab is None or platforms is None or guidance is None:
         return report
     profiles = profiles_of(platforms)
@@ -91,6 +93,20 @@ def _check_templates(templates_dir: Path, add) -> int:
             add(RulesError(f"the message `{name}` has no {LANG_NAMES[lang]} template",
                            where=f"templates/{other}/{name}.j2:1:1", help=f"add templates/{lang}/{name}.j2"))
     return count
+
+
+def _check_message_titles(vocab: dict, langs: dict, add) -> None:
+    """Every message template has a title in both languages under `messages:` in vocabulary.yaml."""
+    titles = vocab.get("messages") or {}
+    for name in sorted(langs):
+        title = titles.get(name)
+        for lang in LANGS:
+            if not isinstance(title, dict) or not str(title.get(lang) or "").strip():
+                where = (titles.where(name) if name in titles else titles.where()) if hasattr(titles, "where") \
+                    else "rules/vocabulary.yaml"
+                add(RulesError(f"the message `{name}` has no {LANG_NAMES[lang]} title", where=where,
+                               help=f"add `{name}: {{en: ..., ru: ...}}` under `messages:`"))
+                break
 
 
 def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:

@@ -122,6 +122,26 @@ def test_messages_in_advice_match_the_rules_choice(advisor):
     a = advisor.advise({"track": CODE, "order": {"track_issued": "2026-11-10"}}, today=TODAY).to_dict()
     [m] = [m for m in a["messages"] if m["purpose"] == "not_tracked"]
     assert m["kind"] == "seller" and "12 days ago" in m["en"] and "12 дней назад" in m["ru"]
+    assert m["title"] == {"en": "the code is not tracked", "ru": "номер не отслеживается"}
+
+
+def test_every_message_has_a_title_in_both_languages(advisor):
+    titles = advisor.vocab["messages"]
+    assert set(titles) == set(advisor.messages)
+    assert all(titles[name][lang].strip() for name in titles for lang in ("en", "ru"))
+
+
+def test_a_message_without_a_title_is_a_rules_check_problem_and_falls_back_to_its_purpose(rules_copy):
+    from conftest import run_cli
+    p = rules_copy / "vocabulary.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace(
+        '  seller/not_tracked: {en: "the code is not tracked", ru: "номер не отслеживается"}\n', ""), encoding="utf-8")
+    code, out, _ = run_cli("rules", "check", str(rules_copy))
+    assert code == 1 and re.search(r"^rules/vocabulary\.yaml:\d+:\d+: the message `seller/not_tracked` has no English title$",
+                                   out, re.M), out
+    a = Advisor(rules=rules_copy).advise({"track": CODE, "order": {"track_issued": "2026-11-10"}}, today=TODAY).to_dict()
+    [m] = [m for m in a["messages"] if m["purpose"] == "not_tracked"]
+    assert m["title"] == {"en": "not tracked", "ru": "not tracked"}
 
 
 def _sweep():

@@ -127,9 +127,21 @@ class Advisor:
             public["name"] = (top or {}).get("name")
             public["service_name"] = (top or {}).get("service_name")
             public["note"] = (top or {}).get("note")
-            public["trackers"] = track_full["trackers"] + self.formats.universal
+            public["trackers"] = self._trackers(track_full["trackers"], f)
         context = template_context(f, derived, public, self._public_profiles[f.platform], self.formats.post_of)
         return _Prepared(f, track_full, public, derived, context)
+
+    def _trackers(self, own: list[dict], f: Facts) -> list[dict]:
+        """Where to check the code: the format's own trackers (the origin post), the destination
+        post when the destination is known, then the universal ones for this platform (posts.yaml)."""
+        out = list(own)
+        dest = self.formats.post_of(f.order.destination.country if f.order.destination else None)
+        if dest and dest not in out:
+            out.append(dest)
+        for u in self.formats.universal:
+            if not u.get("platforms") or f.platform in u["platforms"]:
+                out.append({k: v for k, v in u.items() if k != "platforms"})
+        return out
 
     def _missing(self, f: Facts, lang: str) -> list[dict]:
         present = {

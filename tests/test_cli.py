@@ -109,7 +109,7 @@ def test_history_file_russian_post(tmp_path):
 def test_shipping_method_option_and_other_readings_on_their_own_line():
     code, out, err = run_cli("123456789012", "--issued", "10d", "--today", "2026-11-22")
     assert code == 0, err
-    assert "17 Post" in out and "\n  other readings: fedex, joom_track, digits_only\nStage:" in out
+    assert "17 Post" in out and "\n  other readings: fedex, joom_track, digits_only\n  check it on: " in out
     code, out, err = run_cli("123456789012", "--issued", "10d", "--today", "2026-11-22",
                              "--platform", "ebay", "--shipping", "FedEx")
     assert code == 0, err
@@ -128,3 +128,13 @@ def test_dates_read_label_then_date_and_russian_dates_end_sentences_with_one_per
     assert code == 0, err
     assert "  Открыть спор до 30 ноября 2026\u202fг.\n" in out
     assert "откройте спор 30 ноября 2026\u202fг.\n" in out and "г.." not in out
+
+
+def test_where_to_check_the_code_depends_on_platform_and_destination():
+    ali = [t["name"] for t in advise_json("RK190321410CN", "--issued", "12d")["track"]["trackers"]]
+    assert ali == ["China Post", "AliExpress order page", "Cainiao", "17TRACK"]
+    ebay = [t["name"] for t in advise_json("RK190321410CN", "--issued", "12d", "--platform", "ebay", "--dest", "RU")["track"]["trackers"]]
+    assert ebay == ["China Post", "Russian Post", "eBay purchase history", "Cainiao", "17TRACK"]
+    code, out, err = run_cli("RK190321410CN", "--issued", "12d", "--dest", "RU", "--today", "2026-11-22", "--lang", "ru")
+    assert code == 0, err
+    assert "\n  где проверить: Почта Китая, Почта России, Страница заказа на AliExpress, Cainiao, 17TRACK\n" in out

@@ -91,6 +91,7 @@ class FormatBook:
     letter_for_digit: dict
     express_methods: list
     misread_changes: list
+    scores: dict
     courier_methods: list
     posts: dict
     universal: list
@@ -161,12 +162,50 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> Format
         digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
         letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
         express_methods=list(doc.get("express_methods") or []),
-        misread_changes=list(doc.get("misread_changes") or []),
+        misread_changes=_change_kinds(doc, _display(path, rules_dir)),
+        scores=_scores(doc, _display(path, rules_dir)),
         courier_methods=list(doc.get("courier_methods") or []),
         posts=dict(posts_doc.get("posts") or {}),
         universal=list(posts_doc.get("universal") or []),
         countries=_country_codes(),
     )
+
+
+# Kinds of change `normalise` reports, and the adjustments `scores:` in track_formats.yaml gives.
+CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
+                "lookalike", "reversed", "extracted"}
+SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
+
+
+def _change_kinds(doc, display: str) -> list[str]:
+    kinds = doc.get("misread_changes") or []
+    where = doc.where("misread_changes") if hasattr(doc, "where") and "misread_changes" in doc else display
+    if not isinstance(kinds, list):
+        raise RulesError(f"`misread_changes` must be a list of change kinds, not `{kinds}`", where=where)
+    for kind in kinds:
+        if kind not in CHANGE_KINDS:
+            raise RulesError(f"unknown change kind `{kind}` in `misread_changes`", where=where,
+                             help=did_you_mean(str(kind), CHANGE_KINDS) or one_of(CHANGE_KINDS))
+    return list(kinds)
+
+
+def _scores(doc, display: str) -> dict[str, int]:
+    given = doc.get("scores")
+    where = doc.where("scores") if hasattr(doc, "where") and "scores" in doc else display
+    if not isinstance(given, dict):
+        raise RulesError("expected `scores:`, a mapping of " + ", ".join(SCORE_NAMES) + " to whole numbers",
+                         where=where, help="see the shipped rules/track_formats.yaml")
+    for key, value in given.items():
+        at = given.where(key) if hasattr(given, "where") else where
+        if key not in SCORE_NAMES:
+            raise RulesError(f"unknown score `{key}`", where=at,
+                             help=did_you_mean(str(key), SCORE_NAMES) or one_of(SCORE_NAMES))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RulesError(f"the score `{key}` must be a whole number, not `{value}`", where=at)
+    for key in SCORE_NAMES:
+        if key not in given:
+            raise RulesError(f"`scores` has no `{key}`", where=where, help=f"add `{key}: <number>` under `scores:`")
+    return dict(given)
 
 
 def _display(path: Path, rules_dir: Path) -> str:
@@ -339,11 +378,12 @@ def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, rep
         valid, reason = False, "the check digit does not match"
         if "invalid_check_digit" not in flags:
             flags.append("invalid_check_digit")
-    score = fmt.rank + (100 if ok else 0)
+    scores = book.scores
+    score = fmt.rank + (scores["check_digit_ok"] if ok else 0)
     if fmt.platforms:
-        score += 20 if platform in fmt.platforms else -30
+        score += scores["platform_match"] if platform in fmt.platforms else scores["other_platform"]
     if not valid:
-        score -= 40
+        score += scores["invalid"]
     trackers = list(fmt.trackers)
     post = book.post_of(origin)
     if post and fmt.kind in ("s10", "domestic") and post not in trackers:
@@ -382,18 +422,15 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
     return readings
 
 
-CARRIER_MATCH = 60   # a 12-digit code on an order shipped "FedEx" is FedEx's, not a fake service's
-
-
-def _prefer_carrier(readings: list[dict], method: str) -> list[dict]:
+def _prefer_carrier(readings: list[dict], method: str, bonus: int) -> list[dict]:
     """Readings re-ranked with the shipping method: one whose carrier's name (its first word:
-    `FedEx`, `DHL Express`) is a word of the method scores CARRIER_MATCH more."""
+    `FedEx`, `DHL Express`) is a word of the method scores `bonus` more."""
     words = set(_WORD_SPLIT.split(method.lower()))
     out = []
     for r in readings:
         carrier = (r["carrier"] or "").lower().split()
         if carrier and carrier[0] in words:
-            r = dict(r, score=r["score"] + CARRIER_MATCH)
+            r = dict(r, score=r["score"] + bonus)
         out.append(r)
     out.sort(key=lambda r: -r["score"])
     return out
@@ -471,7 +508,7 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
     if method and len(readings) > 1:
-        readings = _prefer_carrier(readings, method)
+        readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"])
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

@@ -190,3 +190,27 @@ def test_issue_codes_end_to_end(code, flag, lang):
         assert flag in {f["id"] for f in a["flags"]}
     rc, out, err = run_cli(code, "--lang", lang, "--today", "2026-11-22")
     assert rc == 0 and ("Что делать" if lang == "ru" else "Next") in out
+
+
+def test_scores_live_in_the_yaml(rules_copy):
+    """A rule editor tunes how readings compete in track_formats.yaml, not in Python."""
+    p = rules_copy / "track_formats.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("  shipping_carrier: 60", "  shipping_carrier: 0"), encoding="utf-8")
+    assert analyse("123456789012", load_formats(rules_copy), "aliexpress", "FedEx")["format"] == "fake_17_post"
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("misread_changes: [cyrillic,", "misread_changes: [cyrilic,", "unknown change kind `cyrilic` in `misread_changes`"),
+    ("  invalid: -40", "  invalid: -40\n  bonus: 5", "unknown score `bonus`"),
+    ("  invalid: -40", "  invalid: forty", "the score `invalid` must be a whole number, not `forty`"),
+    ("  platform_match: 20", "", "`scores` has no `platform_match`"),
+])
+def test_bad_scores_or_change_kinds_are_named_at_their_line(rules_copy, old, new, message):
+    from conftest import run_cli
+    p = rules_copy / "track_formats.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, out, err = run_cli("rules", "check", str(rules_copy))
+    assert code == 1 and "Traceback" not in out + err
+    assert any(line.startswith("rules/track_formats.yaml:") and message in line for line in out.splitlines()), out

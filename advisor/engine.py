@@ -28,10 +28,13 @@ CHUNK = 50
 CATCH_ALL = "_parcel_seen"
 
 
-def _noop(c):
-    return None
 _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
+
+
+def _noop(c):
+    """The action every rule registers: fired rules are read from the queue, not by running it."""
+    return None
 
 
 class EngineError(AdvisorError):

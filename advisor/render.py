@@ -16,6 +16,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedEr
 from jinja2.sandbox import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .cache import template_cache
 from .errors import RulesError
 from .memo import Memo
 
@@ -112,7 +113,7 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
     env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, bytecode_cache=template_cache() if templates_dir else None,
     )
     env.filters.update({
         "date": lambda v: fmt_date(v, lang),

@@ -7,8 +7,11 @@ our messages need. Both read the same schema files under `schemas/`.
 from __future__ import annotations
 
 import json
+import marshal
+import re
 from functools import lru_cache
 
+from . import cache
 from .resources import schemas_dir
 
 
@@ -19,13 +22,31 @@ def schema(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def _fast(name: str):
+    """The compiled validator. Generating and compiling its Python costs ~50 ms a start, so the
+    code object is kept in the disk cache, keyed by the schema and the fastjsonschema version."""
     import fastjsonschema
     # fastjsonschema speaks draft-07; our schemas use only keywords that mean the same there.
     doc = schema(name)
     defs = doc.get("$defs") or {}
     body = {k: _inline_refs(v, defs) for k, v in doc.items() if k not in ("$schema", "$defs")}
     body["$defs"] = defs    # for the self-referring definitions left as `$ref`
-    return fastjsonschema.compile(body)
+    key = json.dumps([fastjsonschema.VERSION, body], sort_keys=True).encode()
+    func, code = cache.cached("schema", key, lambda: _compile(body, name),
+                              dumps=marshal.dumps, loads=marshal.loads)
+    namespace: dict = {}
+    exec(code, namespace)      # noqa: S102 - code fastjsonschema generated from our own schema
+    return namespace[func]
+
+
+def _compile(body: dict, name: str) -> tuple[str, object]:
+    """(the validating function's name, the compiled module code); the generated module defines
+    that function first, before the ones for its `$defs`."""
+    import fastjsonschema
+    source = fastjsonschema.compile_to_code(body)
+    return _FIRST_DEF.search(source).group(1), compile(source, f"<schema {name}>", "exec")
+
+
+_FIRST_DEF = re.compile(r"^def (\w+)\(", re.M)
 
 
 _ANNOTATIONS = {"description", "title", "$comment", "examples"}

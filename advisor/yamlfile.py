@@ -1,19 +1,18 @@
 """Safe YAML loading that remembers where every mapping and key was written.
 
 Rule editors get `file:line:col` in every error, so the loader keeps the marks YAML gives us.
-It also refuses alias-heavy ("billion laughs") and very deep documents up front.
+It also refuses alias-heavy ("billion laughs") and very deep documents up front. PyYAML is
+imported on first parse: with the rule files in the disk cache, a start needs no parser.
 """
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
-import yaml
-
+from . import cache
 from .errors import RulesError
 
 MAX_BYTES = 2 * 1024 * 1024
-# libyaml when present (about ten times faster; same marks and errors), else the pure-Python parser
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 100
 MAX_DEPTH = 60
 SAFE_DEPTH = 500          # nesting the C parser builds without trouble; deeper may crash it
@@ -50,8 +49,16 @@ class LocatedList(list):
         return f"{self.file}:{line}:{col}"
 
 
+def _base():
+    """libyaml when present (about ten times faster; same marks and errors), else pure Python."""
+    import yaml
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _loader_for(file: str):
-    class Loader(_BASE):
+    import yaml
+
+    class Loader(_base()):
         pass
 
     def construct_mapping(loader, node, deep=False):
@@ -91,8 +98,9 @@ def _loader_for(file: str):
 def _check_depth(text: str, file: str) -> None:
     """Refuse deep nesting from the parser's event stream, before any node is built: building
     a document nested tens of thousands deep overflows the C stack (a crash, not an error)."""
+    import yaml
     depth = 0
-    loader = _BASE(text)
+    loader = _base()(text)
     try:
         while loader.check_event():
             event = loader.get_event()
@@ -126,10 +134,10 @@ def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
         return sizes[id(node)]
     sizes[id(node)] = 1
     size = 1
-    if isinstance(node, yaml.MappingNode):
+    if node.id == "mapping":
         for k, v in node.value:
             size += _check_shape(k, file, seen, depth + 1) + _check_shape(v, file, seen, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
+    elif node.id == "sequence":
         for v in node.value:
             size += _check_shape(v, file, seen, depth + 1)
     if size > MAX_NODES:
@@ -142,6 +150,7 @@ def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
 
 def loads(text: str, file: str = "<string>", error=RulesError):
     """Parse YAML text into Located/LocatedList values; every failure names `file:line:col`."""
+    import yaml
     if len(text) > MAX_BYTES:
         raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=file)
     loader_cls = _loader_for(file)
@@ -172,6 +181,8 @@ def loads(text: str, file: str = "<string>", error=RulesError):
 
 
 def load(path: Path, display: str | None = None, error=RulesError):
+    """A rules-directory file (facts go through `loads`, never cached): parsed once per content
+    and name, then served from the disk cache; a file that fails to parse is never cached."""
     display = display or str(path)
     try:
         with path.open("rb") as f:
@@ -184,7 +195,9 @@ def load(path: Path, display: str | None = None, error=RulesError):
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise error(f"the file is not UTF-8 (byte {e.start})", where=display) from None
-    return loads(text, display, error)
+    key = repr((display, MAX_BYTES, MAX_ALIASES, MAX_DEPTH, MAX_NODES)).encode() + b"\0" + data
+    return cache.cached("yaml", key, lambda: loads(text, display, error),
+                        dumps=lambda v: pickle.dumps(v, pickle.HIGHEST_PROTOCOL))
 
 
 def plain(obj):

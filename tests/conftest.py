@@ -1,9 +1,12 @@
+import atexit
 import datetime as dt
 import json
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -12,6 +15,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
+
+# The tests never read or fill the user's disk cache: one fresh cache folder for the whole run,
+# inherited by every `advise` the tests start.
+CACHE = tempfile.mkdtemp(prefix="parcel-advisor-test-cache-")
+os.environ["PARCEL_ADVISOR_CACHE"] = CACHE
+atexit.register(shutil.rmtree, CACHE, True)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +40,7 @@ def rules_copy(tmp_path):
 def run_cli(*args, input=None):
     """Run `python -m advisor` as a user would; returns (exit code, stdout, stderr)."""
     p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
-                       input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+                       input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE})
     return p.returncode, p.stdout, p.stderr
 
 

@@ -1,0 +1,110 @@
+"""A disk cache for what every start would rebuild from unchanged files: parsed rule files,
+compiled JSON Schema validators and compiled templates, most of the start-up time of `advise CODE`.
+
+An entry's name is a hash of everything it was built from, so an edited file is a miss, never a
+stale hit. The cache only speeds things up: an entry that cannot be read is rebuilt, one that
+cannot be written is skipped, and no user facts are ever stored (only files under a rules
+directory and the shipped schemas). Where: `$PARCEL_ADVISOR_CACHE`, else
+`$XDG_CACHE_HOME/parcel-advisor`, else `~/.cache/parcel-advisor`; `PARCEL_ADVISOR_CACHE=off`
+turns it off. Entries are loaded with pickle and marshal, like Python's own `__pycache__`: keep
+the directory writable by you alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+ENV = "PARCEL_ADVISOR_CACHE"
+OFF = ("off", "0", "no", "false", "")
+MAX_ENTRIES = 500        # per version folder; the shipped files need ~100, each edit of a file adds one
+
+
+def directory() -> Path | None:
+    """This package version's cache folder (entries of other versions never match), or None."""
+    env = os.environ.get(ENV)
+    if env is not None and env.strip().lower() in OFF:
+        return None
+    if env:
+        base = Path(env).expanduser()
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "parcel-advisor"
+    from . import __version__
+    return base / f"{__version__}-{sys.implementation.cache_tag}"
+
+
+def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], bytes] = pickle.dumps,
+           loads: Callable[[bytes], T] = pickle.loads) -> T:
+    """`build()`'s value, from the entry for (`kind`, `key`) when there is a good one."""
+    folder = directory()
+    if folder is None:
+        return build()
+    path = folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:40]}"
+    try:
+        return loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - missing, unreadable or damaged: rebuild it
+        pass
+    value = build()
+    _write(folder, path, dumps(value))
+    return value
+
+
+def _write(folder: Path, path: Path, data: bytes) -> None:
+    """Write atomically (a reader sees the old entry or the whole new one); on any error, skip."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        _prune(folder)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _prune(folder: Path) -> None:
+    """Past MAX_ENTRIES, drop the least recently written half (old versions of edited files)."""
+    entries = [p for p in folder.iterdir() if not p.name.endswith(".tmp")]
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime)
+    for p in entries[:len(entries) // 2]:
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
+def template_cache():
+    """Jinja's own bytecode cache, kept in our folder and pruned with it; None when off."""
+    folder = directory()
+    if folder is None:
+        return None
+    from jinja2 import FileSystemBytecodeCache
+
+    class Quiet(FileSystemBytecodeCache):
+        """Jinja raises when it cannot write an entry; for us a cache error only means a miss."""
+
+        def load_bytecode(self, bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # noqa: BLE001 - a damaged entry: compile the template again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+                _prune(folder)
+            except OSError:
+                pass
+
+    return Quiet(str(folder), pattern="jinja-%s")

@@ -1,0 +1,110 @@
+"""The start-up cache: the same advice with it, without it and after edits; damage and an
+unwritable place only cost speed."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+ARGS = ["RK190321410CN", "--today", "2026-11-22", "--issued", "2026-11-10", "--format", "json"]
+
+
+def advise(cache, *args):
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": str(cache)}
+    p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def entries(folder):
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_cached_start_gives_the_advice_an_uncached_one_gives(tmp_path):
+    cache = tmp_path / "cache"
+    first = advise(cache, *ARGS)
+    assert first[0] == 0, first[2]
+    kinds = {p.name.split("-")[0] for p in entries(cache)}
+    assert {"yaml", "schema", "jinja"} <= kinds
+    assert advise(cache, *ARGS) == first
+    assert advise("off", *ARGS) == first
+    assert advise(cache, "RK190321410CN", "--today", "2026-11-22") == advise("off", "RK190321410CN", "--today", "2026-11-22")
+
+
+def test_a_warm_start_does_not_parse_yaml(tmp_path):
+    """What makes the start fast: every rules file comes from the cache, PyYAML is not imported."""
+    code = "import sys; from advisor import Advisor; Advisor(); print('yaml' in sys.modules)"
+    env = {"PATH": "/usr/bin:/bin", "PARCEL_ADVISOR_CACHE": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env).stdout.strip()
+            for _ in range(2)]
+    assert runs == ["True", "False"]
+
+
+def test_an_edited_rule_file_is_read_again_not_served_stale(tmp_path, rules_copy):
+    cache = tmp_path / "cache"
+    assert advise(cache, *ARGS, "--rules", str(rules_copy))[0] == 0
+    rule_file = rules_copy / "advice" / "30_in_transit.yaml"
+    text = rule_file.read_text(encoding="utf-8")
+    broken = text.replace("rules:", "rules: [", 1)
+    rule_file.write_text(broken, encoding="utf-8")
+    code, out, err = advise(cache, *ARGS, "--rules", str(rules_copy))
+    assert code != 0 and "30_in_transit.yaml:" in err and "Traceback" not in err
+    rule_file.write_text(text, encoding="utf-8")
+    assert advise(cache, *ARGS, "--rules", str(rules_copy)) == advise("off", *ARGS, "--rules", str(rules_copy))
+
+
+def test_an_edited_text_shows_at_once(tmp_path, rules_copy):
+    cache = tmp_path / "cache"
+    vocab = rules_copy / "vocabulary.yaml"
+    before = advise(cache, *ARGS, "--rules", str(rules_copy))
+    assert before[0] == 0, before[2]
+    text = vocab.read_text(encoding="utf-8")
+    label = '{en: "Write to the seller"'
+    assert label in text
+    vocab.write_text(text.replace(label, '{en: "Message the shop"', 1), encoding="utf-8")
+    after = advise(cache, "RK190321410CN", "--today", "2026-11-22", "--issued", "2026-11-10", "--rules", str(rules_copy))
+    assert after[0] == 0, after[2]
+    assert "Next: Message the shop" in after[1]
+
+
+def test_damaged_entries_are_rebuilt(tmp_path):
+    cache = tmp_path / "cache"
+    good = advise(cache, *ARGS)
+    for p in entries(cache):
+        p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])
+    assert advise(cache, *ARGS) == good
+    assert advise(cache, *ARGS) == good
+
+
+def test_a_cache_that_cannot_be_written_only_costs_speed(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    good = advise("off", *ARGS)
+    assert advise(blocker, *ARGS) == good
+    assert blocker.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize("value", ["off", "0", "OFF", ""])
+def test_off_writes_nothing(tmp_path, value):
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": value, "XDG_CACHE_HOME": str(tmp_path),
+           "HOME": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-m", "advisor", *ARGS], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert p.returncode == 0, p.stderr
+    assert entries(tmp_path) == []
+
+
+def test_the_default_place_follows_xdg(tmp_path, monkeypatch):
+    from advisor import cache
+    monkeypatch.delenv("PARCEL_ADVISOR_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.directory().parent == tmp_path / "parcel-advisor"
+
+
+def test_the_folder_is_pruned_to_its_bound(tmp_path, monkeypatch):
+    from advisor import cache
+    monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 10)
+    for i in range(35):
+        assert cache.cached("t", str(i).encode(), lambda: i) == i
+    assert 0 < len(entries(tmp_path)) <= 10
+    assert cache.cached("t", b"34", lambda: "rebuilt") == 34     # the newest entries are kept

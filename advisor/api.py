@@ -61,9 +61,13 @@ class Advisor:
         platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
         self.formats = load_formats(r, known_flags=set(vocab["flags"]))
         self.profiles = profiles_of(platforms)
+        self._platforms = frozenset(self.profiles)
         self._public_profiles = {name: {k: v for k, v in p.items() if not k.startswith("_")}
                                  for name, p in self.profiles.items()}
         self.default_platform = platforms.get("default", "aliexpress")
+        # the universal trackers (posts.yaml) each platform's buyers are pointed to, built once
+        self._universal = {name: [{k: v for k, v in u.items() if k != "platforms"} for u in self.formats.universal
+                                  if not u.get("platforms") or name in u["platforms"]] for name in self.profiles}
         guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
@@ -80,7 +84,7 @@ class Advisor:
     def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
         if isinstance(doc, Facts):
             return doc
-        return build_facts(doc, today=today or dt.date.today(), platforms=set(self.profiles))
+        return build_facts(doc, today=today or dt.date.today(), platforms=self._platforms)
 
     def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:
         """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);
@@ -123,7 +127,8 @@ class Advisor:
                          self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes)
         public = None
         if track_full:
-            public = {k: v for k, v in track_full.items() if k not in ("trackers",)}
+            public = dict(track_full)
+            del public["trackers"]          # put back last, after the names
             public["name"] = (top or {}).get("name")
             public["service_name"] = (top or {}).get("service_name")
             public["note"] = (top or {}).get("note")
@@ -138,10 +143,7 @@ class Advisor:
         dest = self.formats.post_of(f.order.destination.country if f.order.destination else None)
         if dest and dest not in out:
             out.append(dest)
-        for u in self.formats.universal:
-            if not u.get("platforms") or f.platform in u["platforms"]:
-                out.append({k: v for k, v in u.items() if k != "platforms"})
-        return out
+        return out + self._universal[f.platform]
 
     def _missing(self, f: Facts, lang: str) -> list[dict]:
         present = {

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .dates import DateFormatError, parse_date
@@ -90,6 +91,19 @@ class Facts:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+_object_new = object.__new__
+
+
+def _new(cls, **fields):
+    """An instance of one of the frozen classes above from *every* one of its fields, without the
+    generated `__init__`, which sets each field through `object.__setattr__` (three times slower;
+    facts are built for every parcel). tests/test_engine.py checks the result equals the
+    constructor's."""
+    obj = _object_new(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def facts_schema() -> dict:
     return validation.schema("parcel-facts-1")
 
@@ -147,15 +161,21 @@ def _money(d) -> Money | None:
         return None
     cur = d.get("currency")
     if cur is not None:
-        from babel.numbers import list_currencies
         cur = cur.upper()
-        if cur not in list_currencies():
+        if cur not in _currencies():
             raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
                              help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`")
     amount = float(d["amount"])
     if not math.isfinite(amount):   # NaN passes every schema bound: refuse it by name
         raise FactsError(f"`{d['amount']}` is not an amount", where="amount", help="give a number such as `12.5`")
-    return Money(amount, cur)
+    return _new(Money, amount=amount, currency=cur)
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes known to Babel (read once: Babel builds a new set on every call)."""
+    from babel.numbers import list_currencies
+    return frozenset(list_currencies())
 
 
 def _place(d, where: str) -> Place | None:
@@ -168,7 +188,7 @@ def _place(d, where: str) -> Place | None:
         if cc not in _country_codes():
             raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
                              help="use two letters such as `RU`, `UA`, `BY`, `KZ`")
-    return Place(cc, d.get("city"))
+    return _new(Place, country=cc, city=d.get("city"))
 
 
 def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None) -> Facts:
@@ -185,8 +205,8 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
                          help=did_you_mean(platform, platforms) or one_of(platforms))
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
-    order = Order(
-        paid=_date(o.get("paid"), "order.paid"),
+    order = _new(
+        Order, paid=_date(o.get("paid"), "order.paid"),
         track_issued=_date(o.get("track_issued"), "order.track_issued"),
         protection_ends=_date(o.get("protection_ends"), "order.protection_ends"),
         promised_days=o.get("promised_days"),
@@ -199,29 +219,33 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
     for i, e in enumerate(doc.get("events") or []):
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
-        events.append(Event(
-            date=_date(e["date"], f"events[{i}].date"), status=e.get("status"), stage=e.get("stage"),
+        try:
+            date = _date(e["date"], "date")
+        except FactsError as err:     # the field's path only when it is needed: most events are fine
+            raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
+        events.append(_new(
+            Event, date=date, status=e.get("status"), stage=e.get("stage"),
             country=e["country"].upper() if e.get("country") else None, city=e.get("city"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
         ))
     s = doc.get("seller") or {}
-    seller = Seller(messaged=_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
-                    templated_replies=bool(s.get("templated_replies", False)),
-                    extended_days=int(s.get("extended_days", 0)))
+    seller = _new(Seller, messaged=_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+                  templated_replies=bool(s.get("templated_replies", False)),
+                  extended_days=int(s.get("extended_days", 0)))
     d = doc.get("dispute")
     dispute = None
     if d:
-        dispute = Dispute(opened=_date(d.get("opened"), "dispute.opened"),
-                          seller_response=d.get("seller_response", "none"),
-                          offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
-                          escalated=bool(d.get("escalated", False)),
-                          refund_received=_date(d.get("refund_received"), "dispute.refund_received"))
+        dispute = _new(Dispute, opened=_date(d.get("opened"), "dispute.opened"),
+                       seller_response=d.get("seller_response", "none"),
+                       offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
+                       escalated=bool(d.get("escalated", False)),
+                       refund_received=_date(d.get("refund_received"), "dispute.refund_received"))
         if dispute.opened is None:
             raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
                              help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`")
-    facts = Facts(today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
-                  tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
-                  seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
+    facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
+                 tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
+                 seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
     _check_dates(facts)
     return facts
 
@@ -240,10 +264,11 @@ def _check_dates(f: Facts) -> None:
             ("seller.messaged", f.seller.messaged)]
     if f.dispute:
         past += [("dispute.opened", f.dispute.opened), ("dispute.refund_received", f.dispute.refund_received)]
-    past += [(f"events[{e.index}].date", e.date) for e in f.events]
+    past += [(e, e.date) for e in f.events]     # an event's path is written only if it is wrong
     for where, d in past:
         if d and d > f.today:
-            raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)", where=where,
+            raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)",
+                             where=where if isinstance(where, str) else f"events[{where.index}].date",
                              help="check the date, or pass the right `today`")
     if o.paid:
         for where, d in (("order.track_issued", o.track_issued), ("order.protection_ends", o.protection_ends),

@@ -11,11 +11,14 @@ class Memo:
         self._values: dict = {}
 
     def get(self, key: Hashable, compute: Callable[[], object]):
-        """The remembered value for `key`, computing it on the first ask (exceptions are not kept)."""
+        """The remembered value for `key`, computing it on the first ask (exceptions are not kept).
+        An unhashable key (a list among its values) is computed every time."""
         try:
             return self._values[key]
         except KeyError:
             pass
+        except TypeError:
+            return compute()
         if len(self._values) >= self.size:
             self._values.clear()
         value = self._values[key] = compute()

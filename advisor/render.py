@@ -54,10 +54,16 @@ def _days_text(n: int, lang: str) -> str:
 
 
 def fmt_money(m, lang: str) -> str:
-    from babel.numbers import format_currency, format_decimal
     _given(m, "amount")
     amount = m["amount"] if isinstance(m, dict) else m.amount
     currency = m.get("currency") if isinstance(m, dict) else m.currency
+    return _money_text(amount, currency, lang)
+
+
+@lru_cache(maxsize=8192)
+def _money_text(amount, currency: str | None, lang: str) -> str:
+    # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
+    from babel.numbers import format_currency, format_decimal
     return format_currency(amount, currency, locale=lang) if currency else format_decimal(amount, locale=lang)
 
 
@@ -165,13 +171,9 @@ class Renderer:
             elif n in glob:
                 ctx[n] = glob[n]
         # The text depends only on these values (filters are pure), and parcels share them:
-        # "wait until 5 December" is the same string for thousands of parcels.
-        try:
-            memo_key = (key, tuple(ctx.items()))
-            hash(memo_key)
-        except TypeError:          # a mapping or list among the values: render every time
-            return _render(tpl, ctx, where, shared=True)
-        return self._texts.get(memo_key, lambda: _render(tpl, ctx, where, shared=True))
+        # "wait until 5 December" is the same string for thousands of parcels. (A mapping or list
+        # among the values makes the key unhashable: such a text is rendered every time.)
+        return self._texts.get((key, tuple(ctx.items())), lambda: _render(tpl, ctx, where, shared=True))
 
     def file(self, name: str, lang: str, context: dict) -> str:
         try:

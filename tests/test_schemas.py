@@ -45,3 +45,28 @@ def test_vocabulary_ids_fit_the_schema_id_shape(advisor):
     for kind in ("stages", "actions", "flags", "warnings", "deadlines"):
         for ident in advisor.vocab[kind]:
             assert pattern.match(ident), ident
+
+
+def _rebuilt(value):
+    """The same value made again through the dataclasses' own constructors, field by field."""
+    import dataclasses
+    if dataclasses.is_dataclass(value):
+        return type(value)(**{f.name: _rebuilt(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, tuple):
+        return tuple(_rebuilt(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_typed_facts_are_complete_and_frozen(advisor, case):
+    """The typed facts the API hands out have every field and cannot be changed (they are built
+    without the dataclasses' `__init__`, for speed)."""
+    import dataclasses
+    facts = advisor.facts(case.facts, dt.date.fromisoformat(case.today))
+    assert facts == _rebuilt(facts)
+    assert repr(facts) == repr(_rebuilt(facts))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.order.paid = None
+    for e in facts.events:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            e.status = "changed"

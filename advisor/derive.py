@@ -277,8 +277,14 @@ def _destination_mismatch(facts: Facts, postal: list[dict]) -> str | None:
 
 
 def _names_express(method: str, names: list[str]) -> bool:
-    words = set(re.findall(r"[a-z0-9]+", method.casefold()))
+    words = _words(method)
     return any(n.casefold() in words for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _words(method: str) -> frozenset[str]:
+    """The words of a shipping method's name (a few dozen names recur across all parcels)."""
+    return frozenset(re.findall(r"[a-z0-9]+", method.casefold()))
 
 
 class Seasons:

@@ -1,8 +1,8 @@
 """`advise batch`: one facts object a line in, one advice a line out, same order, streaming.
 
-Memory stays flat however long the input is: lines are read in small blocks, at most a few
-blocks per worker are in flight, and each result is written as soon as its turn comes. A bad line
-becomes `{"line": N, "error": {...}}` in its place and the run goes on.
+Memory stays flat however long the input is: input is read in pieces of whole lines (about 200
+parcels), at most a few pieces per worker are in flight, and each result is written as soon as
+its turn comes. A bad line becomes `{"line": N, "error": {...}}` in its place and the run goes on.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .errors import AdvisorError
 from .jsonio import line as json_line, loads
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
-BLOCK = 200                      # lines a worker takes at a time
+CHUNK_BYTES = 128 * 1024         # input a worker takes at a time: about 200 parcels
 
 
 @dataclass
@@ -31,25 +31,39 @@ class Settings:
     messages: bool = True
 
 
-def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None, dict | None]]:
-    """(line number, raw bytes, error) for every non-empty line; an over-long line is skipped
-    to its end without holding it in memory."""
-    n = 0
+def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes | None, dict | None]]:
+    """(number of the first line, whole lines) pieces of about `size` bytes; a line still open
+    past MAX_LINE_BYTES becomes (its number, None, error) and is skipped to its end without being
+    held. Splitting into lines is left to whoever advises the piece: the reading process (the
+    parent of the workers) only counts newlines, which `bytes.count` does in C."""
+    n, buf = 1, b""
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
-        if not raw:
+        piece = stream.read(size)
+        if not piece:
+            if buf:
+                yield n, buf, None
             return
-        n += 1
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while True:
-                rest = stream.readline(MAX_LINE_BYTES)
-                if not rest or rest.endswith(b"\n"):
+        buf += piece
+        cut = buf.rfind(b"\n")
+        if cut >= 0:
+            whole, buf = buf[:cut + 1], buf[cut + 1:]
+            yield n, whole, None
+            n += whole.count(b"\n")
+        if len(buf) > MAX_LINE_BYTES:          # one open line, already too long
+            yield n, None, _too_long(n)
+            while True:                        # skip to its end
+                piece = stream.read(size)
+                if not piece:
+                    return
+                cut = piece.find(b"\n")
+                if cut >= 0:
+                    buf = piece[cut + 1:]
                     break
-            yield n, None, {"kind": "facts", "message": f"the line is longer than {MAX_LINE_BYTES // 1024} KiB",
-                            "where": f"line {n}"}
-            continue
-        if raw.strip():
-            yield n, raw, None
+            n += 1
+
+
+def _too_long(n: int) -> dict:
+    return {"kind": "facts", "message": f"the line is longer than {MAX_LINE_BYTES // 1024} KiB", "where": f"line {n}"}
 
 
 _ADVISOR = None
@@ -98,28 +112,18 @@ class _LineError(Exception):
     pass
 
 
-def _advise_block(block: list) -> tuple[list[bytes], int]:
-    """A block's output lines and how many of them are errors."""
-    lines = [advise_line(*item) for item in block]
-    return lines, sum(1 for line in lines if line.startswith(b'{"line":'))
-
-
-def _advise_block_joined(block: list) -> tuple[bytes, int, int]:
-    """In a worker: the block's output in one piece (bytes, lines, failed), so the parent, which
-    shares the cores, unpickles and writes one object per block rather than two hundred."""
-    lines, failed = _advise_block(block)
-    return b"".join(lines), len(lines), failed
-
-
-def _blocks(lines: Iterator, size: int = BLOCK) -> Iterator[list]:
-    block = []
-    for item in lines:
-        block.append(item)
-        if len(block) >= size:
-            yield block
-            block = []
-    if block:
-        yield block
+def advise_chunk(n: int, data: bytes | None, error: dict | None) -> tuple[bytes, int, int]:
+    """A piece of input (see `read_chunks`) advised: (output lines in one piece, how many, how
+    many failed). Blank lines are skipped but counted. In a worker, one result per piece is what
+    the parent, which shares the cores, has to unpickle and write."""
+    if data is None:
+        return advise_line(n, None, error), 1, 1
+    out = []
+    for i, raw in enumerate(data.split(b"\n"), n):
+        if not raw.strip():
+            continue
+        out.append(advise_line(i, None, _too_long(i)) if len(raw) > MAX_LINE_BYTES else advise_line(i, raw, None))
+    return b"".join(out), len(out), sum(1 for line in out if line.startswith(b'{"line":'))
 
 
 @dataclass
@@ -147,17 +151,16 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
 
     if workers <= 1:
         _init(settings)
-        for block in _blocks(read_lines(stream)):
-            lines, failed = _advise_block(block)
-            emit(lines, len(lines), failed)
+        for chunk in read_chunks(stream):
+            emit(*advise_chunk(*chunk))
     else:
         import multiprocessing as mp
         # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
         ctx = mp.get_context("spawn")
         with ctx.Pool(workers, initializer=_init, initargs=(settings,)) as pool:
             pending: deque = deque()
-            for block in _blocks(read_lines(stream)):
-                pending.append(pool.apply_async(_advise_block_joined, (block,)))
+            for chunk in read_chunks(stream):
+                pending.append(pool.apply_async(advise_chunk, chunk))
                 while len(pending) >= 2 * workers:
                     emit(*pending.popleft().get())
             while pending:

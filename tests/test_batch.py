@@ -2,6 +2,8 @@
 import io
 import json
 
+import pytest
+
 from advisor.batch import MAX_LINE_BYTES, Settings, run
 from conftest import run_cli
 
@@ -58,3 +60,33 @@ def test_usage_errors_exit_2(tmp_path):
     assert code == 2 and "no such file" in err
     code, _, err = run_cli("batch", "--today", "someday", input="")
     assert code == 2 and "is not a date" in err
+
+
+def _one_by_one(data: bytes, limit: int) -> list[dict]:
+    """What each non-blank line should give, numbered by its place in the file."""
+    from advisor import batch
+    out = []
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        if raw.strip():
+            error = {"kind": "facts", "message": f"the line is longer than {limit // 1024} KiB", "where": f"line {n}"}
+            out.append(json.loads(batch.advise_line(n, None, error) if len(raw) > limit else batch.advise_line(n, raw, None)))
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 333, 4096, 1 << 20])
+def test_lines_keep_their_numbers_however_the_input_is_cut(monkeypatch, size):
+    """The input is read in pieces of whole lines; blank lines, CRLF, a missing last newline and
+    lines past the length limit (short or spanning many pieces) keep their numbers and order."""
+    from advisor import batch
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 2048)
+    good = json.dumps(GOOD).encode()
+    data = b"\n".join([good, b"", b"   ", b"{bad json", good + b"\r", b"x" * 2049, good, b"y" * 9000, b"",
+                       b'{"track": "' + b"7" * 2030 + b'"}', b"[1]", good])      # no newline at the end
+    out = io.BytesIO()
+    totals = batch.run(io.BytesIO(data), out, Settings(messages=False), 1) if size == 1 << 20 else None
+    if totals is None:
+        batch._init(Settings(messages=False))
+        out.write(b"".join(batch.advise_chunk(*c)[0] for c in batch.read_chunks(io.BytesIO(data), size)))
+    got = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert got == _one_by_one(data, 2048)
+    assert [r["line"] for r in got if "line" in r] == [4, 6, 8, 10, 11]

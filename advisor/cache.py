@@ -22,6 +22,7 @@ T = TypeVar("T")
 
 ENV = "PARCEL_ADVISOR_CACHE"
 OFF = ("off", "0", "no", "false", "")
+DIGEST = 32              # bytes of SHA-256 in front of each entry
 MAX_ENTRIES = 500        # per version folder; the shipped files need ~100, each edit of a file adds one
 
 
@@ -47,11 +48,15 @@ def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], b
         return build()
     path = folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:40]}"
     try:
-        return loads(path.read_bytes())
-    except Exception:  # noqa: BLE001 - missing, unreadable or damaged: rebuild it
+        data = path.read_bytes()
+        # the entry's own digest first: a damaged entry is a miss, never a different value
+        if hashlib.sha256(data[DIGEST:]).digest() == data[:DIGEST]:
+            return loads(data[DIGEST:])
+    except Exception:  # noqa: BLE001 - missing, unreadable or not loadable: rebuild it
         pass
     value = build()
-    _write(folder, path, dumps(value))
+    payload = dumps(value)
+    _write(folder, path, hashlib.sha256(payload).digest() + payload)
     return value
 
 

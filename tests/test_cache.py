@@ -108,3 +108,15 @@ def test_the_folder_is_pruned_to_its_bound(tmp_path, monkeypatch):
         assert cache.cached("t", str(i).encode(), lambda: i) == i
     assert 0 < len(entries(tmp_path)) <= 10
     assert cache.cached("t", b"34", lambda: "rebuilt") == 34     # the newest entries are kept
+
+
+def test_an_entry_changed_in_place_is_not_believed(tmp_path, monkeypatch):
+    """A flipped byte inside an entry (same length, still loadable) is a miss, not a wrong value."""
+    from advisor import cache
+    monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path))
+    assert cache.cached("t", b"k", lambda: ["a", "b"]) == ["a", "b"]
+    (entry,) = entries(tmp_path)
+    data = entry.read_bytes()
+    entry.write_bytes(data.replace(b"a", b"z"))
+    assert cache.cached("t", b"k", lambda: ["rebuilt"]) == ["rebuilt"]
+    assert cache.cached("t", b"k", lambda: ["again"]) == ["rebuilt"]

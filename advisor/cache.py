@@ -5,8 +5,8 @@ An entry's name is a hash of everything it was built from, so an edited file is 
 stale hit. The cache only speeds things up: an entry that cannot be read is rebuilt, one that
 cannot be written is skipped, and no user facts are ever stored (only files under a rules
 directory and the shipped schemas). Where: `$PARCEL_ADVISOR_CACHE`, else
-`$XDG_CACHE_HOME/parcel-advisor`, else `~/.cache/parcel-advisor`; `PARCEL_ADVISOR_CACHE=off`
-turns it off. Entries are loaded with pickle and marshal, like Python's own `__pycache__`: keep
+`$XDG_CACHE_HOME/parcel-advisor`, else `~/.cache/parcel-advisor`, in a subfolder per package
+version and build of its code; `PARCEL_ADVISOR_CACHE=off` turns it off. Entries are loaded with pickle and marshal, like Python's own `__pycache__`: keep
 the directory writable by you alone.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -37,7 +38,19 @@ def directory() -> Path | None:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = (Path(xdg) if xdg else Path.home() / ".cache") / "parcel-advisor"
     from . import __version__
-    return base / f"{__version__}-{sys.implementation.cache_tag}"
+    return base / f"{__version__}-{sys.implementation.cache_tag}-{_code_stamp()}"
+
+
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """The package's own modules (names, sizes, times): entries are made by this code, so a
+    changed module (a developer's edit, a reinstall) starts a new folder rather than reading
+    entries an older loader wrote."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        st = path.stat()
+        digest.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()[:12]
 
 
 def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], bytes] = pickle.dumps,
@@ -64,7 +77,7 @@ def _write(folder: Path, path: Path, data: bytes) -> None:
     """Write atomically (a reader sees the old entry or the whole new one); on any error, skip."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, path)
         _prune(folder)
@@ -106,7 +119,7 @@ def template_cache():
 
         def dump_bytecode(self, bucket) -> None:
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 super().dump_bytecode(bucket)
                 _prune(folder)
             except OSError:

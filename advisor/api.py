@@ -59,7 +59,7 @@ class Advisor:
         vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
         self.vocab = vocab
         platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
-        self.formats = load_formats(r, known_flags=set(vocab["flags"]))
+        self.formats = load_formats(r, known_flags=set(vocab["flags"]), known_platforms=set(platforms["platforms"]))
         self.profiles = profiles_of(platforms)
         self._platforms = frozenset(self.profiles)
         self._public_profiles = {name: {k: v for k, v in p.items() if not k.startswith("_")}

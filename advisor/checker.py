@@ -47,7 +47,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
     platforms = step(_lookup, rules_dir / "platforms.yaml", "rules/platforms.yaml", "platforms")
     guidance = step(_lookup, rules_dir / "guidance.yaml", "rules/guidance.yaml", "ids")
     if vocab is not None:
-        step(load_formats, rules_dir, known_flags=set(vocab["flags"]))
+        step(load_formats, rules_dir, known_flags=set(vocab["flags"]),
+             known_platforms=set(platforms["platforms"]) if platforms is not None else None)
         step(load_stages, rules_dir, set(vocab["stages"]))
     if (rules_dir / "seasons.yaml").exists():
         step(load, rules_dir / "seasons.yaml", "rules/seasons.yaml")

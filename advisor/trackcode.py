@@ -140,8 +140,11 @@ def _country_codes() -> frozenset[str]:
     return frozenset({c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
 
 
-def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> FormatBook:
-    """Read and validate `track_formats.yaml` and `posts.yaml`; errors name `file:line:col`."""
+def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
+                 known_platforms: set[str] | None = None) -> FormatBook:
+    """Read and validate `track_formats.yaml` and `posts.yaml`; errors name `file:line:col`.
+    With `known_platforms`, every `platforms:` list must name platforms of platforms.yaml (a
+    misspelt one would silently never match)."""
     path = rules_dir / "track_formats.yaml"
     doc = load(path, _display(path, rules_dir))
     if not isinstance(doc, dict) or not isinstance(doc.get("formats"), list):
@@ -150,10 +153,13 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None) -> Format
     seen: set[str] = set()
     for raw in doc["formats"]:
         formats.append(_format(raw, seen, known_flags))
+        _check_platforms(raw, f"format `{formats[-1].id}`", known_platforms)
     look = doc.get("lookalikes") or {}
     posts_path = rules_dir / "posts.yaml"
     posts_doc = load(posts_path, _display(posts_path, rules_dir)) if posts_path.exists() else {}
     posts_doc = posts_doc or {}
+    for u in posts_doc.get("universal") or []:
+        _check_platforms(u, f"tracker `{u.get('name')}`" if isinstance(u, dict) else "a tracker", known_platforms)
     return FormatBook(
         formats=formats,
         services=dict(doc.get("s10_services") or {}),
@@ -213,6 +219,19 @@ def _display(path: Path, rules_dir: Path) -> str:
         return str(Path("rules") / path.relative_to(rules_dir))
     except ValueError:
         return str(path)
+
+
+def _check_platforms(raw, what: str, known: set[str] | None) -> None:
+    given = raw.get("platforms") if isinstance(raw, dict) else None
+    if known is None or given is None:
+        return
+    where = raw.where("platforms") if hasattr(raw, "where") else "rules"
+    if not isinstance(given, list):
+        raise RulesError(f"`platforms` of {what} must be a list of platform ids, not `{given}`", where=where)
+    for p in given:
+        if p not in known:
+            raise RulesError(f"{what} names an unknown platform `{p}`", where=where,
+                             help=did_you_mean(str(p), known) or one_of(known))
 
 
 def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:

@@ -178,3 +178,24 @@ cases:
     assert "partner tracker after three days" not in out  # the overlay's own case passed
     code, out, _ = run_cli("rules", "check", "--rules-overlay", str(overlay))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("file, old, new, where, what", [
+    ("posts.yaml", "platforms: [aliexpress]", "platforms: [aliexpres]", "rules/posts.yaml:39:",
+     "tracker `AliExpress order page` names an unknown platform `aliexpres`"),
+    ("track_formats.yaml", "platforms: [joom]", "platforms: [jom]", "rules/track_formats.yaml:413:",
+     "names an unknown platform `jom`"),
+])
+def test_a_misspelt_platform_in_posts_or_formats_is_reported(rules_copy, file, old, new, where, what):
+    """A platform id that is not in platforms.yaml would make the entry silently never apply."""
+    path = rules_copy / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, out, err = run_cli("rules", "check", str(rules_copy))
+    assert code == 1, out + err
+    line = next(ln for ln in out.splitlines() if what in ln)
+    assert line.startswith(where)
+    assert "did you mean" in out and "Traceback" not in out + err
+    code, out, err = run_cli("RK190321410CN", "--rules", str(rules_copy))
+    assert code == 2 and what in err

@@ -158,6 +158,7 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
         # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
         ctx = mp.get_context("spawn")
         with ctx.Pool(workers, initializer=_init, initargs=(settings,)) as pool:
+            _widen_pipes(pool)
             pending: deque = deque()
             for chunk in read_chunks(stream):
                 pending.append(pool.apply_async(advise_chunk, chunk))
@@ -168,6 +169,27 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
     out.flush()
     totals.seconds = time.perf_counter() - start
     return totals
+
+
+PIPE_BYTES = 1 << 20
+
+
+def _widen_pipes(pool) -> None:
+    """Give the pool's two pipes 1 MiB instead of Linux's 64 KiB: a piece's advice is ~800 KB,
+    and through 64 KiB the parent wakes a dozen times per piece (measured with two workers:
+    6,000 -> 1,300 context switches per 40,000 parcels, 5% more parcels/s). It reaches into the
+    pool's own queues, so anything missing (another OS, another Python) just skips it."""
+    try:
+        import fcntl
+        pipes = (pool._inqueue._writer, pool._outqueue._reader)
+        set_size = fcntl.F_SETPIPE_SZ
+    except (ImportError, AttributeError):
+        return
+    for conn in pipes:
+        try:
+            fcntl.fcntl(conn.fileno(), set_size, PIPE_BYTES)
+        except OSError:          # above the system's pipe-max-size: keep the default
+            pass
 
 
 def default_workers() -> int:

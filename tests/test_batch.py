@@ -90,3 +90,18 @@ def test_lines_keep_their_numbers_however_the_input_is_cut(monkeypatch, size):
     got = [json.loads(x) for x in out.getvalue().splitlines()]
     assert got == _one_by_one(data, 2048)
     assert [r["line"] for r in got if "line" in r] == [4, 6, 8, 10, 11]
+
+
+def test_worker_pipes_are_widened():
+    """Each piece's advice (~800 KB) crosses the pool's pipe in one go rather than a dozen 64 KiB
+    wake-ups; if a Python upgrade moved the pool's queues this says so, instead of going slow."""
+    import fcntl
+    import multiprocessing as mp
+    from pathlib import Path
+    from advisor import batch
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < batch.PIPE_BYTES:
+        pytest.skip("this system caps pipes below 1 MiB")
+    with mp.get_context("spawn").Pool(1) as pool:
+        batch._widen_pipes(pool)
+        sizes = [fcntl.fcntl(c.fileno(), fcntl.F_GETPIPE_SZ) for c in (pool._inqueue._writer, pool._outqueue._reader)]
+    assert sizes == [batch.PIPE_BYTES] * 2

@@ -106,6 +106,7 @@ facts = st.fixed_dictionaries({}, optional={
 @example({"order": {"price": {"amount": float("nan")}}, "track": "RK190321410CN"}, True)   # NaN slipped past bounds (found)
 @example({"order": {"paid": "2026-10-01", "protection_ends": TODAY.isoformat()}, "track": "RK190321410CN"}, True)
 @example({"track": ""}, False)                                                    # an empty code was silently ignored (found)
+@example({"dispute": {"opened": "2024-02-29", "escalated": True}}, False)         # a claim's due date in the past (found)
 @settings(suppress_health_check=[HealthCheck.too_slow])
 def test_facts_give_advice_or_an_error_naming_a_field(advisor, doc, messages):
     try:

@@ -6,8 +6,8 @@ stale hit. The cache only speeds things up: an entry that cannot be read is rebu
 cannot be written is skipped, and no user facts are ever stored (only files under a rules
 directory and the shipped schemas). Where: `$PARCEL_ADVISOR_CACHE`, else
 `$XDG_CACHE_HOME/parcel-advisor`, else `~/.cache/parcel-advisor`, in a subfolder per package
-version and build of its code; `PARCEL_ADVISOR_CACHE=off` turns it off. Entries are loaded with pickle and marshal, like Python's own `__pycache__`: keep
-the directory writable by you alone.
+version and build of its code; `PARCEL_ADVISOR_CACHE=off` turns it off. Entries are loaded with
+pickle and marshal, like Python's own `__pycache__`: keep the directory writable by you alone.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ MAX_ENTRIES = 500        # per version folder; the shipped files need ~100, each
 
 
 def directory() -> Path | None:
-    """This package version's cache folder (entries of other versions never match), or None."""
+    """The cache folder of this package version and code build, or None when the cache is off."""
     env = os.environ.get(ENV)
     if env is not None and env.strip().lower() in OFF:
         return None

@@ -186,13 +186,18 @@ SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", 
 def _change_kinds(doc, display: str) -> list[str]:
     kinds = doc.get("misread_changes") or []
     where = doc.where("misread_changes") if hasattr(doc, "where") and "misread_changes" in doc else display
-    if not isinstance(kinds, list):
-        raise RulesError(f"`misread_changes` must be a list of change kinds, not `{kinds}`", where=where)
-    for kind in kinds:
-        if kind not in CHANGE_KINDS:
-            raise RulesError(f"unknown change kind `{kind}` in `misread_changes`", where=where,
-                             help=did_you_mean(str(kind), CHANGE_KINDS) or one_of(CHANGE_KINDS))
+    _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
+               "unknown change kind `{}` in `misread_changes`")
     return list(kinds)
+
+
+def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
+    """`given` is a list of ids from `known`; else an error at `where` (`unknown` formats the id)."""
+    if not isinstance(given, list):
+        raise RulesError(f"{list_of}, not `{given}`", where=where)
+    for x in given:
+        if x not in known:
+            raise RulesError(unknown.format(x), where=where, help=did_you_mean(str(x), known) or one_of(known))
 
 
 def _scores(doc, display: str) -> dict[str, int]:
@@ -226,12 +231,8 @@ def _check_platforms(raw, what: str, known: set[str] | None) -> None:
     if known is None or given is None:
         return
     where = raw.where("platforms") if hasattr(raw, "where") else "rules"
-    if not isinstance(given, list):
-        raise RulesError(f"`platforms` of {what} must be a list of platform ids, not `{given}`", where=where)
-    for p in given:
-        if p not in known:
-            raise RulesError(f"{what} names an unknown platform `{p}`", where=where,
-                             help=did_you_mean(str(p), known) or one_of(known))
+    _check_ids(given, known, where, f"`platforms` of {what} must be a list of platform ids",
+               what.replace("{", "{{").replace("}", "}}") + " names an unknown platform `{}`")
 
 
 def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:

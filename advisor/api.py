@@ -33,6 +33,22 @@ def check_dirs(**dirs: Path | None) -> None:
             raise RulesError(f"the directory `{d}` does not exist", where="--" + option.replace("_", "-"))
 
 
+def _default_platform(platforms: dict) -> str:
+    """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
+    known = platforms["platforms"]
+    default = platforms.get("default")
+    where = platforms.where("default") if hasattr(platforms, "where") and "default" in platforms else "rules/platforms.yaml:1:1"
+    if default is None:
+        if "aliexpress" in known:
+            return "aliexpress"
+        raise RulesError("platforms.yaml names no `default` platform", where=where,
+                         help="add `default: ID` with one of the platform ids")
+    if default not in known:
+        raise RulesError(f"the default platform `{default}` is not one of the platforms", where=where,
+                         help=did_you_mean(str(default), known) or one_of(known))
+    return str(default)
+
+
 def profiles_of(platforms: dict) -> dict[str, dict]:
     return {name: dict(p) for name, p in platforms["platforms"].items()}
 
@@ -64,7 +80,7 @@ class Advisor:
         self._platforms = frozenset(self.profiles)
         self._public_profiles = {name: {k: v for k, v in p.items() if not k.startswith("_")}
                                  for name, p in self.profiles.items()}
-        self.default_platform = platforms.get("default", "aliexpress")
+        self.default_platform = _default_platform(platforms)
         # the universal trackers (posts.yaml) each platform's buyers are pointed to, built once
         self._universal = {name: [{k: v for k, v in u.items() if k != "platforms"} for u in self.formats.universal
                                   if not u.get("platforms") or name in u["platforms"]] for name in self.profiles}
@@ -84,7 +100,8 @@ class Advisor:
     def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
         if isinstance(doc, Facts):
             return doc
-        return build_facts(doc, today=today or dt.date.today(), platforms=self._platforms)
+        return build_facts(doc, today=today or dt.date.today(), platforms=self._platforms,
+                           default_platform=self.default_platform)
 
     def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:
         """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);

@@ -26,7 +26,7 @@ class CheckReport:
 
 
 def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
-    from .api import _lookup, guidance_ids_of, profiles_of
+    from .api import _default_platform, _lookup, guidance_ids_of, profiles_of
     from .cases import load_cases
     from .history import load_stages
     from .rulebook import collect
@@ -50,6 +50,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
         step(load_formats, rules_dir, known_flags=set(vocab["flags"]),
              known_platforms=set(platforms["platforms"]) if platforms is not None else None)
         step(load_stages, rules_dir, set(vocab["stages"]))
+    if platforms is not None:
+        step(_default_platform, platforms)
     if (rules_dir / "seasons.yaml").exists():
         step(load, rules_dir / "seasons.yaml", "rules/seasons.yaml")
     langs = message_langs(templates_dir)

@@ -39,7 +39,7 @@ class DefaultGroup(click.Group):
     default = "advice"
 
     def parse_args(self, ctx, args):
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V")):
             args.insert(0, self.default)
         return super().parse_args(ctx, args)
 
@@ -74,7 +74,7 @@ def run_safely(fn):
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="parcel-advisor", prog_name="advise")
+@click.version_option(None, "-V", "--version", package_name="parcel-advisor", prog_name="advise")
 def main():
     """Advice for a parcel whose track code "is not tracked".
 
@@ -210,7 +210,7 @@ def _read(path: str, what: str) -> str:
 
 def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
-    from .facts import merge, parse_document
+    from .facts import fact_date, merge, parse_document
     from .history import read_history
     from . import validation
 
@@ -220,15 +220,14 @@ def gather(kw: dict):
         doc = parse_document(_read(kw["facts_file"], "--facts"), "facts" if kw["facts_file"] == "-" else kw["facts_file"])
     if kw.get("facts_file") == "-" and kw.get("history_file") == "-":
         raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
-    real_today = dt.date.today()
     if kw.get("today"):
-        today = parse_date(kw["today"], today=real_today, relative=True) if _ok_date(kw["today"]) else None
-        if today is None:
-            raise FactsError(f"`{kw['today']}` is not a date", where="--today", help="write YYYY-MM-DD or DD.MM.YYYY")
-    elif isinstance(doc.get("today"), str) and _ok_date(doc["today"]):
-        today = parse_date(doc["today"])
+        today = dt.date.fromisoformat(_date_opt(kw["today"], "--today", dt.date.today()))
+    elif doc.get("today") is not None:
+        # the file's own date, read by the facts contract's rules: a bad one is an error naming
+        # `today`, as from the API, never replaced by the real date
+        today = fact_date(doc["today"], "today")
     else:
-        today = real_today
+        today = dt.date.today()
     over = {
         "track": kw.get("code"),
         "today": today.isoformat(),
@@ -265,21 +264,13 @@ def gather(kw: dict):
     return advisor, doc, today, lang, extra
 
 
-def _ok_date(text: str) -> bool:
-    try:
-        parse_date(text, today=dt.date.today(), relative=True)
-        return True
-    except DateFormatError:
-        return False
-
-
 def advice_options(f):
     for o in reversed([
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)"),
         click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only this message (e.g. seller/not_tracked), for the clipboard"),
         click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out"),
         click.option("--why-not", "why_not", metavar="RULE_ID", help="show which condition of this rule did not hold"),
-        click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal)"),
+        click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal, unless NO_COLOR is set)"),
     ]):
         f = o(f)
     return f
@@ -324,11 +315,19 @@ def _advise(fmt, copy, no_messages, explain, color, why_not, **kw):
             advice.data["why_not"] = why
         click.echo(advice.to_json())
         return
-    use_color = sys.stdout.isatty() if color is None else color
+    use_color = wants_color(color)
     text = render_text(advisor, advice, lang, color=use_color)
     if explain or why is not None:
         text += "\n\n" + render_explain(advisor, advice, lang, why)
-    click.echo(text)
+    click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
+
+
+def wants_color(option: bool | None) -> bool:
+    """`--color`/`--no-color` decide; without either, colour on a terminal unless `NO_COLOR` is set
+    to anything non-empty (no-color.org: a command-line flag overrides the variable)."""
+    if option is not None:
+        return option
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 # ---- rules: check and test --------------------------------------------------------------------

@@ -337,10 +337,14 @@ def _anchors(season: dict, today: dt.date) -> list[dt.date]:
 @lru_cache(maxsize=512)
 def chinese_new_year(year: int) -> dt.date | None:
     """The Spring Festival's first day, from the `holidays` calendar for China (cached: building
-    the calendar costs about a millisecond, more than the rest of an evaluation)."""
+    the calendar costs about a millisecond, more than the rest of an evaluation).
+
+    The calendar's names are asked for in one fixed language: by default `holidays` names them
+    after the process locale (Chinese under `zh_CN` or `C.UTF-8`), and the festival would then
+    silently disappear from the advice."""
     if not 1950 <= year <= 2099:
         return None
     import holidays
-    days = sorted(d for d, name in holidays.China(years=year).items()
+    days = sorted(d for d, name in holidays.China(years=year, language="en_US").items()
                   if "Spring Festival" in name and "observed" not in name.lower())
     return days[0] if days else None

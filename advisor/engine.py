@@ -18,6 +18,7 @@ on durable_rules in the project docs):
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 
 from .errors import AdvisorError
@@ -42,8 +43,45 @@ class EngineError(AdvisorError):
     exit_code = 3
 
 
+class EngineMissing(AdvisorError):
+    """durable_rules is not importable: on Python 3.13+ it was built without the define it needs
+    (its C code calls `PyEval_CallObject`, which 3.13 removed), or not built at all."""
+    kind = "engine"
+    exit_code = 2
+
+
+# What rebuilds the engine; `--no-cache-dir` and `--force-reinstall` because pip keeps a wheel
+# built without the define and would install it again.
+REBUILD = ("CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject "
+           "pip install --no-cache-dir --force-reinstall {requirement}")
+
+
+def durable_engine():
+    """The `durable.engine` module, or one clear error saying how to get it."""
+    try:
+        from durable import engine as dr
+    except ImportError as e:
+        detail = re.sub(r"^\S+\.so: ", "", str(e))     # the library's path says nothing to the user
+        raise EngineMissing(f"the rules engine durable_rules cannot be imported (`{detail}`)",
+                            help="rebuild it: " + REBUILD.format(requirement=_durable_requirement())) from None
+    return dr
+
+
+def _durable_requirement() -> str:
+    """The durable-rules version this package asks for (pyproject.toml is the one place it is written)."""
+    from importlib import metadata
+    try:
+        for req in metadata.requires("parcel-advisor") or ():
+            name = req.split(";")[0].strip()
+            if name.lower().replace("_", "-").startswith("durable-rules"):
+                return name
+    except metadata.PackageNotFoundError:
+        pass
+    return "durable-rules"
+
+
 def _host_class():
-    from durable import engine as dr
+    dr = durable_engine()
 
     class QuietHost(dr.Host):
         """A Host without the background dispatch threads: evaluation is synchronous."""
@@ -58,7 +96,7 @@ class CompiledRules:
     """One rule book compiled for every platform profile, with its own Host and ruleset names."""
 
     def __init__(self, book: RuleBook):
-        from durable import engine as dr
+        dr = durable_engine()
         self.book = book
         self._order = {rule.id: rule.order for rule in book.rules}
         self._engine = dr.durable_rules_engine

@@ -143,17 +143,28 @@ def _schema_error(err) -> FactsError:
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
-def _date(value, where: str) -> dt.date | None:
+def fact_date(value, where: str) -> dt.date | None:
+    """A date of the facts contract (`YYYY-MM-DD`), or a `FactsError` naming `where`."""
     if value is None:
         return None
     try:
         d = parse_date(value)
     except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a valid date: {e}", where=where) from None
+        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
     if not EARLIEST <= d <= LATEST:
         raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
                          help="check the year")
     return d
+
+
+def _iso_help(value) -> str | None:
+    """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
+    taken silently, since `05.06.2026` read the other way is another day."""
+    try:
+        d = parse_date(value, relative=True)
+    except DateFormatError:
+        return None
+    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
 
 
 def _money(d) -> Money | None:
@@ -191,24 +202,26 @@ def _place(d, where: str) -> Place | None:
     return _new(Place, country=cc, city=d.get("city"))
 
 
-def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None) -> Facts:
-    """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field."""
+def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
+                default_platform: str = "aliexpress") -> Facts:
+    """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
+    `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
     if not isinstance(doc, dict):
         raise FactsError("the facts must be a mapping of fields", where="(top level)")
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    today = _date(doc["today"] if doc.get("today") is not None else today, "today")
-    platform = doc.get("platform", "aliexpress")
+    today = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
+    platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",
                          help=did_you_mean(platform, platforms) or one_of(platforms))
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
     order = _new(
-        Order, paid=_date(o.get("paid"), "order.paid"),
-        track_issued=_date(o.get("track_issued"), "order.track_issued"),
-        protection_ends=_date(o.get("protection_ends"), "order.protection_ends"),
+        Order, paid=fact_date(o.get("paid"), "order.paid"),
+        track_issued=fact_date(o.get("track_issued"), "order.track_issued"),
+        protection_ends=fact_date(o.get("protection_ends"), "order.protection_ends"),
         promised_days=o.get("promised_days"),
         price=_wrap_money(o.get("price"), "order.price"),
         shipping_method=ship.get("method"), shipping_free=ship.get("free"),
@@ -220,7 +233,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
         try:
-            date = _date(e["date"], "date")
+            date = fact_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
@@ -229,17 +242,17 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None)
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
         ))
     s = doc.get("seller") or {}
-    seller = _new(Seller, messaged=_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+    seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
                   templated_replies=bool(s.get("templated_replies", False)),
                   extended_days=int(s.get("extended_days", 0)))
     d = doc.get("dispute")
     dispute = None
     if d:
-        dispute = _new(Dispute, opened=_date(d.get("opened"), "dispute.opened"),
+        dispute = _new(Dispute, opened=fact_date(d.get("opened"), "dispute.opened"),
                        seller_response=d.get("seller_response", "none"),
                        offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
                        escalated=bool(d.get("escalated", False)),
-                       refund_received=_date(d.get("refund_received"), "dispute.refund_received"))
+                       refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
         if dispute.opened is None:
             raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
                              help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`")

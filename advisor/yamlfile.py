@@ -97,10 +97,24 @@ def _loader_for(file: str):
 
 def _check_depth(text: str, file: str) -> None:
     """Refuse deep nesting from the parser's event stream, before any node is built: building
-    a document nested tens of thousands deep overflows the C stack (a crash, not an error)."""
+    a document nested tens of thousands deep overflows the C stack (a crash, not an error).
+
+    libyaml reads ahead and, from PyYAML 6.0.4 on, stops at its own depth limit with its own
+    words; when the fast pass fails, the pure-Python parser (which reads events one by one,
+    with no limit of its own) decides, so the answer does not depend on the PyYAML release."""
+    import yaml
+    try:
+        _depth_pass(_base(), text, file)
+    except yaml.YAMLError:
+        if _base() is yaml.SafeLoader:
+            raise
+        _depth_pass(yaml.SafeLoader, text, file)
+
+
+def _depth_pass(loader_cls, text: str, file: str) -> None:
     import yaml
     depth = 0
-    loader = _base()(text)
+    loader = loader_cls(text)
     try:
         while loader.check_event():
             event = loader.get_event()

@@ -322,8 +322,8 @@ CNY_EARLIEST, CNY_LATEST = (1, 21), (2, 20)
 def _anchors(season: dict, today: dt.date) -> list[dt.date]:
     years = [y for y in (today.year - 1, today.year, today.year + 1) if 1 <= y <= 9999]
     if season.get("anchor") == "chinese_new_year":
-        # Ask the calendar only for years whose festival window could contain `today`:
-        # building the holidays calendar costs far more than the rest of an evaluation.
+        # Ask the calendar only for years whose festival window could contain `today`
+        # (the results are cached, but most days are far from any festival).
         lo, hi = dt.timedelta(days=int(season.get("from_days", 0))), dt.timedelta(days=int(season.get("to_days", 0)))
         near = [y for y in years if 1950 <= y <= 2099
                 and dt.date(y, *CNY_EARLIEST) + lo <= today <= dt.date(y, *CNY_LATEST) + hi]
@@ -336,15 +336,12 @@ def _anchors(season: dict, today: dt.date) -> list[dt.date]:
 
 @lru_cache(maxsize=512)
 def chinese_new_year(year: int) -> dt.date | None:
-    """The Spring Festival's first day, from the `holidays` calendar for China (cached: building
-    the calendar costs about a millisecond, more than the rest of an evaluation).
+    """The Spring Festival: the first day of the first month of the Chinese lunisolar calendar.
 
-    The calendar's names are asked for in one fixed language: by default `holidays` names them
-    after the process locale (Chinese under `zh_CN` or `C.UTF-8`), and the festival would then
-    silently disappear from the advice."""
+    Computed from the calendar itself (`lunardate`), not looked up by holiday name: the names a
+    holiday calendar gives follow the process locale and its releases (one named the eve as the
+    festival), and the season silently moved or vanished with them."""
     if not 1950 <= year <= 2099:
         return None
-    import holidays
-    days = sorted(d for d, name in holidays.China(years=year, language="en_US").items()
-                  if "Spring Festival" in name and "observed" not in name.lower())
-    return days[0] if days else None
+    from lunardate import LunarDate
+    return LunarDate(year, 1, 1).to_solar_date()

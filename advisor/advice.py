@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from .conditions import holds
 from .derive import FACTS, Derived
 from .facts import Facts
 from .render import LANGS, Renderer
@@ -104,7 +105,10 @@ def _extension_days(f: dict, profile: dict) -> int | None:
 
 def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict | None, fired: list[str],
           book: RuleBook, renderer: Renderer, lang: str, messages: bool, context: dict,
-          extra: dict | None = None) -> Advice:
+          extra: dict | None = None, plan=None, requires: dict | None = None) -> Advice:
+    """`plan` (`safety.Plan`): how late steps may be dated for this parcel, and which may not
+    outlast which (rules/safety.yaml). `requires`: per message, the compiled conditions its text
+    takes for true (vocabulary.yaml); a message whose conditions fail is withheld, with a note."""
     rules: list[Rule] = [book.by_id[rid] for rid in fired]
     date_of = derived.dates.get
 
@@ -120,6 +124,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
     def replaced(action_id: str, rule: Rule) -> bool:
         # A rule replaces actions of rules that are not more urgent than itself (a lower
         # priority number is more urgent), so a frozen order's "wait" outranks routine advice.
+        # The steps the plan's guarantees need come from rules of priority 1 (rules/safety.yaml).
         return any(action_id in r.replaces for r in replacers if r is not rule and r.priority <= rule.priority)
 
     engine = derived.engine
@@ -130,11 +135,17 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
             if replacers and out.kind == "action" and replaced(out.id, rule):
                 dropped.setdefault(rule.id, []).append(out.id)
                 continue  # a more specific rule that fired says this action no longer applies
+            if plan is not None and out.kind == "action":
+                when, keep = plan.limit(out.id, when)    # never past the last safe day
+                if not keep:
+                    dropped.setdefault(rule.id, []).append(out.id)
+                    continue
             text = (renderer.inline(out.text[lang], lang, context, rule.where,
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
             if out.kind == "action":
                 actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
-                                "source": rule.source, "_prio": rule.priority, "_order": rule.order})
+                                "source": rule.source, "_prio": rule.priority, "_order": rule.order,
+                                "_out": out, "_rule": rule})
             elif out.kind == "flag":
                 prev = flags.get(out.id)
                 label = book.vocab["flags"][out.id][lang]
@@ -151,7 +162,13 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                                          "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
         if rule.message and messages and not superseded:
             kind, purpose = rule.message.split("/", 1)
-            if rule.message not in msgs:
+            needs = (requires or {}).get(rule.message)
+            if needs and not all(holds(t, engine) for t in needs) and rule.message not in msgs:
+                if not any(n.get("message") == rule.message for n in derived.notes if n["kind"] == "message_withheld"):
+                    derived.notes.append({"kind": "message_withheld", "message": rule.message, "rule": rule.id,
+                                          "detail": f"message `{rule.message}` of rule `{rule.id}` is not given: what "
+                                                    "it says does not fit these facts (vocabulary.yaml `requires`)"})
+            elif rule.message not in msgs:
                 ctx = dict(context, rule_id=rule.id)
                 title = (book.vocab.get("messages") or {}).get(rule.message) or {}
                 msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
@@ -168,6 +185,8 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                       "facts": {name: engine.get(name) for name in rule.reads}})
 
     actions = _dedupe_actions(actions)
+    if plan is not None:
+        _wait_no_longer_than_dispute(actions, plan, renderer, lang, context)
     actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))
     gave: dict[str, list[str]] = {}
     for kind, items, key in (("action", actions, "action"), ("flag", flags.values(), "id"),
@@ -180,7 +199,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
         t["gave"] = gave.get(t["rule"], [])
         t["replaced"] = dropped.get(t["rule"], [])
     for a in actions:
-        del a["_prio"], a["_order"]
+        del a["_prio"], a["_order"], a["_out"], a["_rule"]
     flag_list = sorted(flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
     data = {
         "schema": SCHEMA,
@@ -214,12 +233,29 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
     return Advice(data)
 
 
+def _wait_no_longer_than_dispute(actions: list[dict], plan, renderer: Renderer, lang: str, context: dict) -> None:
+    """One plan: a "wait" never runs past the day the plan opens the dispute; it is shortened
+    to that day and its text rendered again with it."""
+    days = [a["due"] for a in actions if a["action"] == plan.dispute and a["due"]]
+    if not days:
+        return
+    first = min(days)
+    for a in actions:
+        if a["action"] == plan.wait and a["due"] and a["due"] > first:
+            a["due"] = first
+            rule, out = a["_rule"], a["_out"]
+            a["text"] = renderer.inline(out.text[lang], lang, context, rule.where,
+                                        extra={"due": dt.date.fromisoformat(first), "rule_id": rule.id})
+
+
 def _dedupe_actions(actions: list[dict]) -> list[dict]:
-    """One entry per action id: the most urgent rule's (priority, then earliest due)."""
+    """One entry per action id: the earliest due wins (a later date for the same step would let a
+    deadline pass), then the more urgent rule (priority), then the rule-book order. The kept
+    entry's text was rendered with its own due, so the text shows the date that stands."""
     best: dict[str, dict] = {}
     for a in actions:
         prev = best.get(a["action"])
-        key = (a["_prio"], a["due"] or "9999-12-31", a["_order"])
-        if prev is None or key < (prev["_prio"], prev["due"] or "9999-12-31", prev["_order"]):
+        key = (a["due"] or "9999-12-31", a["_prio"], a["_order"])
+        if prev is None or key < (prev["due"] or "9999-12-31", prev["_prio"], prev["_order"]):
             best[a["action"]] = a
     return list(best.values())

@@ -14,6 +14,7 @@ from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
 from .history import load_stages
 from .render import LANGS, Renderer, message_langs, message_names
+from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
 from .trackcode import analyse, load_formats
 from .yamlfile import load
@@ -49,6 +50,44 @@ def _default_platform(platforms: dict) -> str:
     return str(default)
 
 
+def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, list]]:
+    """Per platform, each message's `requires` (vocabulary.yaml) compiled like a rule's `when`;
+    checked by `rules check` (`check_message_requirements`)."""
+    from .rulebook import _compile_map
+    out: dict[str, dict[str, list]] = {}
+    for platform, profile in profiles.items():
+        out[platform] = {}
+        for name, meta in (vocab.get("messages") or {}).items():
+            when = meta.get("requires") if isinstance(meta, dict) else None
+            if when:
+                out[platform][name] = _compile_map(when, profile) or []
+    return out
+
+
+def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
+    """Each `requires` names known facts with values of their type, as a rule's `when` must."""
+    from .rulebook import _check_when
+    problems = []
+    for name, meta in (vocab.get("messages") or {}).items():
+        when = meta.get("requires") if isinstance(meta, dict) else None
+        if when is None:
+            continue
+        if not isinstance(when, dict):
+            problems.append(RulesError(f"`requires` of the message `{name}` must be a mapping of conditions",
+                                       where=meta.where("requires") if hasattr(meta, "where") else "rules/vocabulary.yaml"))
+            continue
+        try:
+            _check_when(when, f"message {name}", vocab, profiles, [])
+        except RulesError as e:
+            problems.append(e)
+    return problems
+
+
+def load_safety(rules_dir: Path, vocab: dict, messages: set[str]) -> Safety:
+    """The plan's guarantees of a rules directory (`safety.yaml`)."""
+    return Safety(_lookup(rules_dir / "safety.yaml", "rules/safety.yaml", "invariants"), vocab, messages)
+
+
 def profiles_of(platforms: dict) -> dict[str, dict]:
     return {name: dict(p) for name, p in platforms["platforms"].items()}
 
@@ -74,6 +113,7 @@ class Advisor:
         r = self.rules_dir
         vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
         self.vocab = vocab
+        self._deadline_labels = {lang: {k: v[lang] for k, v in vocab["deadlines"].items()} for lang in LANGS}
         platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
         self.formats = load_formats(r, known_flags=set(vocab["flags"]), known_platforms=set(platforms["platforms"]))
         self.profiles = profiles_of(platforms)
@@ -94,7 +134,11 @@ class Advisor:
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)
+        self.safety = load_safety(r, vocab, self.messages)
+        for problem in self.safety.rule_problems(self.book.rules, self.profiles):
+            raise problem
         self.compiled = CompiledRules(self.book)
+        self.message_requires = message_requirements(vocab, self.profiles)
 
     # -- the pipeline
     def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
@@ -116,8 +160,15 @@ class Advisor:
             raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
         p = self._prepare(facts, today)
         fired = self.compiled.evaluate(p.facts.platform, p.derived.engine)
-        advice = build(p.facts, p.derived, p.track_full, p.track, fired, self.book, self.renderer, lang,
-                       messages, p.context, extra)
+        profile = self.profiles[p.facts.platform]
+        d = p.derived
+        plan = self.safety.plan(d.engine, d.dates, p.facts.today, profile)
+        advice = build(p.facts, d, p.track_full, p.track, fired, self.book, self.renderer, lang,
+                       messages, p.context, extra, plan=plan, requires=self.message_requires[p.facts.platform])
+        self.safety.enforce(advice.data, d.engine, d.dates, profile,
+                            lambda text, values: self.renderer.inline(text[lang], lang, p.context, "rules/safety.yaml",
+                                                                      extra=values),
+                            self._deadline_labels[lang])
         advice.data["missing"] = self._missing(p.facts, lang)
         return advice
 
@@ -141,7 +192,8 @@ class Advisor:
         top = track_full.pop("_top", None) if track_full else None
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
-                         self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes)
+                         self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
+                         self.formats.invented_status_flags)
         public = None
         if track_full:
             public = dict(track_full)

@@ -23,7 +23,11 @@ LIST_KEYS = {
     "rules": ("rules", True), "no_rules": ("rules", False),
 }
 SCALAR_KEYS = {"next", "due", "stage", "notes"}
-EXPECT_KEYS = set(LIST_KEYS) | SCALAR_KEYS
+# expect key -> how a step's date compares with the one given: `due_of: {open_dispute: 2026-12-10}`
+# (the step is in the plan, dated that day), `not_before: {open_dispute: 2026-12-01}` (if the step
+# is in the plan, it is dated that day or later: never too early)
+DATED_KEYS = {"due_of", "not_before"}
+EXPECT_KEYS = set(LIST_KEYS) | SCALAR_KEYS | DATED_KEYS
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Case:
     today: str | None
     facts: dict
     expect: dict
+    source: list[str] = field(default_factory=list)    # the guidance ids the case rests on
 
 
 @dataclass
@@ -66,9 +71,12 @@ def load_cases(rules_dir: Path) -> list[Case]:
                 if key not in EXPECT_KEYS:
                     raise RulesError(f"unknown expectation `{key}`", where=expect.where(key),
                                      help=did_you_mean(key, EXPECT_KEYS) or one_of(EXPECT_KEYS))
+            source = c.get("source") or []
+            if not isinstance(source, list):
+                raise RulesError("a case's `source` is a list of guidance ids", where=c.where("source"))
             out.append(Case(str(c.get("name") or f"case {i + 1}"), where,
                             str(c.get("today") or doc.get("today") or "") or None,
-                            plain(c["facts"]), plain(expect)))
+                            plain(c["facts"]), plain(expect), [str(x) for x in source]))
     return out
 
 
@@ -90,6 +98,9 @@ def observed(advice: dict) -> dict:
 
 def run_case(advisor, case: Case) -> CaseResult:
     result = CaseResult(case)
+    unknown = [g for g in case.source if g not in advisor.guidance_ids]
+    if unknown:
+        result.problems.append(f"source: unknown guidance id {', '.join(f'`{g}`' for g in unknown)}")
     try:
         today = dt.date.fromisoformat(case.today) if case.today else None
         advice = advisor.advise(case.facts, today=today).to_dict()
@@ -110,6 +121,18 @@ def run_case(advisor, case: Case) -> CaseResult:
                 verb = "missing" if present else "unexpected"
                 result.problems.append(f"{key}: {verb} {', '.join(f'`{b}`' for b in bad)}; got "
                                        f"[{', '.join(seen[what])}]")
+        elif key in DATED_KEYS:
+            if not isinstance(want, dict):
+                result.problems.append(f"{key}: expected a mapping of action ids to dates")
+                continue
+            dues = {a["action"]: a["due"] for a in advice["actions"]}
+            for action, day in want.items():
+                got = dues.get(action)
+                if key == "due_of" and got != str(day):
+                    result.problems.append(f"due_of: `{action}` should be dated {day}, got "
+                                           f"{got if action in dues else 'no such step'}")
+                elif key == "not_before" and got is not None and got < str(day):
+                    result.problems.append(f"not_before: `{action}` is dated {got}, before {day}")
         elif key == "notes":
             want = [str(w) for w in (want if isinstance(want, list) else [want])]
             missing = [w for w in want if w not in seen["notes"]]
@@ -117,6 +140,9 @@ def run_case(advisor, case: Case) -> CaseResult:
                 result.problems.append(f"notes: missing {', '.join(missing)}; got {seen['notes']}")
         elif str(want) != str(seen[key]):
             result.problems.append(f"{key}: expected `{want}`, got `{seen[key]}`")
+    for n in advice.get("notes", []):
+        if n["kind"] == "safety_repair":     # the rules broke a guarantee of rules/safety.yaml
+            result.problems.append(f"safety: {n['detail']}")
     for m in advice["messages"]:
         for lang in ("en", "ru"):
             text = m.get(lang) or ""

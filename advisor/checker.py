@@ -65,6 +65,12 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
     problems: list[RulesError] = []
     book = collect(rules_dir, vocab, profiles, known, langs, problems, overlay=overlay)
     report.problems += problems
+    from .api import check_message_requirements, load_safety
+    report.problems += check_message_requirements(vocab, profiles)
+    from .render import message_names
+    safety = step(load_safety, rules_dir, vocab, message_names(templates_dir))
+    if safety is not None:
+        report.problems += safety.rule_problems(book.rules, profiles)
     report.counts["rule files"] = len(book.files)
     report.counts["rules"] = len(book.rules)
     cases = step(load_cases, rules_dir) or []

@@ -401,6 +401,53 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
         sys.exit(1)
 
 
+@rules_group.command("safety")
+@click.argument("directory", required=False)
+@click.option("--templates", "templates_dir", metavar="DIR", help="templates to render the messages with")
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay on top of DIR")
+@click.option("--parcels", type=click.IntRange(1, 10_000_000), default=20_000, show_default=True,
+              help="how many generated parcels to advise")
+@click.option("--seed", type=int, default=1, show_default=True, help="the generator's seed (same seed, same parcels)")
+@click.option("--show", type=click.IntRange(0, 100), default=3, show_default=True,
+              help="facts of this many parcels per broken guarantee, to turn into cases")
+@run_safely
+def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
+    """Advise generated parcel timelines and count the plan's guarantees (rules/safety.yaml) the
+    rules broke: exit 0 when none, 1 otherwise, with the facts of the first ones."""
+    import json
+    import time
+    from .api import Advisor
+    from .timelines import parcels as generated
+    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
+    advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
+    broken: dict[str, list[dict]] = {}
+    counts: dict[str, int] = {}
+    refused = 0
+    start = time.perf_counter()
+    for i, doc in enumerate(generated(advisor, parcels, seed)):
+        try:
+            advice = advisor.advise(doc, messages=i % 10 == 0).to_dict()
+        except AdvisorError:
+            refused += 1
+            continue
+        for note in advice["notes"]:
+            if note["kind"] == "safety_repair":
+                counts[note["invariant"]] = counts.get(note["invariant"], 0) + 1
+                examples = broken.setdefault(note["invariant"], [])
+                if len(examples) < show and doc not in examples:
+                    examples.append(doc)
+    seconds = time.perf_counter() - start
+    total = sum(counts.values())
+    click.echo(f"{parcels:,} generated parcels (seed {seed}) in {seconds:.1f} s: "
+               f"{total:,} broken guarantee(s), {refused:,} refused")
+    for name, n in sorted(counts.items()):
+        click.echo(f"{name}: {n:,}")
+        for doc in broken[name]:
+            click.echo("  facts: " + json.dumps(doc, ensure_ascii=False))
+    if total or refused:
+        sys.exit(1)
+
+
 # ---- batch and serve ---------------------------------------------------------------------------
 
 @main.command("batch", context_settings={"help_option_names": ["-h", "--help"]})

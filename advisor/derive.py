@@ -107,16 +107,21 @@ def _days(a: dt.date, b: dt.date) -> int:
     return (a - b).days
 
 
-def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[dict]]:
-    """Each event with its stage and whether it is postal; unknown statuses are reported."""
+def classify_events(facts: Facts, stages: StageBook, invented: bool = False) -> tuple[list[dict], list[dict]]:
+    """Each event with its stage and whether it is postal; unknown statuses are reported.
+    `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
+    event is postal movement."""
     out, notes = [], []
+    if invented and facts.events:
+        notes.append({"kind": "statuses_invented",
+                      "detail": "the code belongs to a fake tracking service: its statuses are not postal movement"})
     exported = False
     ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
     if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
         notes.append({"kind": "events_reordered",
                       "detail": "the events were not in date order; they are read oldest first"})
     for e in ordered:
-        seller_typed, phrase = e.source == "order_page", None
+        seller_typed, phrase = e.source == "order_page" or invented, None
         stage = e.stage
         if stage is None and e.status:
             found, typed, phrase = stages.classify(e.status, exported)
@@ -135,7 +140,7 @@ def classify_events(facts: Facts, stages: StageBook) -> tuple[list[dict], list[d
 
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
            express_methods: list[str] = (), courier_methods: list[str] = (),
-           misread_changes: list[str] = ()) -> Derived:
+           misread_changes: list[str] = (), invented_status_flags: list[str] = ()) -> Derived:
     today = facts.today
     o = facts.order
     f: dict = {"platform": facts.platform, "received": facts.received}
@@ -160,7 +165,8 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
             f[f"code_flag__{flag}"] = True
 
     # -- the history
-    events, notes = classify_events(facts, stages)
+    invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
+    events, notes = classify_events(facts, stages, invented)
     postal = [e for e in events if e["postal"]]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)

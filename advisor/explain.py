@@ -9,45 +9,9 @@ import datetime as dt
 
 from .derive import DATES
 from .errors import FactsError, did_you_mean
+from .conditions import holds
 from .rulebook import _compile_map
 from .yamlfile import plain
-
-_CMP = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
-        "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
-
-
-def _value(expr, fact: dict):
-    """A number, `$m` (another fact) or an `$add`/`$sub` tree; None when a fact is missing."""
-    if isinstance(expr, dict):
-        if "$m" in expr:
-            return fact.get(expr["$m"])
-        op, parts = next(iter(expr.items()))
-        left, right = _value(parts["$l"], fact), _value(parts["$r"], fact)
-        if left is None or right is None:
-            return None
-        return left + right if op == "$add" else left - right
-    return expr
-
-
-def holds(term: dict, fact: dict) -> bool:
-    op, body = next(iter(term.items()))
-    if op == "$and":
-        return all(holds(t, fact) for t in body)
-    if op == "$or":
-        return any(holds(t, fact) for t in body)
-    if op in ("$ex", "$nex"):
-        name = next(iter(body))
-        return (name in fact) == (op == "$ex")
-    if op == "$neq":
-        name, v = next(iter(body.items()))
-        return name in fact and fact[name] != v
-    if op in _CMP:
-        name, v = next(iter(body.items()))
-        bound = _value(v, fact)
-        actual = fact.get(name)
-        return actual is not None and bound is not None and not isinstance(actual, (str, bool)) and _CMP[op](actual, bound)
-    return op in fact and fact[op] == body  # equality: {"fact": value}
-
 
 def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:
     """Each condition of the rule with the fact's value and whether it held, plus the verdict

@@ -91,6 +91,7 @@ class FormatBook:
     letter_for_digit: dict
     express_methods: list
     misread_changes: list
+    invented_status_flags: list
     scores: dict
     courier_methods: list
     posts: dict
@@ -169,6 +170,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
         letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
         express_methods=list(doc.get("express_methods") or []),
         misread_changes=_change_kinds(doc, _display(path, rules_dir)),
+        invented_status_flags=_flag_list(doc, "invented_status_flags", known_flags, _display(path, rules_dir)),
         scores=_scores(doc, _display(path, rules_dir)),
         courier_methods=list(doc.get("courier_methods") or []),
         posts=dict(posts_doc.get("posts") or {}),
@@ -189,6 +191,14 @@ def _change_kinds(doc, display: str) -> list[str]:
     _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
                "unknown change kind `{}` in `misread_changes`")
     return list(kinds)
+
+
+def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
+    flags = doc.get(key) or []
+    where = doc.where(key) if hasattr(doc, "where") and key in doc else display
+    if known_flags is not None:
+        _check_ids(flags, known_flags, where, f"`{key}` must be a list of flag ids", f"unknown flag `{{}}` in `{key}`")
+    return list(flags)
 
 
 def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:

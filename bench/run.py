@@ -218,9 +218,43 @@ def main() -> None:
         best = {c: max(got) for c, got in rates.items()}
         print(f"scaling {args.workers} workers / 1, no messages: {best[(args.workers, False)] / best[(1, False)]:.2f}x")
 
+    print("\n# the plan's guarantees (rules/safety.yaml), in one process, no messages")
+    on, off = safety_cost(2_000 if args.quick else 20_000, args.repeat)
+    print(f"with the safety layer     {on:9,.0f}/s")
+    print(f"without it                {off:9,.0f}/s   the layer costs {100 * (1 - on / off):4.1f}% (target <= 10%)")
+
     print("\n# memory, a fresh process")
     sys.stdout.flush()
     subprocess.run([py, __file__, "--memory", str(n_mem[0]), str(n_mem[1])], check=True)
+
+
+def safety_cost(n: int, repeat: int) -> tuple[float, float]:
+    """advise() rate with the guarantees checked (as shipped) and with the layer switched off
+    (no caps, no checks, no message requirements), round robin, best of `repeat` each."""
+    from advisor.api import Advisor
+    from advisor.safety import Plan
+    adv = Advisor()
+    docs = parcels(n, seed=5)
+    on = (adv.safety, adv.message_requires)
+
+    class Off:
+        def plan(self, *a):
+            return Plan(None, False, frozenset(), frozenset(), "wait", "open_dispute")
+
+        def enforce(self, *a):
+            return None
+
+    off = (Off(), {p: {} for p in adv.profiles})
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    for _ in range(repeat):
+        for name, (safety, requires) in (("on", on), ("off", off)):
+            adv.safety, adv.message_requires = safety, requires
+            t = time.perf_counter()
+            for d in docs:
+                adv.advise(d, today=TODAY, messages=False)
+            rates[name].append(n / (time.perf_counter() - t))
+    adv.safety, adv.message_requires = on
+    return max(rates["on"]), max(rates["off"])
 
 
 def memory(first: int, last: int) -> None:

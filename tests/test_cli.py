@@ -123,11 +123,12 @@ def test_dates_read_label_then_date_and_russian_dates_end_sentences_with_one_per
             "--today", "2026-11-22")
     code, out, err = run_cli(*args)
     assert code == 0, err
-    assert "  Open a dispute by November 30, 2026\n" in out and "  Buyer protection ends December 5, 2026\n" in out
+    # a moving parcel: the dispute waits until just before protection ends (D3)
+    assert "  Open a dispute by December 3, 2026\n" in out and "  Buyer protection ends December 5, 2026\n" in out
     code, out, err = run_cli(*args, "--lang", "ru")
     assert code == 0, err
-    assert "  Открыть спор до 30 ноября 2026\u202fг.\n" in out
-    assert "откройте спор 30 ноября 2026\u202fг.\n" in out and "г.." not in out
+    assert "  Открыть спор до 3 декабря 2026\u202fг.\n" in out
+    assert "откройте спор не позднее 3 декабря 2026\u202fг.\n" in out and "г.." not in out
 
 
 def test_where_to_check_the_code_depends_on_platform_and_destination():

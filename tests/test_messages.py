@@ -135,7 +135,8 @@ def test_a_message_without_a_title_is_a_rules_check_problem_and_falls_back_to_it
     from conftest import run_cli
     p = rules_copy / "vocabulary.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace(
-        '  seller/not_tracked: {en: "the code is not tracked", ru: "номер не отслеживается"}\n', ""), encoding="utf-8")
+        '  seller/not_tracked: {en: "the code is not tracked", ru: "номер не отслеживается",\n'
+        '    requires: {has_code: true, moved: false}}\n', ""), encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and re.search(r"^rules/vocabulary\.yaml:\d+:\d+: the message `seller/not_tracked` has no English title$",
                                    out, re.M), out
@@ -151,11 +152,16 @@ def _sweep():
 
 @pytest.mark.parametrize("case", list(_sweep()))
 def test_every_template_renders_against_every_case(advisor, case):
-    """StrictUndefined: a template naming a variable no facts provide fails here, for any case."""
+    """StrictUndefined: a template naming a variable no facts provide fails here, for any case
+    whose facts fit what the message says (its `requires`: the only cases it can be given for)."""
+    from advisor.conditions import holds
     today = dt.date.fromisoformat(case.today)
     facts = advisor.facts(case.facts, today)
     profile = advisor.profiles[facts.platform]
+    engine = advisor._prepare(facts, today).derived.engine
     for name in sorted(advisor.messages):
+        if not all(holds(t, engine) for t in advisor.message_requires[facts.platform].get(name, [])):
+            continue
         for lang in ("en", "ru"):
             text = advisor.render_message(name, facts, today=today, lang=lang)
             _clean(text, lang)
@@ -204,3 +210,48 @@ def test_too_long_message_is_reported_not_cut(tmp_path):
     assert note["message"] == "seller/not_tracked" and note["limit"] == 50
     [m] = [m for m in a["messages"] if m["purpose"] == "not_tracked"]
     assert len(m["en"]) == note["length"] > 50
+
+
+def test_a_message_is_withheld_when_what_it_says_does_not_fit_the_facts(advisor):
+    # no code given: the messages about "the tracking number X" are not written with a blank
+    # where the code should be; the advice says why
+    a = advisor.advise({"order": {"track_issued": "2026-09-01", "protection_ends": "2027-01-10"},
+                        "events": [{"date": "2026-09-03", "stage": "accepted"}]}, today=TODAY).to_dict()
+    assert "seller/check_code" not in [f"{m['kind']}/{m['purpose']}" for m in a["messages"]]
+    [note] = [n for n in a["notes"] if n["kind"] == "message_withheld"]
+    assert note["message"] == "seller/check_code" and note["rule"] == "origin-stuck"
+    for m in a["messages"]:
+        assert "None" not in m["en"] + m["ru"]
+
+
+def test_not_tracked_says_what_the_buyer_does_see(advisor):
+    base = {"track": CODE, "order": {"track_issued": "2026-11-05"}}
+    plain = advisor.render_message("seller/not_tracked", base, today=TODAY)
+    assert "no tracking service shows anything" in plain
+    seller = dict(base, events=[{"date": "2026-11-06", "status": "Departure from Warehouse", "source": "order_page"}])
+    text = advisor.render_message("seller/not_tracked", seller, today=TODAY)
+    assert "the only statuses are on the AliExpress order page" in text and "shows anything" not in text
+    pre = dict(base, events=[{"date": "2026-11-06", "stage": "pre_advice"}])
+    assert "only an electronic notice" in advisor.render_message("seller/not_tracked", pre, today=TODAY)
+    ru = advisor.render_message("seller/not_tracked", seller, today=TODAY, lang="ru")
+    assert "статусы есть только на странице заказа AliExpress" in ru
+
+
+def test_a_requires_naming_an_unknown_fact_is_a_rules_check_problem(rules_copy):
+    from conftest import run_cli
+    p = rules_copy / "vocabulary.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("    requires: {has_code: true, moved: false}}",
+                                                       "    requires: {has_kode: true, moved: false}}", 1), encoding="utf-8")
+    code, out, _ = run_cli("rules", "check", str(rules_copy))
+    assert code == 1 and "unknown fact `has_kode` in rule `message seller/" in out and "did you mean `has_code`?" in out
+
+
+def test_a_fake_services_statuses_are_not_postal_movement(advisor):
+    # T8/R9: the seller makes the statuses up; an extension request saying "on its way" would be false
+    a = advisor.advise({"track": "RT123456785FI", "order": {"track_issued": "2026-09-03", "protection_ends": "2026-11-25"},
+                        "events": [{"date": "2026-09-06", "status": "Экспорт"}, {"date": "2026-09-20", "status": "Импорт"}]},
+                       today=TODAY).to_dict()
+    assert a["stage"] == "none" and all(not e["postal"] for e in a["events"])
+    assert "statuses_invented" in [n["kind"] for n in a["notes"]]
+    assert "request_extension" not in [x["action"] for x in a["actions"]]
+    assert a["next_step"]["action"] == "open_dispute"

@@ -1,0 +1,42 @@
+"""Reading a compiled condition (the durable_rules expression a rule's `when` becomes) against
+one parcel's derived facts in Python, with durable_rules' own semantics: a test on a missing
+fact is false, `$neq` too; `$nex` is true. Used where the engine cannot be asked: `--why-not`
+(one condition at a time) and a message's `requires` (vocabulary.yaml).
+"""
+from __future__ import annotations
+
+_CMP = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+        "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+
+
+def _value(expr, fact: dict):
+    """A number, `$m` (another fact) or an `$add`/`$sub` tree; None when a fact is missing."""
+    if isinstance(expr, dict):
+        if "$m" in expr:
+            return fact.get(expr["$m"])
+        op, parts = next(iter(expr.items()))
+        left, right = _value(parts["$l"], fact), _value(parts["$r"], fact)
+        if left is None or right is None:
+            return None
+        return left + right if op == "$add" else left - right
+    return expr
+
+
+def holds(term: dict, fact: dict) -> bool:
+    op, body = next(iter(term.items()))
+    if op == "$and":
+        return all(holds(t, fact) for t in body)
+    if op == "$or":
+        return any(holds(t, fact) for t in body)
+    if op in ("$ex", "$nex"):
+        name = next(iter(body))
+        return (name in fact) == (op == "$ex")
+    if op == "$neq":
+        name, v = next(iter(body.items()))
+        return name in fact and fact[name] != v
+    if op in _CMP:
+        name, v = next(iter(body.items()))
+        bound = _value(v, fact)
+        actual = fact.get(name)
+        return actual is not None and bound is not None and not isinstance(actual, (str, bool)) and _CMP[op](actual, bound)
+    return op in fact and fact[op] == body  # equality: {"fact": value}

@@ -1,0 +1,291 @@
+"""The plan's guarantees (safety invariants, `rules/safety.yaml`), checked on every advice.
+
+Rules that are each right can still add up to a wrong plan. This module states what must hold
+whatever the rules say (a dated dispute before protection runs out, no step past the last safe
+day, a closed case stays closed, no "wait" after "dispute now", a next step when a deadline is
+near), repairs an advice that breaks one, and says so in `notes` (kind `safety_repair`), which
+`rules test` and the generated-timeline tests treat as a failure. The day counts are the
+platform profile's; which actions and messages each guarantee concerns is data in the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .errors import RulesError, did_you_mean
+
+RULE_ID = "safety"           # the `rule` of a step a repair adds
+_END = "9999-12-31"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the guarantees ask of one parcel's plan while it is built: how late a step may be
+    dated (`day`, None when deadline safety does not apply; `dropped` steps are left out once the
+    last safe day has `passed`), and which step may not outlast which (`wait` never after the
+    plan's `dispute`)."""
+    day: dt.date | None
+    passed: bool
+    capped: frozenset[str]
+    dropped: frozenset[str]
+    wait: str
+    dispute: str
+
+    def limit(self, action: str, due: dt.date | None) -> tuple[dt.date | None, bool]:
+        """(the due to use, keep the step?)"""
+        if self.day is None or due is None or action not in self.capped or due <= self.day:
+            return due, True
+        if self.passed and action in self.dropped:
+            return due, False
+        return self.day, True
+
+
+class Safety:
+    def __init__(self, doc: dict, vocab: dict, messages: set[str], where: str = "rules/safety.yaml"):
+        inv = doc.get("invariants") if isinstance(doc, dict) else None
+        if not isinstance(inv, dict):
+            raise RulesError("expected a mapping with `invariants`", where=f"{where}:1:1")
+        need = ("deadline_safety", "never_empty", "closed_stays_closed", "one_plan", "platform_isolation")
+        for name in need:
+            if not isinstance(inv.get(name), dict):
+                raise RulesError(f"the invariant `{name}` is missing", where=_at(inv, None, where),
+                                 help=f"every one of {', '.join(need)} is stated in this file")
+        actions, self.where = set(vocab["actions"]), where
+
+        def ids(node, key, known, what) -> frozenset[str]:
+            values = node.get(key) or []
+            if isinstance(values, str):
+                values = [values]
+            for v in values:
+                if v not in known:
+                    raise RulesError(f"unknown {what} `{v}` in `{key}`", where=_at(node, key, where),
+                                     help=did_you_mean(str(v), known) or f"see rules/vocabulary.yaml")
+            return frozenset(values)
+
+        d = inv["deadline_safety"]
+        self.dispute_action = next(iter(ids(d, "dispute_action", actions, "action")))
+        self.capped = ids(d, "capped", actions, "action")
+        self.dropped = ids(d, "dropped_once_passed", actions, "action")
+        self.deadline_text = _text(d, where)
+        n = inv["never_empty"]
+        self.horizon = int(n.get("horizon_days", 30))
+        self.never_empty_text = _text(n, where)
+        c = inv["closed_stays_closed"]
+        self.after_refund = (ids(c["after_refund"], "actions", actions, "action"),
+                             ids(c["after_refund"], "messages", messages, "message"))
+        self.after_receipt = (ids(c["after_receipt"], "actions", actions, "action"),
+                              ids(c["after_receipt"], "messages", messages, "message"))
+        self.pay_action = next(iter(ids(c, "refund_then_received", actions, "action")))
+        o = inv["one_plan"]
+        self.wait_action = next(iter(ids(o, "wait_action", actions, "action")))
+        self.plan_dispute = next(iter(ids(o, "dispute_action", actions, "action")))
+        self.platform_guidance = {str(k): [str(p) for p in v]
+                                  for k, v in (inv["platform_isolation"].get("guidance") or {}).items()}
+        self.source = [str(s) for s in doc.get("source") or []]
+
+    # ---- what the rules may date, before anything is rendered
+
+    def plan(self, f: dict, dates: dict, today: dt.date, profile: dict) -> Plan:
+        """The bounds for this parcel's plan. The latest day steps may carry is the last safe day
+        (today once it has passed); there is none when deadline safety does not apply (received,
+        refunded, a dispute open, protection unknown or past its after-window)."""
+        window = self._window(f, dates, today, profile)
+        day = passed = None
+        if window is not None:
+            day, passed = max(today, window[0]), window[0] < today
+        return Plan(day, bool(passed), self.capped, self.dropped, self.wait_action, self.plan_dispute)
+
+    def _window(self, f: dict, dates: dict, today: dt.date, profile: dict):
+        ends = dates.get("protection_ends")
+        if ends is None or f.get("received") or f.get("refund_received") or f.get("dispute_open"):
+            return None
+        if today > ends + dt.timedelta(days=int(profile.get("dispute_after_end_days", 0))):
+            return None
+        return ends - dt.timedelta(days=int(profile.get("dispute_last_safe_days", 0))), ends
+
+    # ---- checking and repairing a built advice
+
+    def enforce(self, data: dict, f: dict, dates: dict, profile: dict, render, labels: dict) -> None:
+        """Check every guarantee on `data` (the advice document), repair what is broken and add a
+        `safety_repair` note per repair. `render(text, extra)` renders a text of this file in the
+        advice's language; `labels` are the deadline labels in that language."""
+        today = dt.date.fromisoformat(data["today"])
+        actions: list[dict] = data["actions"]
+        notes: list[dict] = data["notes"]
+        changed = False
+
+        def repaired(invariant: str, detail: str) -> None:
+            notes.append({"kind": "safety_repair", "invariant": invariant,
+                          "detail": f"{invariant}: {detail} (rules/safety.yaml); the advice was corrected"})
+
+        # closed stays closed
+        received, refunded = bool(f.get("received")), bool(f.get("refund_received"))
+        forbidden = self.after_refund if refunded else self.after_receipt if received else None
+        if forbidden:
+            bad_actions, bad_messages = forbidden
+            for a in [a for a in actions if a["action"] in bad_actions]:
+                actions.remove(a)
+                changed = True
+                repaired("closed_stays_closed", f"step `{a['action']}` of rule `{a['rule']}` on a closed case")
+            for m in [m for m in data["messages"] if f"{m['kind']}/{m['purpose']}" in bad_messages]:
+                data["messages"].remove(m)
+                repaired("closed_stays_closed", f"message `{m['kind']}/{m['purpose']}` on a closed case")
+        if refunded and received and not any(a["action"] == self.pay_action for a in actions):
+            notes.append({"kind": "safety_repair", "invariant": "closed_stays_closed",
+                          "detail": f"closed_stays_closed: refunded and then received, but no `{self.pay_action}` "
+                                    "step (rules/safety.yaml); add a rule for it"})
+
+        # deadline safety
+        window = self._window(f, dates, today, profile)
+        if window is not None:
+            last_safe, ends = window
+            limit = max(today, last_safe)
+            disputes = [a for a in actions if a["action"] == self.dispute_action]
+            if not disputes or min(a["due"] or _END for a in disputes) > limit.isoformat():
+                for a in disputes:
+                    actions.remove(a)
+                actions.append({"action": self.dispute_action, "due": limit.isoformat(), "rule": RULE_ID,
+                                "text": render(self.deadline_text, {"due": limit, "protection_ends": ends}),
+                                "source": self.source})
+                changed = True
+                repaired("deadline_safety", f"no `{self.dispute_action}` dated by {limit.isoformat()} although "
+                                            f"protection ends on {ends.isoformat()}")
+            for a in [a for a in actions if a["action"] in self.capped and a["due"] and a["due"] > limit.isoformat()]:
+                a["due"] = limit.isoformat()
+                changed = True
+                repaired("deadline_safety", f"step `{a['action']}` of rule `{a['rule']}` dated after {limit.isoformat()}")
+
+        # one plan: no wait past the day the plan opens the dispute
+        dispute_days = [a["due"] for a in actions if a["action"] == self.plan_dispute and a["due"]]
+        if dispute_days:
+            first = min(dispute_days)
+            for a in [a for a in actions if a["action"] == self.wait_action and (a["due"] or _END) > first]:
+                actions.remove(a)
+                changed = True
+                repaired("one_plan", f"`{a['action']}` of rule `{a['rule']}` until {a['due']} after "
+                                     f"`{self.plan_dispute}` on {first}")
+
+        # never empty
+        if (not received or f.get("dispute_open")) and not any(a["due"] for a in actions):
+            soon = [d for d in data["deadlines"]
+                    if today <= dt.date.fromisoformat(d["date"]) <= today + dt.timedelta(days=self.horizon)]
+            if soon:
+                first = min(soon, key=lambda d: d["date"])
+                due = dt.date.fromisoformat(first["date"])
+                actions.append({"action": self.wait_action, "due": first["date"], "rule": RULE_ID,
+                                "text": render(self.never_empty_text, {"due": due, "label": labels[first["id"]]}),
+                                "source": self.source})
+                changed = True
+                repaired("never_empty", f"no dated step although `{first['id']}` falls on {first['date']}")
+
+        if changed:
+            actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order
+            data["next_step"] = ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None)
+
+    # ---- rules check
+
+    def rule_problems(self, rules, profiles: dict) -> list[RulesError]:
+        """What can be told from the rules alone. Platform isolation: a rule citing a platform's own
+        guidance names only those platforms. One plan: two rules of the same priority must not each
+        replace a step the other gives (when both fire, neither step would be left)."""
+        out = []
+        rules = list(rules)
+        for i, a in enumerate(rules):
+            for b in rules[i + 1:]:
+                if a.priority != b.priority or not a.replaces or not b.replaces:
+                    continue
+                if set(a.replaces) & set(b.action_ids) and set(b.replaces) & set(a.action_ids) \
+                        and _may_fire_together(a, b, profiles):
+                    out.append(RulesError(
+                        f"rules `{a.id}` and `{b.id}` (both priority {a.priority}) replace each other's steps: "
+                        "when both fire, neither step is given", where=b.where,
+                        help=f"give the one that should win a lower `priority` number (see {a.where})"))
+        for rule in rules:
+            for gid in rule.source:
+                allowed = self.platform_guidance.get(gid)
+                if allowed and (not rule.platforms or not set(rule.platforms) <= set(allowed)):
+                    out.append(RulesError(
+                        f"rule `{rule.id}` cites {gid}, which is about {', '.join(allowed)} only, but would fire on "
+                        f"{', '.join(sorted(set(rule.platforms) - set(allowed))) or 'every platform'}",
+                        where=rule.where, help=f"add `platforms: [{', '.join(allowed)}]` to the rule, or cite another id"))
+        return out
+
+
+def _may_fire_together(a, b, profiles: dict) -> bool:
+    """False when no platform lets both rules' conditions hold at once: they are limited to other
+    platforms, need different values of one fact, or need number ranges that do not meet."""
+    for name, profile in profiles.items():
+        if (a.platforms and name not in a.platforms) or (b.platforms and name not in b.platforms):
+            continue
+        ca, cb = _conditions(a.when, profile), _conditions(b.when, profile)
+        if all(_meet(ca[f], cb[f]) for f in set(ca) & set(cb)):
+            return True
+    return False
+
+
+def _conditions(when: dict, profile: dict) -> dict:
+    """fact -> (allowed values or None, low, high) for the plain conditions of a rule (`any` is
+    left out: it only narrows); number sums over profile values are worked out."""
+    out = {}
+    for fact, cond in when.items():
+        if fact == "any":
+            continue
+        ops = cond if isinstance(cond, dict) else {"equals": cond}
+        values, lo, hi = None, float("-inf"), float("inf")
+        for op, v in ops.items():
+            if op in ("equals", "in"):
+                values = set(v) if isinstance(v, list) else {v}
+            elif op in ("below", "at_most", "above", "at_least"):
+                n = _number(v, profile)
+                if n is None:
+                    continue
+                if op == "below":
+                    hi = min(hi, n - 1)        # day counts are whole numbers
+                elif op == "at_most":
+                    hi = min(hi, n)
+                elif op == "above":
+                    lo = max(lo, n + 1)
+                else:
+                    lo = max(lo, n)
+        out[fact] = (values, lo, hi)
+    return out
+
+
+def _meet(x, y) -> bool:
+    vx, lox, hix = x
+    vy, loy, hiy = y
+    if vx is not None and vy is not None and not vx & vy:
+        return False
+    return max(lox, loy) <= min(hix, hiy)
+
+
+def _number(value, profile: dict) -> float | None:
+    """A number or a sum of numbers and `profile.NAME`s; None when it reads a fact."""
+    from .rulebook import _TERM
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    total = 0
+    for sign, term in _TERM.findall(str(value)):
+        if term.isdigit():
+            n = int(term)
+        elif term.startswith("profile.") and isinstance(profile.get(term[8:]), (int, float)):
+            n = profile[term[8:]]
+        else:
+            return None
+        total += -n if sign == "-" else n
+    return total
+
+
+def _text(node: dict, where: str) -> dict:
+    text = node.get("text")
+    if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in ("en", "ru")):
+        raise RulesError("a safety text needs `en` and `ru`", where=_at(node, "text", where))
+    return {"en": text["en"], "ru": text["ru"]}
+
+
+def _at(node, key, where: str) -> str:
+    if hasattr(node, "where"):
+        return node.where(key) if key is not None and key in node else node.where()
+    return f"{where}:1:1"

@@ -14,6 +14,7 @@ from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
 from .history import load_stages
 from .render import LANGS, Renderer, message_langs, message_names
+from .places import Places
 from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
 from .trackcode import analyse, load_formats
@@ -127,6 +128,7 @@ class Advisor:
         guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
+        self.places = Places(r)
         seasons_path = r / "seasons.yaml"
         self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
                                if seasons_path.exists() else [])
@@ -193,7 +195,7 @@ class Advisor:
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
                          self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
-                         self.formats.invented_status_flags)
+                         self.formats.invented_status_flags, self.places)
         public = None
         if track_full:
             public = dict(track_full)

@@ -107,11 +107,14 @@ def _days(a: dt.date, b: dt.date) -> int:
     return (a - b).days
 
 
-def classify_events(facts: Facts, stages: StageBook, invented: bool = False) -> tuple[list[dict], list[dict]]:
+def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
+                    origin: str | None = None) -> tuple[list[dict], list[dict]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
-    event is postal movement."""
+    event is postal movement. An event in the code's `origin` country or the order's
+    destination country is read as being at that end of the route."""
     out, notes = [], []
+    dest = facts.order.destination.country if facts.order.destination else None
     if invented and facts.events:
         notes.append({"kind": "statuses_invented",
                       "detail": "the code belongs to a fake tracking service: its statuses are not postal movement"})
@@ -124,7 +127,9 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False) -> 
         seller_typed, phrase = e.source == "order_page" or invented, None
         stage = e.stage
         if stage is None and e.status:
-            found, typed, phrase = stages.classify(e.status, exported)
+            side = ("origin" if e.country and e.country == origin and e.country != dest
+                    else "destination" if e.country and e.country == dest else None)
+            found, typed, phrase = stages.classify(e.status, exported, side)
             seller_typed = seller_typed or typed
             stage = found
             if found is None and not typed and not seller_typed:
@@ -140,7 +145,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False) -> 
 
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
            express_methods: list[str] = (), courier_methods: list[str] = (),
-           misread_changes: list[str] = (), invented_status_flags: list[str] = ()) -> Derived:
+           misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None) -> Derived:
     today = facts.today
     o = facts.order
     f: dict = {"platform": facts.platform, "received": facts.received}
@@ -166,7 +171,8 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
 
     # -- the history
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
-    events, notes = classify_events(facts, stages, invented)
+    origin = track["origin_country"] if track is not None else None
+    events, notes = classify_events(facts, stages, invented, origin)
     postal = [e for e in events if e["postal"]]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)
@@ -219,7 +225,7 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
-    mismatch = _destination_mismatch(facts, postal)
+    mismatch = _destination_mismatch(facts, postal, origin, places, notes)
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
         f["destination_mismatch_level"] = mismatch
@@ -257,28 +263,36 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
                    season_name=season.get("name") if season else None)
 
 
-def _norm_city(c: str) -> str:
-    return re.sub(r"[^\w]", "", c.casefold())
+DESTINATION_SIDE = ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered")
 
 
-def _destination_mismatch(facts: Facts, postal: list[dict]) -> str | None:
-    """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3)."""
+def _destination_mismatch(facts: Facts, postal: list[dict], origin: str | None, places, notes: list) -> str | None:
+    """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3): a
+    place at the destination end that really differs. An event in the code's origin country is
+    at the origin end, whatever its words; cities are compared through the gazetteer
+    (`places`), and two names it cannot compare are a note, not a red flag."""
     dest = facts.order.destination
     if not dest:
         return None
     seen = []
     if facts.tracked_destination:
-        seen.append((facts.tracked_destination.country, facts.tracked_destination.city))
+        seen.append((facts.tracked_destination.country, facts.tracked_destination.city, "tracked_destination"))
     for e in postal:
-        if e["stage"] in ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered"):
-            seen.append((e["country"], None))
-    for country, city in seen:
+        if e["stage"] in DESTINATION_SIDE and e["country"] and e["country"] != origin:
+            seen.append((e["country"], e["city"], f"events[{e['index']}]"))
+    for country, _city, _where in seen:
         if dest.country and country and country != dest.country:
             return "country"
-    for country, city in seen:
-        if dest.city and city and (not country or not dest.country or country == dest.country) \
-                and _norm_city(city) != _norm_city(dest.city):
+    for country, city, where in seen:
+        if not (dest.city and city) or (country and dest.country and country != dest.country):
+            continue
+        same = places.same_city(city, dest.city, dest.country or country) if places else None
+        if same is False:
             return "city"
+        if same is None:
+            notes.append({"kind": "city_unverified", "field": where, "city": city, "order_city": dest.city,
+                          "detail": f"the tracker's city `{city}` and the order's `{dest.city}` could not be "
+                                    "compared (the gazetteer knows only one or neither); not taken as another address"})
     return None
 
 

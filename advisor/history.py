@@ -32,12 +32,14 @@ class StageBook:
     order: list[str]
     _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
 
-    def classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
+    def classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
         """(stage or None, typed by the seller?, phrase that matched) for one status text.
-        Carriers repeat a small set of texts, so answers are remembered (bounded)."""
-        return self._memo.get((status, exported), lambda: self._classify(status, exported))
+        `side` (`origin` or `destination`, from the event's country) decides a phrase both ends
+        print; without it, whether the parcel was exported before. Carriers repeat a small set
+        of texts, so answers are remembered (bounded)."""
+        return self._memo.get((status, exported, side), lambda: self._classify(status, exported, side))
 
-    def _classify(self, status: str, exported: bool) -> tuple[str | None, bool, str | None]:
+    def _classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
         text = _norm(status)
         for norm, original in self.seller_typed:
             if norm in text:
@@ -46,9 +48,10 @@ class StageBook:
         for norm, stage, original in self.phrases:
             if norm in text and (best is None or len(norm) > best[0]):
                 best = (len(norm), stage, original)
+        after_side = side == "destination" or (side is None and exported)
         for norm, before, after, original in self.positional:
             if norm in text and (best is None or len(norm) > best[0]):
-                best = (len(norm), after if exported else before, original)
+                best = (len(norm), after if after_side else before, original)
         return (best[1], False, best[2]) if best else (None, False, None)
 
 
@@ -70,6 +73,17 @@ def load_stages(rules_dir: Path, known_stages: set[str]) -> StageBook:
             if item.get(key) not in known_stages:
                 raise RulesError(f"unknown stage id `{item.get(key)}`", where=item.where(key))
         positional.append((_norm(str(item["phrase"])), item["before_export"], item["after_export"], str(item["phrase"])))
+    fixed: dict[str, str] = {}
+    for norm, stage, original in phrases:
+        if fixed.get(norm, stage) != stage:
+            raise RulesError(f"the phrase `{original}` is under both `{fixed[norm]}` and `{stage}`",
+                             where=doc["stages"].where(stage), help="a phrase names one stage; keep it under one")
+        fixed[norm] = stage
+    for item, (norm, _b, _a, original) in zip(doc.get("position_dependent") or [], positional):
+        if norm in fixed:
+            raise RulesError(f"the phrase `{original}` is both under `{fixed[norm]}` and in `position_dependent`",
+                             where=item.where("phrase") if hasattr(item, "where") else "rules/stages.yaml",
+                             help="a phrase both ends of the route print belongs in `position_dependent` only")
     seller = [(_norm(str(p)), str(p)) for p in doc.get("seller_typed") or []]
     return StageBook(phrases, positional, seller, list(known_stages))
 

@@ -22,6 +22,9 @@ from .trackcode import s10_check_digit
 ROUTE = ["accepted", "origin_sorting", "export", "import", "customs", "destination_sorting",
          "arrived_office", "delivered"]
 ORIGIN_SIDE = {"pre_advice", "accepted", "origin_sorting", "export"}
+# Spellings of one city a tracker may print instead of the order's (the same place: no red flag).
+SPELLINGS = {"Moscow": ["Москва", "Moskva", "г. Москва", "MOSCOW 101000"], "Kazan": ["Казань", "Kazan'"],
+             "Novosibirsk": ["Новосибирск"], "Minsk": ["Мінск", "Минск"], "Almaty": ["Алматы", "Alma-Ata"]}
 START = dt.date(2026, 1, 1)
 SPAN_DAYS = 730
 
@@ -96,7 +99,10 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
         dest = rng.choice(["RU", "RU", "RU", "UA", "BY", "KZ"])
         order["destination"] = {"country": dest}
         if rng.random() < 0.5:
-            order["destination"]["city"] = rng.choice(["Moscow", "Kazan", "Novosibirsk", "Minsk", "Almaty"])
+            city = rng.choice(list(SPELLINGS))
+            order["destination"]["city"] = city
+            if rng.random() < 0.3:
+                doc["tracked_destination"] = {"country": dest, "city": rng.choice(SPELLINGS[city])}
     if rng.random() < 0.03:
         order["frozen"] = True
     code = _code(rng)

@@ -18,9 +18,13 @@ from .yamlfile import load
 _WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
 
+_CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+
 def _norm(text: str) -> str:
-    """Case-folded words joined by single spaces, so punctuation never decides a match."""
-    t = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    """Case-folded words joined by single spaces, so punctuation never decides a match; each
+    Chinese character is a word of its own (Chinese has no spaces: 已揽收成功 holds 揽收成功)."""
+    t = _CJK.sub(r" \1 ", unicodedata.normalize("NFKC", text).casefold().replace("ё", "е"))
     return " " + " ".join(w for w in _WORDS.split(t) if w) + " "
 
 

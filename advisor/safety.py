@@ -64,6 +64,8 @@ class Safety:
 
         d = inv["deadline_safety"]
         self.dispute_action = next(iter(ids(d, "dispute_action", actions, "action")))
+        pd = d.get("platform_deadline") or {}
+        self.platform_days, self.platform_from = pd.get("days"), pd.get("from")
         self.capped = ids(d, "capped", actions, "action")
         self.dropped = ids(d, "dropped_once_passed", actions, "action")
         self.deadline_text = _text(d, where)
@@ -96,10 +98,16 @@ class Safety:
         return Plan(day, bool(passed), self.capped, self.dropped, self.wait_action, self.plan_dispute)
 
     def _window(self, f: dict, dates: dict, today: dt.date, profile: dict):
-        ends = dates.get("protection_ends")
-        if ends is None or f.get("received") or f.get("refund_received") or f.get("dispute_open"):
+        """(last safe day, the day protection ends) for this parcel, or None."""
+        if f.get("received") or f.get("refund_received") or f.get("dispute_open"):
             return None
-        if today > ends + dt.timedelta(days=int(profile.get("dispute_after_end_days", 0))):
+        after = int(profile.get("dispute_after_end_days", 0))
+        ends = dates.get("protection_ends")
+        own = profile.get(self.platform_days) if self.platform_days else None
+        if isinstance(own, int):         # the platform counts from its own date (D15)
+            start = dates.get(self.platform_from)
+            ends, after = (start + dt.timedelta(days=own) if start else None), 0
+        if ends is None or today > ends + dt.timedelta(days=after):
             return None
         return ends - dt.timedelta(days=int(profile.get("dispute_last_safe_days", 0))), ends
 

@@ -31,9 +31,12 @@ def independent_violations(advisor, doc, advice) -> list[str]:
         out.append("a step dated before today")
     refunded = bool(f.dispute and f.dispute.refund_received)
     disputing = bool(f.dispute and not f.dispute.refund_received)
-    ends = f.order.protection_ends
+    ends, after = f.order.protection_ends, profile["dispute_after_end_days"]
+    if "complaint_within_days" in profile:           # Odnoklassniki: 110 days from payment, no after-window (D15)
+        ends = f.order.paid + dt.timedelta(days=profile["complaint_within_days"]) if f.order.paid else None
+        after = 0
     if not f.received and not refunded and not disputing and ends is not None \
-            and today <= ends + dt.timedelta(days=profile["dispute_after_end_days"]):
+            and today <= ends + dt.timedelta(days=after):
         limit = max(today, ends - dt.timedelta(days=profile["dispute_last_safe_days"])).isoformat()
         if not [d for d in dues.get("open_dispute", []) if d and d <= limit]:
             out.append(f"deadline: no dispute by {limit}")

@@ -190,3 +190,15 @@ def test_rules_safety_command_shows_the_facts_that_broke_a_guarantee(overlay):
     assert code == 1
     lines = out.splitlines()
     assert "deadline_safety: " in out and any(line.startswith("  facts: {") for line in lines)
+
+
+def test_at_the_120_day_cap_the_plan_does_not_count_on_an_extension(advisor):
+    facts = {"track": "RK190321410CN", "order": {"paid": "2026-07-27", "track_issued": "2026-07-27",
+             "protection_ends": "2026-11-24"}, "events": [{"date": "2026-09-30", "status": "Приём"},
+                                                           {"date": "2026-11-01", "status": "Экспорт"}]}
+    a = advisor.advise(facts, today=TODAY).to_dict()
+    steps = {x["action"]: x for x in a["actions"]}
+    assert "request_extension" not in steps
+    assert steps["open_dispute"]["text"].startswith("Protection cannot be extended any more (120 days in total)")
+    ru = {x["action"]: x for x in advisor.advise(facts, today=TODAY, lang="ru").to_dict()["actions"]}
+    assert ru["open_dispute"]["text"].startswith("Продлить защиту больше нельзя")

@@ -34,6 +34,9 @@ class Advice:
         return self.data.get("next_step")
 
 
+# A dispute template's blocks: the answers to the platform's form, the text to paste, the evidence
+DISPUTE_PARTS = ("form", "text", "attach")
+
 # message kind -> the profile field holding the platform's length limit for it
 LIMITS = {"seller": "seller_message_max_chars", "dispute": "dispute_text_max_chars"}
 
@@ -174,6 +177,12 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                 msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
                                       "title": {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
                                       **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
+                if kind == "dispute":
+                    # the platform's form, the text to paste, the evidence to attach: kept apart
+                    parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
+                    for part in DISPUTE_PARTS:
+                        if all(part in parts[lg] for lg in LANGS):
+                            msgs[rule.message][part] = {lg: parts[lg][part] for lg in LANGS}
                 limit = context["profile"].get(LIMITS.get(kind, ""))
                 if limit and len(msgs[rule.message]["en"]) > int(limit):
                     # Said, never cut: a truncated dispute text would lose its evidence list.

@@ -132,7 +132,7 @@ class Advisor:
         seasons_path = r / "seasons.yaml"
         self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
                                if seasons_path.exists() else [])
-        self.renderer = Renderer(self.templates_dir)
+        self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"))
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)
@@ -172,7 +172,24 @@ class Advisor:
                                                                       extra=values),
                             self._deadline_labels[lang])
         advice.data["missing"] = self._missing(p.facts, lang)
+        self._describe(advice.data, d.engine, p.context, lang)
         return advice
+
+    def _describe(self, data: dict, engine: dict, context: dict, lang: str) -> None:
+        """Each note and each change to the code gets its text in the advice's language
+        (`notes:` and `changes:` in vocabulary.yaml); the English `detail` stays for programs."""
+        titles = self.vocab.get("messages") or {}
+        for key, items in (("notes", data["notes"]), ("changes", (data.get("track") or {}).get("changes") or [])):
+            texts = self.vocab.get(key) or {}
+            for item in items:
+                text = (texts.get(item["kind"]) or {}).get(lang)
+                if text is None:
+                    continue
+                values = dict(item, has_code=engine.get("has_code"),
+                              title=((titles.get(item.get("message")) or {}).get(lang) if item.get("message") else None))
+                values["from"] = item.get("from")
+                item["text"] = self.renderer.inline(text, lang, context, f"rules/vocabulary.yaml ({key}: {item['kind']})",
+                                                    extra=values)
 
     def render_message(self, name: str, facts: dict | Facts, *, today: dt.date | None = None,
                        lang: str = "en") -> str:

@@ -267,7 +267,8 @@ def gather(kw: dict):
 def advice_options(f):
     for o in reversed([
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)"),
-        click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only this message (e.g. seller/not_tracked), for the clipboard"),
+        click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard"),
+        click.option("--translation", is_flag=True, help="with --copy: the Russian translation instead, to read (not to send)"),
         click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out"),
         click.option("--why-not", "why_not", metavar="RULE_ID", help="show which condition of this rule did not hold"),
         click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal, unless NO_COLOR is set)"),
@@ -295,7 +296,7 @@ def explain_cmd(**kw):
     _advise(explain=True, **kw)
 
 
-def _advise(fmt, copy, no_messages, explain, color, why_not, **kw):
+def _advise(fmt, copy, translation, no_messages, explain, color, why_not, **kw):
     from .report import render_text, render_explain
     advisor, doc, today, lang, extra = gather(kw)
     advice = advisor.advise(doc, today=today, lang=lang, messages=not no_messages or bool(copy), extra=extra)
@@ -303,10 +304,16 @@ def _advise(fmt, copy, no_messages, explain, color, why_not, **kw):
     if why_not:
         from .explain import why_not as explain_why_not
         why = explain_why_not(advisor, doc, why_not, today=today, lang=lang)
+    if translation and not copy:
+        raise FactsError("`--translation` goes with `--copy`", where="--translation",
+                         help="add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`")
     if copy:
         for m in advice.data["messages"]:
             if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
-                click.echo(m[lang if lang in m else "en"] if kw.get("lang") else m["en"])
+                # what is pasted is English, whatever the advice's language; a dispute's paste is
+                # its description (the form's answers and the evidence list go elsewhere)
+                texts = m.get("text") or m
+                click.echo(texts["ru" if translation else "en"])
                 return
         have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in advice.data["messages"]) or "none"
         raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")

@@ -53,6 +53,40 @@ def _days_text(n: int, lang: str) -> str:
     return format_unit(n, "duration-day", length="long", locale=lang)
 
 
+def fmt_plural(n, lang: str, *forms: str) -> str:
+    """The form agreeing with the number, by Babel's plural rules: `one, other` in English,
+    `one, few, many` in Russian (остался 1 день, осталось 2 дня, осталось 5 дней)."""
+    category = _plural_category(int(_given(n, "count")), lang)
+    if lang == "ru" and len(forms) >= 3:
+        return {"one": forms[0], "few": forms[1]}.get(category, forms[2])
+    return forms[0] if category == "one" or len(forms) == 1 else forms[-1]
+
+
+@lru_cache(maxsize=4096)
+def _plural_category(n: int, lang: str) -> str:
+    from babel import Locale
+    return Locale.parse(lang).plural_form(abs(n))
+
+
+def fmt_relative(n, lang: str, named: dict[int, str]) -> str:
+    """A day `n` days from today in words: today, tomorrow, yesterday, in 5 days, 5 days ago
+    (сегодня, завтра, вчера, через 5 дней, 5 дней назад); never "in 0 days". `named`: the
+    words for 0, 1 and -1 (`relative_days` in vocabulary.yaml)."""
+    n = int(_given(n, "day count"))
+    return named.get(n) or _relative_text(n, lang)
+
+
+def named_days(words: dict | None, lang: str) -> dict[int, str]:
+    offsets = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    return {offsets[k]: v[lang] for k, v in (words or {}).items() if k in offsets and isinstance(v, dict) and v.get(lang)}
+
+
+@lru_cache(maxsize=4096)
+def _relative_text(n: int, lang: str) -> str:
+    from babel.dates import format_timedelta
+    return format_timedelta(dt.timedelta(days=n), add_direction=True, threshold=100_000, granularity="day", locale=lang)
+
+
 def fmt_money(m, lang: str) -> str:
     _given(m, "amount")
     amount = m["amount"] if isinstance(m, dict) else m.amount
@@ -115,7 +149,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
 _ONE_PERIOD = re.compile(r"(?<=\s)г\.\.")
 
 
-def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
+    """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
+    named = named_days(words, lang)
     env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
@@ -127,6 +163,12 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
         "money": lambda v: fmt_money(v, lang),
         "country": lambda v: fmt_country(v, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
+        # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;
+        # `{{ d|when(today) }}` for a date
+        "from_now": lambda n: fmt_relative(n, lang, named),
+        "ago": lambda n: fmt_relative(-int(_given(n, "day count")), lang, named),
+        "when": lambda d, today: fmt_relative((_given(d, "date") - today).days, lang, named),
+        "plural": lambda n, *forms: fmt_plural(n, lang, *forms),
     })
     env.globals["lang"] = lang
     env.globals["range"] = _range
@@ -137,9 +179,9 @@ def make_env(lang: str, templates_dir: Path | None = None) -> ImmutableSandboxed
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
-    def __init__(self, templates_dir: Path):
+    def __init__(self, templates_dir: Path, words: dict | None = None):
         self.templates_dir = templates_dir
-        self.envs = {lang: make_env(lang, templates_dir) for lang in LANGS}
+        self.envs = {lang: make_env(lang, templates_dir, words) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
         self._texts = Memo(50_000)      # rendered rule texts (a few MB at most)
 
@@ -182,6 +224,20 @@ class Renderer:
             raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
         return _render(tpl, context, f"templates/{lang}/{name}")
 
+    def blocks(self, name: str, lang: str, context: dict, names: tuple[str, ...]) -> dict[str, str]:
+        """The named blocks of a template, each rendered alone with the same limits (a dispute's
+        `form`, `text` and `attach`); a block the template lacks is left out."""
+        try:
+            tpl = self.envs[lang].get_template(f"{lang}/{name}")
+        except TemplateError as e:
+            raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
+        out = {}
+        for block in names:
+            render = tpl.blocks.get(block)
+            if render is not None:
+                out[block] = _render(tpl, context, f"templates/{lang}/{name}", block=render)
+        return out
+
     def message_names(self) -> set[str]:
         return message_names(self.templates_dir)
 
@@ -197,7 +253,7 @@ def _names_used(env, text: str) -> frozenset[str] | None:
     return frozenset(meta.find_undeclared_variables(ast)) | used_globals
 
 
-def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
+def _render(tpl, context: dict, where: str, shared: bool = False, block=None) -> str:
     """Render with limits: at most MAX_LOOP_STEPS items from `range` and MAX_OUTPUT_CHARS of
     text per render, so a rule or template that loops without end fails instead of hanging.
     `shared`: `context` already holds every global the template reads, so Jinja need not merge
@@ -205,7 +261,9 @@ def _render(tpl, context: dict, where: str, shared: bool = False) -> str:
     _budget.steps = MAX_LOOP_STEPS
     try:
         env = tpl.environment
-        if shared:
+        if block is not None:
+            chunks = block(tpl.new_context(context))
+        elif shared:
             # the Context `Template.new_context` would build, minus copying the globals' names
             # (only imports read them; texts given a shared context import nothing)
             chunks = tpl.root_render_func(env.context_class(env, context, tpl.name, tpl.blocks))

@@ -25,10 +25,14 @@ def view(advisor, advice, lang: str) -> dict:
     def when(iso):
         return dt.date.fromisoformat(iso) if iso else None
 
-    actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]),
+    timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
+    actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
                     overdue=bool(a["due"] and when(a["due"]) < today)) for a in d["actions"]]
+    names = {f.id: f.name for f in advisor.formats.formats}
+    track = d["track"]
+    readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]
     return {
-        "a": d, "today": today, "actions": actions,
+        "a": d, "today": today, "tomorrow": today + dt.timedelta(days=1), "actions": actions, "readings": readings,
         "next": actions[0] if actions else None,
         "stage_label": v["stages"][d["stage"]][lang],
         "deadlines": [dict(x, when=when(x["date"])) for x in d["deadlines"]],

@@ -328,7 +328,8 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     invisible = [c for c in s if unicodedata.category(c) in ("Cf", "Cc") and not c.isspace()]
     if invisible:
         s = "".join(c for c in s if c not in invisible)
-        changes.append({"kind": "invisible", "detail": f"removed {len(invisible)} invisible or control character(s)"})
+        changes.append({"kind": "invisible", "count": len(invisible),
+                        "detail": f"removed {len(invisible)} invisible or control character(s)"})
     stripped = s.strip().strip(_QUOTES).strip()
     if stripped != s.strip():
         changes.append({"kind": "quotes", "detail": "removed surrounding quotes"})
@@ -514,7 +515,8 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         return None
     code = codes[0]
     piece, changes, readings = found[code]
-    return code, [{"kind": "extracted", "detail": f"took the code from the text: `{piece}`; the rest was left out"}] \
+    return code, [{"kind": "extracted", "text": piece,
+                   "detail": f"took the code from the text: `{piece}`; the rest was left out"}] \
         + changes, readings
 
 

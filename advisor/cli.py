@@ -13,19 +13,22 @@ from pathlib import Path
 
 import click
 
+from . import i18n
 from .dates import DateFormatError, parse_date
 from .errors import AdvisorError, FactsError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
+# The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
+# options are declared when this module is imported, so the catalog is chosen then.
+LANG = i18n.language(sys.argv, os.environ)
+_ = i18n.translations(LANG).gettext
+i18n.use_for_click(i18n.translations(LANG))
+
 
 def _default_lang() -> str:
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        v = os.environ.get(var, "")
-        if v:
-            return "ru" if v.lower().startswith("ru") else "en"
-    return "en"
+    return i18n.language([], os.environ)
 
 
 def fail(err: AdvisorError) -> None:
@@ -44,7 +47,7 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx, formatter):
-        formatter.write_usage("advise", "[CODE] [OPTIONS]  |  advise COMMAND [ARGS]...")
+        formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
 
 
 def run_safely(fn):
@@ -73,25 +76,25 @@ def run_safely(fn):
     return wrapper
 
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(None, "-V", "--version", package_name="parcel-advisor", prog_name="advise")
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "Advice for a parcel whose track code \"is not tracked\".\n\n"
+    "\b\n"
+    "advise RK190321410CN --issued 12d --protection-ends 2026-11-25\n"
+    "advise RK190321410CN --facts parcel.yaml --format json\n"
+    "advise CODE --help        every facts option (dates, platform, events, dispute)"))
+@click.version_option(None, "-V", "--version", package_name="parcel-advisor", prog_name="advise",
+                      help=_("Show the version and exit."))
 def main():
-    """Advice for a parcel whose track code "is not tracked".
-
-    \b
-    advise RK190321410CN --issued 12d --protection-ends 2026-11-25
-    advise RK190321410CN --facts parcel.yaml --format json
-    advise CODE --help        every facts option (dates, platform, events, dispute)
-    """
+    """The `advise` group; its help text is the translated one above."""
 
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------
 
 def rules_options():
     return [
-        click.option("--rules", "rules_dir", metavar="DIR", help="use another rules directory"),
-        click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="rules that replace shipped ones by id, or add to them"),
-        click.option("--templates", "templates_dir", metavar="DIR", help="use another templates directory"),
+        click.option("--rules", "rules_dir", metavar="DIR", help=_("use another rules directory")),
+        click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("rules that replace shipped ones by id, or add to them")),
+        click.option("--templates", "templates_dir", metavar="DIR", help=_("use another templates directory")),
     ]
 
 
@@ -113,26 +116,26 @@ def make_advisor(kw: dict):
 def facts_options(f):
     opts = [
         click.argument("code", required=False),
-        click.option("--facts", "facts_file", metavar="FILE", help="facts document (YAML or JSON, parcel-facts/1); - for stdin"),
-        click.option("--history", "history_file", metavar="FILE", help="tracking history pasted from a tracker page, one event a line; - for stdin"),
-        click.option("--today", metavar="DATE", help="advise as of this date (default: the real date)"),
-        click.option("--issued", metavar="DATE", help="the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)"),
-        click.option("--paid", metavar="DATE", help="the payment date"),
-        click.option("--protection-ends", metavar="DATE", help="the day buyer protection ends"),
-        click.option("--promised-days", type=click.IntRange(0, 1000), help="delivery time the seller promised, in days"),
-        click.option("--shipping", metavar="METHOD", help="the shipping method on the order, e.g. \"FedEx\", \"China Post Registered Air Mail\""),
-        click.option("--free-shipping/--paid-shipping", default=None, help="whether the shipping was free"),
-        click.option("--platform", metavar="NAME", help="aliexpress (default), joom, ebay, ok"),
-        click.option("--dest", metavar="CC[,CITY]", help="destination country (and city), e.g. RU,Moscow"),
-        click.option("--tracked-dest", metavar="CC[,CITY]", help="where a tracker says the parcel is going"),
-        click.option("--event", "events", metavar="DATE=STATUS", multiple=True, help="a tracking event (status text or stage id); repeatable"),
-        click.option("--seller-messaged", metavar="DATE", help="when you wrote to the seller"),
-        click.option("--seller-replied/--seller-silent", default=None, help="whether the seller answered"),
-        click.option("--dispute-opened", metavar="DATE", help="when you opened a dispute"),
-        click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help="the seller's answer to the dispute"),
-        click.option("--offered-refund", metavar="AMOUNT[CUR]", help="money the seller offers in the dispute, e.g. 3.00USD"),
-        click.option("--received/--not-received", default=None, help="whether you have the parcel in hand"),
-        click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help="language of the advice (default: from the locale)"),
+        click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
+        click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
+        click.option("--today", metavar="DATE", help=_("advise as of this date (default: the real date)")),
+        click.option("--issued", metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
+        click.option("--paid", metavar="DATE", help=_("the payment date")),
+        click.option("--protection-ends", metavar="DATE", help=_("the day buyer protection ends")),
+        click.option("--promised-days", type=click.IntRange(0, 1000), help=_("delivery time the seller promised, in days")),
+        click.option("--shipping", metavar="METHOD", help=_("the shipping method on the order, e.g. \"FedEx\", \"China Post Registered Air Mail\"")),
+        click.option("--free-shipping/--paid-shipping", default=None, help=_("whether the shipping was free")),
+        click.option("--platform", metavar="NAME", help=_("aliexpress (default), joom, ebay, ok")),
+        click.option("--dest", metavar="CC[,CITY]", help=_("destination country (and city), e.g. RU,Moscow")),
+        click.option("--tracked-dest", metavar="CC[,CITY]", help=_("where a tracker says the parcel is going")),
+        click.option("--event", "events", metavar="DATE=STATUS", multiple=True, help=_("a tracking event (status text or stage id); repeatable")),
+        click.option("--seller-messaged", metavar="DATE", help=_("when you wrote to the seller")),
+        click.option("--seller-replied/--seller-silent", default=None, help=_("whether the seller answered")),
+        click.option("--dispute-opened", metavar="DATE", help=_("when you opened a dispute")),
+        click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
+        click.option("--offered-refund", metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
+        click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
+        click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
     for o in reversed(opts):
         f = o(f)
@@ -157,7 +160,7 @@ def _place_opt(value: str | None, name: str) -> dict | None:
         out["city"] = parts[1].strip()
     if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
         raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
-                         help="write e.g. `RU` or `RU,Moscow`")
+                         help=_("write e.g. `RU` or `RU,Moscow`"))
     return out
 
 
@@ -166,7 +169,7 @@ def _money_opt(value: str | None) -> dict | None:
         return None
     m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
     if not m:
-        raise FactsError(f"`{value}` is not an amount", where="--offered-refund", help="write e.g. `3.00` or `3.00USD`")
+        raise FactsError(f"`{value}` is not an amount", where="--offered-refund", help=_("write e.g. `3.00` or `3.00USD`"))
     out = {"amount": float(m[1].replace(",", "."))}
     if m[2]:
         out["currency"] = m[2].upper()
@@ -176,7 +179,7 @@ def _money_opt(value: str | None) -> dict | None:
 def _event_opt(value: str, today: dt.date, stages: set[str]) -> dict:
     m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
     if not m:
-        raise FactsError(f"`{value}` is not an event", where="--event", help="write `DATE=STATUS`, e.g. `2026-10-02=Export`")
+        raise FactsError(f"`{value}` is not an event", where="--event", help=_("write `DATE=STATUS`, e.g. `2026-10-02=Export`"))
     date = _date_opt(m[1], "--event", today)
     status = m[2].strip()
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
@@ -196,7 +199,7 @@ def _read_bytes(path: str, what: str) -> bytes:
             data = f.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
         raise FactsError(f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", where=what,
-                         help="give one parcel's facts or history; for many parcels use `advise batch`")
+                         help=_("give one parcel's facts or history; for many parcels use `advise batch`"))
     return data
 
 
@@ -254,7 +257,7 @@ def gather(kw: dict):
         max_events = validation.schema("parcel-facts-1")["properties"]["events"]["maxItems"]
         if len(pasted.events) > max_events:
             raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
-                             where="--history", help="paste only this parcel's history")
+                             where="--history", help=_("paste only this parcel's history"))
         events += [{"date": e["date"], "status": e["status"]} for e in pasted.events]
         extra["history"] = {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}
     if events:
@@ -266,33 +269,31 @@ def gather(kw: dict):
 
 def advice_options(f):
     for o in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text for people, json for programs (parcel-advice/1)"),
-        click.option("--copy", "copy", metavar="KIND/PURPOSE", help="print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard"),
-        click.option("--translation", is_flag=True, help="with --copy: the Russian translation instead, to read (not to send)"),
-        click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out"),
-        click.option("--why-not", "why_not", metavar="RULE_ID", help="show which condition of this rule did not hold"),
-        click.option("--color/--no-color", default=None, help="colour the text output (default: on a terminal, unless NO_COLOR is set)"),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for programs (parcel-advice/1)")),
+        click.option("--copy", "copy", metavar="KIND/PURPOSE", help=_("print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard")),
+        click.option("--translation", is_flag=True, help=_("with --copy: the Russian translation instead, to read (not to send)")),
+        click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out")),
+        click.option("--why-not", "why_not", metavar="RULE_ID", help=_("show which condition of this rule did not hold")),
+        click.option("--color/--no-color", default=None, help=_("colour the text output (default: on a terminal, unless NO_COLOR is set)")),
     ]):
         f = o(f)
     return f
 
 
-@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]})
+@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
 @facts_options
 @advice_options
-@click.option("--explain", is_flag=True, help="show which rule gave each piece of advice and why")
+@click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
 @run_safely
 def advice_cmd(**kw):
-    """Advise on one parcel: what is going on, what to do next and by when."""
     _advise(**kw)
 
 
-@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
+@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
 @facts_options
 @advice_options
 @run_safely
 def explain_cmd(**kw):
-    """The advice with, for each piece, the rule that gave it and the facts it read."""
     _advise(explain=True, **kw)
 
 
@@ -306,7 +307,7 @@ def _advise(fmt, copy, translation, no_messages, explain, color, why_not, **kw):
         why = explain_why_not(advisor, doc, why_not, today=today, lang=lang)
     if translation and not copy:
         raise FactsError("`--translation` goes with `--copy`", where="--translation",
-                         help="add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`")
+                         help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
     if copy:
         for m in advice.data["messages"]:
             if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
@@ -339,9 +340,9 @@ def wants_color(option: bool | None) -> bool:
 
 # ---- rules: check and test --------------------------------------------------------------------
 
-@main.group("rules", context_settings={"help_option_names": ["-h", "--help"]})
+@main.group("rules", context_settings={"help_option_names": ["-h", "--help"]}, help=_('Check a rules directory, or run its example cases.'))
 def rules_group():
-    """Check a rules directory, or run its example cases."""
+    """The `rules` group: its subcommands do the work."""
 
 
 def _dirs(directory, templates_dir, overlay_dir):
@@ -354,13 +355,12 @@ def _dirs(directory, templates_dir, overlay_dir):
     return rules, templates, overlay
 
 
-@rules_group.command("check")
+@rules_group.command("check", help=_('Validate every rules, format, profile and template file: exit 0 clean, 1 problems.'))
 @click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help="the templates to check with them (default: the shipped ones)")
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay to check on top of DIR")
+@click.option("--templates", "templates_dir", metavar="DIR", help=_("the templates to check with them (default: the shipped ones)"))
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay to check on top of DIR"))
 @run_safely
 def rules_check(directory, templates_dir, overlay_dir):
-    """Validate every rules, format, profile and template file: exit 0 clean, 1 problems."""
     from .checker import check
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
     report = check(rules, templates, overlay)
@@ -374,15 +374,14 @@ def rules_check(directory, templates_dir, overlay_dir):
     sys.exit(1)
 
 
-@rules_group.command("test")
+@rules_group.command("test", help=_('Run the example cases under DIR/cases: a line per case, a diff for failures, coverage.'))
 @click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help="templates to render the messages with")
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay (its cases/ run too)")
-@click.option("--strict", is_flag=True, help="also fail when a rule has no case or a guidance id no exercised rule")
-@click.option("-q", "--quiet", is_flag=True, help="print failures and the summary only")
+@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay (its cases/ run too)"))
+@click.option("--strict", is_flag=True, help=_("also fail when a rule has no case or a guidance id no exercised rule"))
+@click.option("-q", "--quiet", is_flag=True, help=_("print failures and the summary only"))
 @run_safely
 def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
-    """Run the example cases under DIR/cases: a line per case, a diff for failures, coverage."""
     from .api import Advisor
     from .cases import coverage, load_cases, run_case
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
@@ -408,19 +407,17 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
         sys.exit(1)
 
 
-@rules_group.command("safety")
+@rules_group.command("safety", help=_("Advise generated parcel timelines and count the plan's guarantees (rules/safety.yaml) the rules broke: exit 0 when none, 1 otherwise, with the facts of the first ones."))
 @click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help="templates to render the messages with")
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help="an overlay on top of DIR")
+@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR"))
 @click.option("--parcels", type=click.IntRange(1, 10_000_000), default=20_000, show_default=True,
-              help="how many generated parcels to advise")
-@click.option("--seed", type=int, default=1, show_default=True, help="the generator's seed (same seed, same parcels)")
+              help=_("how many generated parcels to advise"))
+@click.option("--seed", type=int, default=1, show_default=True, help=_("the generator's seed (same seed, same parcels)"))
 @click.option("--show", type=click.IntRange(0, 100), default=3, show_default=True,
-              help="facts of this many parcels per broken guarantee, to turn into cases")
+              help=_("facts of this many parcels per broken guarantee, to turn into cases"))
 @run_safely
 def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
-    """Advise generated parcel timelines and count the plan's guarantees (rules/safety.yaml) the
-    rules broke: exit 0 when none, 1 otherwise, with the facts of the first ones."""
     import json
     import time
     from .api import Advisor
@@ -457,22 +454,20 @@ def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
 
 # ---- batch and serve ---------------------------------------------------------------------------
 
-@main.command("batch", context_settings={"help_option_names": ["-h", "--help"]})
+@main.command("batch", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "One facts object per line in, one advice per line out, in the same order (JSON Lines).\n\n"
+    "A line that cannot be advised becomes {\"line\": N, \"error\": {...}} and the run goes on; the "
+    "exit status is 1 when any line failed."))
 @click.argument("source", required=False, default="-", metavar="[IN.jsonl|-]")
-@click.option("-o", "--output", metavar="OUT.jsonl", help="write here instead of stdout")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="processes to use (default: the number of cores)")
-@click.option("--today", metavar="DATE", help="advise as of this date (default: each line's `today`, else the real date)")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", help="language of the advice texts")
-@click.option("--no-messages", is_flag=True, help="leave the ready-to-send messages out (faster)")
-@click.option("--progress/--no-progress", default=None, help="progress on stderr (default: when stderr is a terminal)")
+@click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
+@click.option("--today", metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", help=_("language of the advice texts"))
+@click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
+@click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
 @rules_options_decorator()
 @run_safely
 def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules_dir, overlay_dir, templates_dir):
-    """One facts object per line in, one advice per line out, in the same order (JSON Lines).
-
-    A line that cannot be advised becomes {"line": N, "error": {...}} and the run goes on; the
-    exit status is 1 when any line failed.
-    """
     from .batch import Settings, default_workers, run
     if today is not None:
         try:
@@ -525,13 +520,13 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules
         sys.exit(1)
 
 
-@main.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "Serve the advisor over HTTP: POST /v1/advice, POST /v1/advice/batch, GET /v1/track/{code}, "
+    "GET /healthz; the OpenAPI document at /openapi.json and /docs. Needs the `server` extra."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("address to listen on"))
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @rules_options_decorator()
 @run_safely
 def serve_cmd(host, port, rules_dir, overlay_dir, templates_dir):
-    """Serve the advisor over HTTP: POST /v1/advice, POST /v1/advice/batch, GET /v1/track/{code},
-    GET /healthz; the OpenAPI document at /openapi.json and /docs. Needs the `server` extra."""
     from .server import serve
     serve(host, port, make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir}))

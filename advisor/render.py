@@ -98,7 +98,13 @@ def fmt_money(m, lang: str) -> str:
 def _money_text(amount, currency: str | None, lang: str) -> str:
     # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
     from babel.numbers import format_currency, format_decimal
-    return format_currency(amount, currency, locale=lang) if currency else format_decimal(amount, locale=lang)
+    if not currency:
+        return format_decimal(amount, locale=lang)
+    text = format_currency(amount, currency, locale=lang)
+    if text[:3] == currency and text[3:4].isdigit():
+        # the locale has no sign for it and glues the code on ("RUB1,234.50"): the code after, spaced
+        text = format_currency(amount, currency, "#,##0.00\u00a0¤¤", locale=lang, currency_digits=True)
+    return text
 
 
 @lru_cache(maxsize=4)

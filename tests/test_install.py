@@ -13,6 +13,8 @@ def test_wheel_install_runs_from_another_directory(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
                    check=True, capture_output=True)
     wheel = next(dist.glob("parcel_advisor-*.whl"))
+    import zipfile
+    assert "advisor/locale/ru/LC_MESSAGES/advisor.mo" in zipfile.ZipFile(wheel).namelist()   # compiled by hatch_build.py
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
@@ -31,6 +33,9 @@ def test_wheel_install_runs_from_another_directory(tmp_path):
                          cwd=work, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert "Wait" in out.stdout
+    ru = subprocess.run([str(env_dir / "bin" / "advise"), "--help"], cwd=work, capture_output=True, text=True,
+                        env=dict(env, LANG="ru_RU.UTF-8"))
+    assert ru.returncode == 0 and ru.stdout.startswith("Использование:"), ru.stderr
     where = subprocess.run([str(py), "-c", "import advisor.resources as r; print(r.rules_dir())"],
                            cwd=work, capture_output=True, text=True, env=env).stdout
     assert "site-packages" in where and "_data" in where

@@ -1,0 +1,66 @@
+"""The command line in the user's language: gettext catalogs under `advisor/locale/`.
+
+The catalog is extracted with pybabel from `cli.py` (the help texts and the CLI's own messages)
+and from click (its "Usage:", "Options:", usage errors), and translated in
+`locale/ru/LC_MESSAGES/advisor.po` (see the README). A wheel carries it compiled (`advisor.mo`,
+made by the build hook in `hatch_build.py`); a source checkout has only the `.po`, which is
+compiled in memory on first use, so both read the same catalog.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "advisor"
+LANGS = ("en", "ru")
+
+
+def language(argv: list[str], environ) -> str:
+    """`--lang ru` on the command line, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, as
+    POSIX orders them); English otherwise."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value in LANGS:
+            return value
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        v = environ.get(var, "")
+        if v:
+            return "ru" if v.lower().startswith("ru") else "en"
+    return "en"
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    mo = folder / f"{DOMAIN}.mo"
+    if mo.is_file():
+        with mo.open("rb") as f:
+            return gettext.GNUTranslations(f)
+    po = folder / f"{DOMAIN}.po"
+    if po.is_file():
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        return gettext.GNUTranslations(buf)
+    return gettext.NullTranslations()
+
+
+def use_for_click(t: gettext.NullTranslations) -> None:
+    """click looks its messages up through `gettext.gettext`, bound in each of its modules as `_`
+    (and `ngettext`): point those at this catalog."""
+    import click
+    from click import core, decorators, exceptions, formatting, parser, termui, types, utils
+    for module in (click, core, decorators, exceptions, formatting, parser, termui, types, utils):
+        if hasattr(module, "_"):
+            module._ = t.gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = t.ngettext

@@ -1,0 +1,27 @@
+"""Build hook: the gettext catalogs under advisor/locale are compiled (.po -> .mo) into the wheel,
+so an installed `advise` reads them without compiling anything at start-up."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class CompileCatalogs(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        out = Path(tempfile.mkdtemp(prefix="parcel-advisor-mo-"))
+        for po in sorted(Path(self.root, "advisor", "locale").glob("*/LC_MESSAGES/*.po")):
+            lang = po.parent.parent.name
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=lang)
+            mo = out / lang / f"{po.stem}.mo"
+            mo.parent.mkdir(parents=True, exist_ok=True)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+            build_data["force_include"][str(mo)] = f"advisor/locale/{lang}/LC_MESSAGES/{po.stem}.mo"

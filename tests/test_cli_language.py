@@ -1,0 +1,55 @@
+"""The command line's own help and messages in the user's language (gettext, advisor/locale)."""
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from conftest import CACHE, ROOT
+
+
+def _run(*args, lang="C.UTF-8"):
+    env = {"PATH": "/usr/bin:/bin", "LANG": lang, "PARCEL_ADVISOR_CACHE": CACHE}
+    p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_help_is_russian_under_a_russian_locale():
+    code, out, err = _run("--help", lang="ru_RU.UTF-8")
+    assert code == 0, err
+    assert out.startswith("Использование: advise [НОМЕР] [ПАРАМЕТРЫ]")
+    assert "Совет для посылки, трек-номер которой «не отслеживается»." in out
+    assert "Параметры:" in out and "Команды:" in out and "Показать эту справку и выйти." in out
+    code, out, err = _run("RK190321410CN", "--help", lang="ru_RU.UTF-8")
+    assert code == 0 and "день, когда продавец выдал трек-номер" in out and "Options:" not in out
+
+
+def test_lang_option_chooses_the_help_language_too():
+    code, out, _ = _run("RK190321410CN", "--lang", "ru", "--help")
+    assert code == 0 and "язык совета" in out
+    code, out, _ = _run("--help")
+    assert code == 0 and out.startswith("Usage: advise [CODE] [OPTIONS]") and "Использование" not in out
+
+
+def test_usage_errors_are_russian_too():
+    code, out, err = _run("RK190321410CN", "--format", "xml", lang="ru_RU.UTF-8")
+    assert code == 2
+    assert "Ошибка: Неверное значение '--format': 'xml' — не одно из: 'text', 'json'." in err
+    code, out, err = _run("RK190321410CN", "--translation", lang="ru_RU.UTF-8")
+    assert code == 2 and "help: добавьте `--copy ВИД/НАЗНАЧЕНИЕ`" in err
+
+
+def test_every_help_text_of_the_cli_has_a_translation():
+    """A help text or message added to cli.py without a Russian translation fails here."""
+    tree = ast.parse((ROOT / "advisor" / "cli.py").read_text(encoding="utf-8"))
+    marked = {node.args[0].value for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_"
+              and node.args and isinstance(node.args[0], ast.Constant)}
+    assert len(marked) > 50
+    with (ROOT / "advisor" / "locale" / "ru" / "LC_MESSAGES" / "advisor.po").open("rb") as f:
+        catalog = read_po(f, locale="ru")
+    missing = sorted(m for m in marked if not (catalog.get(m) and catalog.get(m).string))
+    assert missing == []

@@ -234,7 +234,7 @@ def test_not_tracked_says_what_the_buyer_does_see(advisor):
     pre = dict(base, events=[{"date": "2026-11-06", "stage": "pre_advice"}])
     assert "only an electronic notice" in advisor.render_message("seller/not_tracked", pre, today=TODAY)
     ru = advisor.render_message("seller/not_tracked", seller, today=TODAY, lang="ru")
-    assert "статусы есть только на странице заказа AliExpress" in ru
+    assert "статусы есть только на странице заказа (AliExpress)" in ru
 
 
 def test_a_requires_naming_an_unknown_fact_is_a_rules_check_problem(rules_copy):

@@ -15,6 +15,7 @@ from .facts import Facts, build_facts
 from .history import load_stages
 from .render import LANGS, Renderer, message_langs, message_names
 from .places import Places
+from .providers import Providers
 from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
 from .trackcode import analyse, load_formats
@@ -129,6 +130,7 @@ class Advisor:
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
         self.places = Places(r)
+        self.providers = Providers(r, set(vocab["stages"]))
         seasons_path = r / "seasons.yaml"
         self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
                                if seasons_path.exists() else [])
@@ -147,7 +149,7 @@ class Advisor:
         if isinstance(doc, Facts):
             return doc
         return build_facts(doc, today=today or dt.date.today(), platforms=self._platforms,
-                           default_platform=self.default_platform)
+                           default_platform=self.default_platform, providers=self.providers.names)
 
     def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:
         """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);
@@ -212,7 +214,7 @@ class Advisor:
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
                          self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
-                         self.formats.invented_status_flags, self.places)
+                         self.formats.invented_status_flags, self.places, self.providers)
         public = None
         if track_full:
             public = dict(track_full)

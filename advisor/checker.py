@@ -50,6 +50,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
         step(load_formats, rules_dir, known_flags=set(vocab["flags"]),
              known_platforms=set(platforms["platforms"]) if platforms is not None else None)
         step(load_stages, rules_dir, set(vocab["stages"]))
+        from .providers import Providers
+        step(Providers, rules_dir, set(vocab["stages"]))
     if platforms is not None:
         step(_default_platform, platforms)
     if (rules_dir / "seasons.yaml").exists():

@@ -36,6 +36,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "moved": ("bool", "a postal event beyond pre-advice exists (real movement)"),
     "exported": ("bool", "the parcel has reached the export stage or later"),
     "unknown_statuses": ("int", "statuses no phrase in stages.yaml recognised"),
+    "post_problem": ("text", "what the post's latest code without a stage says: lost, seized, destroyed, prohibited, cancelled, renumbered, suspended, not_delivered"),
     "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
     "days_since_paid": ("int", "days from payment to today"),
     "days_since_track_issued": ("int", "days from the day the code was given to today"),
@@ -108,7 +109,7 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None) -> tuple[list[dict], list[dict]]:
+                    origin: str | None = None, providers=None) -> tuple[list[dict], list[dict]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
@@ -124,11 +125,24 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         notes.append({"kind": "events_reordered",
                       "detail": "the events were not in date order; they are read oldest first"})
     for e in ordered:
-        seller_typed, phrase = e.source == "order_page" or invented, None
+        seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
         stage = e.stage
-        if stage is None and e.status:
-            side = ("origin" if e.country and e.country == origin and e.country != dest
-                    else "destination" if e.country and e.country == dest else None)
+        side = ("origin" if e.country and e.country == origin and e.country != dest
+                else "destination" if e.country and e.country == dest else None)
+        if stage is None and e.code is not None and providers is not None:
+            reading = providers.lookup(e.provider, e.code)
+            if reading is None:
+                notes.append({"kind": "unknown_code", "event": e.index, "provider": e.provider, "code": e.code,
+                              "detail": f"code `{e.code}` of `{e.provider}` is not one we know"})
+            elif reading.no_stage:
+                problem, phrase = reading.no_stage, reading.name
+                notes.append({"kind": "status_no_stage", "event": e.index, "reason": reading.no_stage,
+                              "status": reading.name, "detail": f"`{reading.name}`: {reading.no_stage}; no stage says it"})
+            else:
+                stage = reading.stage or (reading.after if side == "destination" or (side is None and exported)
+                                          else reading.before)
+                phrase = reading.name
+        if stage is None and problem is None and e.status:
             found, typed, phrase = stages.classify(e.status, exported, side)
             seller_typed = seller_typed or typed
             stage = found
@@ -137,15 +151,16 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                               "detail": f"status `{e.status[:60]}` is not a known phrase; the previous stage is kept"})
         if stage and STAGE_RANK[stage] >= STAGE_RANK["export"] and not seller_typed:
             exported = True
-        out.append({"date": e.date, "status": e.status, "stage": None if seller_typed else stage,
+        out.append({"date": e.date, "status": e.status or phrase, "stage": None if seller_typed else stage,
                     "postal": not seller_typed, "country": e.country, "city": e.city,
-                    "weight_g": e.weight_g, "index": e.index, "matched": phrase})
+                    "weight_g": e.weight_g, "index": e.index, "matched": phrase, "problem": problem})
     return out, notes
 
 
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
            express_methods: list[str] = (), courier_methods: list[str] = (),
-           misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None) -> Derived:
+           misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None,
+           providers=None) -> Derived:
     today = facts.today
     o = facts.order
     f: dict = {"platform": facts.platform, "received": facts.received}
@@ -172,12 +187,15 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     # -- the history
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
-    events, notes = classify_events(facts, stages, invented, origin)
+    events, notes = classify_events(facts, stages, invented, origin, providers)
     postal = [e for e in events if e["postal"]]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)
     f["seller_statuses_only"] = bool(events) and not postal
     f["unknown_statuses"] = sum(1 for n in notes if n["kind"] == "unknown_status")
+    problems = [e["problem"] for e in postal if e["problem"]]
+    if problems:
+        f["post_problem"] = problems[-1]
     staged = [e for e in postal if e["stage"]]
     stage = staged[-1]["stage"] if staged else "none"
     f["stage"] = stage

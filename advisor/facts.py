@@ -44,6 +44,8 @@ class Event:
     weight_g: float | None = None
     source: str | None = None
     index: int = 0
+    provider: str | None = None        # whose status code `code` is (rules/providers)
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _place(d, where: str) -> Place | None:
 
 
 def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
-                default_platform: str = "aliexpress") -> Facts:
+                default_platform: str = "aliexpress", providers: list[str] | None = None) -> Facts:
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
     if not isinstance(doc, dict):
@@ -240,7 +242,11 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
             country=e["country"].upper() if e.get("country") else None, city=e.get("city"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
+            provider=e.get("provider"), code=e.get("code"),
         ))
+        if providers is not None and e.get("provider") is not None and e["provider"] not in providers:
+            raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
+                             help=did_you_mean(e["provider"], providers) or one_of(providers))
     s = doc.get("seller") or {}
     seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
                   templated_replies=bool(s.get("templated_replies", False)),

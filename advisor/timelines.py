@@ -63,6 +63,8 @@ class Phrases:
     """Status texts per stage and the seller-typed ones, read from the rules' stage book."""
     by_stage: dict[str, list[str]] = field(default_factory=dict)
     seller_typed: list[str] = field(default_factory=list)
+    codes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)    # stage -> (provider, code)
+    no_stage: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, advisor) -> "Phrases":
@@ -70,6 +72,12 @@ class Phrases:
         for _norm, stage, original in advisor.stages.phrases:
             out.by_stage.setdefault(stage, []).append(original)
         out.seller_typed = [original for _norm, original in advisor.stages.seller_typed]
+        for provider, table in sorted(advisor.providers.codes.items()):
+            for code, reading in sorted(table.items()):
+                if reading.no_stage:
+                    out.no_stage.append((provider, code))
+                elif reading.stage:
+                    out.codes.setdefault(reading.stage, []).append((provider, code))
         return out
 
 
@@ -115,9 +123,13 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
 
     def add(stage: str, when: dt.date, **extra) -> None:
         texts = phrases.by_stage.get(stage)
+        codes = phrases.codes.get(stage)
         ev: dict = {"date": _iso(when)}
-        if texts and rng.random() < 0.6:
+        r = rng.random()
+        if texts and r < 0.5:
             ev["status"] = rng.choice(texts)
+        elif codes and r < 0.7:
+            ev["provider"], ev["code"] = rng.choice(codes)
         else:
             ev["stage"] = stage
         if rng.random() < 0.5:
@@ -136,6 +148,9 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
         day += dt.timedelta(days=rng.choice([1, 2, 3, 5, 8, 12, 20, 30, 45]))
     if events and rng.random() < 0.04 and day <= today:
         add("returned", day)
+    elif events and phrases.no_stage and rng.random() < 0.03 and day <= today:
+        provider, code = rng.choice(phrases.no_stage)      # lost, seized, renumbered, ...
+        events.append({"date": _iso(day), "provider": provider, "code": code})
     if rng.random() < 0.12:
         for _ in range(rng.randrange(1, 4)):
             when = issued + dt.timedelta(days=rng.randrange(0, max(1, (today - issued).days + 1)))

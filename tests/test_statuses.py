@@ -29,6 +29,9 @@ QUOTED = [
     ("Arrival at MMPO", "origin_sorting", "import"),
     ("Прибыло на территорию РФ", "import", "import"),
     ("Returned to sender", "returned", "returned"),
+    ("The shipment has been accepted for processing.", "accepted", "accepted"),
+    ("Loading on the plane", "export", "export"),
+    ("Imported to the country of destination", "import", "import"),
     # Russian Post lines that a shared word used to misread
     ("Прием на таможню", "customs", "customs"),
     ("Вручение отправителю", "returned", "returned"),

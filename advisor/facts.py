@@ -118,6 +118,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
             doc = json_loads(text)
         except json.JSONDecodeError as e:
             raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
+        _no_duplicate_keys(text, source)
     else:
         from .yamlfile import loads
         doc = loads(text, source, error=FactsError)
@@ -127,6 +128,21 @@ def parse_document(text: str, source: str = "facts") -> dict:
         raise FactsError(f"the facts must be a mapping of fields, not `{type(doc).__name__}`", where=source,
                          help="start with fields such as `track:` and `order:`")
     return doc
+
+
+def _no_duplicate_keys(text: str, source: str) -> None:
+    """A key given twice in one JSON object is an error, as in YAML: JSON parsers keep the last
+    one silently, and the buyer's first value would be dropped without a word. (A second,
+    slower parse; one parcel's facts are a few kilobytes.)"""
+    def pairs(items):
+        seen = set()
+        for key, _ in items:
+            if key in seen:
+                raise FactsError(f"the key `{key}` is given twice in one object", where=source,
+                                 help="a key may appear once in an object; remove or rename one of them")
+            seen.add(key)
+        return dict(items)
+    json.loads(text, object_pairs_hook=pairs)
 
 
 def _schema_error(err) -> FactsError:

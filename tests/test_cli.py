@@ -140,3 +140,9 @@ def test_where_to_check_the_code_depends_on_platform_and_destination():
     code, out, err = run_cli("RK190321410CN", "--issued", "12d", "--dest", "RU", "--today", "2026-11-22", "--lang", "ru")
     assert code == 0, err
     assert "\n  где проверить: Почта Китая, Почта России, Страница заказа на AliExpress, Cainiao, 17TRACK\n" in out
+
+
+def test_a_key_given_twice_in_a_json_facts_file_is_an_error_not_dropped():
+    code, out, err = run_cli("--facts", "-", input='{"track": "RK190321410CN", "order": {"paid": "2026-10-01"}, '
+                                                   '"order": {"paid": "2026-10-02"}}')
+    assert code == 2 and err.startswith("error: facts: the key `order` is given twice in one object") and out == ""

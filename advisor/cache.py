@@ -7,13 +7,18 @@ cannot be written is skipped, and no user facts are ever stored (only files unde
 directory and the shipped schemas). Where: `$PARCEL_ADVISOR_CACHE`, else
 `$XDG_CACHE_HOME/parcel-advisor`, else `~/.cache/parcel-advisor`, in a subfolder per package
 version and build of its code; `PARCEL_ADVISOR_CACHE=off` turns it off. Entries are loaded with
-pickle and marshal, like Python's own `__pycache__`: keep the directory writable by you alone.
+pickle and marshal, like Python's own `__pycache__`, so a folder someone else could write to is
+never read: one not owned by the user, writable by group or others, or a symbolic link is
+skipped (the cache is then off; `PARCEL_ADVISOR_DEBUG` says why), and entries are written through
+a new private file that is never a link, then renamed into place.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import pickle
+import secrets
+import stat
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -53,11 +58,38 @@ def _code_stamp() -> str:
     return digest.hexdigest()[:12]
 
 
+def trusted(folder: Path) -> bool:
+    """The folder and the one above it are the user's own and nobody else can write to them (or
+    they do not exist yet: they are made private). Otherwise an entry in it could be anyone's."""
+    for p in (folder.parent, folder):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return _distrust(p, "cannot be examined")
+        if stat.S_ISLNK(st.st_mode):
+            return _distrust(p, "is a symbolic link")
+        if not stat.S_ISDIR(st.st_mode):
+            return _distrust(p, "is not a directory")
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return _distrust(p, "belongs to another user")
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return _distrust(p, "can be written by other users")
+    return True
+
+
+def _distrust(path: Path, why: str) -> bool:
+    if os.environ.get("PARCEL_ADVISOR_DEBUG"):
+        print(f"note: the start-up cache `{path}` {why}: not used", file=sys.stderr)
+    return False
+
+
 def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], bytes] = pickle.dumps,
            loads: Callable[[bytes], T] = pickle.loads) -> T:
     """`build()`'s value, from the entry for (`kind`, `key`) when there is a good one."""
     folder = directory()
-    if folder is None:
+    if folder is None or not trusted(folder):
         return build()
     path = folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:40]}"
     try:
@@ -75,11 +107,16 @@ def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], b
 
 def _write(folder: Path, path: Path, data: bytes) -> None:
     """Write atomically (a reader sees the old entry or the whole new one); on any error, skip."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}.tmp")
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        if not trusted(folder):
+            return
+        # a new file of our own: never an existing one, never through a link someone planted
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)      # replaces a link at `path` itself, never what it points to
         _prune(folder)
     except OSError:
         try:
@@ -104,7 +141,7 @@ def _prune(folder: Path) -> None:
 def template_cache():
     """Jinja's own bytecode cache, kept in our folder and pruned with it; None when off."""
     folder = directory()
-    if folder is None:
+    if folder is None or not trusted(folder):
         return None
     from jinja2 import FileSystemBytecodeCache
 

@@ -6,7 +6,9 @@ imported on first parse: with the rule files in the disk cache, a start needs no
 """
 from __future__ import annotations
 
+import os
 import pickle
+import stat
 from pathlib import Path
 
 from . import cache
@@ -199,6 +201,8 @@ def load(path: Path, display: str | None = None, error=RulesError):
     and name, then served from the disk cache; a file that fails to parse is never cached."""
     display = display or str(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):   # a FIFO or a device would block or never end
+            raise error("not a regular file", where=display, help="a rules directory holds YAML files only")
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)    # never more: a huge file is refused without reading it all
     except OSError as e:

@@ -120,3 +120,80 @@ def test_an_entry_changed_in_place_is_not_believed(tmp_path, monkeypatch):
     entry.write_bytes(data.replace(b"a", b"z"))
     assert cache.cached("t", b"k", lambda: ["rebuilt"]) == ["rebuilt"]
     assert cache.cached("t", b"k", lambda: ["again"]) == ["rebuilt"]
+
+
+class _Planted:
+    """What an attacker would plant: unpickling it runs code (here, makes a marker folder)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.mkdir, (self.marker,))
+
+
+def _plant(monkeypatch, tmp_path, mode):
+    import hashlib
+    import pickle
+    from advisor import cache
+    monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))
+    folder = cache.directory()
+    folder.mkdir(parents=True)
+    folder.chmod(mode)
+    marker = tmp_path / "code-ran"
+    payload = pickle.dumps(_Planted(str(marker)))
+    path = folder / f"t-{hashlib.sha256(b'k').hexdigest()[:40]}"
+    path.write_bytes(hashlib.sha256(payload).digest() + payload)
+    return cache, marker
+
+
+def test_a_cache_folder_others_can_write_is_never_read(monkeypatch, tmp_path):
+    cache, marker = _plant(monkeypatch, tmp_path, 0o777)
+    assert cache.cached("t", b"k", lambda: "built") == "built"
+    assert not marker.exists()
+
+
+def test_the_planted_entry_would_run_in_a_trusted_folder(monkeypatch, tmp_path):
+    """The attack of the test above is real: in a private folder the entry is read (and runs)."""
+    cache, marker = _plant(monkeypatch, tmp_path, 0o700)
+    cache.cached("t", b"k", lambda: "built")
+    assert marker.exists()
+
+
+def test_a_link_planted_where_an_entry_goes_never_overwrites_its_target(monkeypatch, tmp_path):
+    import hashlib
+    from advisor import cache
+    monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))
+    folder = cache.directory()
+    folder.mkdir(parents=True, mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (folder / f"t-{hashlib.sha256(b'k').hexdigest()[:40]}").symlink_to(victim)
+    assert cache.cached("t", b"k", lambda: "built") == "built"
+    assert victim.read_text() == "precious"
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(monkeypatch, tmp_path):
+    from advisor import cache
+    real = tmp_path / "elsewhere"
+    real.mkdir(mode=0o700)
+    monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))
+    folder = cache.directory()
+    folder.parent.mkdir(parents=True, mode=0o700)
+    folder.symlink_to(real, target_is_directory=True)
+    assert cache.trusted(folder) is False
+    assert cache.cached("t", b"k", lambda: "built") == "built"
+    assert list(real.iterdir()) == []
+
+
+def test_a_fifo_in_a_rules_directory_is_an_error_not_a_hang(rules_copy):
+    import os
+    os.mkfifo(rules_copy / "advice" / "zz_pipe.yaml")
+    from conftest import run_cli
+    p = subprocess.run([sys.executable, "-m", "advisor", "RK190321410CN", "--rules", str(rules_copy)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60,
+                       env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": "off"})
+    assert p.returncode == 2 and "rules/advice/zz_pipe.yaml: not a regular file" in p.stderr
+    code, out, _ = run_cli("rules", "check", str(rules_copy))
+    assert code == 1 and "zz_pipe.yaml: not a regular file" in out

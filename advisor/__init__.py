@@ -5,8 +5,15 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 __all__ = ["Advisor", "Advice", "advise", "AdvisorError", "__version__"]
+
+if TYPE_CHECKING:       # what type checkers see; at run time the names load on first use (below)
+    from .advice import Advice
+    from .api import Advisor, advise
+    from .errors import AdvisorError
 
 
 def __getattr__(name):

@@ -18,7 +18,11 @@ MAX_CODE_CHARS = 64
 MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
-CHECKSUMS = {"none", "s10", "ru_post"}
+CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod"}
+# weighted_mod: the digits before the last, times `weights` (left to right), summed; the sum
+# modulo `mod1`, then modulo `mod2`, is the last digit (FedEx Express 12, jkeen's
+# "sum_product_with_weightings_and_modulo"); `length` limits it to codes of that length.
+WEIGHTED_FIELDS = {"name", "weights", "mod1", "mod2", "length"}
 CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
@@ -47,7 +51,19 @@ def ru_post_check_digit(first13: str) -> int:
     return (10 - total % 10) % 10
 
 
-def checksum_ok(kind: str, code: str) -> bool | None:
+def weighted_mod_ok(code: str, weights: list[int], mod1: int, mod2: int) -> bool | None:
+    body, check = code[:-1], code[-1:]
+    if not code.isdigit() or len(body) != len(weights):
+        return None
+    return sum(int(d) * w for d, w in zip(body, weights)) % mod1 % mod2 == int(check)
+
+
+def checksum_ok(kind: str, code: str, params: dict | None = None) -> bool | None:
+    if kind == "weighted_mod":
+        p = params or {}
+        if p.get("length") and len(code) != p["length"]:
+            return None
+        return weighted_mod_ok(code, p["weights"], p["mod1"], p["mod2"])
     if kind == "s10":
         digits = code[2:11]
         return digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
@@ -79,6 +95,7 @@ class Format:
     source: list
     examples: dict
     where: str
+    checksum_params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -269,7 +286,22 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     except re.error as e:
         raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
                          where=at("pattern")) from None
-    checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum", CHECKSUMS), ("checksum_rule", CHECKSUM_RULES)]
+    checksum, params = raw.get("checksum", "none"), {}
+    if isinstance(checksum, dict):
+        params = {str(k): v for k, v in checksum.items()}
+        checksum = params.pop("name", None)
+        unknown = set(params) - WEIGHTED_FIELDS
+        if checksum != "weighted_mod" or unknown or not isinstance(params.get("weights"), list) \
+                or not all(isinstance(w, int) for w in params["weights"]) \
+                or not all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")):
+            raise RulesError(f"format `{fid}` has a checksum that is not `{{name: weighted_mod, weights: [...], "
+                             f"mod1: N, mod2: N}}`", where=at("checksum"),
+                             help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod with its numbers")
+        params["weights"] = [int(w) for w in params["weights"]]
+    checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
+    if checksum not in CHECKSUMS:
+        raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
+                         help=did_you_mean(str(checksum), CHECKSUMS) or one_of(CHECKSUMS))
     for key, allowed in checks:
         if key in raw and raw[key] not in allowed:
             raise RulesError(f"format `{fid}` has an unknown {key} `{raw[key]}`", where=at(key),
@@ -283,7 +315,7 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     layout = raw.get("layout")
     return Format(
         id=fid, name=dict(raw.get("name") or {"en": fid, "ru": fid}), pattern=pattern,
-        layout=str(layout) if layout else None, checksum=raw.get("checksum", "none"),
+        layout=str(layout) if layout else None, checksum=checksum, checksum_params=params,
         checksum_rule=raw.get("checksum_rule", "required"), kind=raw["kind"],
         service=raw.get("service"), tracked=raw["tracked"], origin=raw.get("origin"),
         carrier=raw.get("carrier"), trackers=list(raw.get("trackers") or []), flags=flags,
@@ -385,7 +417,7 @@ def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
 def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict]) -> dict | None:
     if not fmt.pattern.fullmatch(code):
         return None
-    ok = checksum_ok(fmt.checksum, code) if fmt.checksum != "none" else None
+    ok = checksum_ok(fmt.checksum, code, fmt.checksum_params) if fmt.checksum != "none" else None
     if fmt.checksum_rule == "must_fail" and ok is not False:
         return None
     if repairs and ok is not True:

@@ -150,7 +150,7 @@ def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch)
 ])
 def test_the_shipping_method_picks_between_readings_of_the_same_shape(method, expected):
     """Twelve digits are 17 Post's fake shape (T8) and FedEx's (T5): the order's shipping method decides."""
-    a = analyse("123456789012", BOOK, "aliexpress", method)
+    a = analyse("996578788855", BOOK, "aliexpress", method)
     assert a["format"] == expected
     assert {c["format"] for c in a["candidates"]} >= {"fake_17_post", "fedex"}
 
@@ -196,7 +196,7 @@ def test_scores_live_in_the_yaml(rules_copy):
     """A rule editor tunes how readings compete in track_formats.yaml, not in Python."""
     p = rules_copy / "track_formats.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace("  shipping_carrier: 60", "  shipping_carrier: 0"), encoding="utf-8")
-    assert analyse("123456789012", load_formats(rules_copy), "aliexpress", "FedEx")["format"] == "fake_17_post"
+    assert analyse("996578788855", load_formats(rules_copy), "aliexpress", "FedEx")["format"] == "fake_17_post"
 
 
 @pytest.mark.parametrize("old,new,message", [
@@ -214,3 +214,20 @@ def test_bad_scores_or_change_kinds_are_named_at_their_line(rules_copy, old, new
     code, out, err = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "Traceback" not in out + err
     assert any(line.startswith("rules/track_formats.yaml:") and message in line for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("code", ["986578788855", "477179081230", "799531274483", "790535312317",
+                                  " 7 9 0 5 3 5 3 1 2 3 1 7 ", "974367662710"])
+def test_valid_fedex_express_numbers_are_fedex_never_a_fake_service(code):
+    """jkeen/tracking_number_data's valid FedEx Express (12) numbers: the check digit passes, so no
+    buyer with a real FedEx parcel is told it is a scam, even without a shipping method."""
+    a = analyse(code, BOOK, "aliexpress", None)
+    assert a["format"] == "fedex" and a["check_digit_ok"] is True
+    assert "fake_tracking_service" not in a["flags"]
+
+
+def test_a_twelve_digit_number_that_fails_fedex_is_not_called_fedex():
+    a = analyse("996578788855", BOOK, "aliexpress", None)      # jkeen's invalid FedEx Express number
+    assert a["format"] != "fedex"
+    fedex = next(c for c in a["candidates"] if c["format"] == "fedex")
+    assert fedex["valid"] is False and fedex["check_digit_ok"] is False

@@ -231,3 +231,10 @@ def test_a_twelve_digit_number_that_fails_fedex_is_not_called_fedex():
     assert a["format"] != "fedex"
     fedex = next(c for c in a["candidates"] if c["format"] == "fedex")
     assert fedex["valid"] is False and fedex["check_digit_ok"] is False
+
+
+def test_a_genuine_lao_post_code_is_not_called_a_fake_service():
+    a = analyse("EE123456785LA", BOOK, "aliexpress", None)      # S10 check digit passes
+    assert a["format"] == "s10" and "fake_tracking_service" not in a["flags"]
+    b = analyse("RR123456780LA", BOOK, "aliexpress", None)      # it fails: the fake's shape
+    assert b["format"] == "fake_lao_post" and "fake_tracking_service" in b["flags"]

@@ -18,11 +18,14 @@ MAX_CODE_CHARS = 64
 MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
-CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod"}
+CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod", "mod10"}
 # weighted_mod: the digits before the last, times `weights` (left to right), summed; the sum
 # modulo `mod1`, then modulo `mod2`, is the last digit (FedEx Express 12, jkeen's
 # "sum_product_with_weightings_and_modulo"); `length` limits it to codes of that length.
 WEIGHTED_FIELDS = {"name", "weights", "mod1", "mod2", "length"}
+# mod10: the digits before the last, the first times `evens`, the second times `odds`, and so on,
+# summed; the last digit is (10 - sum mod 10) mod 10 (USPS IMpb, jkeen's "mod10").
+MOD10_FIELDS = {"name", "evens", "odds", "length"}
 CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
@@ -34,6 +37,7 @@ _CLEAN = re.compile(r"[A-Z0-9]+")
 _WORD_SPLIT = re.compile(r"[^\w]+|_")
 _BIDI_OVERRIDES = {"\u202e", "\u202b", "\u2067"}
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
+_DIGIT_GROUPS = re.compile(r"\s*[0-9]+(?:[\s\-‐‑‒–—―−.·]+[0-9]+)*\s*")
 
 
 # ---- checksums -------------------------------------------------------------------------------
@@ -58,12 +62,21 @@ def weighted_mod_ok(code: str, weights: list[int], mod1: int, mod2: int) -> bool
     return sum(int(d) * w for d, w in zip(body, weights)) % mod1 % mod2 == int(check)
 
 
+def mod10_ok(code: str, evens: int, odds: int) -> bool | None:
+    if not code.isdigit() or len(code) < 2:
+        return None
+    total = sum(int(d) * (evens if i % 2 == 0 else odds) for i, d in enumerate(code[:-1]))
+    return (10 - total % 10) % 10 == int(code[-1])
+
+
 def checksum_ok(kind: str, code: str, params: dict | None = None) -> bool | None:
+    p = params or {}
+    if p.get("length") and len(code) != p["length"]:
+        return None
     if kind == "weighted_mod":
-        p = params or {}
-        if p.get("length") and len(code) != p["length"]:
-            return None
         return weighted_mod_ok(code, p["weights"], p["mod1"], p["mod2"])
+    if kind == "mod10":
+        return mod10_ok(code, p["evens"], p["odds"])
     if kind == "s10":
         digits = code[2:11]
         return digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
@@ -290,14 +303,16 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     if isinstance(checksum, dict):
         params = {str(k): v for k, v in checksum.items()}
         checksum = params.pop("name", None)
-        unknown = set(params) - WEIGHTED_FIELDS
-        if checksum != "weighted_mod" or unknown or not isinstance(params.get("weights"), list) \
-                or not all(isinstance(w, int) for w in params["weights"]) \
-                or not all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")):
+        if checksum == "mod10":
+            good = not set(params) - MOD10_FIELDS and all(isinstance(params.get(k), int) for k in ("evens", "odds"))
+        else:
+            good = (checksum == "weighted_mod" and not set(params) - WEIGHTED_FIELDS
+                    and isinstance(params.get("weights"), list) and all(isinstance(w, int) for w in params["weights"])
+                    and all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")))
+        if not good:
             raise RulesError(f"format `{fid}` has a checksum that is not `{{name: weighted_mod, weights: [...], "
-                             f"mod1: N, mod2: N}}`", where=at("checksum"),
-                             help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod with its numbers")
-        params["weights"] = [int(w) for w in params["weights"]]
+                             f"mod1: N, mod2: N}}` or `{{name: mod10, evens: N, odds: N}}`", where=at("checksum"),
+                             help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod or mod10 with its numbers")
     checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
     if checksum not in CHECKSUMS:
         raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
@@ -564,7 +579,9 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
         raise TrackCodeError("the track code is empty", where="track",
                              help="copy the code from the order's tracking page and paste it as it is")
     readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
-    if not (readings and readings[0]["valid"] and readings[0]["check_digit_ok"]):
+    # digits written in groups are one number: it is never searched for codes inside it
+    grouped = isinstance(text, str) and _DIGIT_GROUPS.fullmatch(unicodedata.normalize("NFKC", text)) is not None
+    if not grouped and not (readings and readings[0]["valid"] and readings[0]["check_digit_ok"]):
         found = _reversed(text, code, book, platform) or _find_in_text(text, book, platform)
         if found and (not any(r["valid"] for r in readings) or found[2][0]["check_digit_ok"]):
             code, changes, readings = found

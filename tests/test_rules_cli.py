@@ -186,7 +186,7 @@ cases:
 @pytest.mark.parametrize("file, old, new, where, what", [
     ("posts.yaml", "platforms: [aliexpress]", "platforms: [aliexpres]", "rules/posts.yaml:39:",
      "tracker `AliExpress order page` names an unknown platform `aliexpres`"),
-    ("track_formats.yaml", "platforms: [joom]", "platforms: [jom]", "rules/track_formats.yaml:413:",
+    ("track_formats.yaml", "platforms: [joom]", "platforms: [jom]", "rules/track_formats.yaml:416:",
      "names an unknown platform `jom`"),
 ])
 def test_a_misspelt_platform_in_posts_or_formats_is_reported(rules_copy, file, old, new, where, what):

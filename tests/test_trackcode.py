@@ -238,3 +238,22 @@ def test_a_genuine_lao_post_code_is_not_called_a_fake_service():
     assert a["format"] == "s10" and "fake_tracking_service" not in a["flags"]
     b = analyse("RR123456780LA", BOOK, "aliexpress", None)      # it fails: the fake's shape
     assert b["format"] == "fake_lao_post" and "fake_tracking_service" in b["flags"]
+
+
+@pytest.mark.parametrize("code", ["9505 5110 6960 5048 6006 24", "9101 1234 5678 9000 0000 13",
+                                  "9400 1112 0108 0805 4830 16", "9361 2898 7870 0317 6337 95",
+                                  " 9 3 6 1   2 8 9 8   7 8 7 0   0 3 1 7   6 3 3 7   9 5 ", "9405803699300124287899"])
+def test_usps_numbers_read_as_usps_with_or_without_spaces(code):
+    """jkeen/tracking_number_data's valid USPS IMpb (22) numbers; spaces never change the reading."""
+    spaced = analyse(code, BOOK, "aliexpress", None)
+    joined = analyse(code.replace(" ", ""), BOOK, "aliexpress", None)
+    assert spaced["format"] == joined["format"] == "usps" and spaced["check_digit_ok"] is True
+    assert spaced["code"] == joined["code"]
+
+
+def test_digits_in_groups_are_one_number_never_two_codes():
+    # a number no format knows, written in groups, used to be split into "two codes" (exit 2)
+    a = analyse("9400 1000 0000 0000 0000 00", BOOK, "aliexpress", None)
+    assert a["code"] == "9400100000000000000000"
+    with pytest.raises(TrackCodeError):
+        analyse("RK190321410CN RA123456785CN", BOOK, "aliexpress", None)     # two real codes still are

@@ -71,6 +71,9 @@ def mod10_ok(code: str, evens: int, odds: int) -> bool | None:
 
 def checksum_ok(kind: str, code: str, params: dict | None = None) -> bool | None:
     p = params or {}
+    if kind == "per_length":               # a list of checks, each for codes of one length
+        one = p["per_length"].get(len(code))
+        return checksum_ok(one[0], code, one[1]) if one else None
     if p.get("length") and len(code) != p["length"]:
         return None
     if kind == "weighted_mod":
@@ -300,21 +303,18 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
         raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
                          where=at("pattern")) from None
     checksum, params = raw.get("checksum", "none"), {}
-    if isinstance(checksum, dict):
-        params = {str(k): v for k, v in checksum.items()}
-        checksum = params.pop("name", None)
-        if checksum == "mod10":
-            good = not set(params) - MOD10_FIELDS and all(isinstance(params.get(k), int) for k in ("evens", "odds"))
-        else:
-            good = (checksum == "weighted_mod" and not set(params) - WEIGHTED_FIELDS
-                    and isinstance(params.get("weights"), list) and all(isinstance(w, int) for w in params["weights"])
-                    and all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")))
-        if not good:
-            raise RulesError(f"format `{fid}` has a checksum that is not `{{name: weighted_mod, weights: [...], "
-                             f"mod1: N, mod2: N}}` or `{{name: mod10, evens: N, odds: N}}`", where=at("checksum"),
-                             help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod or mod10 with its numbers")
+    if isinstance(checksum, list):
+        per_length = {}
+        for item in checksum:
+            name, item_params = _checksum_spec(item, fid, at)
+            if not isinstance(item_params.get("length"), int):
+                raise RulesError(f"each check digit in the list of format `{fid}` needs its `length`", where=at("checksum"))
+            per_length[item_params["length"]] = (name, item_params)
+        checksum, params = "per_length", {"per_length": per_length}
+    elif isinstance(checksum, dict):
+        checksum, params = _checksum_spec(checksum, fid, at)
     checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
-    if checksum not in CHECKSUMS:
+    if checksum not in CHECKSUMS | {"per_length"}:
         raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
                          help=did_you_mean(str(checksum), CHECKSUMS) or one_of(CHECKSUMS))
     for key, allowed in checks:
@@ -338,6 +338,24 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
         note=raw.get("note"), source=[str(s) for s in raw.get("source") or []],
         examples=dict(raw.get("examples") or {}), where=where,
     )
+
+
+def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
+    """A check digit given as a mapping: `{name: weighted_mod, weights, mod1, mod2, length?}` or
+    `{name: mod10, evens, odds, length?}`; anything else is a located error."""
+    params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}
+    name = params.pop("name", None)
+    if name == "mod10":
+        good = not set(params) - MOD10_FIELDS and all(isinstance(params.get(k), int) for k in ("evens", "odds"))
+    else:
+        good = (name == "weighted_mod" and not set(params) - WEIGHTED_FIELDS
+                and isinstance(params.get("weights"), list) and all(isinstance(w, int) for w in params["weights"])
+                and all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")))
+    if not good:
+        raise RulesError(f"format `{fid}` has a checksum that is not `{{name: weighted_mod, weights: [...], "
+                         f"mod1: N, mod2: N}}` or `{{name: mod10, evens: N, odds: N}}`", where=at("checksum"),
+                         help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod or mod10 with its numbers")
+    return name, params
 
 
 @lru_cache(maxsize=16)

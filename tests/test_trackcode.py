@@ -257,3 +257,13 @@ def test_digits_in_groups_are_one_number_never_two_codes():
     assert a["code"] == "9400100000000000000000"
     with pytest.raises(TrackCodeError):
         analyse("RK190321410CN RA123456785CN", BOOK, "aliexpress", None)     # two real codes still are
+
+
+@pytest.mark.parametrize("code", ["0414 4176 0228 964", "5682 8361 0012 000", " 5 6 8 2   8 3 6 1   0 0 1 2   0 0 0 ",
+                                  "5682 8361 0012 734"])
+def test_fedex_ground_numbers_are_fedex_not_an_order_number(code):
+    """jkeen's valid FedEx Ground (15) numbers: the buyer is not told they pasted an order number."""
+    a = analyse(code, BOOK, "aliexpress", None)
+    assert a["format"] == "fedex" and a["check_digit_ok"] is True
+    assert "order_number_not_track" not in a["flags"]
+    assert analyse("5682 8361 0012 732", BOOK, "aliexpress", None)["format"] != "fedex"   # jkeen's invalid one

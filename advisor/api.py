@@ -130,7 +130,7 @@ class Advisor:
         self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
         self.stages = load_stages(r, set(vocab["stages"]))
         self.places = Places(r)
-        self.providers = Providers(r, set(vocab["stages"]))
+        self.providers = Providers(r, set(vocab["stages"]), vocab.get("post_problems") or [])
         seasons_path = r / "seasons.yaml"
         self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
                                if seasons_path.exists() else [])

@@ -51,7 +51,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
              known_platforms=set(platforms["platforms"]) if platforms is not None else None)
         step(load_stages, rules_dir, set(vocab["stages"]))
         from .providers import Providers
-        step(Providers, rules_dir, set(vocab["stages"]))
+        step(Providers, rules_dir, set(vocab["stages"]), vocab.get("post_problems") or [])
     if platforms is not None:
         step(_default_platform, platforms)
     if (rules_dir / "seasons.yaml").exists():

@@ -13,8 +13,6 @@ from pathlib import Path
 from .errors import RulesError, did_you_mean, one_of
 from .yamlfile import load
 
-# What an operation without a stage can say; their texts are `post_problems` in vocabulary.yaml.
-NO_STAGE = ("lost", "seized", "destroyed", "prohibited", "cancelled", "renumbered", "suspended", "not_delivered")
 
 
 @dataclass(frozen=True)
@@ -27,8 +25,10 @@ class Reading:
 
 
 class Providers:
-    def __init__(self, rules_dir: Path, stages: set[str]):
+    def __init__(self, rules_dir: Path, stages: set[str], problems: list[str]):
+        """`problems`: what a code without a stage may say (`post_problems` in vocabulary.yaml)."""
         self.codes: dict[str, dict[str, Reading]] = {}
+        self.problems = tuple(problems)
         folder = rules_dir / "providers"
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             display = f"rules/providers/{path.name}"
@@ -53,7 +53,7 @@ class Providers:
             where = doc["types"].where(type_code)
             if not str(type_code).isdigit() or not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
                 raise RulesError(f"operation `{type_code}` needs a number as its key and a `name`", where=where)
-            base = self._reading(spec, spec["name"], None, where, stages)
+            base = self._reading(spec, spec["name"], None, where, stages, self.problems)
             table[str(type_code)] = base
             for attr, value in (spec.get("attributes") or {}).items():
                 awhere = spec["attributes"].where(attr) if hasattr(spec["attributes"], "where") else where
@@ -63,20 +63,21 @@ class Providers:
                     table[f"{type_code}.{attr}"] = Reading(f"{spec['name']}: {value}", base.stage, base.before,
                                                            base.after, base.no_stage)
                 elif isinstance(value, dict) and isinstance(value.get("name"), str):
-                    table[f"{type_code}.{attr}"] = self._reading(value, value["name"], base, awhere, stages)
+                    table[f"{type_code}.{attr}"] = self._reading(value, value["name"], base, awhere, stages, self.problems)
                 else:
                     raise RulesError(f"attribute `{attr}` of operation `{type_code}` needs a name", where=awhere)
         self.codes[provider] = table
 
     @staticmethod
-    def _reading(spec: dict, name: str, inherit: Reading | None, where: str, stages: set[str]) -> Reading:
+    def _reading(spec: dict, name: str, inherit: Reading | None, where: str, stages: set[str],
+                 problems: tuple[str, ...]) -> Reading:
         if "stage" in spec and "no_stage" in spec:
             raise RulesError(f"`{name}` has both a `stage` and a `no_stage`", where=where, help="keep one of them")
         if "no_stage" in spec:
             reason = spec["no_stage"]
-            if reason not in NO_STAGE:
+            if reason not in problems:
                 raise RulesError(f"unknown `no_stage` reason `{reason}`", where=where,
-                                 help=did_you_mean(str(reason), NO_STAGE) or one_of(NO_STAGE))
+                                 help=did_you_mean(str(reason), problems) or "reasons are `post_problems` in rules/vocabulary.yaml")
             return Reading(name, no_stage=reason)
         stage = spec.get("stage")
         if stage is None:

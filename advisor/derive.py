@@ -129,20 +129,27 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         stage = e.stage
         side = ("origin" if e.country and e.country == origin and e.country != dest
                 else "destination" if e.country and e.country == dest else None)
+        reading, known = None, False
         if stage is None and e.code is not None and providers is not None:
             reading = providers.lookup(e.provider, e.code)
             if reading is None:
                 notes.append({"kind": "unknown_code", "event": e.index, "provider": e.provider, "code": e.code,
                               "detail": f"code `{e.code}` of `{e.provider}` is not one we know"})
-            elif reading.no_stage:
-                problem, phrase = reading.no_stage, reading.name
+        if stage is None and reading is None and e.status and providers is not None and not seller_typed:
+            reading = providers.for_text(e.status)
+            if reading is not None and stages.is_phrase(e.status):
+                reading = None
+        if reading is not None:
+            known = True
+            phrase = reading.name
+            if reading.no_stage:
+                problem = reading.no_stage
                 notes.append({"kind": "status_no_stage", "event": e.index, "reason": reading.no_stage,
-                              "status": reading.name, "detail": f"`{reading.name}`: {reading.no_stage}; no stage says it"})
+                              "status": e.status or reading.name, "status_ru": e.status or reading.ru or reading.name,
+                              "detail": f"`{reading.name}`: {reading.no_stage}; no stage says it"})
             else:
-                stage = reading.stage or (reading.after if side == "destination" or (side is None and exported)
-                                          else reading.before)
-                phrase = reading.name
-        if stage is None and problem is None and e.status:
+                stage = reading.stage_at(side == "destination" or (side is None and exported))
+        if stage is None and not known and e.status:
             found, typed, phrase = stages.classify(e.status, exported, side)
             seller_typed = seller_typed or typed
             stage = found
@@ -154,7 +161,33 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         out.append({"date": e.date, "status": e.status or phrase, "stage": None if seller_typed else stage,
                     "postal": not seller_typed, "country": e.country, "city": e.city,
                     "weight_g": e.weight_g, "index": e.index, "matched": phrase, "problem": problem})
+    notes.extend(_route_contradictions(out))
     return out, notes
+
+
+_ABROAD = STAGE_RANK["import"]          # import and every stage after it happen in the destination country
+
+
+def _route_contradictions(events: list[dict]) -> list[dict]:
+    """Statuses that do not fit the route they are on: movement after a delivery or in the middle
+    of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
+    may print them), and said, so the buyer checks them instead of trusting the last line."""
+    notes, staged = [], [e for e in events if e["postal"] and e["stage"]]
+    for i, e in enumerate(staged):
+        later = [x for x in staged[i + 1:] if x["stage"] not in ("delivered", "returned")]
+        if e["stage"] in ("delivered", "returned") and later:
+            notes.append({"kind": "moved_after_delivery" if e["stage"] == "delivered" else "moved_after_return",
+                          "event": later[0]["index"], "status": (later[0]["status"] or "")[:120],
+                          "detail": f"the parcel moved again after it was shown {e['stage']}"})
+            break
+    for i, e in enumerate(staged):
+        if e["stage"] == "delivered":
+            before = staged[:i]
+            if any(x["stage"] == "export" for x in before) and not any(STAGE_RANK[x["stage"]] >= _ABROAD for x in before):
+                notes.append({"kind": "delivered_unseen_arrival", "event": e["index"], "status": (e["status"] or "")[:120],
+                              "detail": "shown delivered after leaving the origin country, never seen arriving"})
+            break
+    return notes
 
 
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,

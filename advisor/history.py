@@ -35,6 +35,7 @@ class StageBook:
     seller_typed: list[tuple[str, str]]
     order: list[str]
     _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
+    _whole: set[str] | None = field(default=None, repr=False, compare=False)
 
     def classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
         """(stage or None, typed by the seller?, phrase that matched) for one status text.
@@ -42,6 +43,13 @@ class StageBook:
         print; without it, whether the parcel was exported before. Carriers repeat a small set
         of texts, so answers are remembered (bounded)."""
         return self._memo.get((status, exported, side), lambda: self._classify(status, exported, side))
+
+    def is_phrase(self, status: str) -> bool:
+        """Whether the whole status is one of the phrases (not merely holds one)."""
+        if self._whole is None:
+            self._whole = {n for n, _, _ in self.phrases} | {n for n, _, _, _ in self.positional} | \
+                          {n for n, _ in self.seller_typed}
+        return _norm(status) in self._whole
 
     def _classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
         text = _norm(status)

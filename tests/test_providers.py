@@ -20,7 +20,7 @@ def test_every_operation_type_of_the_tracking_api_is_read(advisor):
     for t in range(1, 36):
         reading = table.get(str(t))
         assert reading is not None, t
-        assert reading.stage or reading.before or reading.no_stage, t
+        assert reading.stage or reading.before or reading.no_stage or reading.keeps_stage, t
 
 
 @pytest.mark.parametrize("code, text", [
@@ -44,7 +44,7 @@ def test_an_exchange_operation_reads_by_the_events_country(advisor):
 
 
 @pytest.mark.parametrize("code, reason", [("5.1", "lost"), ("18", "lost"), ("16", "destroyed"), ("5.2", "seized"),
-                                          ("17", "seized"), ("26", "cancelled"), ("8.26", "renumbered")])
+                                          ("17", "seized"), ("8.26", "renumbered")])
 def test_an_operation_no_stage_describes_is_said_not_hidden(advisor, code, reason):
     stage, a = _stage(advisor, code)
     assert stage is None
@@ -66,8 +66,70 @@ def test_a_provider_needs_its_code():
 
 def test_a_provider_file_with_an_unknown_stage_is_a_located_error(rules_copy):
     p = rules_copy / "providers" / "russian_post.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("  9: {name: Импорт международной почты, stage: import}",
-                                                       "  9: {name: Импорт международной почты, stage: imprt}"), encoding="utf-8")
+    p.write_text(p.read_text(encoding="utf-8").replace("  9: {name: Импорт международной почты, stage: import,",
+                                                       "  9: {name: Импорт международной почты, stage: imprt,"), encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "rules/providers/russian_post.yaml:" in out and "unknown stage id `imprt`" in out
     assert "did you mean `import`?" in out
+
+
+def _cainiao(advisor, *codes):
+    events = [{"date": f"2026-10-{i + 2:02d}", "provider": "cainiao", "code": c} for i, c in enumerate(codes)]
+    return advisor.advise({"track": "LP00123456789012", "order": {"destination": {"country": "RU"}}, "events": events},
+                          today=TODAY).to_dict()
+
+
+def test_every_cainiao_action_code_has_a_stage_or_says_why_not(advisor):
+    table = advisor.providers.codes["cainiao"]
+    assert len(table) >= 110
+    for code, r in table.items():
+        assert r.stage or r.before or r.no_stage or r.keeps_stage, code
+        if r.no_stage:
+            assert r.ru, f"{code}: the advice quotes it in Russian too"
+
+
+@pytest.mark.parametrize("code, stage", [
+    ("PU_PICKUP_SUCCESS", "accepted"), ("SC_INBOUND_SUCCESS", "origin_sorting"), ("LH_DEPART", "export"),
+    ("LH_ARRIVE", "import"), ("CC_HO_IN_SUCCESS", "customs"), ("CC_IM_FAILURE", "customs_held"),
+    ("GTMS_ACCEPT", "destination_sorting"), ("GTMS_STA_SIGNED", "arrived_office"), ("GTMS_SIGNED", "delivered"),
+    ("RETURNED", "returned"),
+])
+def test_a_cainiao_code_reads_as_its_stage(advisor, code, stage):
+    assert _cainiao(advisor, code)["events"][-1]["stage"] == stage
+
+
+def test_a_pickup_point_or_a_sorting_centre_signing_is_not_a_delivery(advisor):
+    """Cainiao prints 签收 (signed) for the buyer, a pickup point and a sorting centre alike."""
+    for code in ("GTMS_STA_SIGNED", "SC_SIGN_IN_SUCCESS"):
+        assert _cainiao(advisor, code)["stage"] != "delivered"
+    assert advisor.stages.classify("签收成功", False)[0] is None or advisor.providers.for_text("签收成功").stage == "origin_sorting"
+
+
+def test_a_cainiao_failure_is_said_in_the_advice_language(advisor):
+    a = _cainiao(advisor, "PU_PICKUP_SUCCESS", "SC_OUTBOUND_FAILURE")
+    assert a["stage"] == "accepted"
+    [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]
+    assert note["reason"] == "exception" and "Outbound at the sorting center failed" in note["text"]
+    ru = advisor.advise({"track": "LP00123456789012", "events": [
+        {"date": "2026-10-02", "provider": "cainiao", "code": "SC_OUTBOUND_FAILURE"}]}, today=TODAY, lang="ru").to_dict()
+    [note] = [n for n in ru["notes"] if n["kind"] == "status_no_stage"]
+    assert "Ошибка отправки из сортировочного центра" in note["text"]
+
+
+def test_a_cancelled_russian_post_operation_is_not_a_cancelled_shipment(advisor):
+    """Operation 26 undoes the operation before it («Предыдущая операция отменена»)."""
+    stage, a = _stage(advisor, "26")
+    assert stage is None and not [n for n in a["notes"] if n["kind"] in ("status_no_stage", "unknown_code")]
+    assert "post_reports_problem" not in [f["id"] for f in a["flags"]]
+
+
+def test_a_text_that_is_a_provider_name_reads_as_its_code(advisor):
+    """The page's own words for an operation read through the operation's table entry."""
+    for text, code in [("Пересекло границу", "10"), ("Вручение не состоялось", "5"), ("Получено отправителем", "2.2"),
+                       ("Обработка. Прибыло в почтомат", "8.9")]:
+        a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "status": text}]}, today=TODAY).to_dict()
+        b = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "provider": "russian_post", "code": code}]},
+                           today=TODAY).to_dict()
+        assert a["events"][-1]["stage"] == b["events"][-1]["stage"], text
+        assert [n.get("reason") for n in a["notes"] if n["kind"] == "status_no_stage"] == \
+               [n.get("reason") for n in b["notes"] if n["kind"] == "status_no_stage"], text

@@ -91,3 +91,28 @@ def test_seller_typed_statuses_are_never_postal(advisor):
 def test_chinese_text_is_matched_inside_longer_lines():
     assert " 揽 收 成 功 " in _norm("【深圳】已揽收成功，快件已发出")
     assert _norm("ПРИЁМ") == _norm("прием")
+
+
+def _route(advisor, *lines):
+    events = [{"date": f"2026-10-{i + 2:02d}", "status": s} for i, s in enumerate(lines)]
+    a = advisor.advise({"track": "RK190321410CN", "order": {"destination": {"country": "RU"}}, "events": events},
+                       today="2026-11-20").to_dict()
+    return a, {n["kind"] for n in a["notes"]}
+
+
+def test_movement_after_a_delivery_is_said_not_trusted(advisor):
+    a, kinds = _route(advisor, "Приём", "Экспорт", "Импорт", "Вручение адресату", "Прибыло в сортировочный центр")
+    assert "moved_after_delivery" in kinds
+    assert any("After a delivery" in n["text"] for n in a["notes"])
+
+
+def test_movement_in_the_middle_of_a_return_is_said(advisor):
+    _, kinds = _route(advisor, "Приём", "Экспорт", "Возврат", "Импорт")
+    assert "moved_after_return" in kinds
+
+
+def test_a_delivery_never_seen_arriving_is_said(advisor):
+    _, kinds = _route(advisor, "Приём", "Экспорт", "Вручение адресату")
+    assert "delivered_unseen_arrival" in kinds
+    _, kinds = _route(advisor, "Приём", "Экспорт", "Импорт", "Вручение адресату")
+    assert not kinds & {"delivered_unseen_arrival", "moved_after_delivery", "moved_after_return"}

@@ -133,3 +133,10 @@ def test_a_text_that_is_a_provider_name_reads_as_its_code(advisor):
         assert a["events"][-1]["stage"] == b["events"][-1]["stage"], text
         assert [n.get("reason") for n in a["notes"] if n["kind"] == "status_no_stage"] == \
                [n.get("reason") for n in b["notes"] if n["kind"] == "status_no_stage"], text
+
+
+def test_a_code_mapped_twice_is_a_located_error(rules_copy):
+    p = rules_copy / "providers" / "cainiao.yaml"
+    p.write_text(p.read_text(encoding="utf-8") + "  GTMS_SIGNED: {name: Delivered again, stage: returned}\n", encoding="utf-8")
+    code, out, _ = run_cli("rules", "check", str(rules_copy))
+    assert code == 1 and "rules/providers/cainiao.yaml:" in out and "GTMS_SIGNED" in out

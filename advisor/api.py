@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .advice import Advice, build, template_context
 from .derive import Derived, Seasons, derive
@@ -156,6 +157,8 @@ class Advisor:
         `shipping`, the order's shipping method, decides between readings of one shape."""
         result = analyse(code, self.formats, platform or self.default_platform, shipping)
         result.pop("_top", None)
+        result.pop("_alternatives", None)
+        result["trackers"] = [_opening(t, result["code"]) for t in result["trackers"]]
         return result
 
     def advise(self, facts: dict | Facts, *, today: dt.date | None = None, lang: str = "en",
@@ -215,6 +218,8 @@ class Advisor:
         derived = derive(f, track_full, self.stages, profile, self.seasons,
                          self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
                          self.formats.invented_status_flags, self.places, self.providers)
+        if track_full:
+            track_full.pop("_alternatives", None)
         public = None
         if track_full:
             public = dict(track_full)
@@ -222,18 +227,18 @@ class Advisor:
             public["name"] = (top or {}).get("name")
             public["service_name"] = (top or {}).get("service_name")
             public["note"] = (top or {}).get("note")
-            public["trackers"] = self._trackers(track_full["trackers"], f)
+            public["trackers"] = self._trackers(track_full["trackers"], f, track_full["code"])
         context = template_context(f, derived, public, self._public_profiles[f.platform], self.formats.post_of)
         return _Prepared(f, track_full, public, derived, context)
 
-    def _trackers(self, own: list[dict], f: Facts) -> list[dict]:
+    def _trackers(self, own: list[dict], f: Facts, code: str) -> list[dict]:
         """Where to check the code: the format's own trackers (the origin post), the destination
         post when the destination is known, then the universal ones for this platform (posts.yaml)."""
         out = list(own)
         dest = self.formats.post_of(f.order.destination.country if f.order.destination else None)
         if dest and dest not in out:
             out.append(dest)
-        return out + self._universal[f.platform]
+        return [_opening(t, code) for t in out + self._universal[f.platform]]
 
     def _missing(self, f: Facts, lang: str) -> list[dict]:
         present = {
@@ -266,3 +271,13 @@ def default_advisor() -> Advisor:
 def advise(facts: dict[str, Any], **kw) -> Advice:
     """Advice with the shipped rules (compiled on first use)."""
     return default_advisor().advise(facts, **kw)
+
+
+def _opening(tracker: dict, code: str) -> dict:
+    """A tracker as the advice gives it: its `url` opens this code where the tracker has such a
+    link (`track_url` in posts.yaml, `{code}` in a format's tracker), else its page."""
+    link = tracker.get("track_url") or tracker.get("url") or ""
+    out = {k: v for k, v in tracker.items() if k != "track_url"}
+    if "{code}" in link:
+        out["url"] = link.replace("{code}", quote(code, safe=""))
+    return out

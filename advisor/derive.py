@@ -29,6 +29,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "code_misread": ("bool", "a change that may mean a misread character (track_formats.yaml misread_changes)"),
     "code_origin": ("text", "the origin country the code names"),
     "code_flags": ("set", "flag ids the code's format raises; test with {includes: FLAG}"),
+    "code_uncertain": ("bool", "another real reading of the code is nearly as likely (track_formats.yaml uncertain_within)"),
     "stage": ("text", "the current delivery stage id"),
     "events_count": ("int", "postal events in the history"),
     "seller_events_count": ("int", "statuses typed by the seller on the order page"),
@@ -36,7 +37,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "moved": ("bool", "a postal event beyond pre-advice exists (real movement)"),
     "exported": ("bool", "the parcel has reached the export stage or later"),
     "unknown_statuses": ("int", "statuses no phrase in stages.yaml recognised"),
-    "post_problem": ("text", "what the post's latest code without a stage says: lost, seized, destroyed, prohibited, cancelled, renumbered, suspended, not_delivered"),
+    "post_problem": ("text", "what the post's latest code without a stage says: lost, seized, destroyed, prohibited, cancelled, renumbered, suspended, not_delivered, exception"),
     "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
     "days_since_paid": ("int", "days from payment to today"),
     "days_since_track_issued": ("int", "days from the day the code was given to today"),
@@ -216,11 +217,16 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
             f["code_origin"] = track["origin_country"]
         for flag in track["flags"]:
             f[f"code_flag__{flag}"] = True
+        f["code_uncertain"] = bool(track.get("uncertain"))
 
     # -- the history
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
     events, notes = classify_events(facts, stages, invented, origin, providers)
+    alternatives = (track or {}).get("_alternatives") or []
+    if alternatives:
+        notes.insert(0, {"kind": "code_uncertain", "alternatives": [dict(r["name"]) for r in alternatives],
+                         "detail": "the code may also be " + ", ".join(r["format"] for r in alternatives)})
     postal = [e for e in events if e["postal"]]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)

@@ -18,14 +18,29 @@ MAX_CODE_CHARS = 64
 MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
-CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod", "mod10"}
-# weighted_mod: the digits before the last, times `weights` (left to right), summed; the sum
-# modulo `mod1`, then modulo `mod2`, is the last digit (FedEx Express 12, jkeen's
-# "sum_product_with_weightings_and_modulo"); `length` limits it to codes of that length.
-WEIGHTED_FIELDS = {"name", "weights", "mod1", "mod2", "length"}
-# mod10: the digits before the last, the first times `evens`, the second times `odds`, and so on,
-# summed; the last digit is (10 - sum mod 10) mod 10 (USPS IMpb, jkeen's "mod10").
-MOD10_FIELDS = {"name", "evens", "odds", "length"}
+CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod", "mod10", "mod7", "luhn", "mod37_36"}
+# The check-digit algorithms carriers use, each named and parameterised in track_formats.yaml.
+# A check reads the pattern's named groups `body` (the characters checked) and `check` (the check
+# character) when the pattern has them, else every character but the last and the last.
+#   weighted_mod  the body's digits times `weights` (left to right), summed; the sum modulo `mod1`,
+#                 then modulo `mod2`, is the check digit (FedEx; jkeen's
+#                 "sum_product_with_weightings_and_modulo")
+#   mod10         the body's characters (a letter counts as its ASCII code minus 3, modulo 10: UPS)
+#                 times `evens` and `odds` in turn from the left (from the right with `reverse`),
+#                 summed; the check digit is (10 - sum mod 10) mod 10 (UPS, USPS, FedEx Ground,
+#                 Canada Post, OnTrac)
+#   mod7          the body as a number, modulo 7 (DHL Express)
+#   luhn          the Luhn algorithm over body and check (Purolator, Old Dominion)
+#   mod37_36      ISO 7064 MOD 37,36 over digits and letters; the check is a digit or a letter (DPD)
+# `prefix`: characters put before the body when it does not already start with them (OnTrac's
+# "4", USPS's "91"); `length`: the check applies to codes of that length only.
+CHECK_FIELDS = {
+    "weighted_mod": ({"weights", "mod1", "mod2"}, set()),
+    "mod10": ({"evens", "odds"}, {"reverse", "prefix"}),
+    "mod7": (set(), set()),
+    "luhn": (set(), {"prefix"}),
+    "mod37_36": (set(), set()),
+}
 CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
@@ -55,36 +70,89 @@ def ru_post_check_digit(first13: str) -> int:
     return (10 - total % 10) % 10
 
 
-def weighted_mod_ok(code: str, weights: list[int], mod1: int, mod2: int) -> bool | None:
-    body, check = code[:-1], code[-1:]
-    if not code.isdigit() or len(body) != len(weights):
+def _digit_value(c: str) -> int:
+    return int(c) if c.isdigit() else (ord(c) - 3) % 10
+
+
+def weighted_mod_ok(body: str, check: str, weights: list[int], mod1: int, mod2: int) -> bool | None:
+    if not (body.isdigit() and check.isdigit()) or len(body) != len(weights):
         return None
     return sum(int(d) * w for d, w in zip(body, weights)) % mod1 % mod2 == int(check)
 
 
-def mod10_ok(code: str, evens: int, odds: int) -> bool | None:
-    if not code.isdigit() or len(code) < 2:
+def mod10_ok(body: str, check: str, evens: int, odds: int, reverse: bool = False) -> bool | None:
+    if not body or not body.isalnum() or not check.isdigit():
         return None
-    total = sum(int(d) * (evens if i % 2 == 0 else odds) for i, d in enumerate(code[:-1]))
-    return (10 - total % 10) % 10 == int(code[-1])
+    chars = body[::-1] if reverse else body
+    total = sum(_digit_value(c) * (evens if i % 2 == 0 else odds) for i, c in enumerate(chars))
+    return (10 - total % 10) % 10 == int(check)
 
 
-def checksum_ok(kind: str, code: str, params: dict | None = None) -> bool | None:
+def mod7_ok(body: str, check: str) -> bool | None:
+    if not (body.isdigit() and check.isdigit()):
+        return None
+    return int(body) % 7 == int(check)
+
+
+def luhn_ok(body: str, check: str) -> bool | None:
+    digits = body + check
+    if not digits.isdigit() or len(digits) < 2:
+        return None
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def mod37_36_ok(body: str, check: str) -> bool | None:
+    """ISO 7064 MOD 37,36 (hybrid), as DPD's label specification gives it."""
+    if not body or len(check) != 1 or any(c not in _ALNUM for c in body + check):
+        return None
+    cd = 36
+    for c in body:
+        cd += _ALNUM.index(c)
+        if cd > 36:
+            cd -= 36
+        cd *= 2
+        if cd > 36:
+            cd -= 37
+    cd = 37 - cd
+    return _ALNUM[0 if cd == 36 else cd] == check
+
+
+def checksum_ok(kind: str, code: str, params: dict | None = None, match: re.Match | None = None) -> bool | None:
+    """Whether the check character of `code` matches, or None when the check does not apply."""
     p = params or {}
     if kind == "per_length":               # a list of checks, each for codes of one length
         one = p["per_length"].get(len(code))
-        return checksum_ok(one[0], code, one[1]) if one else None
+        return checksum_ok(one[0], code, one[1], match) if one else None
     if p.get("length") and len(code) != p["length"]:
         return None
-    if kind == "weighted_mod":
-        return weighted_mod_ok(code, p["weights"], p["mod1"], p["mod2"])
-    if kind == "mod10":
-        return mod10_ok(code, p["evens"], p["odds"])
     if kind == "s10":
         digits = code[2:11]
         return digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
     if kind == "ru_post":
         return code.isdigit() and len(code) == 14 and ru_post_check_digit(code[:13]) == int(code[13])
+    groups = match.groupdict() if match is not None else {}
+    body = groups.get("body") if groups.get("body") is not None else code[:-1]
+    check = groups.get("check") if groups.get("check") is not None else code[-1:]
+    prefix = str(p.get("prefix") or "")
+    if prefix and not body.startswith(prefix):
+        body = prefix + body
+    if kind == "weighted_mod":
+        return weighted_mod_ok(body, check, p["weights"], p["mod1"], p["mod2"])
+    if kind == "mod10":
+        return mod10_ok(body, check, p["evens"], p["odds"], bool(p.get("reverse")))
+    if kind == "mod7":
+        return mod7_ok(body, check)
+    if kind == "luhn":
+        return luhn_ok(body, check)
+    if kind == "mod37_36":
+        return mod37_36_ok(body, check)
     return None
 
 
@@ -196,7 +264,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
         _check_platforms(u, f"tracker `{u.get('name')}`" if isinstance(u, dict) else "a tracker", known_platforms)
     return FormatBook(
         formats=formats,
-        services=dict(doc.get("s10_services") or {}),
+        services=_services(doc.get("s10_services") or {}, _display(path, rules_dir)),
         cyrillic=dict(look.get("cyrillic") or {}),
         other_scripts=dict(look.get("other_scripts") or {}),
         digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
@@ -216,6 +284,28 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
 CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
                 "lookalike", "reversed", "extracted"}
 SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
+OPTIONAL_SCORES = ("uncertain_within",)
+
+
+_RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
+
+
+def _services(given, display: str) -> dict:
+    """The S10 service table with its ranges (`QA-QM`) spelt out as two-letter keys."""
+    out: dict = {}
+    for key, value in given.items():
+        key = str(key)
+        m = _RANGE.fullmatch(key)
+        if m:
+            for c in range(ord(m[2]), ord(m[3]) + 1):
+                out[m[1] + chr(c)] = dict(value)
+        elif re.fullmatch(r"[A-Z]{1,2}", key):
+            out[key] = dict(value)
+        else:
+            where = given.where(key) if hasattr(given, "where") else display
+            raise RulesError(f"`{key}` is not a service indicator: one or two capitals, or a range like `QA-QM`",
+                             where=where)
+    return out
 
 
 def _change_kinds(doc, display: str) -> list[str]:
@@ -251,9 +341,9 @@ def _scores(doc, display: str) -> dict[str, int]:
                          where=where, help="see the shipped rules/track_formats.yaml")
     for key, value in given.items():
         at = given.where(key) if hasattr(given, "where") else where
-        if key not in SCORE_NAMES:
+        if key not in SCORE_NAMES + OPTIONAL_SCORES:
             raise RulesError(f"unknown score `{key}`", where=at,
-                             help=did_you_mean(str(key), SCORE_NAMES) or one_of(SCORE_NAMES))
+                             help=did_you_mean(str(key), SCORE_NAMES + OPTIONAL_SCORES) or one_of(SCORE_NAMES))
         if not isinstance(value, int) or isinstance(value, bool):
             raise RulesError(f"the score `{key}` must be a whole number, not `{value}`", where=at)
     for key in SCORE_NAMES:
@@ -341,20 +431,34 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
 
 
 def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
-    """A check digit given as a mapping: `{name: weighted_mod, weights, mod1, mod2, length?}` or
-    `{name: mod10, evens, odds, length?}`; anything else is a located error."""
+    """A check digit given as a mapping: `{name: ALGORITHM, its numbers..., length?}` (see
+    CHECK_FIELDS); anything else is a located error naming what the algorithm needs."""
     params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}
     name = params.pop("name", None)
-    if name == "mod10":
-        good = not set(params) - MOD10_FIELDS and all(isinstance(params.get(k), int) for k in ("evens", "odds"))
-    else:
-        good = (name == "weighted_mod" and not set(params) - WEIGHTED_FIELDS
-                and isinstance(params.get("weights"), list) and all(isinstance(w, int) for w in params["weights"])
-                and all(isinstance(params.get(k), int) and params[k] > 0 for k in ("mod1", "mod2")))
-    if not good:
-        raise RulesError(f"format `{fid}` has a checksum that is not `{{name: weighted_mod, weights: [...], "
-                         f"mod1: N, mod2: N}}` or `{{name: mod10, evens: N, odds: N}}`", where=at("checksum"),
-                         help="a check digit is `none`, `s10`, `ru_post`, or weighted_mod or mod10 with its numbers")
+    if name not in CHECK_FIELDS:
+        raise RulesError(f"format `{fid}` has a check digit `{name}` that is not one of the algorithms",
+                         where=at("checksum"), help=did_you_mean(str(name), CHECK_FIELDS) or one_of(CHECK_FIELDS))
+    needed, optional = CHECK_FIELDS[name]
+    extra = set(params) - needed - optional - {"length"}
+    missing = needed - set(params)
+    if extra or missing:
+        what = f"has no `{sorted(missing)[0]}`" if missing else f"does not take `{sorted(extra)[0]}`"
+        raise RulesError(f"the `{name}` check digit of format `{fid}` {what}", where=at("checksum"),
+                         help=f"`{name}` takes " + (", ".join(f"`{k}`" for k in sorted(needed | optional | {'length'}))))
+    bad = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
+           and (not isinstance(params[k], int) or isinstance(params[k], bool) or params[k] < (1 if k != "evens" and k != "odds" else 0))]
+    if "weights" in params and not (isinstance(params["weights"], list) and params["weights"]
+                                    and all(isinstance(w, int) and not isinstance(w, bool) for w in params["weights"])):
+        bad.append("weights")
+    if "reverse" in params and not isinstance(params["reverse"], bool):
+        bad.append("reverse")
+    if "prefix" in params and not isinstance(params["prefix"], (str, int)):
+        bad.append("prefix")
+    if bad:
+        raise RulesError(f"the `{name}` check digit of format `{fid}` has a bad `{bad[0]}`: `{params[bad[0]]}`",
+                         where=at("checksum"), help="whole numbers for moduli and weights, true/false for `reverse`")
+    if "prefix" in params:
+        params["prefix"] = str(params["prefix"])
     return name, params
 
 
@@ -448,9 +552,10 @@ def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
 # ---- recognition -----------------------------------------------------------------------------
 
 def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict]) -> dict | None:
-    if not fmt.pattern.fullmatch(code):
+    m = fmt.pattern.fullmatch(code)
+    if not m:
         return None
-    ok = checksum_ok(fmt.checksum, code, fmt.checksum_params) if fmt.checksum != "none" else None
+    ok = checksum_ok(fmt.checksum, code, fmt.checksum_params, m) if fmt.checksum != "none" else None
     if fmt.checksum_rule == "must_fail" and ok is not False:
         return None
     if repairs and ok is not True:
@@ -545,6 +650,20 @@ def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
                                    "was shown; read in the order shown"}], readings
 
 
+_GROUPS = re.compile(r"[A-Za-z0-9]+(?:[ \-‐‑‒–—−.·]+[A-Za-z0-9]+)*")
+
+
+def _one_code(text: str) -> bool:
+    """Whether a text looks like one code written in groups: Latin letters and digits on one line,
+    split only by spaces, dashes or dots, whose only groups of letters alone are short (a prefix
+    or a country, at most four letters) and stand at its start or end."""
+    t = unicodedata.normalize("NFKC", text).strip().strip(_QUOTES).strip()
+    if not _GROUPS.fullmatch(t):
+        return False
+    words = [w for w in _WORD_SPLIT.split(t) if w]
+    return all(len(w) <= 4 and i in (0, len(words) - 1) for i, w in enumerate(words) if w.isalpha())
+
+
 def _find_in_text(text: str, book: FormatBook, platform: str | None):
     """A code inside a sentence or a link ("my track is RK…CN, thanks"): try every run of up to
     five words (a code may be written in groups), keep the runs that read as a valid code, and
@@ -599,9 +718,21 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
     readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
     # digits written in groups are one number: it is never searched for codes inside it
     grouped = isinstance(text, str) and _DIGIT_GROUPS.fullmatch(unicodedata.normalize("NFKC", text)) is not None
-    if not grouped and not (readings and readings[0]["valid"] and readings[0]["check_digit_ok"]):
-        found = _reversed(text, code, book, platform) or _find_in_text(text, book, platform)
-        if found and (not any(r["valid"] for r in readings) or found[2][0]["check_digit_ok"]):
+    # A code that reads as one code with its spaces taken out is not searched for codes inside it
+    # ("TBC 0000 0000 0000" stays Amazon's), unless the text reads as a sentence around a code
+    # whose check digit passes ("my track is RK190321410CN, thanks").
+    whole_valid = any(r["valid"] for r in readings)
+    one_code = grouped or _one_code(text)
+    if one_code and not readings and not grouped:
+        _find_in_text(text, book, platform)      # groups that are two real codes are still an error
+    if not one_code and not (whole_valid and readings[0]["check_digit_ok"]):
+        try:
+            found = _reversed(text, code, book, platform) or _find_in_text(text, book, platform)
+        except TrackCodeError:
+            if not whole_valid:
+                raise
+            found = None
+        if found and (not whole_valid or found[2][0]["check_digit_ok"]):
             code, changes, readings = found
     if not readings and len(code) > MAX_CODE_CHARS:
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
@@ -611,6 +742,7 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]
+    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))
     result = {
         "input": text if len(text) <= 200 else text[:200] + "…",
         "code": top["code"] if top else code,
@@ -625,6 +757,7 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
         "carrier": top["carrier"] if top else None,
         "flags": list(top["flags"]) if top else [],
         "trackers": top["trackers"] if top else [],
+        "uncertain": bool(alternatives),
         "candidates": [
             {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
              "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
@@ -633,4 +766,19 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
         ],
     }
     result["_top"] = top  # internal: names, notes and sources for rendering; dropped from JSON
+    result["_alternatives"] = alternatives
     return result
+
+
+def _alternatives(top: dict | None, readings: list[dict], within: int) -> list[dict]:
+    """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
+    the code may be either, and the advice says so. A fake service is never offered as one."""
+    if not top or not within:
+        return []
+    seen, out = {top["carrier"] or top["format"]}, []
+    for r in readings[1:]:
+        who = r["carrier"] or r["format"]
+        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen:
+            seen.add(who)
+            out.append(r)
+    return out

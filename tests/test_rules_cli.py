@@ -184,9 +184,9 @@ cases:
 
 
 @pytest.mark.parametrize("file, old, new, where, what", [
-    ("posts.yaml", "platforms: [aliexpress]", "platforms: [aliexpres]", "rules/posts.yaml:39:",
+    ("posts.yaml", "platforms: [aliexpress]", "platforms: [aliexpres]", "rules/posts.yaml",
      "tracker `AliExpress order page` names an unknown platform `aliexpres`"),
-    ("track_formats.yaml", "platforms: [joom]", "platforms: [jom]", "rules/track_formats.yaml:416:",
+    ("track_formats.yaml", "platforms: [joom]", "platforms: [jom]", "rules/track_formats.yaml",
      "names an unknown platform `jom`"),
 ])
 def test_a_misspelt_platform_in_posts_or_formats_is_reported(rules_copy, file, old, new, where, what):
@@ -194,6 +194,7 @@ def test_a_misspelt_platform_in_posts_or_formats_is_reported(rules_copy, file, o
     path = rules_copy / file
     text = path.read_text(encoding="utf-8")
     assert old in text
+    where = f"{where}:{text[:text.index(old)].count(chr(10)) + 1}:"     # the line the misspelling is on
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     code, out, err = run_cli("rules", "check", str(rules_copy))
     assert code == 1, out + err

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Callable
 from functools import lru_cache
+from operator import itemgetter, mul
 from pathlib import Path
 
 from .errors import RulesError, TrackCodeError, did_you_mean, one_of
@@ -44,7 +46,7 @@ CHECK_FIELDS = {
 CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
-                 "source", "examples"}
+                 "source", "examples", "fallback"}
 # Codes whose Babel territory is not an assigned ISO 3166-1 country.
 _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 _QUOTES = "\"'«»“”„‘’‚`"
@@ -52,15 +54,28 @@ _CLEAN = re.compile(r"[A-Z0-9]+")
 _WORD_SPLIT = re.compile(r"[^\w]+|_")
 _BIDI_OVERRIDES = {"\u202e", "\u202b", "\u2067"}
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
+# the ASCII characters the invisible-character step removes (control, not white space)
+_ASCII_CONTROLS = frozenset(chr(c) for c in range(128) if unicodedata.category(chr(c)) in ("Cf", "Cc")
+                            and not chr(c).isspace())
+_ASCII_CONTROL = re.compile("[" + "".join(re.escape(c) for c in sorted(_ASCII_CONTROLS)) + "]")
 _DIGIT_GROUPS = re.compile(r"\s*[0-9]+(?:[\s\-‐‑‒–—―−.·]+[0-9]+)*\s*")
 
 
 # ---- checksums -------------------------------------------------------------------------------
 
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_ZERO = ord("0")
+
+
+def _weighted(digits: str, weights) -> int:
+    """The sum of ASCII digits times weights, done in C (bytes and map): the check digits of a
+    batch of codes are a hot path."""
+    return sum(map(mul, digits.encode("ascii"), weights)) - _ZERO * sum(weights[:len(digits)])
+
+
 def s10_check_digit(serial8: str) -> int:
     """UPU S10: weights 8 6 4 2 3 5 9 7; c = 11 - sum mod 11; 10 -> 0, 11 -> 5 (T2)."""
-    total = sum(int(d) * w for d, w in zip(serial8, (8, 6, 4, 2, 3, 5, 9, 7)))
-    c = 11 - total % 11
+    c = 11 - _weighted(serial8, _S10_WEIGHTS) % 11
     return 0 if c == 10 else 5 if c == 11 else c
 
 
@@ -75,16 +90,22 @@ def _digit_value(c: str) -> int:
 
 
 def weighted_mod_ok(body: str, check: str, weights: list[int], mod1: int, mod2: int) -> bool | None:
-    if not (body.isdigit() and check.isdigit()) or len(body) != len(weights):
+    if not (body.isascii() and body.isdigit() and check.isdigit()) or len(body) != len(weights):
         return None
-    return sum(int(d) * w for d, w in zip(body, weights)) % mod1 % mod2 == int(check)
+    return _weighted(body, weights) % mod1 % mod2 == int(check)
 
 
 def mod10_ok(body: str, check: str, evens: int, odds: int, reverse: bool = False) -> bool | None:
-    if not body or not body.isalnum() or not check.isdigit():
+    if not body or not body.isascii() or not body.isalnum() or not check.isdigit():
         return None
     chars = body[::-1] if reverse else body
-    total = sum(_digit_value(c) * (evens if i % 2 == 0 else odds) for i, c in enumerate(chars))
+    if chars.isdigit():
+        b = chars.encode("ascii")
+        even, odd = b[0::2], b[1::2]
+        total = evens * (sum(even) - _ZERO * len(even)) + odds * (sum(odd) - _ZERO * len(odd))
+    else:                                    # letters count as their ASCII code minus 3, modulo 10 (UPS)
+        values = [_digit_value(c) for c in chars]
+        total = evens * sum(values[0::2]) + odds * sum(values[1::2])
     return (10 - total % 10) % 10 == int(check)
 
 
@@ -126,34 +147,51 @@ def mod37_36_ok(body: str, check: str) -> bool | None:
 
 def checksum_ok(kind: str, code: str, params: dict | None = None, match: re.Match | None = None) -> bool | None:
     """Whether the check character of `code` matches, or None when the check does not apply."""
-    p = params or {}
+    return checker(kind, params or {})(code, match)
+
+
+def checker(kind: str, p: dict) -> Callable[[str, re.Match | None], bool | None]:
+    """The check of one format as a function of the code and its match, its numbers bound once
+    (a format is checked for every code of its shape)."""
     if kind == "per_length":               # a list of checks, each for codes of one length
-        one = p["per_length"].get(len(code))
-        return checksum_ok(one[0], code, one[1], match) if one else None
-    if p.get("length") and len(code) != p["length"]:
-        return None
+        table = {n: checker(k, q) for n, (k, q) in p["per_length"].items()}
+
+        def per_length(code, m):
+            one = table.get(len(code))
+            return one(code, m) if one else None
+        return per_length
+    length = p.get("length")
     if kind == "s10":
-        digits = code[2:11]
-        return digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
-    if kind == "ru_post":
-        return code.isdigit() and len(code) == 14 and ru_post_check_digit(code[:13]) == int(code[13])
-    groups = match.groupdict() if match is not None else {}
-    body = groups.get("body") if groups.get("body") is not None else code[:-1]
-    check = groups.get("check") if groups.get("check") is not None else code[-1:]
-    prefix = str(p.get("prefix") or "")
-    if prefix and not body.startswith(prefix):
-        body = prefix + body
-    if kind == "weighted_mod":
-        return weighted_mod_ok(body, check, p["weights"], p["mod1"], p["mod2"])
-    if kind == "mod10":
-        return mod10_ok(body, check, p["evens"], p["odds"], bool(p.get("reverse")))
-    if kind == "mod7":
-        return mod7_ok(body, check)
-    if kind == "luhn":
-        return luhn_ok(body, check)
-    if kind == "mod37_36":
-        return mod37_36_ok(body, check)
-    return None
+        def s10(code, m):
+            digits = code[2:11]
+            return digits.isascii() and digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
+        check = s10
+    elif kind == "ru_post":
+        def ru_post(code, m):
+            return code.isdigit() and len(code) == 14 and ru_post_check_digit(code[:13]) == int(code[13])
+        check = ru_post
+    elif kind in ("weighted_mod", "mod10", "mod7", "luhn", "mod37_36"):
+        algorithm = {
+            "weighted_mod": lambda body, c: weighted_mod_ok(body, c, p["weights"], p["mod1"], p["mod2"]),
+            "mod10": lambda body, c: mod10_ok(body, c, p["evens"], p["odds"], bool(p.get("reverse"))),
+            "mod7": mod7_ok, "luhn": luhn_ok, "mod37_36": mod37_36_ok,
+        }[kind]
+        prefix = str(p.get("prefix") or "")
+
+        def parts(code, m):
+            body = m.group("body") if m is not None and "body" in m.re.groupindex else None
+            c = m.group("check") if m is not None and "check" in m.re.groupindex else None
+            body = code[:-1] if body is None else body
+            c = code[-1:] if c is None else c
+            if prefix and not body.startswith(prefix):
+                body = prefix + body
+            return algorithm(body, c)
+        check = parts
+    else:
+        return lambda code, m: None
+    if length:
+        return lambda code, m: check(code, m) if len(code) == length else None
+    return check
 
 
 # ---- the format book -------------------------------------------------------------------------
@@ -180,6 +218,19 @@ class Format:
     examples: dict
     where: str
     checksum_params: dict = field(default_factory=dict)
+    first: frozenset | None = None       # the characters a match can start with (None: any)
+    last: frozenset | None = None        # ... and end with
+    fallback: bool = False               # read only when no other format reads the code
+
+    def __post_init__(self):
+        self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
+        # the parts of a reading every code of this format shares; readings copy it
+        self.base = {
+            "format": self.id, "name": self.name, "kind": self.kind, "code": "", "valid": True, "reason": None,
+            "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
+            "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
+            "score": self.rank, "note": self.note, "repairs": [], "source": self.source,
+        }
 
 
 @dataclass
@@ -205,14 +256,32 @@ class FormatBook:
     def post_of(self, cc: str | None) -> dict | None:
         return self.posts.get(cc) if cc else None
 
-    def formats_for(self, n: int) -> list[Format]:
-        """The formats a code of `n` characters can be, in file order: those whose pattern can
-        match that length or whose layout has it (a repair keeps the length). Trying only these
-        skips two thirds of the regex matches for a typical code."""
-        found = self._by_length.get(n)
+    def formats_for(self, n: int, first: str | None = None, last: str | None = None) -> list[Format]:
+        """The formats a code of `n` characters from `first` to `last` can be, in file order: those
+        whose pattern can match that length (or whose layout has it: a repair keeps the length)
+        and start and end with those characters (or could after a look-alike repair). Trying only
+        these skips most of the regex matches for a typical code."""
+        key = (n, first, last)
+        found = self._by_length.get(key)
         if found is None:
-            found = self._by_length[n] = [f for f in self.formats if _can_be(f, n)]
+            found = self._by_length.get(n)
+            if found is None:
+                found = self._by_length[n] = [f for f in self.formats if _can_be(f, n)]
+            if first is not None:
+                found = [f for f in found if self._may_be(f, f.first, 0, first)]
+            if last is not None:
+                found = [f for f in found if self._may_be(f, f.last, -1, last)]
+            self._by_length[key] = found
         return found
+
+    def _may_be(self, fmt: Format, chars: frozenset | None, at: int, c: str) -> bool:
+        if chars is None or c in chars:
+            return True
+        if not fmt.layout:
+            return False
+        want = fmt.layout[at]
+        swap = self.digit_for_letter.get(c) if want == "D" else self.letter_for_digit.get(c) if want == "L" else None
+        return swap is not None and swap in chars
 
     _by_length: dict = field(default_factory=dict, repr=False)
 
@@ -233,6 +302,65 @@ def _widths(pattern: re.Pattern) -> tuple[int, int]:
         return _parser.parse(pattern.pattern, pattern.flags).getwidth()
     except Exception:  # noqa: BLE001
         return 0, 1 << 30
+
+
+def _first_chars(pattern: re.Pattern) -> frozenset | None:
+    """The characters a match of `pattern` can start with, read from `re`'s own parse of it;
+    None when that cannot be told (the index then keeps the format for every character)."""
+    try:
+        from re import _constants as c, _parser
+        return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _last_chars(pattern: re.Pattern) -> frozenset | None:
+    """The characters a match of `pattern` can end with (None when that cannot be told)."""
+    try:
+        from re import _constants as c, _parser
+        return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c, last=True)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _first_of(items: list, c, last: bool = False) -> frozenset | None:
+    """The characters the sequence `items` of `re`'s parse can start (or, with `last`, end) with."""
+    out: set[str] = set()
+    for op, av in (reversed(items) if last else items):
+        if op is c.LITERAL:
+            return frozenset(out | {chr(av)})
+        if op is c.IN:
+            chars = set()
+            for o, a in av:
+                if o is c.LITERAL:
+                    chars.add(chr(a))
+                elif o is c.RANGE:
+                    chars |= {chr(x) for x in range(a[0], a[1] + 1)}
+                else:
+                    return None
+            return frozenset(out | chars)
+        if op is c.BRANCH:
+            for branch in av[1]:
+                f = _first_of(list(branch), c, last)
+                if f is None:
+                    return None
+                out |= f
+            return frozenset(out)
+        if op is c.SUBPATTERN:
+            f = _first_of(list(av[3]), c, last)
+            return None if f is None else frozenset(out | f)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            f = _first_of(list(av[2]), c, last)
+            if f is None:
+                return None
+            out |= f
+            if av[0] >= 1:
+                return frozenset(out)
+            continue
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue
+        return None
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -426,7 +554,8 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
         carrier=raw.get("carrier"), trackers=list(raw.get("trackers") or []), flags=flags,
         rank=int(raw.get("rank", 50)), platforms=list(raw.get("platforms") or []),
         note=raw.get("note"), source=[str(s) for s in raw.get("source") or []],
-        examples=dict(raw.get("examples") or {}), where=where,
+        examples=dict(raw.get("examples") or {}), where=where, first=_first_chars(pattern),
+        last=_last_chars(pattern), fallback=raw.get("fallback") is True,
     )
 
 
@@ -482,6 +611,8 @@ def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
         return text, []   # the usual case: nothing any step below would change
     code, changes = _normalise_once(text, book)
     for _ in range(3):
+        if _CLEAN.fullmatch(code):
+            break      # capitals and digits only: another pass cannot change it
         again, more = _normalise_once(code, book)
         if again == code:
             break
@@ -491,10 +622,12 @@ def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
 
 def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     changes: list[dict] = []
-    s = unicodedata.normalize("NFKC", text)
+    ascii_only = text.isascii()       # the usual paste: no compatibility forms, no other scripts
+    s = text if ascii_only else unicodedata.normalize("NFKC", text)
     if s != text:
         changes.append({"kind": "unicode", "detail": "compatibility characters replaced (NFKC)"})
-    invisible = [c for c in s if unicodedata.category(c) in ("Cf", "Cc") and not c.isspace()]
+    invisible = ([c for c in s if c in _ASCII_CONTROLS] if ascii_only and _ASCII_CONTROL.search(s) else [] if ascii_only
+                 else [c for c in s if unicodedata.category(c) in ("Cf", "Cc") and not c.isspace()])
     if invisible:
         s = "".join(c for c in s if c not in invisible)
         changes.append({"kind": "invisible", "count": len(invisible),
@@ -507,6 +640,11 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     if joined != s:
         changes.append({"kind": "separators", "detail": "removed spaces, dashes or dots"})
     s = joined
+    if s.isascii():
+        upper = s.upper()
+        if upper != s:
+            changes.append({"kind": "case", "detail": "lower-case letters made capitals"})
+        return upper, changes
     out = []
     for i, c in enumerate(s, 1):
         if c.isascii():
@@ -533,7 +671,7 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
 
 def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
     """Swap look-alikes into the kind of character each position wants (O->0, 1->I, ...)."""
-    if len(code) != len(layout):
+    if len(code) != len(layout) or _layout_pattern(layout).fullmatch(code):
         return code, []
     chars, fixes = list(code), []
     for i, (c, want) in enumerate(zip(code, layout)):
@@ -549,13 +687,20 @@ def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
     return "".join(chars), fixes
 
 
+@lru_cache(maxsize=64)
+def _layout_pattern(layout: str) -> re.Pattern:
+    """A layout as a pattern: a code it matches needs no repair."""
+    return re.compile("".join({"L": "[A-Z]", "D": "[0-9]"}.get(c, ".") for c in layout))
+
+
 # ---- recognition -----------------------------------------------------------------------------
 
-def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict]) -> dict | None:
-    m = fmt.pattern.fullmatch(code)
+def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict],
+             m: re.Match | None = None) -> dict | None:
+    m = m or fmt.pattern.fullmatch(code)
     if not m:
         return None
-    ok = checksum_ok(fmt.checksum, code, fmt.checksum_params, m) if fmt.checksum != "none" else None
+    ok = fmt.check(code, m) if fmt.check else None
     if fmt.checksum_rule == "must_fail" and ok is not False:
         return None
     if repairs and ok is not True:
@@ -565,37 +710,39 @@ def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, rep
         origin = code[-2:]
         if not book.country_ok(origin):
             return None  # letters that are no ISO country: not this format (e.g. YP, LF)
-    valid, reason = True, None
-    service, tracked, flags, service_name = fmt.service, fmt.tracked, list(fmt.flags), None
+    r = dict(fmt.base)                    # what every reading of the format shares
+    r["code"], r["origin_country"], r["check_digit_ok"], r["repairs"] = code, origin, ok, repairs
+    valid = True
     if fmt.kind == "s10" and fmt.service is None:
         info = _s10_service(code, book)
         if info.get("valid") is False:
-            valid, reason = False, f"service letter `{code[0]}` is {info.get('reason', 'not assigned')} in the S10 table"
-        service = info.get("service")
-        tracked = info.get("tracked", tracked)
-        flags += [f for f in info.get("flags", []) if f not in flags]
-        service_name = info.get("name")
+            valid = False
+            r["reason"] = f"service letter `{code[0]}` is {info.get('reason', 'not assigned')} in the S10 table"
+        r["service"] = info.get("service")
+        r["tracked"] = info.get("tracked", fmt.tracked)
+        extra = [f for f in info.get("flags", []) if f not in fmt.flags]
+        if extra:
+            r["flags"] = fmt.flags + extra
+        r["service_name"] = info.get("name")
     if fmt.checksum_rule == "required" and ok is False:
-        valid, reason = False, "the check digit does not match"
-        if "invalid_check_digit" not in flags:
-            flags.append("invalid_check_digit")
+        valid, r["reason"] = False, "the check digit does not match"
+        if "invalid_check_digit" not in r["flags"]:
+            r["flags"] = r["flags"] + ["invalid_check_digit"]
+    r["valid"] = valid
     scores = book.scores
     score = fmt.rank + (scores["check_digit_ok"] if ok else 0)
     if fmt.platforms:
         score += scores["platform_match"] if platform in fmt.platforms else scores["other_platform"]
     if not valid:
         score += scores["invalid"]
-    trackers = list(fmt.trackers)
-    post = book.post_of(origin)
-    if post and fmt.kind in ("s10", "domestic") and post not in trackers:
-        trackers.append(post)
-    return {
-        "format": fmt.id, "name": fmt.name, "kind": fmt.kind, "code": code, "valid": valid,
-        "reason": reason, "check_digit_ok": ok, "service": service, "service_name": service_name,
-        "tracked": tracked, "origin_country": origin, "carrier": fmt.carrier or (post or {}).get("name"),
-        "trackers": trackers, "flags": flags, "score": score, "note": fmt.note,
-        "repairs": repairs, "source": fmt.source,
-    }
+    r["score"] = score
+    if fmt.kind in ("s10", "domestic"):
+        post = book.post_of(origin)
+        if post:
+            if post not in fmt.trackers:
+                r["trackers"] = fmt.trackers + [post]
+            r["carrier"] = fmt.carrier or post.get("name")
+    return r
 
 
 def _s10_service(code: str, book: FormatBook) -> dict:
@@ -606,11 +753,16 @@ def _s10_service(code: str, book: FormatBook) -> dict:
 
 
 def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
-    """Every format reading of a normalised code, best first (file order breaks ties)."""
-    readings = []
+    """Every format reading of a normalised code, best first (file order breaks ties); a
+    `fallback` format (digits only) reads a code only when no other format does."""
+    readings, fallbacks = [], []
     repaired: dict[str, tuple[str, list[dict]]] = {}   # formats share layouts: repair once per layout
-    for fmt in book.formats_for(len(code)):
-        r = _reading(fmt, code, book, platform, []) if fmt.pattern.fullmatch(code) else None
+    for fmt in book.formats_for(len(code), code[:1], code[-1:]):
+        if fmt.fallback:
+            fallbacks.append(fmt)
+            continue
+        m = fmt.pattern.fullmatch(code)
+        r = _reading(fmt, code, book, platform, [], m) if m else None
         if r is None and fmt.layout:
             if fmt.layout not in repaired:
                 repaired[fmt.layout] = _repair(code, fmt.layout, book)
@@ -619,8 +771,14 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
                 r = _reading(fmt, fixed, book, platform, repairs)
         if r:
             readings.append(r)
-    readings.sort(key=lambda r: -r["score"])
+    if not readings:
+        readings = [r for r in (_reading(f, code, book, platform, []) for f in fallbacks) if r]
+    if len(readings) > 1:
+        readings.sort(key=_score_key, reverse=True)     # stable: file order breaks ties
     return readings
+
+
+_score_key = itemgetter("score")
 
 
 def _prefer_carrier(readings: list[dict], method: str, bonus: int) -> list[dict]:
@@ -657,7 +815,7 @@ def _one_code(text: str) -> bool:
     """Whether a text looks like one code written in groups: Latin letters and digits on one line,
     split only by spaces, dashes or dots, whose only groups of letters alone are short (a prefix
     or a country, at most four letters) and stand at its start or end."""
-    t = unicodedata.normalize("NFKC", text).strip().strip(_QUOTES).strip()
+    t = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().strip(_QUOTES).strip()
     if not _GROUPS.fullmatch(t):
         return False
     words = [w for w in _WORD_SPLIT.split(t) if w]
@@ -704,23 +862,13 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         + changes, readings
 
 
-def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
-    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
-    `method` is the order's shipping method: a reading whose carrier it names is preferred."""
-    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
-        raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
-                             f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
-                             help="paste only the code, not the whole page")
-    code, changes = normalise(text, book)
-    if not code:
-        raise TrackCodeError("the track code is empty", where="track",
-                             help="copy the code from the order's tracking page and paste it as it is")
-    readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
-    # digits written in groups are one number: it is never searched for codes inside it
-    grouped = isinstance(text, str) and _DIGIT_GROUPS.fullmatch(unicodedata.normalize("NFKC", text)) is not None
-    # A code that reads as one code with its spaces taken out is not searched for codes inside it
-    # ("TBC 0000 0000 0000" stays Amazon's), unless the text reads as a sentence around a code
-    # whose check digit passes ("my track is RK190321410CN, thanks").
+def _in_text(text: str, code: str, changes: list[dict], readings: list[dict], book: FormatBook,
+             platform: str | None) -> tuple[str, list[dict], list[dict]]:
+    """The code a pasted text holds. Digits written in groups are one number, and a code that
+    reads as one code with its spaces taken out is not searched for codes inside it ("TBC 0000
+    0000 0000" stays Amazon's), unless the text reads as a sentence around a code whose check
+    digit passes ("my track is RK190321410CN, thanks")."""
+    grouped = _DIGIT_GROUPS.fullmatch(text if text.isascii() else unicodedata.normalize("NFKC", text)) is not None
     whole_valid = any(r["valid"] for r in readings)
     one_code = grouped or _one_code(text)
     if one_code and not readings and not grouped:
@@ -733,7 +881,24 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
                 raise
             found = None
         if found and (not whole_valid or found[2][0]["check_digit_ok"]):
-            code, changes, readings = found
+            return found
+    return code, changes, readings
+
+
+def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
+    """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
+    `method` is the order's shipping method: a reading whose carrier it names is preferred."""
+    if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+        raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
+                             f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
+                             help="paste only the code, not the whole page")
+    code, changes = normalise(text, book)
+    if not code:
+        raise TrackCodeError("the track code is empty", where="track",
+                             help="copy the code from the order's tracking page and paste it as it is")
+    readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
+    if changes or not _CLEAN.fullmatch(code):     # only a text with more than the code can hold another one
+        code, changes, readings = _in_text(text, code, changes, readings, book, platform)
     if not readings and len(code) > MAX_CODE_CHARS:
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
@@ -743,37 +908,35 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
     if top and top["repairs"]:
         changes = changes + top["repairs"]
     alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))
-    result = {
-        "input": text if len(text) <= 200 else text[:200] + "…",
-        "code": top["code"] if top else code,
-        "changes": [{k: v for k, v in c.items()} for c in changes],
-        "format": top["format"] if top else "unknown",
-        "kind": top["kind"] if top else "unknown",
-        "valid": bool(top and top["valid"]),
-        "check_digit_ok": top["check_digit_ok"] if top else None,
-        "service": top["service"] if top else None,
-        "tracked": top["tracked"] if top else "unknown",
-        "origin_country": top["origin_country"] if top else None,
-        "carrier": top["carrier"] if top else None,
-        "flags": list(top["flags"]) if top else [],
-        "trackers": top["trackers"] if top else [],
-        "uncertain": bool(alternatives),
-        "candidates": [
-            {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
-             "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
-             "origin_country": r["origin_country"], "carrier": r["carrier"], "score": r["score"]}
-            for r in readings
-        ],
-    }
+    if top:
+        result = {"code": top["code"], "format": top["format"], "kind": top["kind"], "valid": bool(top["valid"]),
+                  "check_digit_ok": top["check_digit_ok"], "service": top["service"], "tracked": top["tracked"],
+                  "origin_country": top["origin_country"], "carrier": top["carrier"], "flags": list(top["flags"]),
+                  "trackers": list(top["trackers"])}
+    else:
+        result = dict(_NO_READING, code=code, flags=[], trackers=[])
+    result["input"] = text if len(text) <= 200 else text[:200] + "…"
+    result["changes"] = [dict(c) for c in changes] if changes else []
+    result["uncertain"] = bool(alternatives)
+    result["candidates"] = [
+        {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
+         "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
+         "origin_country": r["origin_country"], "carrier": r["carrier"], "score": r["score"]}
+        for r in readings]
     result["_top"] = top  # internal: names, notes and sources for rendering; dropped from JSON
     result["_alternatives"] = alternatives
     return result
 
 
+# what the result says when no format reads the code
+_NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_digit_ok": None, "service": None,
+               "tracked": "unknown", "origin_country": None, "carrier": None}
+
+
 def _alternatives(top: dict | None, readings: list[dict], within: int) -> list[dict]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
     the code may be either, and the advice says so. A fake service is never offered as one."""
-    if not top or not within:
+    if not top or not within or len(readings) < 2:
         return []
     seen, out = {top["carrier"] or top["format"]}, []
     for r in readings[1:]:

@@ -1,4 +1,5 @@
-"""Benchmark: CLI latency, import time, batch throughput, engine cost over a floor, memory.
+"""Benchmark: CLI latency, import time, batch throughput, engine cost over a floor, track-code
+analysis beside a peer library (bench/track_codes.py), memory.
 
     python bench/run.py            # the full run (a few minutes on 2 cores)
     python bench/run.py --quick    # smaller counts, for a quick look
@@ -222,6 +223,10 @@ def main() -> None:
     on, off = safety_cost(2_000 if args.quick else 20_000, args.repeat)
     print(f"with the safety layer     {on:9,.0f}/s")
     print(f"without it                {off:9,.0f}/s   the layer costs {100 * (1 - on / off):4.1f}% (target <= 10%)")
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import track_codes
+    track_codes.report(track_codes.run(5_000 if args.quick else 20_000))
 
     print("\n# memory, a fresh process")
     sys.stdout.flush()

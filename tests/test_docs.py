@@ -89,8 +89,14 @@ def test_doc_examples_run(tmp_path):
                 problems = []
                 schema_problems(doc, problems)
                 assert problems == [], [p.render() for p in problems]
+            if isinstance(doc, list):          # a format snippet: its pattern and check digit load
+                from advisor.trackcode import _checksum_spec, checker
+                for fmt in doc:
+                    pattern = re.compile(fmt["pattern"])
+                    name, params = _checksum_spec(fmt["checksum"], fmt["id"], lambda key: "docs/rules.md")
+                    assert {"body", "check"} <= set(pattern.groupindex) and checker(name, params)
             ran["yaml"] += 1
-    assert ran == {"console": 8, "diff": 3, "file": 4, "yaml": 2}, ran
+    assert ran == {"console": 8, "diff": 3, "file": 4, "yaml": 3}, ran
 
 
 def test_doc_lists_every_fact_date_and_vocabulary_id():

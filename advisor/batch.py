@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import IO, Iterator
 
 from .errors import AdvisorError
+from .facts import check_json
 from .jsonio import line as json_line, loads
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
@@ -96,6 +98,7 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
             raise _LineError(f"invalid JSON: {e.msg.lower()} at column {e.colno}") from None
         if not isinstance(doc, dict):
             raise _LineError(f"expected a facts object, got `{type(doc).__name__}`")
+        check_json(raw, doc, f"line {n}")
         s = _SETTINGS
         today = dt.date.fromisoformat(s.today) if s.today else None
         advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
@@ -110,6 +113,42 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
 
 class _LineError(Exception):
     pass
+
+
+class _Stop:
+    """Ctrl-C asks the run to stop between lines instead of raising wherever it lands: a line is
+    written whole or not at all, and the count said is the count written. (Only in the main
+    thread: elsewhere signals cannot be caught, and the run is the caller's to stop.)"""
+
+    def __init__(self):
+        self.asked = False
+        self._before = None
+
+    def __enter__(self):
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread():
+            self._before = signal.signal(signal.SIGINT, self._ask)
+        return self
+
+    def _ask(self, *_):
+        self.asked = True
+
+    def __exit__(self, *exc):
+        import signal
+        if self._before is not None:
+            signal.signal(signal.SIGINT, self._before)
+        return False
+
+
+def _advised_lines(n: int, data: bytes | None, error: dict | None):
+    """The output lines for one piece of input, one at a time."""
+    if data is None:
+        yield advise_line(n, None, error)
+        return
+    for i, raw in enumerate(data.split(b"\n"), n):
+        if raw.strip():
+            yield advise_line(i, None, _too_long(i)) if len(raw) > MAX_LINE_BYTES else advise_line(i, raw, None)
 
 
 def advise_chunk(n: int, data: bytes | None, error: dict | None) -> tuple[bytes, int, int]:
@@ -133,11 +172,43 @@ class Totals:
     seconds: float = 0.0
 
 
-def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1, progress=None) -> Totals:
+class Interrupted(Exception):
+    """Ctrl-C during a run: how far it got (whole lines written) travels with it."""
+
+    def __init__(self, totals: Totals):
+        super().__init__("interrupted")
+        self.totals = totals
+
+
+def skip_lines(chunks: Iterator[tuple[int, bytes | None, dict | None]], done: int):
+    """The pieces of `chunks` after the first `done` advised lines (blank lines are not advised,
+    so they are not counted), line numbers kept: what `--resume` goes on from."""
+    for n, data, error in chunks:
+        if done <= 0:
+            yield n, data, error
+            continue
+        if data is None:                      # an over-long line: it had its error line
+            done -= 1
+            continue
+        lines = data.split(b"\n")
+        for i, raw in enumerate(lines):
+            if raw.strip():
+                done -= 1
+                if done == 0:
+                    rest = b"\n".join(lines[i + 1:])
+                    if rest.strip():
+                        yield n + i + 1, rest, None
+                    break
+
+
+def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1, progress=None,
+        skip: int = 0) -> Totals:
     """Advise every line of `stream` into `out` (both binary: lines are UTF-8 JSON); returns how
-    many lines and how many failed."""
+    many lines and how many failed. `skip`: lines already advised by an interrupted run. Ctrl-C
+    raises `Interrupted` with the lines written so far; output is only ever whole lines."""
     totals = Totals()
     start = time.perf_counter()
+    chunks = skip_lines(read_chunks(stream), skip) if skip else read_chunks(stream)
 
     def emit(lines: list[bytes] | bytes, count: int, failed: int) -> None:
         if isinstance(lines, bytes):
@@ -149,26 +220,83 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
         if progress:
             progress(totals.lines, time.perf_counter() - start)
 
-    if workers <= 1:
-        _init(settings)
-        for chunk in read_chunks(stream):
-            emit(*advise_chunk(*chunk))
-    else:
-        import multiprocessing as mp
-        # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
-        ctx = mp.get_context("spawn")
-        with ctx.Pool(workers, initializer=_init, initargs=(settings,)) as pool:
-            _widen_pipes(pool)
-            pending: deque = deque()
-            for chunk in read_chunks(stream):
-                pending.append(pool.apply_async(advise_chunk, chunk))
-                while len(pending) >= 2 * workers:
-                    emit(*pending.popleft().get())
-            while pending:
-                emit(*pending.popleft().get())
+    stop = _Stop()
+    with stop:
+        if workers <= 1:
+            _init(settings)
+            for n, data, error in chunks:
+                done, count, failed = [], 0, 0
+                for line in _advised_lines(n, data, error):
+                    done.append(line)
+                    count += 1
+                    failed += line.startswith(b'{"line":')
+                    if stop.asked:
+                        break
+                emit(done, count, failed)
+                if stop.asked:
+                    raise Interrupted(totals)
+        else:
+            import multiprocessing as mp
+            # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
+            ctx = mp.get_context("spawn")
+            # an interrupted run ends its process at once (see `_stop`); the helper process that
+            # tracks the pool's semaphores would then warn about them on stderr
+            quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+            if quiet not in sys.warnoptions:
+                sys.warnoptions.append(quiet)
+            pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
+            try:
+                _widen_pipes(pool)
+                pending: deque = deque()
+
+                def take():
+                    while True:           # wait in short steps, so Ctrl-C is seen within one
+                        try:
+                            return pending[0].get(0.1)
+                        except mp.TimeoutError:
+                            if stop.asked:
+                                raise Interrupted(totals) from None
+
+                for chunk in chunks:
+                    pending.append(pool.apply_async(advise_chunk, chunk))
+                    while len(pending) >= 2 * workers:
+                        emit(*take())
+                        pending.popleft()
+                    if stop.asked:
+                        raise Interrupted(totals)
+                while pending:
+                    emit(*take())
+                    pending.popleft()
+                pool.close()
+                pool.join()
+            except Interrupted:
+                _stop(pool)
+                raise
+            except BaseException:
+                _stop(pool)
+                raise
     out.flush()
     totals.seconds = time.perf_counter() - start
     return totals
+
+
+def _init_worker(settings: Settings) -> None:
+    """A worker leaves Ctrl-C to the parent, which stops the workers itself: a worker dying of it
+    mid-write could leave the pool's pipes half-written and the parent waiting forever."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init(settings)
+
+
+def _stop(pool) -> None:
+    """Stop the workers now: kill them (they hold nothing that must be saved). The pool itself
+    is left for the process's exit: `Pool.terminate` can wait forever on its task thread, blocked
+    writing to a pipe no worker reads any more (3 runs in 34 hung that way)."""
+    for proc in list(getattr(pool, "_pool", [])):
+        try:
+            proc.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
 
 PIPE_BYTES = 1 << 20

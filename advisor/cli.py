@@ -6,6 +6,7 @@ options, history, rules files); 3 an internal error (a bug: please report it).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import sys
@@ -15,10 +16,11 @@ import click
 
 from . import i18n
 from .dates import DateFormatError, parse_date
-from .errors import AdvisorError, FactsError
+from .errors import AdvisorError, FactsError, OutputError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_OUTPUT = 4       # the output could not be written (disk full, closed pipe, bad -o)
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
 # options are declared when this module is imported, so the catalog is chosen then.
@@ -465,10 +467,11 @@ def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", help=_("language of the advice texts"))
 @click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
 @click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
+@click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))
 @rules_options_decorator()
 @run_safely
-def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules_dir, overlay_dir, templates_dir):
-    from .batch import Settings, default_workers, run
+def batch_cmd(source, output, workers, today, lang, no_messages, progress, resume, rules_dir, overlay_dir, templates_dir):
+    from .batch import Interrupted, Settings, default_workers, run
     if today is not None:
         try:
             today = parse_date(today, today=dt.date.today(), relative=True).isoformat()
@@ -500,24 +503,88 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, rules
                 pass
         click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
 
+    if resume and not output:
+        raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
+                         help="run again with the same `-o` as the interrupted run")
+    partial = Path(f"{output}.partial") if output else None
+    done = 0
     if output:
-        out = open(output, "wb")
+        _check_output(Path(output))
+        if resume and partial.exists():
+            done = _whole_lines(partial)
+        out = _open_output(partial, "ab" if resume else "wb")
     else:
         sys.stdout.flush()
         out = sys.stdout.buffer         # lines are written as UTF-8 bytes, whatever the locale
     try:
-        totals = run(stream, out, settings, workers or default_workers(), report if show else None)
+        totals = run(stream, out, settings, workers or default_workers(), report if show else None, skip=done)
+        out.flush()
+    except Interrupted as e:
+        _close_quietly(out)
+        where = f" to `{partial}`; run again with `--resume` to go on" if output else ""
+        click.echo(f"{chr(10) if show else ''}interrupted: {done + e.totals.lines:,} line(s) advised{where}", err=True)
+        sys.stderr.flush()
+        os._exit(130)       # at once: the workers are killed and whole lines are on disk
+    except BrokenPipeError:
+        _close_quietly(out)
+        _exit_now(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
+                              where="stdout" if not output else str(partial)))
+    except OSError as e:
+        _close_quietly(out)
+        _exit_now(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
+                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None))
     finally:
-        if output:
-            out.close()
         if source != "-":
             stream.close()
+    if output:
+        out.close()
+        os.replace(partial, output)     # complete: the name the user asked for appears only now
     if show:
         click.echo("", err=True)
     if totals.failed:
         click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
                    "`error` objects in the output", err=True)
         sys.exit(1)
+
+
+def _exit_now(err: AdvisorError) -> None:
+    """Say the error and end the process at once: its workers are killed, and waiting for the
+    pool to tidy up can hang (see batch._stop)."""
+    click.echo(f"error: {err.render()}", err=True)
+    sys.stderr.flush()
+    os._exit(err.exit_code)
+
+
+def _check_output(path: Path) -> None:
+    if path.is_dir():
+        raise OutputError(f"`{path}` is a directory", where="-o", help="give a file name, e.g. -o advice.jsonl")
+    if not path.parent.is_dir():
+        raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
+
+
+def _open_output(path: Path, mode: str):
+    try:
+        return open(path, mode)
+    except OSError as e:
+        raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
+
+
+def _whole_lines(path: Path) -> int:
+    """How many whole lines an interrupted run left in `path`; a torn last line (no newline,
+    the process was killed mid-write) is cut off so the resumed run writes it again."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        keep = data.rfind(b"\n") + 1
+        if keep < len(data):
+            f.truncate(keep)
+    return data[:keep].count(b"\n")
+
+
+def _close_quietly(out) -> None:
+    try:
+        out.close()
+    except OSError:
+        pass
 
 
 @main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(

@@ -61,6 +61,13 @@ class HistoryError(AdvisorError):
     kind = "history"
 
 
+class OutputError(AdvisorError):
+    """The advice could not be written: a full disk, a closed pipe, an output path that cannot be."""
+
+    kind = "output"
+    exit_code = 4
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
     """A `help:` text with the closest valid spelling, if one is close enough."""
     close = difflib.get_close_matches(str(value), sorted(choices), n=1, cutoff=0.6)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 from .errors import AdvisorError, FactsError
+from .facts import check_json
 from .jsonio import loads
 
 MAX_BODY = 1024 * 1024            # one facts document
@@ -50,11 +51,16 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 return None, error(413, too_large)
             chunks.append(chunk)
         try:
-            return loads(b"".join(chunks).decode("utf-8")), None
+            text = b"".join(chunks).decode("utf-8")
+            doc = loads(text)
+            check_json(text, doc, "body")
+            return doc, None
         except UnicodeDecodeError as e:
             return None, error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
         except json.JSONDecodeError as e:
             return None, error(422, FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}"))
+        except FactsError as e:
+            return None, error(422, e)
 
     def today_of(value: str | None) -> dt.date | None:
         if value is None:

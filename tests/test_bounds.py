@@ -1,0 +1,172 @@
+"""Bounds against careless or hostile input (issue: deep or odd JSON, duplicate keys), through
+every door a user has: the CLI, `advise batch` and HTTP."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CACHE, ROOT, run_cli
+
+DEEP = '{"track": "RK190321410CN", "order": ' + '{"a": ' * 1000 + '1' + '}' * 1000 + '}'
+TWICE = '{"track": "RK190321410CN", "order": {"track_issued": "2026-11-01", "track_issued": "2026-11-09"}}'
+
+
+def test_deep_json_facts_are_a_located_error_not_a_crash(tmp_path):
+    f = tmp_path / "deep.json"
+    f.write_text(DEEP, encoding="utf-8")
+    code, out, err = run_cli("--facts", str(f), "--today", "2026-11-20")
+    assert code == 2, err
+    assert "nests deeper than 32 levels" in err and "order.a.a" in err and "Traceback" not in err
+
+
+def test_duplicate_keys_in_a_facts_file_are_refused(tmp_path):
+    f = tmp_path / "twice.json"
+    f.write_text(TWICE, encoding="utf-8")
+    code, _, err = run_cli("--facts", str(f), "--today", "2026-11-20")
+    assert code == 2 and "the key `track_issued` is given twice" in err
+
+
+def test_a_colon_inside_a_value_is_not_taken_for_a_duplicate(tmp_path):
+    f = tmp_path / "colon.json"
+    f.write_text('{"track": "RK190321410CN", "events": [{"date": "2026-11-01", "status": "12:00 Приём: Москва"}]}',
+                 encoding="utf-8")
+    code, _, err = run_cli("--facts", str(f), "--today", "2026-11-20")
+    assert code == 0, err
+
+
+def _batch(lines: list[str]) -> list[dict]:
+    p = subprocess.run([sys.executable, "-m", "advisor", "batch", "--today", "2026-11-20", "--no-messages"],
+                       input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=ROOT,
+                       env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE})
+    assert p.returncode in (0, 1), p.stderr
+    return [json.loads(x) for x in p.stdout.splitlines()]
+
+
+def test_batch_gives_deep_and_duplicate_lines_their_own_error_and_goes_on():
+    good = json.dumps({"track": "RK190321410CN"})
+    out = _batch([good, DEEP, TWICE, good])
+    assert "error" not in out[0] and "error" not in out[3]
+    assert out[1]["error"]["kind"] == "facts" and "nests deeper" in out[1]["error"]["message"]
+    assert out[1]["error"]["where"].startswith("line 2.order.a")
+    assert "given twice" in out[2]["error"]["message"]
+
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+
+@pytest.fixture(scope="module")
+def server():
+    from conftest import serving
+    for port in serving():
+        yield f"http://127.0.0.1:{port}"
+
+
+def _post(base: str, path: str, body: str) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(base + path, data=body.encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_http_deep_json_is_422_naming_the_field(server):
+    status, body = _post(server, "/v1/advice", DEEP)
+    assert status == 422
+    err = body["error"]
+    assert err["kind"] == "facts" and err["where"].startswith("body.order.a.a") and "nests deeper" in err["message"]
+    status, body = _post(server, "/v1/advice/batch", "[" + DEEP + "]")
+    assert status == 422 and body["error"]["where"].startswith("body[0].order.a")
+
+
+def test_http_duplicate_keys_are_422(server):
+    status, body = _post(server, "/v1/advice", TWICE)
+    assert status == 422 and "given twice" in body["error"]["message"]
+
+
+# ---- batch runs you can stop and resume ---------------------------------------------------------
+
+BATCH = [sys.executable, "-m", "advisor", "batch", "--today", "2026-11-20", "--no-messages"]
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE}
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    path = tmp_path_factory.mktemp("batch") / "in.jsonl"
+    line = json.dumps({"track": "RK190321410CN", "order": {"track_issued": "2026-11-01"}})
+    path.write_text("\n".join([line] * 6_000 + [""]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def complete(many) -> bytes:
+    """What one uninterrupted run writes."""
+    p = subprocess.run(BATCH + [str(many), "--workers", "1"], capture_output=True, cwd=ROOT, env=ENV)
+    assert p.returncode == 0
+    return p.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_ends_within_a_second_and_resume_finishes_the_same_output(many, complete, tmp_path, workers):
+    import os
+    import signal
+    import time
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen(BATCH + [str(many), "-o", str(out), "--workers", workers], stderr=subprocess.PIPE,
+                         cwd=ROOT, env=ENV, start_new_session=True)
+    partial = tmp_path / "out.jsonl.partial"
+    for _ in range(300):                       # wait until advice is being written
+        if partial.exists() and partial.stat().st_size > 50_000:
+            break
+        time.sleep(0.05)
+    start = time.monotonic()
+    os.killpg(p.pid, signal.SIGINT)            # as Ctrl-C does: to the whole process group
+    code = p.wait(timeout=10)
+    assert time.monotonic() - start < 1.0
+    err = p.stderr.read().decode()
+    assert code == 130 and "interrupted:" in err and "--resume" in err and "Traceback" not in err
+    done = int(err.split("interrupted: ")[1].split(" ")[0].replace(",", ""))
+    data = partial.read_bytes()
+    assert not out.exists() and data.endswith(b"\n") and data.count(b"\n") == done
+    r = subprocess.run(BATCH + [str(many), "-o", str(out), "--workers", workers, "--resume"], capture_output=True,
+                       cwd=ROOT, env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert not partial.exists() and out.read_bytes() == complete
+
+
+def test_resume_after_a_kill_drops_the_torn_last_line(many, complete, tmp_path):
+    out = tmp_path / "out.jsonl"
+    whole = complete
+    lines = whole.split(b"\n")
+    (tmp_path / "out.jsonl.partial").write_bytes(b"\n".join(lines[:100]) + b"\n" + lines[100][:40])   # killed mid-line
+    r = subprocess.run(BATCH + [str(many), "-o", str(out), "--resume"], capture_output=True, cwd=ROOT, env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == whole
+
+
+@pytest.mark.parametrize("where, message", [("DIR", "is a directory"), ("missing/x.jsonl", "does not exist")])
+def test_a_bad_output_path_is_a_clear_error_with_its_own_status(many, tmp_path, where, message):
+    target = tmp_path if where == "DIR" else tmp_path / where
+    r = subprocess.run(BATCH + [str(many), "-o", str(target)], capture_output=True, text=True, cwd=ROOT, env=ENV)
+    assert r.returncode == 4 and message in r.stderr and "bug" not in r.stderr
+
+
+def test_a_full_disk_and_a_closed_pipe_are_clear_errors(many):
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(BATCH + [str(many)], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+    assert r.returncode == 4 and "No space left on device" in r.stderr and "bug" not in r.stderr
+    p = subprocess.Popen(BATCH + [str(many)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=ENV)
+    p.stdout.read(1000)
+    p.stdout.close()                            # the reader stops, as `| head` does
+    code = p.wait(timeout=60)
+    assert code == 4 and b"the output was closed" in p.stderr.read()
+
+
+def test_resume_needs_an_output_file(many):
+    r = subprocess.run(BATCH + [str(many), "--resume"], capture_output=True, text=True, cwd=ROOT, env=ENV)
+    assert r.returncode == 2 and "needs `-o FILE`" in r.stderr

@@ -128,8 +128,9 @@ def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
     except AdvisorError as e:
         add(e)
         return
-    known = set(advisor._prepare({"track": "RK190321410CN"}, dt.date(2026, 1, 1)).context) | {"due", "rule_id", "lang"}
+    sample = advisor._prepare(SAMPLE, dt.date(2026, 1, 1)).context
     env = make_env("en", templates_dir)
+    known = set(sample) | {"due", "rule_id"} | set(env.globals)
 
     def names(source: str) -> set[str]:
         try:
@@ -149,6 +150,38 @@ def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
                 for var in sorted(names(text) - known):
                     add(RulesError(f"the {out.kind} text ({lang}) of rule `{rule.id}` uses `{var}`, which no facts provide",
                                    where=f"{rule.file}:{rule.line}:5", help=did_you_mean(var, known)))
+    _render_all(advisor, book, templates_dir, sample, add)
+
+
+# the parcel every text and template is rendered for by `rules check`, under the render budget
+SAMPLE = {"track": "RK190321410CN", "order": {"track_issued": "2025-12-10", "paid": "2025-12-08",
+                                               "protection_ends": "2026-02-20", "destination": {"country": "RU"}},
+          "events": [{"date": "2025-12-15", "status": "Приём"}]}
+
+
+def _render_all(advisor, book, templates_dir: Path, context: dict, add) -> None:
+    """Render every rule text and message template once, under the same budget as advice: a
+    text that loops, recurses or builds past the bounds fails here, at its `file:line`, not in
+    a server. Errors that depend on the facts (a value this sample lacks) are not reported."""
+    from .render import BudgetError
+    renderer, extra = advisor.renderer, {"due": dt.date(2026, 1, 5), "rule_id": "sample"}
+    for rule in book.rules:
+        for out in rule.outputs:
+            for lang, text in (out.text or {}).items():
+                try:
+                    renderer.inline(text, lang, context, f"{rule.file}:{rule.line}:5", extra=extra)
+                except BudgetError as e:
+                    add(e)
+                except AdvisorError:
+                    pass
+    for name in sorted(advisor.messages):
+        for lang in LANGS:
+            try:
+                renderer.file(f"{name}.j2", lang, dict(context, rule_id="sample"))
+            except BudgetError as e:
+                add(RulesError(e.message, where=f"templates/{lang}/{name}.j2:1:1"))
+            except AdvisorError:
+                pass
 
 
 def _line_of(path: Path, word: str) -> int:

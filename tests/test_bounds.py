@@ -170,3 +170,41 @@ def test_a_full_disk_and_a_closed_pipe_are_clear_errors(many):
 def test_resume_needs_an_output_file(many):
     r = subprocess.run(BATCH + [str(many), "--resume"], capture_output=True, text=True, cwd=ROOT, env=ENV)
     assert r.returncode == 2 and "needs `-o FILE`" in r.stderr
+
+
+# ---- rule texts and templates: a budget for every render -----------------------------------------
+
+RUNAWAY = "{% for a in 'x'*99999 %}{% for b in 'x'*99999 %}{% endfor %}{% endfor %}"
+
+
+def test_rules_check_renders_every_text_and_template_under_the_budget(tmp_path):
+    """A runaway text passes every static check; `rules check` renders it and names its rule."""
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "local.yaml").write_text(f"""rules:
+  - id: partner-tracker
+    source: [T15]
+    when: {{stage: none, received: false}}
+    then:
+      action:
+        id: check_other_trackers
+        due: today
+        text: {{en: "Look at our tracker. {RUNAWAY}", ru: "Посмотрите наш трекер."}}
+""", encoding="utf-8")
+    import time
+    start = time.monotonic()
+    code, out, _ = run_cli("rules", "check", "--rules-overlay", str(overlay))
+    assert code == 1 and "local.yaml:2:" in out and "loop steps" in out and "Traceback" not in out
+    assert time.monotonic() - start < 20
+    code, _, err = run_cli("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--rules-overlay", str(overlay))
+    assert code == 2 and "local.yaml:2:" in err and "loop steps" in err
+
+
+def test_a_runaway_template_is_found_by_rules_check(tmp_path):
+    import shutil
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    path = templates / "en" / "seller" / "not_tracked.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "\n{{ 'a'|center(900000000) }}\n", encoding="utf-8")
+    code, out, _ = run_cli("rules", "check", "--templates", str(templates))
+    assert code == 1 and "templates/en/seller/not_tracked.j2" in out and "larger than 100,000" in out

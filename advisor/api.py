@@ -107,7 +107,7 @@ class Advisor:
 
     def __init__(self, rules: str | Path | None = None, templates: str | Path | None = None,
                  overlay: str | Path | None = None):
-        from .engine import CompiledRules
+        from .engine import compiled_rules
         from .rulebook import load_rulebook
         self.rules_dir = Path(rules) if rules else default_rules_dir()
         self.templates_dir = Path(templates) if templates else default_templates_dir()
@@ -142,7 +142,7 @@ class Advisor:
         self.safety = load_safety(r, vocab, self.messages)
         for problem in self.safety.rule_problems(self.book.rules, self.profiles):
             raise problem
-        self.compiled = CompiledRules(self.book)
+        self.compiled = compiled_rules(self.book)
         self.message_requires = message_requirements(vocab, self.profiles)
 
     # -- the pipeline

@@ -20,8 +20,9 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import weakref
 
-from .errors import AdvisorError
+from .errors import AdvisorError, RulesError
 from .jsonio import compact
 from .rulebook import TAG, RuleBook, compile_when
 
@@ -92,6 +93,44 @@ def _host_class():
     return QuietHost
 
 
+_COMPILED: "weakref.WeakValueDictionary[str, CompiledRules]" = weakref.WeakValueDictionary()
+
+
+def compiled_rules(book: RuleBook) -> "CompiledRules":
+    """The rule book compiled, shared by every Advisor of the same rules (its digest) while one
+    lives: a process that builds Advisor after Advisor (a server reloading its rules) compiles
+    each rule book once, and the engine's rulesets are freed when the last Advisor using them
+    is gone (durable_rules itself never frees them: 4.8 MB an Advisor leaked before)."""
+    key = f"{book.digest}:{_profiles_digest(book.profiles)}"      # conditions inline the profiles' numbers
+    with _LOCK:
+        found = _COMPILED.get(key)
+    if found is not None:
+        return found
+    compiled = CompiledRules(book)
+    with _LOCK:
+        _COMPILED[key] = compiled
+    return compiled
+
+
+def _profiles_digest(profiles: dict) -> str:
+    import hashlib
+    return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in profiles.items())).encode()).hexdigest()[:12]
+
+
+def _free(handles: list[int]) -> None:
+    """Delete compiled rulesets from the engine (their CompiledRules is gone)."""
+    try:
+        dre = durable_engine().durable_rules_engine
+    except Exception:  # noqa: BLE001 - at interpreter exit the module may be gone already
+        return
+    with _LOCK:
+        for handle in handles:
+            try:
+                dre.delete_ruleset(handle)
+            except Exception:  # noqa: BLE001 - nothing more to free
+                pass
+
+
 class CompiledRules:
     """One rule book compiled for every platform profile, with its own Host and ruleset names."""
 
@@ -122,12 +161,20 @@ class CompiledRules:
                         continue
                     spec[CATCH_ALL] = {"all": [{"m": dict(TAG)}], "run": _noop}
                     name = f"pa{next(_NAMES)}_{book.digest}_{platform}_{start // CHUNK}"
-                    self.host.register_rulesets({name: spec})
+                    try:
+                        self.host.register_rulesets({name: spec})
+                    except Exception as e:  # noqa: BLE001 - the engine's own refusal, said at the rules
+                        first = rules[start]
+                        raise RulesError(f"the rules engine cannot compile these rules ({e})",
+                                         where=f"{first.file}:{first.line}",
+                                         help="rules " + ", ".join(f"`{r.id}`" for r in rules[start:start + CHUNK][:5])
+                                         + ": look for a condition far larger or deeper than the others") from None
                     names.append(name)
                     reads.append(tuple(sorted(used - set(TAG))))
                 self.rulesets[platform] = names
                 self.handles[platform] = tuple(self.host.get_ruleset(n)._handle for n in names)
                 self.reads[platform] = tuple(reads)
+        weakref.finalize(self, _free, [h for hs in self.handles.values() for h in hs])
 
     def evaluate(self, platform: str, fact: dict) -> list[str]:
         """Ids of the rules that fired for this fact, in rule-book order.

@@ -267,17 +267,28 @@ def _allowed_values(fact: str, vocab: dict, profiles: dict) -> set | None:
     return None
 
 
-def _check_when(when, rid, vocab, profiles, reads) -> None:
+MAX_ANY_DEPTH = 4    # `any` inside `any` ...: the engine refuses deep nesting (error 113 at 25)
+MAX_IN_VALUES = 500  # values one `in` / list condition may name
+
+
+def _check_when(when, rid, vocab, profiles, reads, depth: int = 0) -> None:
     for fact, cond in when.items():
         where = when.where(fact) if hasattr(when, "where") else "?"
         if fact == "any":
+            if depth >= MAX_ANY_DEPTH:
+                raise RulesError(f"`any` in rule `{rid}` nests deeper than {MAX_ANY_DEPTH} levels", where=where,
+                                 help="write the alternatives side by side in one `any`")
             if not isinstance(cond, list) or not cond:
                 raise RulesError(f"`any` in rule `{rid}` must be a list of condition mappings", where=where)
             for alt in cond:
                 if not isinstance(alt, dict):
                     raise RulesError(f"`any` in rule `{rid}` must list mappings", where=where)
-                _check_when(alt, rid, vocab, profiles, reads)
+                _check_when(alt, rid, vocab, profiles, reads, depth + 1)
             continue
+        listed = cond if isinstance(cond, list) else cond.get("in") if isinstance(cond, dict) else None
+        if isinstance(listed, list) and len(listed) > MAX_IN_VALUES:
+            raise RulesError(f"the condition on `{fact}` in rule `{rid}` lists {len(listed):,} values", where=where,
+                             help=f"a condition lists at most {MAX_IN_VALUES}; test a fact that groups them")
         if fact not in FACTS:
             raise RulesError(f"unknown fact `{fact}` in rule `{rid}`", where=where,
                              help=did_you_mean(fact, FACTS) or "see the fact list in docs/rules.md")

@@ -6,6 +6,8 @@ imported on first parse: with the rule files in the disk cache, a start needs no
 """
 from __future__ import annotations
 
+import re
+
 import os
 import pickle
 import stat
@@ -164,6 +166,9 @@ def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
     return size
 
 
+_LONG_NUMBER = re.compile(r"\d{1000,}")
+
+
 def loads(text: str, file: str = "<string>", error=RulesError):
     """Parse YAML text into Located/LocatedList values; every failure names `file:line:col`."""
     import yaml
@@ -190,6 +195,11 @@ def loads(text: str, file: str = "<string>", error=RulesError):
         raise error(f"invalid YAML: {str(e).splitlines()[0]}", where=file) from None
     except RecursionError:
         raise error("the document nests too deeply", where=file) from None
+    except ValueError as e:           # a whole number past Python's 4,300 digits, and the like
+        m = _LONG_NUMBER.search(text)
+        where = f"{file}:{text.count(chr(10), 0, m.start()) + 1}:{m.start() - text.rfind(chr(10), 0, m.start())}" if m else file
+        raise error("a number is far too long" if m else f"a value cannot be read: {e}", where=where,
+                    help="numbers in these files have a few digits") from None
     except RulesError as e:
         if error is RulesError:
             raise

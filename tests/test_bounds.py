@@ -208,3 +208,25 @@ def test_a_runaway_template_is_found_by_rules_check(tmp_path):
     path.write_text(path.read_text(encoding="utf-8") + "\n{{ 'a'|center(900000000) }}\n", encoding="utf-8")
     code, out, _ = run_cli("rules", "check", "--templates", str(templates))
     assert code == 1 and "templates/en/seller/not_tracked.j2" in out and "larger than 100,000" in out
+
+
+@pytest.mark.parametrize("when, message", [
+    ("days_since_track_issued: {at_least: " + "9" * 100_000 + "}", "a number is far too long"),
+    ("any: [" * 25 + "{received: false}" + "]" * 25, "nests deeper than 4 levels"),
+    ("stage: [" + ", ".join(["none"] * 20_000) + "]", "lists 20,000 values"),
+])
+def test_odd_rule_conditions_are_located_errors_never_a_crash(tmp_path, when, message):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "local.yaml").write_text(f"""rules:
+  - id: odd-rule
+    source: [T15]
+    when:
+      {when}
+    then:
+      action: {{id: check_other_trackers, due: today, text: {{en: "x", ru: "x"}}}}
+""", encoding="utf-8")
+    code, out, _ = run_cli("rules", "check", "--rules-overlay", str(overlay))
+    assert code == 1 and "local.yaml:5:" in out and message in out and "internal error" not in out
+    code, _, err = run_cli("RK190321410CN", "--today", "2026-11-22", "--rules-overlay", str(overlay))
+    assert code == 2 and message in err

@@ -53,3 +53,32 @@ def test_rss_flat_over_25000_evaluations(advisor):
         advisor.advise(facts, today=today, messages=False)
     grown = _rss_kib() - before
     assert grown < 4 * 1024, f"RSS grew by {grown} KiB over 25,000 evaluations"
+
+
+def test_building_and_dropping_advisors_does_not_leak(tmp_path):
+    """durable_rules never frees a compiled ruleset: each Advisor used to leave ~5 MB behind
+    (a server reloading edited rules grew without end). Now an Advisor of the same rules shares
+    the compiled rulesets, and they are freed with the last Advisor using them."""
+    import datetime as dt
+    import gc
+    import shutil
+    from advisor.api import Advisor
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    p = tmp_path / "rules" / "advice" / "10_no_tracking.yaml"
+    orig = p.read_text(encoding="utf-8")
+
+    def build(i):
+        p.write_text(orig.replace("title: ", f"title: v{i} ", 1), encoding="utf-8")
+        a = Advisor(rules=tmp_path / "rules")
+        a.advise({"track": "RK190321410CN"}, today=dt.date(2026, 11, 20))
+        return a
+    build(0)
+    gc.collect()
+    before = _rss_kib()
+    for i in range(1, 13):
+        a = build(i)
+        del a
+        gc.collect()
+    grown = _rss_kib() - before
+    assert grown < 12 * 1024, f"RSS grew by {grown} KiB over 12 rule reloads"
+    assert Advisor().compiled is Advisor().compiled

@@ -101,6 +101,22 @@ def guidance_ids_of(guidance: dict) -> tuple[set[str], set[str]]:
     return {str(k) for k in guidance["ids"]} | seeds, seeds
 
 
+def content_digest(*folders: Path | None) -> str:
+    """A digest over every file that changes the advice (rules, overlay, platforms, formats,
+    posts, templates) and the package version: what `/healthz` reports, so a fleet can tell
+    which servers give the same advice."""
+    import hashlib
+    from . import __version__
+    h = hashlib.sha256(__version__.encode())
+    for folder in folders:
+        if folder is None or not Path(folder).is_dir():
+            continue
+        for path in sorted(Path(folder).rglob("*")):
+            if path.suffix in (".yaml", ".yml", ".j2") and path.is_file():
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 class Advisor:
     """One compiled rule set. `Advisor(rules=DIR)` uses another rules directory; `overlay=DIR`
     adds or replaces rules by id on top of it (see docs/rules.md)."""
@@ -143,6 +159,7 @@ class Advisor:
         for problem in self.safety.rule_problems(self.book.rules, self.profiles):
             raise problem
         self.compiled = compiled_rules(self.book)
+        self.digest = content_digest(self.rules_dir, self.overlay_dir, self.templates_dir)
         self.message_requires = message_requirements(vocab, self.profiles)
 
     # -- the pipeline

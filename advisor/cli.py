@@ -592,8 +592,12 @@ def _close_quietly(out) -> None:
     "GET /healthz; the OpenAPI document at /openapi.json and /docs. Needs the `server` extra."))
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("address to listen on"))
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help=_("processes serving the port, each with its own copy of the rules"))
 @rules_options_decorator()
 @run_safely
-def serve_cmd(host, port, rules_dir, overlay_dir, templates_dir):
+def serve_cmd(host, port, workers, rules_dir, overlay_dir, templates_dir):
     from .server import serve
-    serve(host, port, make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir}))
+    options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
+    advisor = make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir})
+    serve(host, port, advisor, workers=workers, options=options)

@@ -10,20 +10,30 @@ field path for bad facts, 413 for bodies over the limit.
 import asyncio
 import datetime as dt
 import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import AdvisorError, FactsError
 from .facts import check_json
-from .jsonio import loads
+from .jsonio import compact, loads
 
 MAX_BODY = 1024 * 1024            # one facts document
 MAX_BATCH_BODY = 16 * 1024 * 1024
 MAX_BATCH_ITEMS = 1000
+BATCH_PIECE = 25                  # parcels a batch request advises before single requests get a turn
+BATCHES_AT_ONCE = 2               # batch requests advised at the same time per process; more wait
+BATCHES_WAITING = 8               # batch requests that may wait for a turn; beyond, 503
+MAX_CONNECTIONS = 1000            # open connections per process; beyond, 503 (file descriptors stay bounded)
+
+log = logging.getLogger("parcel_advisor.server")
 
 
 def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY):
     try:
         from fastapi import FastAPI, Query, Request
-        from fastapi.responses import JSONResponse
+        from fastapi.responses import JSONResponse, Response
+        from starlette.requests import ClientDisconnect
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
@@ -34,6 +44,16 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")
+    # Single parcels and batches wait in different queues: a batch is advised a piece at a time
+    # on its own threads, so a few large batches cannot hold every thread a single request needs.
+    singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
+    pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
+    turns = asyncio.Semaphore(BATCHES_AT_ONCE)
+    waiting = {"n": 0}
+    errors = {400: "the client went away or sent no body", 413: "the body or the batch is too large",
+              422: "bad facts or parameters", 503: "too many batches waiting: try again shortly"}
+    documented = {code: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+                  for code, text in errors.items()}
 
     def error(status: int, err: AdvisorError | dict) -> JSONResponse:
         body = err.to_dict() if isinstance(err, AdvisorError) else err
@@ -45,11 +65,15 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         if declared and declared.isdigit() and int(declared) > limit:
             return None, error(413, too_large)
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:     # counted while reading: a body without a length stops here
-                return None, error(413, too_large)
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:     # counted while reading: a body without a length stops here
+                    return None, error(413, too_large)
+                chunks.append(chunk)
+        except ClientDisconnect:
+            log.warning("a client disconnected before its body ended (%d bytes read)", size)
+            return None, error(400, {"kind": "request", "message": "the client disconnected before the body ended"})
         try:
             text = b"".join(chunks).decode("utf-8")
             doc = loads(text)
@@ -75,41 +99,59 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
             raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
         return adv.advise(doc, today=today, lang=lang, messages=messages).to_dict()
 
-    @app.post("/v1/advice", summary="Advice for one parcel")
+    @app.post("/v1/advice", summary="Advice for one parcel", responses={k: documented[k] for k in (400, 413, 422)})
     async def advice(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
         doc, problem = await read_json(request, max_body)
         if problem:
             return problem
         try:
-            return await asyncio.to_thread(advise_one, doc, today_of(today), lang, messages)
+            day = today_of(today)
+            return await asyncio.get_running_loop().run_in_executor(singles, advise_one, doc, day, lang, messages)
         except AdvisorError as e:
             return error(422, e)
 
-    @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out")
+    @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out",
+              responses=documented)
     async def advice_batch(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
                            today: str | None = None):
-        docs, problem = await read_json(request, max_batch_body)
-        if problem:
-            return problem
-        if not isinstance(docs, list):
-            return error(422, FactsError("expected a JSON array of facts objects", where="body"))
-        if len(docs) > MAX_BATCH_ITEMS:
-            return error(413, {"kind": "request", "message": f"more than {MAX_BATCH_ITEMS} parcels in one request"})
         try:
             day = today_of(today)
         except AdvisorError as e:
             return error(422, e)
+        if waiting["n"] >= BATCHES_WAITING:
+            return error(503, {"kind": "request", "message": f"{BATCHES_WAITING} batches are already waiting",
+                               "help": "send the batch again in a moment, or split it"})
+        waiting["n"] += 1
+        try:
+            async with turns:
+                docs, problem = await read_json(request, max_batch_body)
+                if problem:
+                    return problem
+                if not isinstance(docs, list):
+                    return error(422, FactsError("expected a JSON array of facts objects", where="body"))
+                if len(docs) > MAX_BATCH_ITEMS:
+                    return error(413, {"kind": "request", "message": f"more than {MAX_BATCH_ITEMS} parcels in one request"})
+                loop = asyncio.get_running_loop()
+                parts: list[bytes] = []
+                for start in range(0, len(docs), BATCH_PIECE):
+                    piece = docs[start:start + BATCH_PIECE]
+                    docs[start:start + BATCH_PIECE] = [None] * len(piece)     # answered parcels are let go
+                    parts.append(await loop.run_in_executor(pieces, advise_piece, piece, start, day, lang, messages))
+                return Response(b"[" + b",".join(p for p in parts if p) + b"]", media_type="application/json")
+        finally:
+            waiting["n"] -= 1
 
-        def run_all():
-            out = []
-            for i, doc in enumerate(docs):
-                try:
-                    out.append(advise_one(doc, day, lang, messages))
-                except AdvisorError as e:
-                    out.append({"index": i, "error": e.to_dict()})
-            return out
-        return await asyncio.to_thread(run_all)
+    def advise_piece(piece, start, day, lang, messages) -> bytes:
+        """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
+        answer takes a fraction of the memory its dicts would)."""
+        out = []
+        for i, doc in enumerate(piece, start):
+            try:
+                out.append(compact(advise_one(doc, day, lang, messages)))
+            except AdvisorError as e:
+                out.append(compact({"index": i, "error": e.to_dict()}))
+        return ",".join(out).encode("utf-8")
 
     @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked")
     async def track(code: str, platform: str | None = None,
@@ -124,11 +166,18 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         except AdvisorError as e:
             return error(422, e)
 
-    @app.get("/healthz", summary="Liveness, and which rules are loaded")
+    @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded")
     async def healthz():
-        return {"status": "ok", "version": __version__, "rules": adv.book.digest, "rule_count": len(adv.book.rules)}
+        return {"status": "ok", "version": __version__, "rules": adv.digest, "rule_count": len(adv.book.rules),
+                "pid": os.getpid()}
 
     from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, exc: StarletteHTTPException):
+        """404, 405 and the like in our error shape, as every other answer."""
+        return error(exc.status_code, {"kind": "request", "message": str(exc.detail).lower()})
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request, exc: RequestValidationError):
@@ -139,10 +188,36 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     return app
 
 
-def serve(host: str, port: int, advisor=None) -> None:
+ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["kind", "message"],
+    "properties": {"kind": {"type": "string"}, "message": {"type": "string"}, "where": {"type": "string"},
+                   "help": {"type": "string"}}}}}
+
+# what a worker process needs to build its Advisor (`--workers`: each process builds its own)
+_OPTIONS_ENV = "PARCEL_ADVISOR_SERVE_OPTIONS"
+
+
+def app_from_environment():
+    """The app as `advise serve --workers N` runs it in each worker process."""
+    from .api import Advisor, default_advisor
+    options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
+    advisor = Advisor(**options) if any(options.values()) else default_advisor()
+    return create_app(advisor)
+
+
+def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None) -> None:
+    """Serve on `host:port`: one process, or `workers` processes sharing the port (each with its
+    own Advisor, built from `options`). Connections beyond MAX_CONNECTIONS per process get 503."""
     try:
         import uvicorn
     except ImportError:
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
-    uvicorn.run(create_app(advisor), host=host, port=port, log_level="warning")
+    logging.basicConfig(format="%(levelname)s: %(message)s")
+    common = dict(host=host, port=port, log_level="warning", limit_concurrency=MAX_CONNECTIONS,
+                  timeout_keep_alive=5)
+    if workers > 1:
+        os.environ[_OPTIONS_ENV] = json.dumps({k: str(v) if v else None for k, v in (options or {}).items()})
+        uvicorn.run("advisor.server:app_from_environment", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(advisor), **common)

@@ -1,0 +1,168 @@
+"""`advise serve` under load: processes that share the port, single requests served while large
+batches run, one log line per client that disconnects, errors in one shape, a digest that
+follows every file that changes the advice."""
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, free_port
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+PARCEL = {"track": "RK190321410CN", "order": {"track_issued": "2026-11-10"}}
+
+
+def start(*args, stderr=subprocess.DEVNULL):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port), *args],
+                            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("the server did not start")
+
+
+def post(base, path, body, timeout=60):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_workers_are_processes_sharing_the_port():
+    proc, base = start("--workers", "2")
+    try:
+        pids = set()
+        deadline = time.monotonic() + 20
+        while len(pids) < 2 and time.monotonic() < deadline:
+            with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
+                pids.add(json.loads(r.read())["pid"])
+        assert len(pids) == 2
+        status, body = post(base, "/v1/advice", PARCEL)
+        assert status == 200 and body["schema"] == "parcel-advice/1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_single_request_is_answered_while_large_batches_run():
+    """Six batches of 1,000 parcels at once used to hold every thread: a single parcel waited for
+    whole batches. Batches are advised a piece at a time on their own threads now."""
+    proc, base = start()
+    try:
+        batch = [dict(PARCEL, order={"track_issued": f"2026-11-{1 + i % 20:02d}"}) for i in range(1000)]
+        done = []
+        threads = [threading.Thread(target=lambda: done.append(post(base, "/v1/advice/batch", batch, 120)[0]))
+                   for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)                         # the batches are being advised
+        waits = []
+        while any(t.is_alive() for t in threads) and len(waits) < 20:
+            start_ = time.monotonic()
+            status, _ = post(base, "/v1/advice", PARCEL)
+            waits.append(time.monotonic() - start_)
+            assert status == 200
+        for t in threads:
+            t.join()
+        assert done.count(200) + done.count(503) == 6 and 200 in done
+        assert len(waits) >= 3, "the batches ended before single requests could be timed"
+        waits.sort()
+        assert waits[len(waits) // 2] < 0.5 and waits[-1] < 2.0, waits
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_client_that_disconnects_mid_body_is_one_log_line(tmp_path):
+    log = tmp_path / "server.log"
+    with open(log, "wb") as err:
+        proc, base = start(stderr=err)
+        try:
+            port = int(base.rsplit(":", 1)[1])
+            for _ in range(5):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"POST /v1/advice HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: 5000\r\n\r\n{\"track\": ")
+                s.close()
+            time.sleep(1.0)
+            status, _ = post(base, "/v1/advice", PARCEL)
+            assert status == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in text
+    assert text.count("disconnected before its body ended") == 5, text
+
+
+def test_every_status_answers_in_one_error_shape_and_is_in_the_openapi_document():
+    proc, base = start()
+    try:
+        for method, path in (("GET", "/nope"), ("DELETE", "/v1/advice")):
+            req = urllib.request.Request(base + path, method=method)
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=10)
+            body = json.loads(e.value.read())
+            assert e.value.code in (404, 405) and body["error"]["kind"] == "request" and body["error"]["message"]
+        with urllib.request.urlopen(base + "/openapi.json", timeout=10) as r:
+            doc = json.loads(r.read())
+        for path in ("/v1/advice", "/v1/advice/batch"):
+            responses = doc["paths"][path]["post"]["responses"]
+            assert {"413", "422"} <= set(responses), responses
+            assert "error" in json.dumps(responses["413"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_the_digest_follows_every_file_that_changes_the_advice(tmp_path):
+    from advisor.api import Advisor
+    base = Advisor().digest
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    t = tmp_path / "templates" / "en" / "seller" / "not_tracked.j2"
+    t.write_text(t.read_text(encoding="utf-8") + "\nThank you.\n", encoding="utf-8")
+    assert Advisor(templates=tmp_path / "templates").digest != base
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    p = tmp_path / "rules" / "platforms.yaml"
+    p.write_text(p.read_text(encoding="utf-8") + "\n# x\n", encoding="utf-8")
+    changed = Advisor(rules=tmp_path / "rules").digest
+    assert changed != base and Advisor().digest == base
+
+
+def test_a_large_batch_takes_memory_within_a_multiple_of_its_body():
+    proc, base = start()
+    try:
+        def peak():
+            for line in open(f"/proc/{proc.pid}/status"):
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        before = peak()
+        events = sorted(({"date": f"2026-10-{1 + i % 28:02d}", "status": "Прибыло в сортировочный центр " + "x" * 40}
+                         for i in range(80)), key=lambda e: e["date"])
+        batch = [{"track": "RK190321410CN", "order": {"track_issued": "2026-09-25"}, "events": events}] * 500
+        body = json.dumps(batch, ensure_ascii=False).encode()
+        req = urllib.request.Request(base + "/v1/advice/batch?messages=false", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            assert len(json.loads(r.read())) == 500
+        assert peak() - before < 12 * len(body), (peak() - before, len(body))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

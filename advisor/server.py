@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from .errors import AdvisorError, FactsError
@@ -27,6 +28,7 @@ BATCHES_WAITING = 8               # batch requests that may wait for a turn; bey
 MAX_CONNECTIONS = 1000            # open connections per process; beyond, 503 (file descriptors stay bounded)
 
 log = logging.getLogger("parcel_advisor.server")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY):
@@ -90,6 +92,8 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         if value is None:
             return None
         try:
+            if not _ISO_DAY.fullmatch(value):      # `fromisoformat` also takes 20261122 and 2026-W47
+                raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
             raise FactsError(f"`{value}` is not a date", where="today", help="write YYYY-MM-DD") from None

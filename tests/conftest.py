@@ -93,10 +93,15 @@ _hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFI
 
 
 # Shares measured by tests (the status corpus): printed at the end of the run, so a change that
-# reads fewer real statuses right is seen even while the bound still holds.
-MEASURED: dict[str, str] = {}
+# reads fewer real statuses right is seen even while the bound still holds. A test records one
+# with `record_property("measured: NAME", text)`; the summary reads them from the test reports,
+# so they print with `-n` (pytest-xdist) too, where tests run in other processes.
+MEASURED_PREFIX = "measured: "
 
 
 def pytest_terminal_summary(terminalreporter):
-    for name, value in MEASURED.items():
-        terminalreporter.write_line(f"{name}: {value}")
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for key, value in getattr(report, "user_properties", []):
+                if str(key).startswith(MEASURED_PREFIX):
+                    terminalreporter.write_line(f"{key[len(MEASURED_PREFIX):]}: {value}")

@@ -192,7 +192,7 @@ def test_the_quick_start_is_two_one_line_commands_that_build_the_engine_everywhe
     for cmd in blocks:
         assert "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install" in cmd
     assert install.endswith(" ".join(ADVICE[:1]) + " --issued 12d --protection-ends 2026-11-25 --today 2026-11-22")
-    assert "'.[test]'" in test and test.endswith("python -m pytest -q")
+    assert "'.[test]'" in test and test.endswith("python -m pytest -q -n auto")   # the suite on every core
     # CI runs these very commands
     assert "## Quick start" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 

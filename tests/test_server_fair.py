@@ -166,3 +166,16 @@ def test_a_large_batch_takes_memory_within_a_multiple_of_its_body():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_today_must_be_written_yyyy_mm_dd_and_a_bad_one_fails_the_whole_batch():
+    proc, base = start()
+    try:
+        for path, body in (("/v1/advice", PARCEL), ("/v1/advice/batch", [PARCEL, PARCEL])):
+            for bad in ("20261122", "2026-W47-1", "22.11.2026"):
+                status, answer = post(base, f"{path}?today={bad}", body)
+                assert status == 422 and answer["error"]["where"] == "today", (path, bad, answer)
+            assert post(base, f"{path}?today=2026-11-22", body)[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

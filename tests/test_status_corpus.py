@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MEASURED, TODAY
+from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 LINES = [(group, item) for group, items in yaml.safe_load((CORPUS / "statuses.yaml").read_text(encoding="utf-8")).items()
@@ -48,7 +48,7 @@ def _verdict(advisor, item: dict) -> tuple[bool, str]:
     return True, " / ".join(got)
 
 
-def test_real_status_lines_read_as_their_stage(advisor):
+def test_real_status_lines_read_as_their_stage(advisor, record_property):
     right, wrong, costly = 0, [], []
     for group, item in LINES:
         ok, got = _verdict(advisor, item)
@@ -61,7 +61,7 @@ def test_real_status_lines_read_as_their_stage(advisor):
         if wanted & COSTLY or set(got.split(" / ")) & COSTLY:
             costly.append(wrong[-1])
     share = right / len(LINES)
-    MEASURED["status corpus"] = f"{right} of {len(LINES)} real status lines read right ({share:.1%})"
+    record_property(MEASURED_PREFIX + "status corpus", f"{right} of {len(LINES)} real status lines read right ({share:.1%})")
     assert not costly, costly
     assert share >= 0.95, wrong
     assert len(LINES) >= 200

@@ -79,6 +79,8 @@ class Providers:
         if provider in self.codes:
             raise RulesError(f"the provider `{provider}` is described twice", where=doc.where("provider"))
         table: dict[str, Reading] = {}
+        # a tracker's descriptions of its codes are not lines a carrier prints (`read_names_as_texts: false`)
+        text = self._text if doc.get("read_names_as_texts", True) is not False else (lambda *_: None)
         for code, spec in (doc.get("codes") or {}).items():
             where = doc["codes"].where(code)
             if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
@@ -87,7 +89,7 @@ class Providers:
             if spec.get("ru"):
                 reading = replace(reading, ru=str(spec["ru"]))
             table[str(code)] = reading
-            self._text(reading, spec["name"], str(spec.get("zh") or ""), *[str(t) for t in spec.get("texts") or []])
+            text(reading, spec["name"], str(spec.get("zh") or ""), *[str(t) for t in spec.get("texts") or []])
         for type_code, spec in (doc.get("types") or {}).items():
             where = doc["types"].where(type_code)
             if not str(type_code).isdigit() or not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
@@ -95,7 +97,7 @@ class Providers:
             base = self._reading(spec, spec["name"], None, where, stages, self.problems)
             table[str(type_code)] = base
             texts = [str(t) for t in spec.get("texts") or []]
-            self._text(base, spec["name"], *texts, *[f"{spec['name']} {t}" for t in texts])
+            text(base, spec["name"], *texts, *[f"{spec['name']} {t}" for t in texts])
             for attr, value in (spec.get("attributes") or {}).items():
                 awhere = spec["attributes"].where(attr) if hasattr(spec["attributes"], "where") else where
                 if not str(attr).isdigit():
@@ -103,10 +105,10 @@ class Providers:
                 if isinstance(value, str):      # a reason within the operation: "Прием: Единичный"
                     reading = Reading(f"{spec['name']}: {value}", base.stage, base.before, base.after,
                                       base.no_stage, base.keeps_stage)
-                    self._text(reading, f"{spec['name']} {value}")
+                    text(reading, f"{spec['name']} {value}")
                 elif isinstance(value, dict) and isinstance(value.get("name"), str):
                     reading = self._reading(value, value["name"], base, awhere, stages, self.problems)
-                    self._text(reading, value["name"], f"{spec['name']} {value['name']}",
+                    text(reading, value["name"], f"{spec['name']} {value['name']}",
                                *[str(t) for t in value.get("texts") or []])
                 else:
                     raise RulesError(f"attribute `{attr}` of operation `{type_code}` needs a name", where=awhere)

@@ -233,7 +233,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", None)
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str) and name is not None:
-            if name in _GROWING and args:
+            if name in ("format", "format_map"):     # older Jinja calls str.format through here
+                _check_format(owner)
+            elif name in _GROWING and args:
                 _sized(args[_GROWING[name]])
             elif name == "expandtabs":
                 _sized(len(owner) * (args[0] if args and isinstance(args[0], int) else 8), "the result")

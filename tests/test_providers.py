@@ -1,4 +1,6 @@
 """Russian Post's own operation codes read as stages, through the same table as their texts."""
+import json
+
 import pytest
 
 from advisor.errors import FactsError
@@ -140,3 +142,79 @@ def test_a_code_mapped_twice_is_a_located_error(rules_copy):
     p.write_text(p.read_text(encoding="utf-8") + "  GTMS_SIGNED: {name: Delivered again, stage: returned}\n", encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "rules/providers/cainiao.yaml:" in out and "GTMS_SIGNED" in out
+
+
+# ---- trackers' own codes: AfterShip, 17TRACK, TrackingMore ---------------------------------------
+
+def _coded(advisor, provider, code, after_export=False):
+    events = [{"date": "2026-10-05", "status": "Экспорт"}] if after_export else []
+    a = advisor.advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01", "destination": {"country": "RU"}},
+                        "events": events + [{"date": "2026-11-10", "provider": provider, "code": code}]},
+                       today=TODAY).to_dict()
+    return a["events"][-1]["stage"], a
+
+
+@pytest.mark.parametrize("provider", ["aftership", "17track", "trackingmore", "cainiao", "russian_post"])
+def test_every_code_of_a_provider_has_a_stage_or_says_why_not(advisor, provider):
+    table = advisor.providers.codes[provider]
+    assert table
+    for code, r in table.items():
+        assert r.stage or r.before or r.no_stage or r.keeps_stage, (provider, code)
+        if r.no_stage and not any("\u0400" <= c <= "\u04ff" for c in r.name):
+            assert r.ru, f"{provider} {code}: the advice quotes it in Russian too"
+
+
+@pytest.mark.parametrize("provider, code, text", [
+    ("aftership", "Delivered_001", "Delivered"),
+    ("aftership", "InTransit_004", "Arrived at destination country"),
+    ("aftership", "InTransit_006", "Передано таможне"),
+    ("aftership", "AvailableForPickup_001", "Прибыло в место вручения"),
+    ("aftership", "Exception_010", "Returned to sender"),
+    ("aftership", "Exception_004", "Delayed by Customs"),
+    ("aftership", "InfoReceived_001", "Electronic information received"),
+    ("17track", "InTransit_PickedUp", "Accepted by carrier"),
+    ("17track", "InTransit_Departure", "Departed from the country of origin"),
+    ("17track", "InTransit_Arrival", "Arrival at the destination country"),
+    ("17track", "Delivered_Other", "Вручение адресату"),
+    ("17track", "Exception_Returned", "Возврат"),
+    ("17track", "InTransit_CustomsRequiringInformation", "Задержано таможней"),
+    ("trackingmore", "transit004", "Arrive at destination country"),
+    ("trackingmore", "delivered002", "Получено адресатом"),
+    ("trackingmore", "exception010", "Returned to sender"),
+    ("trackingmore", "exception006", "Задержано таможней"),
+])
+def test_a_trackers_code_gives_the_stage_its_text_gives(advisor, provider, code, text):
+    by_code, _ = _coded(advisor, provider, code)
+    a = advisor.advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01", "destination": {"country": "RU"}},
+                        "events": [{"date": "2026-11-10", "status": text}]}, today=TODAY).to_dict()
+    assert by_code == a["events"][-1]["stage"], (provider, code, text)
+
+
+def test_a_two_sided_tracker_code_reads_by_its_place_in_the_route(advisor):
+    assert _coded(advisor, "aftership", "InTransit_003")[0] == "origin_sorting"
+    assert _coded(advisor, "aftership", "InTransit_003", after_export=True)[0] == "destination_sorting"
+    assert _coded(advisor, "17track", "InTransit_CustomsProcessing", after_export=True)[0] == "customs"
+
+
+@pytest.mark.parametrize("provider, code, reason", [
+    ("aftership", "Exception_013", "lost"), ("17track", "Exception_Lost", "lost"), ("17track", "Exception_Cancel", "cancelled"),
+    ("trackingmore", "exception008", "cancelled"), ("aftership", "Exception_009", "prohibited"),
+])
+def test_a_tracker_code_no_stage_describes_is_said(advisor, provider, code, reason):
+    stage, a = _coded(advisor, provider, code)
+    [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]
+    assert stage is None and note["reason"] == reason
+
+
+def test_an_unknown_tracker_code_is_a_note_and_a_trackers_descriptions_are_not_texts(advisor):
+    stage, a = _coded(advisor, "aftership", "InTransit_099")
+    assert stage is None and [n["kind"] for n in a["notes"]].count("unknown_code") == 1
+    assert advisor.providers.for_text("Shipment arrived at a hub or sorting center") is None
+
+
+def test_tracker_codes_through_batch(tmp_path):
+    line = json.dumps({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "provider": "17track",
+                                                             "code": "InTransit_Arrival"}]})
+    code, out, err = run_cli("batch", "--today", "2026-11-20", "--no-messages", input=line + "\n")
+    assert code == 0, err
+    assert json.loads(out)["stage"] == "import"

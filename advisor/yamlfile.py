@@ -21,6 +21,7 @@ MAX_ALIASES = 100
 MAX_DEPTH = 60
 SAFE_DEPTH = 500          # nesting the C parser builds without trouble; deeper may crash it
 MAX_NODES = 200_000       # values after expanding aliases; the shipped rules are about 15,000
+EVENT_PASS_BYTES = 256 * 1024   # a file this large is checked from the event stream before it is built
 
 
 class Located(dict):
@@ -116,20 +117,34 @@ def _check_depth(text: str, file: str) -> None:
 
 
 def _depth_pass(loader_cls, text: str, file: str) -> None:
+    """One pass over the parser's events, nothing built: nesting depth, aliases and values are
+    counted as they stream by, so a document past a bound is refused while memory is still
+    about the size of its text (composing first took 58 times a 2 MB file's size)."""
     import yaml
-    depth = 0
+    depth, aliases, values = 0, 0, 0
     loader = loader_cls(text)
     try:
         while loader.check_event():
             event = loader.get_event()
+            m = event.start_mark
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)):
+                values += 1
+                if values > MAX_NODES:
+                    raise RulesError(f"the document holds more than {MAX_NODES:,} values",
+                                     where=f"{file}:{m.line + 1}:{m.column + 1}")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    m = event.start_mark
                     raise RulesError(f"the document nests deeper than {MAX_DEPTH} levels",
                                      where=f"{file}:{m.line + 1}:{m.column + 1}")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise RulesError(f"the document uses more than {MAX_ALIASES} aliases",
+                                     where=f"{file}:{m.line + 1}:{m.column + 1}",
+                                     help="write the values out instead of repeating anchors")
     finally:
         loader.dispose()
 
@@ -176,8 +191,9 @@ def loads(text: str, file: str = "<string>", error=RulesError):
         raise error(f"the file is larger than {MAX_BYTES // 1024} KiB", where=file)
     loader_cls = _loader_for(file)
     try:
-        if text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0) // 2 > SAFE_DEPTH:
-            _check_depth(text, file)     # could nest deeply: check from events (a second parse)
+        if (text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0) // 2 > SAFE_DEPTH
+                or text.count("*") > MAX_ALIASES or len(text) > EVENT_PASS_BYTES):
+            _check_depth(text, file)     # could nest deeply or expand: check from events (a second parse)
         loader = loader_cls(text)
         try:
             node = loader.get_single_node()

@@ -230,3 +230,28 @@ def test_odd_rule_conditions_are_located_errors_never_a_crash(tmp_path, when, me
     assert code == 1 and "local.yaml:5:" in out and message in out and "internal error" not in out
     code, _, err = run_cli("RK190321410CN", "--today", "2026-11-22", "--rules-overlay", str(overlay))
     assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("shape", ["aliases", "values"])
+def test_a_2_mb_rules_file_is_refused_before_its_memory_grows(shape):
+    """Composing a 2 MB file before checking it took 58 times its size (2 GB seen with aliases);
+    the event stream is checked first, so the refusal costs about the file's own size."""
+    import tracemalloc
+    from advisor.errors import RulesError
+    from advisor.yamlfile import loads
+    rule = ("  - id: r{i}\n    source: [T15]\n    when: {{received: false}}\n    then:\n"
+            "      action: {{id: wait, due: today, text: {{en: {v}, ru: {v}}}}}\n")
+    head = "rules:\n  - id: r\n    source: [T15]\n    when: {received: false}\n    then:\n" \
+           "      action: {id: wait, due: today, text: {en: &t \"x\", ru: *t}}\n"
+    one = len(rule.format(i=10_000, v="*t"))
+    text = head + "".join(rule.format(i=i, v="*t" if shape == "aliases" else '"x"') for i in range(2_000_000 // one))
+    tracemalloc.start()
+    try:
+        with pytest.raises(RulesError) as e:
+            loads(text, "rules/advice/big.yaml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert ("aliases" if shape == "aliases" else "200,000 values") in e.value.message
+    assert e.value.where.startswith("rules/advice/big.yaml:")
+    assert peak < 4 * len(text), (peak, len(text))

@@ -594,10 +594,12 @@ def _close_quietly(out) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help=_("processes serving the port, each with its own copy of the rules"))
+@click.option("--max-connections", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help=_("open connections one process serves; beyond them the answer is 503"))
 @rules_options_decorator()
 @run_safely
-def serve_cmd(host, port, workers, rules_dir, overlay_dir, templates_dir):
+def serve_cmd(host, port, workers, max_connections, rules_dir, overlay_dir, templates_dir):
     from .server import serve
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
     advisor = make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir})
-    serve(host, port, advisor, workers=workers, options=options)
+    serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections)

@@ -209,16 +209,17 @@ def app_from_environment():
     return create_app(advisor)
 
 
-def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None) -> None:
+def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None,
+          max_connections: int = MAX_CONNECTIONS) -> None:
     """Serve on `host:port`: one process, or `workers` processes sharing the port (each with its
-    own Advisor, built from `options`). Connections beyond MAX_CONNECTIONS per process get 503."""
+    own Advisor, built from `options`). Connections beyond `max_connections` per process get 503."""
     try:
         import uvicorn
     except ImportError:
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
     logging.basicConfig(format="%(levelname)s: %(message)s")
-    common = dict(host=host, port=port, log_level="warning", limit_concurrency=MAX_CONNECTIONS,
+    common = dict(host=host, port=port, log_level="warning", limit_concurrency=max_connections,
                   timeout_keep_alive=5)
     if workers > 1:
         os.environ[_OPTIONS_ENV] = json.dumps({k: str(v) if v else None for k, v in (options or {}).items()})

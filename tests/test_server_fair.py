@@ -179,3 +179,40 @@ def test_today_must_be_written_yyyy_mm_dd_and_a_bad_one_fails_the_whole_batch():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_connections_past_the_bound_get_503_and_the_server_keeps_its_file_descriptors():
+    """Thousands of open connections used to exhaust the server's file descriptors; past
+    `--max-connections` a request is answered 503 at once and its connection closed, and the
+    server goes on serving with the descriptors it had."""
+    import os
+    proc, base = start("--max-connections", "8")
+    port = int(base.rsplit(":", 1)[1])
+    held = []
+    try:
+        fds_before = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        for _ in range(40):               # requests whose bodies never end, all at once
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /v1/advice HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100000\r\n\r\n{")
+            held.append(s)
+        answers = []
+        for s in held:
+            s.settimeout(5)
+            answers.append(s.recv(100))
+        refused = sum(a.startswith(b"HTTP/1.1 503") for a in answers)
+        assert refused >= 40 - 8, answers[:3]
+        time.sleep(0.5)
+        assert len(os.listdir(f"/proc/{proc.pid}/fd")) <= fds_before + 8 + 2
+        for s in held:
+            s.close()
+        held.clear()
+        time.sleep(0.5)
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as r:
+            assert r.status == 200
+        assert len(os.listdir(f"/proc/{proc.pid}/fd")) <= fds_before + 2
+    finally:
+        for s in held:
+            s.close()
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -33,8 +33,13 @@ def _default_lang() -> str:
     return i18n.language([], os.environ)
 
 
-def fail(err: AdvisorError) -> None:
+def fail(err: AdvisorError, at_once: bool = False) -> None:
+    """Say the error and exit with its status. `at_once`: end the process without tidying up
+    (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
     click.echo(f"error: {err.render()}", err=True)
+    if at_once:
+        sys.stderr.flush()
+        os._exit(err.exit_code)
     sys.exit(err.exit_code)
 
 
@@ -527,12 +532,13 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
         os._exit(130)       # at once: the workers are killed and whole lines are on disk
     except BrokenPipeError:
         _close_quietly(out)
-        _exit_now(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
-                              where="stdout" if not output else str(partial)))
+        fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
+                              where="stdout" if not output else str(partial)), at_once=True)
     except OSError as e:
         _close_quietly(out)
-        _exit_now(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
-                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None))
+        fail(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
+                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None),
+             at_once=True)
     finally:
         if source != "-":
             stream.close()
@@ -545,14 +551,6 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
         click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
                    "`error` objects in the output", err=True)
         sys.exit(1)
-
-
-def _exit_now(err: AdvisorError) -> None:
-    """Say the error and end the process at once: its workers are killed, and waiting for the
-    pool to tidy up can hang (see batch._stop)."""
-    click.echo(f"error: {err.render()}", err=True)
-    sys.stderr.flush()
-    os._exit(err.exit_code)
 
 
 def _check_output(path: Path) -> None:

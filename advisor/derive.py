@@ -147,6 +147,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 problem = reading.no_stage
                 notes.append({"kind": "status_no_stage", "event": e.index, "reason": reading.no_stage,
                               "status": e.status or reading.name, "status_ru": e.status or reading.ru or reading.name,
+                              "reported_by": providers.reporters.get(e.provider) if e.code is not None else None,
                               "detail": f"`{reading.name}`: {reading.no_stage}; no stage says it"})
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))

@@ -43,6 +43,7 @@ class Providers:
     def __init__(self, rules_dir: Path, stages: set[str], problems: list[str]):
         """`problems`: what a code without a stage may say (`post_problems` in vocabulary.yaml)."""
         self.codes: dict[str, dict[str, Reading]] = {}
+        self.reporters: dict[str, dict] = {}       # provider -> who "reports" its codes, {en, ru}
         self.problems = tuple(problems)
         self._texts: dict[str, Reading | None] = {}     # normalised printed name -> reading (None: ambiguous)
         self._memo = Memo(20_000)
@@ -79,6 +80,12 @@ class Providers:
         if provider in self.codes:
             raise RulesError(f"the provider `{provider}` is described twice", where=doc.where("provider"))
         table: dict[str, Reading] = {}
+        reporter = doc.get("reported_by")
+        if reporter is not None:
+            if not (isinstance(reporter, dict) and all(isinstance(reporter.get(k), str) for k in ("en", "ru"))):
+                raise RulesError("`reported_by` needs `en` and `ru`: who reports these codes to the buyer",
+                                 where=doc.where("reported_by"))
+            self.reporters[provider] = {"en": reporter["en"], "ru": reporter["ru"]}
         # a tracker's descriptions of its codes are not lines a carrier prints (`read_names_as_texts: false`)
         text = self._text if doc.get("read_names_as_texts", True) is not False else (lambda *_: None)
         for code, spec in (doc.get("codes") or {}).items():

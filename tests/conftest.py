@@ -78,6 +78,19 @@ def serving(*args):
         proc.wait(timeout=10)
 
 
+def http_call(base, method, path, body=None, raw=None, headers=None, timeout=30):
+    """One HTTP request to a test server: (status, parsed JSON body), error statuses included."""
+    import urllib.error
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
 def advise_json(*args):
     code, out, err = run_cli(*args, "--format", "json", "--today", TODAY.isoformat())
     assert code == 0, err

@@ -64,15 +64,8 @@ def server():
 
 
 def _post(base: str, path: str, body: str) -> tuple[int, dict]:
-    import urllib.error
-    import urllib.request
-    req = urllib.request.Request(base + path, data=body.encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    from conftest import http_call
+    return http_call(base, "POST", path, raw=body.encode())
 
 
 def test_http_deep_json_is_422_naming_the_field(server):

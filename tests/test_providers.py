@@ -218,3 +218,11 @@ def test_tracker_codes_through_batch(tmp_path):
     code, out, err = run_cli("batch", "--today", "2026-11-20", "--no-messages", input=line + "\n")
     assert code == 0, err
     assert json.loads(out)["stage"] == "import"
+
+
+def test_a_trackers_code_is_said_as_the_trackers_word_not_the_posts(advisor):
+    for lang, word in (("en", "The tracking service reports «"), ("ru", "Служба отслеживания сообщает: «")):
+        a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "provider": "aftership",
+                                                                  "code": "Exception_013"}]}, today=TODAY, lang=lang).to_dict()
+        [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]
+        assert note["text"].startswith(word)

@@ -9,6 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import ROOT, serving
+from conftest import http_call as call
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -21,17 +22,6 @@ ADVICE_SCHEMA = json.loads((ROOT / "schemas" / "parcel-advice-1.json").read_text
 def server():
     for port in serving():
         yield f"http://127.0.0.1:{port}"
-
-
-def call(base, method, path, body=None, raw=None, headers=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def test_healthz_and_openapi(server):

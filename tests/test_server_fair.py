@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, http_call
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -36,13 +36,7 @@ def start(*args, stderr=subprocess.DEVNULL):
 
 
 def post(base, path, body, timeout=60):
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return http_call(base, "POST", path, body=body, timeout=timeout)
 
 
 def test_workers_are_processes_sharing_the_port():

@@ -191,9 +191,12 @@ def test_connections_past_the_bound_get_503_and_the_server_keeps_its_file_descri
                       b"Content-Length: 100000\r\n\r\n{")
             held.append(s)
         answers = []
-        for s in held:
-            s.settimeout(5)
-            answers.append(s.recv(100))
+        for s in held:          # up to 8 are being served (their bodies never come): no answer yet
+            s.settimeout(2)
+            try:
+                answers.append(s.recv(100))
+            except TimeoutError:
+                answers.append(b"")
         refused = sum(a.startswith(b"HTTP/1.1 503") for a in answers)
         assert refused >= 40 - 8, answers[:3]
         time.sleep(0.5)

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from . import i18n
+from . import fields, i18n
 from .dates import DateFormatError, parse_date
 from .errors import AdvisorError, FactsError, OutputError
 
@@ -149,49 +148,6 @@ def facts_options(f):
     return f
 
 
-def _date_opt(value: str | None, name: str, today: dt.date) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value, today=today, relative=True).isoformat()
-    except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a date: {e}", where=name) from None
-
-
-def _place_opt(value: str | None, name: str) -> dict | None:
-    if value is None:
-        return None
-    parts = re.split(r"[,/:]", value, maxsplit=1)
-    out = {"country": parts[0].strip()}
-    if len(parts) > 1 and parts[1].strip():
-        out["city"] = parts[1].strip()
-    if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
-        raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
-                         help=_("write e.g. `RU` or `RU,Moscow`"))
-    return out
-
-
-def _money_opt(value: str | None) -> dict | None:
-    if value is None:
-        return None
-    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
-    if not m:
-        raise FactsError(f"`{value}` is not an amount", where="--offered-refund", help=_("write e.g. `3.00` or `3.00USD`"))
-    out = {"amount": float(m[1].replace(",", "."))}
-    if m[2]:
-        out["currency"] = m[2].upper()
-    return out
-
-
-def _event_opt(value: str, today: dt.date, stages: set[str]) -> dict:
-    m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
-    if not m:
-        raise FactsError(f"`{value}` is not an event", where="--event", help=_("write `DATE=STATUS`, e.g. `2026-10-02=Export`"))
-    date = _date_opt(m[1], "--event", today)
-    status = m[2].strip()
-    return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
-
-
 MAX_INPUT_BYTES = 16 * 1024 * 1024   # a parcel's facts or history is kilobytes; more is a wrong file
 
 
@@ -218,6 +174,10 @@ def _read(path: str, what: str) -> str:
         raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
 
 
+def _option_name(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
 def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
     from .facts import fact_date, merge, parse_document
@@ -231,33 +191,19 @@ def gather(kw: dict):
     if kw.get("facts_file") == "-" and kw.get("history_file") == "-":
         raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
     if kw.get("today"):
-        today = dt.date.fromisoformat(_date_opt(kw["today"], "--today", dt.date.today()))
+        today = dt.date.fromisoformat(fields.read_date(kw["today"], "--today", dt.date.today()))
     elif doc.get("today") is not None:
         # the file's own date, read by the facts contract's rules: a bad one is an error naming
         # `today`, as from the API, never replaced by the real date
         today = fact_date(doc["today"], "today")
     else:
         today = dt.date.today()
-    over = {
-        "track": kw.get("code"),
-        "today": today.isoformat(),
-        "platform": kw.get("platform"),
-        "order.paid": _date_opt(kw.get("paid"), "--paid", today),
-        "order.track_issued": _date_opt(kw.get("issued"), "--issued", today),
-        "order.protection_ends": _date_opt(kw.get("protection_ends"), "--protection-ends", today),
-        "order.promised_days": kw.get("promised_days"),
-        "order.shipping.method": kw.get("shipping"),
-        "order.shipping.free": kw.get("free_shipping"),
-        "order.destination": _place_opt(kw.get("dest"), "--dest"),
-        "tracked_destination": _place_opt(kw.get("tracked_dest"), "--tracked-dest"),
-        "seller.messaged": _date_opt(kw.get("seller_messaged"), "--seller-messaged", today),
-        "seller.replied": kw.get("seller_replied"),
-        "dispute.opened": _date_opt(kw.get("dispute_opened"), "--dispute-opened", today),
-        "dispute.seller_response": kw.get("seller_response"),
-        "dispute.offered_refund": _money_opt(kw.get("offered_refund")),
-        "received": kw.get("received"),
-    }
-    events = [_event_opt(e, today, set(advisor.vocab["stages"])) for e in kw.get("events") or ()]
+    try:
+        over = fields.to_facts(kw, today, set(advisor.vocab["stages"]), _option_name)
+    except FactsError as e:
+        e.help = _(e.help) if e.help else None      # the CLI's catalog holds these help lines
+        raise
+    events = over.pop("events", [])
     extra = {}
     if kw.get("history_file"):
         pasted = read_history(_read_bytes(kw["history_file"], "--history"))

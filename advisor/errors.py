@@ -15,11 +15,15 @@ class AdvisorError(Exception):
     exit_code = 2
     kind = "error"
 
-    def __init__(self, message: str, *, where: str | None = None, help: str | None = None):
+    def __init__(self, message: str, *, where: str | None = None, help: str | None = None,
+                 key: str | None = None):
         super().__init__(message)
         self.message = message
         self.where = where
         self.help = help
+        # which kind of problem this is (`bad_date`, `after_today`): an interface that speaks the
+        # user's language words it from its own texts (the page: templates/page/texts.yaml)
+        self.key = key
 
     def render(self) -> str:
         head = f"{self.where}: {self.message}" if self.where else self.message

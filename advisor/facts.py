@@ -197,7 +197,7 @@ def fact_date(value, where: str) -> dt.date | None:
         raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
     if not EARLIEST <= d <= LATEST:
         raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
-                         help="check the year")
+                         help="check the year", key="out_of_range")
     return d
 
 
@@ -219,7 +219,7 @@ def _money(d) -> Money | None:
         cur = cur.upper()
         if cur not in _currencies():
             raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
-                             help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`")
+                             help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`", key="bad_currency")
     amount = float(d["amount"])
     if not math.isfinite(amount):   # NaN passes every schema bound: refuse it by name
         raise FactsError(f"`{d['amount']}` is not an amount", where="amount", help="give a number such as `12.5`")
@@ -242,7 +242,7 @@ def _place(d, where: str) -> Place | None:
         cc = cc.upper()
         if cc not in _country_codes():
             raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
-                             help="use two letters such as `RU`, `UA`, `BY`, `KZ`")
+                             help="use two letters such as `RU`, `UA`, `BY`, `KZ`", key="bad_country")
     return _new(Place, country=cc, city=d.get("city"))
 
 
@@ -303,7 +303,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
                        refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
         if dispute.opened is None:
             raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
-                             help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`")
+                             help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")
     facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
                  tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
                  seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
@@ -330,21 +330,22 @@ def _check_dates(f: Facts) -> None:
         if d and d > f.today:
             raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)",
                              where=where if isinstance(where, str) else f"events[{where.index}].date",
-                             help="check the date, or pass the right `today`")
+                             help="check the date, or pass the right `today`", key="after_today")
     if o.paid:
         for where, d in (("order.track_issued", o.track_issued), ("order.protection_ends", o.protection_ends),
                          ("dispute.opened", f.dispute.opened if f.dispute else None)):
             if d and d < o.paid:
-                raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where)
+                raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where,
+                                 key="before_paid")
     if f.dispute and f.dispute.refund_received and f.dispute.refund_received < f.dispute.opened:
         raise FactsError(f"`{f.dispute.refund_received.isoformat()}` is before the dispute was opened "
-                         f"(`{f.dispute.opened.isoformat()}`)", where="dispute.refund_received")
+                         f"(`{f.dispute.opened.isoformat()}`)", where="dispute.refund_received", key="before_dispute")
     if o.problem and o.problem != "none" and not f.received:
         raise FactsError(f"`order.problem` is `{o.problem}`, which describes goods that arrived, but `received` is not true",
                          where="order.problem", help="add `received: true`, or remove `order.problem`")
     if f.dispute and o.track_issued and f.dispute.opened < o.track_issued:
         raise FactsError(f"`{f.dispute.opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
-                         where="dispute.opened")
+                         where="dispute.opened", key="before_issued")
 
 
 def merge(base: dict, overrides: dict[str, Any]) -> dict:

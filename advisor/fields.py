@@ -1,0 +1,97 @@
+"""The facts a person types, one field at a time: the CLI's options and the page's form.
+
+Both ask the same questions (dates, the destination, the offered refund, events) and both turn
+the answers into a `parcel-facts/1` document here, so the page and the terminal give the same
+advice for the same answers. An error names the field as the asker calls it: `name_of("paid")`
+is `--paid` on the command line and `paid` on the page; its `key` says which kind of problem it
+is, for an interface that words its errors in the user's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable, Mapping
+
+from .dates import DateFormatError, parse_date
+from .errors import FactsError
+
+# field -> its path in the facts document and how its text is read
+DATE_FIELDS = {
+    "paid": "order.paid", "issued": "order.track_issued", "protection_ends": "order.protection_ends",
+    "seller_messaged": "seller.messaged", "dispute_opened": "dispute.opened",
+    "refund_received": "dispute.refund_received",
+}
+PLACE_FIELDS = {"dest": "order.destination", "tracked_dest": "tracked_destination"}
+PLAIN_FIELDS = {
+    "code": "track", "platform": "platform", "promised_days": "order.promised_days",
+    "shipping": "order.shipping.method", "free_shipping": "order.shipping.free",
+    "seller_replied": "seller.replied", "seller_response": "dispute.seller_response", "received": "received",
+}
+SELLER_RESPONSES = ("none", "rejected", "partial_refund", "resend_promise", "accepted")
+
+
+def read_date(value: str | None, name: str, today: dt.date) -> str | None:
+    """`YYYY-MM-DD`, `DD.MM.YYYY` or `Nd` (N days ago) as an ISO date."""
+    if value is None:
+        return None
+    try:
+        return parse_date(value, today=today, relative=True).isoformat()
+    except DateFormatError as e:
+        raise FactsError(f"`{value}` is not a date: {e}", where=name, key="bad_date") from None
+
+
+def read_place(value: str | None, name: str) -> dict | None:
+    """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`)."""
+    if value is None:
+        return None
+    parts = re.split(r"[,/:]", value, maxsplit=1)
+    out = {"country": parts[0].strip()}
+    if len(parts) > 1 and parts[1].strip():
+        out["city"] = parts[1].strip()
+    if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
+        raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
+                         help="write e.g. `RU` or `RU,Moscow`", key="bad_country")
+    return out
+
+
+def read_money(value: str | None, name: str) -> dict | None:
+    """`3`, `3.00`, `3,50` or `3.00USD`."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
+    if not m:
+        raise FactsError(f"`{value}` is not an amount", where=name, help="write e.g. `3.00` or `3.00USD`",
+                         key="bad_amount")
+    out: dict = {"amount": float(m[1].replace(",", "."))}
+    if m[2]:
+        out["currency"] = m[2].upper()
+    return out
+
+
+def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
+    """`DATE=STATUS` (or `DATE STATUS`); a status that is a stage id is given as the stage."""
+    m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
+    if not m:
+        raise FactsError(f"`{value}` is not an event", where=name,
+                         help="write `DATE=STATUS`, e.g. `2026-10-02=Export`", key="bad_event")
+    date = read_date(m[1], name, today)
+    status = m[2].strip()
+    return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
+
+
+def to_facts(values: Mapping[str, object], today: dt.date, stages: set[str],
+             name_of: Callable[[str], str]) -> dict[str, object]:
+    """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None.
+    `values` holds texts for dates, places and money, the typed value for the rest."""
+    out: dict[str, object] = {"today": today.isoformat()}
+    for field, path in PLAIN_FIELDS.items():
+        out[path] = values.get(field)
+    for field, path in DATE_FIELDS.items():
+        out[path] = read_date(values.get(field), name_of(field), today)   # type: ignore[arg-type]
+    for field, path in PLACE_FIELDS.items():
+        out[path] = read_place(values.get(field), name_of(field))          # type: ignore[arg-type]
+    out["dispute.offered_refund"] = read_money(values.get("offered_refund"), name_of("offered_refund"))  # type: ignore[arg-type]
+    events = [read_event(e, name_of("event"), today, stages) for e in values.get("events") or ()]  # type: ignore[union-attr]
+    if events:
+        out["events"] = events
+    return out

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .conditions import holds
 from .derive import FACTS, Derived
 from .facts import Facts
 from .render import LANGS, Renderer
 from .rulebook import Rule, RuleBook
+
+if TYPE_CHECKING:
+    from .calendarfile import CalendarTexts
 
 SCHEMA = "parcel-advice/1"
 SEVERITY_RANK = {"high": 0, "warn": 1, "info": 2}
@@ -22,9 +26,18 @@ class Advice:
     """The advice for one parcel; `to_dict()` is exactly the CLI's JSON."""
 
     data: dict
+    # the calendar's texts, set by the Advisor that gave this advice (`to_ics`)
+    calendar: "CalendarTexts | None" = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return self.data
+
+    def to_ics(self) -> bytes:
+        """The dated steps and dates as an iCalendar file (see calendarfile.py)."""
+        from .calendarfile import to_ics
+        if self.calendar is None:
+            raise ValueError("this advice was not made by an Advisor: it has no calendar texts")
+        return to_ics(self.data, self.calendar)
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.data, ensure_ascii=False, indent=indent)

@@ -161,6 +161,14 @@ class Advisor:
         self.compiled = compiled_rules(self.book)
         self.digest = content_digest(self.rules_dir, self.overlay_dir, self.templates_dir)
         self.message_requires = message_requirements(vocab, self.profiles)
+        self.calendar = self._calendar_texts()
+
+    def _calendar_texts(self):
+        from .calendarfile import CalendarTexts
+        path = self.templates_dir / "calendar.yaml"
+        texts = load(path, "templates/calendar.yaml") if path.is_file() else {}
+        return CalendarTexts(texts, self.vocab, self.profiles,
+                             lambda text, lang, where, values: self.renderer.inline(text, lang, {}, where, extra=values))
 
     # -- the pipeline
     def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
@@ -195,6 +203,7 @@ class Advisor:
                             self._deadline_labels[lang])
         advice.data["missing"] = self._missing(p.facts, lang)
         self._describe(advice.data, d.engine, p.context, lang)
+        advice.calendar = self.calendar
         return advice
 
     def _describe(self, data: dict, engine: dict, context: dict, lang: str) -> None:

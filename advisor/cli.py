@@ -48,7 +48,12 @@ class DefaultGroup(click.Group):
     default = "advice"
 
     def parse_args(self, ctx, args):
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V")):
+        if not args:
+            # `advise` alone: on a terminal, ask the questions; elsewhere there is no one to ask
+            if sys.stdin.isatty() and sys.stdout.isatty():
+                return super().parse_args(ctx, ["questions"])
+            raise click.UsageError(_("give a track code, or run `advise` alone in a terminal to answer a few questions"), ctx)
+        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
             args.insert(0, self.default)
         return super().parse_args(ctx, args)
 
@@ -181,9 +186,6 @@ def _option_name(field: str) -> str:
 def gather(kw: dict):
     """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
     from .facts import fact_date, merge, parse_document
-    from .history import read_history
-    from . import validation
-
     advisor = make_advisor(kw)
     doc: dict = {}
     if kw.get("facts_file"):
@@ -206,13 +208,12 @@ def gather(kw: dict):
     events = over.pop("events", [])
     extra = {}
     if kw.get("history_file"):
-        pasted = read_history(_read_bytes(kw["history_file"], "--history"))
-        max_events = validation.schema("parcel-facts-1")["properties"]["events"]["maxItems"]
-        if len(pasted.events) > max_events:
-            raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
-                             where="--history", help=_("paste only this parcel's history"))
-        events += [{"date": e["date"], "status": e["status"]} for e in pasted.events]
-        extra["history"] = {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}
+        try:
+            pasted, extra["history"] = fields.read_pasted(_read_bytes(kw["history_file"], "--history"), "--history")
+        except FactsError as e:
+            e.help = _(e.help) if e.help else None
+            raise
+        events += pasted
     if events:
         over["events"] = events
     doc = merge(doc, over)
@@ -225,6 +226,7 @@ def advice_options(f):
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for programs (parcel-advice/1)")),
         click.option("--copy", "copy", metavar="KIND/PURPOSE", help=_("print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard")),
         click.option("--translation", is_flag=True, help=_("with --copy: the Russian translation instead, to read (not to send)")),
+        click.option("--ics", "ics", metavar="FILE", help=_("also write the dates of the advice as a calendar file (.ics) to import; - for stdout, alone")),
         click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out")),
         click.option("--why-not", "why_not", metavar="RULE_ID", help=_("show which condition of this rule did not hold")),
         click.option("--color/--no-color", default=None, help=_("colour the text output (default: on a terminal, unless NO_COLOR is set)")),
@@ -250,7 +252,18 @@ def explain_cmd(**kw):
     _advise(explain=True, **kw)
 
 
-def _advise(fmt, copy, translation, no_messages, explain, color, why_not, **kw):
+@main.command("questions", hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
+              help=_("Answer a few questions about the parcel, then get the advice."))
+@run_safely
+def questions_cmd():
+    from .questions import ask
+    advisor = make_advisor({})
+    kw = ask(advisor, dt.date.today())
+    _advise(fmt="text", copy=None, translation=False, no_messages=False, explain=False, color=None,
+            why_not=None, **kw)
+
+
+def _advise(fmt, copy, translation, no_messages, explain, color, why_not, ics=None, **kw):
     from .report import render_text, render_explain
     advisor, doc, today, lang, extra = gather(kw)
     advice = advisor.advise(doc, today=today, lang=lang, messages=not no_messages or bool(copy), extra=extra)
@@ -271,6 +284,11 @@ def _advise(fmt, copy, translation, no_messages, explain, color, why_not, **kw):
                 return
         have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in advice.data["messages"]) or "none"
         raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
+    if ics == "-":                 # the calendar alone, for a pipe
+        sys.stdout.buffer.write(advice.to_ics())
+        return
+    if ics:
+        _write_calendar(Path(ics), advice.to_ics())
     if fmt == "json":
         if why is not None:
             advice.data["why_not"] = why
@@ -281,6 +299,16 @@ def _advise(fmt, copy, translation, no_messages, explain, color, why_not, **kw):
     if explain or why is not None:
         text += "\n\n" + render_explain(advisor, advice, lang, why)
     click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
+
+
+def _write_calendar(path: Path, data: bytes) -> None:
+    if path.is_dir():
+        raise OutputError(f"`{path}` is a directory", where="--ics", help=_("give a file name, e.g. `--ics parcel.ics`"))
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="--ics") from None
+    click.echo(_("The dates are in {path}: import it into your calendar.").format(path=path), err=True)
 
 
 def wants_color(option: bool | None) -> bool:

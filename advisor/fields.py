@@ -95,3 +95,17 @@ def to_facts(values: Mapping[str, object], today: dt.date, stages: set[str],
     if events:
         out["events"] = events
     return out
+
+
+def read_pasted(data: bytes, name: str) -> tuple[list[dict], dict]:
+    """A tracking history pasted from a tracker page: (its events, what the advice says of the
+    reading: lines read, lines not read, lines repaired)."""
+    from . import validation
+    from .history import read_history
+    pasted = read_history(data)
+    max_events = validation.schema("parcel-facts-1")["properties"]["events"]["maxItems"]
+    if len(pasted.events) > max_events:
+        raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
+                         where=name, help="paste only this parcel's history", key="too_long")
+    events = [{"date": e["date"], "status": e["status"]} for e in pasted.events]
+    return events, {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}

@@ -59,7 +59,7 @@ class Safety:
             for v in values:
                 if v not in known:
                     raise RulesError(f"unknown {what} `{v}` in `{key}`", where=_at(node, key, where),
-                                     help=did_you_mean(str(v), known) or f"see rules/vocabulary.yaml")
+                                     help=did_you_mean(str(v), known) or "see rules/vocabulary.yaml")
             return frozenset(values)
 
         d = inv["deadline_safety"]

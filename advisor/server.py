@@ -61,7 +61,8 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         body = err.to_dict() if isinstance(err, AdvisorError) else err
         return JSONResponse({"error": body}, status_code=status)
 
-    async def read_json(request: Request, limit: int):
+    async def read_body(request: Request, limit: int):
+        """The body's bytes, counted while reading: a body without a length stops at `limit`."""
         too_large = {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"}
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -70,14 +71,20 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         try:
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > limit:     # counted while reading: a body without a length stops here
+                if size > limit:
                     return None, error(413, too_large)
                 chunks.append(chunk)
         except ClientDisconnect:
             log.warning("a client disconnected before its body ended (%d bytes read)", size)
             return None, error(400, {"kind": "request", "message": "the client disconnected before the body ended"})
+        return b"".join(chunks), None
+
+    async def read_json(request: Request, limit: int):
+        data, problem = await read_body(request, limit)
+        if problem:
+            return None, problem
         try:
-            text = b"".join(chunks).decode("utf-8")
+            text = data.decode("utf-8")
             doc = loads(text)
             check_json(text, doc, "body")
             return doc, None
@@ -157,6 +164,29 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 out.append(compact({"index": i, "error": e.to_dict()}))
         return ",".join(out).encode("utf-8")
 
+    @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file",
+              responses={200: {"description": "an iCalendar file (RFC 5545)", "content": {"text/calendar": {}}},
+                         **{k: documented[k] for k in (400, 413, 422)}})
+    async def advice_ics(request: Request, lang: str = Query("en", pattern="^(en|ru)$"),
+                         today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+        doc, problem = await read_json(request, max_body)
+        if problem:
+            return problem
+        try:
+            day = today_of(today)
+            data = await asyncio.get_running_loop().run_in_executor(singles, calendar_of, doc, day, lang)
+        except AdvisorError as e:
+            return error(422, e)
+        return Response(data, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
+
+    def calendar_of(doc, today, lang) -> bytes:
+        if not isinstance(doc, dict):
+            raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
+        return adv.advise(doc, today=today, lang=lang, messages=False).to_ics()
+
+    add_page(app, adv, singles, read_body)
+
     @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked")
     async def track(code: str, platform: str | None = None,
                     shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")):
@@ -190,6 +220,69 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         return error(422, {"kind": "request", "message": str(first.get("msg", "bad request")).lower(), "where": where})
 
     return app
+
+
+def add_page(app, adv, executor, read_body) -> None:
+    """The buyers' page (page.py): `/`, its calendar file and its two static files."""
+    from fastapi import Request
+    from fastapi.responses import HTMLResponse, RedirectResponse, Response
+    from urllib.parse import parse_qsl
+    from .page import Page, STATIC, calendar_name
+
+    page = Page(adv)
+    headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff",
+               "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+    loop = asyncio.get_running_loop
+
+    def answer_of(values: dict, request: Request):
+        lang = page.language(values.get("lang"), request.headers.get("accept-language"))
+        return lang, page.advise(values, lang, dt.date.today())
+
+    def html(answer, lang: str) -> HTMLResponse:
+        return HTMLResponse(page.html(answer, lang), status_code=answer.status, headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    async def home(request: Request):
+        lang, answer = await loop().run_in_executor(executor, answer_of, dict(request.query_params), request)
+        return html(answer, lang)
+
+    @app.post("/", include_in_schema=False)
+    async def home_posted(request: Request):
+        data, problem = await read_body(request, MAX_FORM_BODY)
+        if problem:
+            return problem
+        try:
+            values = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, max_num_fields=100))
+        except (UnicodeDecodeError, ValueError):
+            values = {}
+        lang, answer = await loop().run_in_executor(executor, answer_of, values, request)
+        target = page.redirect_target(answer, lang) if not answer.errors else None
+        if target:            # POST-redirect-GET: the answer's address holds the answers
+            return RedirectResponse(target, status_code=303, headers=headers)
+        return html(answer, lang)
+
+    @app.get("/advice.ics", include_in_schema=False)
+    async def page_calendar(request: Request):
+        lang, answer = await loop().run_in_executor(executor, answer_of, dict(request.query_params), request)
+        if answer.advice is None:
+            return html(answer, lang) if answer.errors else RedirectResponse("/", status_code=303)
+        return Response(answer.advice.to_ics(), media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{calendar_name(answer.advice)}"',
+                                 "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str):
+        if name not in STATIC:
+            return Response(status_code=404)
+        path, media = STATIC[name]
+        return Response(path.read_bytes(), media_type=media,
+                        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+# the page loads nothing from elsewhere and runs no inline script or style
+PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+MAX_FORM_BODY = 256 * 1024
 
 
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {

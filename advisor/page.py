@@ -1,0 +1,295 @@
+"""The buyers' page at `/` of `advise serve`: a form in, the advice as HTML out.
+
+The form asks what the CLI's options ask, and its answers become facts through the same reader
+(`fields.py`), so the page and `advise` give the same advice. Nothing is stored: a posted form is
+redirected to a GET whose address holds the answers (POST-redirect-GET), so the answer can be
+reloaded, bookmarked and shared. Every answer that cannot be used is shown next to its field in
+the page's language (`templates/page/texts.yaml`), never as a traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlencode
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import fields
+from .errors import AdvisorError, FactsError
+from .facts import merge
+from .picture import timeline
+from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
+from .yamlfile import load
+
+# date fields, and the number that may stand for them: days ago, or (protection) days left
+DATE_INPUTS = {"paid": "ago", "issued": "ago", "protection_ends": "left", "seller_messaged": "ago",
+               "dispute_opened": "ago", "refund_received": "ago"}
+TEXT_INPUTS = ("code", "platform", "shipping", "dest", "dest_city", "seller_replied", "seller_response",
+               "offered_refund", "received", "history", "today")
+FORM_FIELDS = TEXT_INPUTS + tuple(DATE_INPUTS) + tuple(f"{f}_{n}" for f, n in DATE_INPUTS.items())
+MAX_FIELD = 200                  # characters of one short answer
+MAX_HISTORY = 64 * 1024          # characters of a pasted history
+MAX_URL = 6000                   # a longer query (a long pasted history) is answered from the POST itself
+MAX_DAYS = 3650
+_WHOLE = re.compile(r"\d{1,5}")
+# where an error of the facts points (its `where`) -> the field of the form
+_FIELD_OF_PATH = [("order.destination", "dest"), ("tracked_destination", "dest"), ("events", "history"),
+                  ("dispute.offered_refund", "offered_refund"), ("currency", "offered_refund"),
+                  ("amount", "offered_refund"), ("track", "code")] + \
+                 [(path, f) for f, path in {**fields.DATE_FIELDS, **fields.PLAIN_FIELDS}.items()]
+
+
+@dataclass
+class Answer:
+    """What one request to the page comes to."""
+
+    form: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    advice: object | None = None
+    # a page with errors by its fields is still a page that answers (200): an error status would
+    # be a failed load to the browser, in its console, for a form the buyer only has to correct
+    status: int = 200
+
+
+class Page:
+    """The page for one Advisor: its texts, its template and the lists its form offers."""
+
+    def __init__(self, advisor):
+        self.advisor = advisor
+        folder = Path(advisor.templates_dir) / "page"
+        self.texts = load(folder / "texts.yaml", "templates/page/texts.yaml")
+        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True,
+                                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.template = self.env.get_template("page.html.j2")
+        self._words = advisor.vocab.get("relative_days")
+
+    # -- language
+    def language(self, asked: str | None, accept: str | None) -> str:
+        """`?lang=` when it is one we have, else the browser's `Accept-Language`, else English."""
+        if asked in LANGS:
+            return asked
+        best, best_q = "en", 0.0
+        for part in (accept or "").split(","):
+            tag, _, q = part.strip().partition(";q=")
+            lang = tag.strip().lower().split("-")[0]
+            try:
+                weight = float(q) if q else 1.0
+            except ValueError:
+                continue
+            if lang in LANGS and weight > best_q:
+                best, best_q = lang, weight
+        return best
+
+    def t(self, lang: str) -> dict:
+        return _in_lang(self.texts, lang)
+
+    # -- the answers
+    def read(self, given: Mapping[str, str], lang: str, real_today: dt.date) -> tuple[Answer, dict, dict]:
+        """The form's answers -> (the answer so far, the facts of the answers without errors, extra output)."""
+        form = {k: str(given[k]).strip() if k != "history" else str(given[k])
+                for k in FORM_FIELDS if given.get(k) not in (None, "")}
+        answer = Answer(form=form)
+        t = self.t(lang)
+        err = answer.errors
+
+        def problem(name: str, key: str, value: str = "") -> None:
+            text = t["errors"].get(key) or t["errors"]["default"]
+            err.setdefault(name, text.replace("{value}", value))
+
+        for name, value in form.items():
+            if len(value) > (MAX_HISTORY if name == "history" else MAX_FIELD):
+                problem(name, "too_long")
+        today = real_today
+        if "today" in form and "today" not in err:
+            try:
+                today = dt.date.fromisoformat(form["today"]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", form["today"]) else None
+            except ValueError:
+                today = None
+            if today is None:
+                problem("today", "bad_date", form["today"])
+                today = real_today
+        values: dict[str, object] = {}
+        for name, number in DATE_INPUTS.items():
+            values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
+        for name in ("code", "shipping"):
+            values[name] = form.get(name)
+        if form.get("platform") and form["platform"] not in self.advisor.profiles:
+            problem("platform", "default", form["platform"])
+        values["platform"] = form.get("platform")
+        if form.get("dest_city") and not form.get("dest"):
+            problem("dest", "bad_city")
+        if form.get("dest"):
+            values["dest"] = form["dest"] + (f",{form['dest_city']}" if form.get("dest_city") else "")
+        for name in ("seller_replied", "received"):
+            if name in form and form[name] not in ("yes", "no"):
+                problem(name, "default", form[name])
+            values[name] = {"yes": True, "no": False}.get(form.get(name, ""))
+        if form.get("seller_response") and form["seller_response"] not in fields.SELLER_RESPONSES:
+            problem("seller_response", "default", form["seller_response"])
+        values["seller_response"] = form.get("seller_response")
+        values["offered_refund"] = form.get("offered_refund")
+        for name, reader in (("dest", lambda v: fields.read_place(v, "dest")),
+                             ("offered_refund", lambda v: fields.read_money(v, "offered_refund"))):
+            try:
+                reader(values.get(name))
+            except FactsError as e:
+                problem(name, e.key or "default", form.get(name, ""))
+        extra: dict = {}
+        events: list[dict] = []
+        if form.get("history", "").strip() and "history" not in err:
+            try:
+                events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
+            except AdvisorError as e:
+                problem("history", e.key or "history")
+        for name in list(values):           # the answers in error stay out of the facts
+            if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
+                values[name] = None
+        over = fields.to_facts(values, today, set(self.advisor.vocab["stages"]), lambda name: name)
+        over.pop("events", None)
+        doc = merge({}, over)
+        if events:
+            doc["events"] = events
+        return answer, doc, extra
+
+    def _date(self, form: dict, name: str, number: str, sign: int, today: dt.date, problem) -> str | None:
+        """A date field and the number of days that may stand for it; both given must agree."""
+        day = None
+        if name in form:
+            try:
+                day = fields.read_date(form[name], name, today)
+            except FactsError:
+                problem(name, "bad_date", form[name])
+                return None
+        if number in form:
+            if not _WHOLE.fullmatch(form[number]) or int(form[number]) > MAX_DAYS:
+                problem(number, "bad_days", form[number])
+                return None
+            counted = (today + dt.timedelta(days=sign * int(form[number]))).isoformat()
+            if day is not None and day != counted:
+                problem(name, "two_dates")
+                return None
+            day = counted
+        return day
+
+    def advise(self, given: Mapping[str, str], lang: str, real_today: dt.date) -> Answer:
+        """The answers read and advised on; errors of the facts land on their fields."""
+        answer, doc, extra = self.read(given, lang, real_today)
+        if not _asked(answer.form):
+            return answer
+        try:
+            if answer.errors:       # the other answers are still checked together, to show every error at once
+                self.advisor.facts(doc)
+            else:
+                answer.advice = self.advisor.advise(doc, lang=lang, extra=extra)
+        except AdvisorError as e:
+            name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
+            text = self.t(lang)["errors"].get(e.key or e.kind) or self.t(lang)["errors"]["default"]
+            answer.errors.setdefault(name, text.replace("{value}", answer.form.get(name, "")))
+        return answer
+
+    # -- the HTML
+    def html(self, answer: Answer, lang: str) -> str:
+        t = self.t(lang)
+        other = "ru" if lang == "en" else "en"
+        query = {k: v for k, v in answer.form.items()}
+        a = answer.advice.to_dict() if answer.advice is not None else None
+        today = dt.date.fromisoformat(a["today"]) if a else None
+        named = named_days(self._words, lang)
+
+        def date(d) -> str:
+            return fmt_date(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
+
+        def rel(n: int) -> str:
+            return fmt_relative(n, lang, named)
+
+        context = {
+            "t": t, "lang": lang, "other_lang": other, "form": answer.form, "errors": answer.errors,
+            "other_url": "/?" + urlencode(dict(query, lang=other)),
+            "platforms": [(p, (prof.get("name") or {}).get(lang, p)) for p, prof in self.advisor.profiles.items()],
+            "default_platform": self.advisor.default_platform,
+            "countries": _countries(lang),
+            "responses": [(r, t["responses"][r]) for r in fields.SELLER_RESPONSES],
+            "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
+        }
+        if a is not None:
+            context.update(self._answer_view(answer.advice, a, t, lang, today, date, rel, query))
+        return self.template.render(context)
+
+    def _answer_view(self, advice, a: dict, t: dict, lang: str, today: dt.date, date, rel, query: dict) -> dict:
+        from .report import view
+        v = view(self.advisor, advice, lang)
+        steps = []
+        for s in v["actions"]:
+            steps.append(dict(s, due_text=_due(s, today, t, date)))
+        pic = timeline(a, t["timeline_today"], t["windows"], {w["label"]: t[w["label"]] for w in t["windows"]},
+                       date, rel)
+        deadlines = [dict(d, when_text=date(d["when"]) + (f" ({rel((d['when'] - today).days)})"
+                                                          if abs((d["when"] - today).days) <= 1 else ""))
+                     for d in v["deadlines"]]
+        return {"v": v, "steps": steps, "next": steps[0] if steps else None, "pic": pic, "deadlines": deadlines,
+                "ics_url": "/advice.ics?" + urlencode(dict(query, lang=lang)),
+                "missing": [dict(m, anchor=_field_of(m["field"]) or "code") for m in a["missing"]],
+                "country": lambda cc: fmt_country(cc, lang), "money": lambda m: fmt_money(m, lang)}
+
+    def redirect_target(self, answer: Answer, lang: str) -> str | None:
+        """Where a posted form is sent to be answered by a GET, or None when its answers do not
+        fit in an address (they are answered from the POST itself)."""
+        url = "/?" + urlencode(dict(answer.form, lang=lang))
+        return url if len(url) <= MAX_URL else None
+
+
+def _asked(form: dict) -> bool:
+    """Whether the form holds any answer about the parcel (not just the language)."""
+    return any(k not in ("today",) for k in form)
+
+
+def _due(step: dict, today: dt.date, t: dict, date) -> str:
+    when = step["when"]
+    if when is None:
+        return t["any_time"]
+    kind = ("overdue" if when < today else "today" if when == today else step["timing"]
+            if step["timing"] in ("until", "check") else "tomorrow" if when == today + dt.timedelta(days=1) else "by")
+    return t["due"][kind].replace("{date}", date(when))
+
+
+def _field_of(where: str | None) -> str | None:
+    if not where:
+        return None
+    for path, name in _FIELD_OF_PATH:
+        if where == path or where.startswith(path + ".") or where.startswith(path + "["):
+            return name
+    return where if where in FORM_FIELDS else None
+
+
+def _in_lang(node, lang: str):
+    """The texts of one language: `{en: …, ru: …}` leaves become strings."""
+    if isinstance(node, dict):
+        if set(node) >= set(LANGS) and all(isinstance(node[k], str) for k in LANGS):
+            return node[lang]
+        return {k: _in_lang(v, lang) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_in_lang(x, lang) for x in node]
+    return node
+
+
+def _countries(lang: str) -> list[tuple[str, str]]:
+    from babel import Locale
+    from .trackcode import _country_codes
+    names = Locale.parse(lang).territories
+    return sorted(((cc, names.get(cc, cc)) for cc in _country_codes()), key=lambda x: x[1])
+
+
+_HERE = Path(__file__).parent / "static"
+STATIC = {"page.css": (_HERE / "page.css", "text/css; charset=utf-8"),
+          "page.js": (_HERE / "page.js", "text/javascript; charset=utf-8"),
+          "icon.svg": (_HERE / "icon.svg", "image/svg+xml")}
+
+
+def calendar_name(advice) -> str:
+    """The downloaded file's name: `parcel-CODE.ics` (letters and digits only)."""
+    code = re.sub(r"[^A-Za-z0-9]", "", ((advice.to_dict().get("track") or {}).get("code") or ""))[:40]
+    return f"parcel-{code}.ics" if code else "parcel.ics"

@@ -1,0 +1,78 @@
+"""The page's timeline picture: the advice's dates laid out as marks on a vertical line.
+
+Only geometry is made here (where each mark, label line and window goes); the page template
+draws it as inline SVG. Vertical, so that it reads at 360 px as well as on a desktop: a mark's
+height follows its label, and marks keep their order and a minimum gap while the gaps between
+them grow with the days.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import dataclass, field
+
+WIDTH = 340
+AXIS_X = 18
+TEXT_X = 36
+TOP = 14
+LINE = 17               # one line of label text
+PX_PER_DAY = 5
+WRAP = 36               # characters a label line holds at this width
+
+
+@dataclass
+class Mark:
+    y: int
+    lines: list[str]
+    date: str
+    kind: str           # today, deadline, past
+    id: str
+
+
+@dataclass
+class Window:
+    y1: int
+    y2: int
+    label: str
+    id: str
+
+
+@dataclass
+class Picture:
+    height: int
+    width: int = WIDTH
+    axis_x: int = AXIS_X
+    text_x: int = TEXT_X
+    marks: list[Mark] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+
+
+def timeline(advice: dict, today_label: str, windows: list[dict], window_labels: dict[str, str],
+             date_text, relative_text) -> Picture | None:
+    """Today and every date of the advice; `windows` (`from`, `to`: deadline ids or `today`)
+    become bands beside the line. `date_text(day)` and `relative_text(days)` say a date and its
+    distance from today in the page's language. None when the advice has no dates."""
+    today = dt.date.fromisoformat(advice["today"])
+    items = [("today", today, today_label)]
+    items += [(d["id"], dt.date.fromisoformat(d["date"]), d["text"]) for d in advice.get("deadlines") or []]
+    if len(items) == 1:
+        return None
+    items.sort(key=lambda x: (x[1], x[0] != "today"))
+    marks, y, last_day, min_gap = [], TOP, None, 0
+    ys: dict[str, int] = {}
+    for ident, day, text in items:
+        if last_day is not None:
+            y = max(y + min_gap, y + min(120, (day - last_day).days * PX_PER_DAY))
+        lines = textwrap.wrap(text, WRAP) or [text]
+        when = date_text(day) if day == today else f"{date_text(day)} · {relative_text((day - today).days)}"
+        kind = "today" if ident == "today" else "past" if day < today else "deadline"
+        marks.append(Mark(y=y, lines=lines, date=when, kind=kind, id=ident))
+        ys[ident] = y
+        min_gap = LINE * (len(lines) + 1) + 10
+        last_day = day
+    bands = []
+    for w in windows:
+        start, end = ys.get(w["from"]), ys.get(w["to"])
+        if start is not None and end is not None and end > start:
+            bands.append(Window(y1=start, y2=end, label=window_labels[w["label"]], id=w["label"]))
+    return Picture(height=y + LINE * (len(marks[-1].lines) + 1) + 10, marks=marks, windows=bands)

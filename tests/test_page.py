@@ -1,0 +1,148 @@
+"""The buyers' page over HTTP, as a browser without JavaScript sees it (the real-browser tests
+are in test_browser.py)."""
+import html
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import TODAY, run_cli, serving
+
+DAY = TODAY.isoformat()
+
+
+@pytest.fixture(scope="module")
+def base():
+    for port in serving():
+        yield f"http://127.0.0.1:{port}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **kw):
+        return None
+
+
+def get(base, path, headers=None):
+    req = urllib.request.Request(base + path, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def post(base, form: dict, follow=False):
+    data = urllib.parse.urlencode(form).encode()
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(_NoRedirect)
+    req = urllib.request.Request(base + "/", data=data, method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with opener.open(req) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def text_of(page: str, cls: str) -> str:
+    m = re.search(rf'<p class="{cls}">(.*?)</p>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", m[1])).split() if m else []
+
+
+def test_the_empty_form_in_the_browsers_language(base):
+    status, headers, page = get(base, "/", {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"})
+    assert status == 200 and '<html lang="ru">' in page and "Получить совет" in page
+    status, _, page = get(base, "/", {"Accept-Language": "de-DE,en;q=0.5"})
+    assert '<html lang="en">' in page and "Get advice" in page
+    policy = headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    # every field has a label, and nothing is loaded from elsewhere
+    ids = set(re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', page))
+    labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', page))
+    radios = len(re.findall(r'type="radio"', page))
+    assert ids and ids <= labelled and radios == 6
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page.split("<main>")[0])
+
+
+def test_a_posted_form_is_redirected_to_an_address_holding_its_answers(base):
+    form = {"lang": "en", "today": DAY, "code": "RK190321410CN", "platform": "aliexpress", "issued": "",
+            "issued_ago": "12", "protection_ends": "2026-12-20", "history": ""}
+    status, headers, _ = post(base, form)
+    assert status == 303
+    target = headers["location"]
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(target).query))
+    assert query == {"code": "RK190321410CN", "platform": "aliexpress", "issued_ago": "12",
+                     "protection_ends": "2026-12-20", "today": DAY, "lang": "en"}
+    status, _, page = get(base, target)
+    assert status == 200
+    # the same advice as the command line for the same answers
+    code, out, _ = run_cli("RK190321410CN", "--issued", "12d", "--protection-ends", "2026-12-20", "--today", DAY,
+                           "--format", "json")
+    advice = json.loads(out)
+    assert " ".join(text_of(page, "next-text")) == " ".join(advice["next_step"]["text"].split())
+    assert "Write to the seller" in page and "today" in " ".join(text_of(page, "next"))
+    for d in advice["deadlines"]:
+        assert html.escape(d["text"]) in page
+    assert 'href="/advice.ics?' in page and "<svg" in page
+
+
+def test_a_pasted_russian_post_history_is_read(base):
+    history = ("22.11.2026 10:15  Прибыло в место вручения  Москва 101000\n"
+               "18.11.2026 03:40  Покинуло место международного обмена  Москва\n"
+               "15.11.2026 21:05  Прибыло на территорию РФ  Москва\n")
+    status, _, page = post(base, {"lang": "ru", "today": DAY, "code": "RK190321410CN", "history": history,
+                                  "issued_ago": "30", "dest": "RU"}, follow=True)
+    assert status == 200
+    code, out, _ = run_cli("RK190321410CN", "--issued", "30d", "--dest", "RU", "--today", DAY, "--lang", "ru",
+                           "--history", "-", "--format", "json", input=history)
+    advice = json.loads(out)
+    assert advice["history"]["read"] == 3 and "История: прочитано событий — 3." in page
+    assert " ".join(text_of(page, "next-text")) == " ".join(advice["next_step"]["text"].split())
+
+
+def test_bad_answers_are_shown_next_to_their_fields_in_the_pages_language(base):
+    status, _, page = post(base, {"lang": "ru", "today": DAY, "code": "RK190321410CN", "paid": "2026-11-30",
+                                  "issued_ago": "много", "offered_refund": "три доллара"})
+    assert status == 200 and "Traceback" not in page and "Некоторые ответы нужно исправить" in page
+    assert re.search(r'id="e-paid">Эта дата позже сегодняшней\.</p>', page)
+    assert re.search(r'id="e-issued_ago">«много» — не число дней', page)
+    assert re.search(r'id="e-offered_refund">«три доллара» — не сумма', page)
+    assert 'aria-invalid="true" aria-describedby="e-paid"' in page
+    # what was typed stays in the form, never dropped or corrected
+    assert 'value="много"' in page and 'value="три доллара"' in page
+    status, _, page = get(base, "/?lang=en&today=" + DAY + "&paid=2026-02-31")
+    assert status == 200 and "“2026-02-31” is not a date" in page
+    status, _, page = get(base, f"/?lang=en&today={DAY}&issued=2026-11-01&issued_ago=3")
+    assert "The date and the number of days give different days" in page
+
+
+def test_the_page_escapes_what_it_is_given(base):
+    status, _, page = get(base, "/?lang=en&code=" + urllib.parse.quote('<script>alert(1)</script>'))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_a_history_too_long_for_an_address_is_answered_from_the_post(base):
+    history = "".join(f"{d:02d}.11.2026 10:00 Обработка Шэньчжэнь\n" for d in range(1, 21)) * 12
+    status, _, page = post(base, {"lang": "en", "today": DAY, "code": "RK190321410CN", "history": history})
+    assert status == 200 and "What to do next" in page
+
+
+def test_the_static_files_and_nothing_else(base):
+    status, headers, css = get(base, "/static/page.css")
+    assert status == 200 and headers["content-type"].startswith("text/css") and "svg.timeline" in css
+    status, headers, _ = get(base, "/static/page.js")
+    assert status == 200 and "javascript" in headers["content-type"]
+    assert get(base, "/static/../server.py")[0] == 404
+    assert get(base, "/static/other.css")[0] == 404
+
+
+def test_the_calendar_button_downloads_the_same_dates(base):
+    import icalendar
+    status, headers, _ = get(base, f"/advice.ics?lang=en&today={DAY}&code=RK190321410CN&issued_ago=12")
+    assert status == 200 and headers["content-type"].startswith("text/calendar")
+    assert 'filename="parcel-RK190321410CN.ics"' in headers["content-disposition"]
+    req = urllib.request.urlopen(f"{base}/advice.ics?lang=en&today={DAY}&code=RK190321410CN&issued_ago=12")
+    cal = icalendar.Calendar.from_ical(req.read())
+    assert len(cal.walk("VEVENT")) >= 2

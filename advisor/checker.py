@@ -151,6 +151,72 @@ def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
                     add(RulesError(f"the {out.kind} text ({lang}) of rule `{rule.id}` uses `{var}`, which no facts provide",
                                    where=f"{rule.file}:{rule.line}:5", help=did_you_mean(var, known)))
     _render_all(advisor, book, templates_dir, sample, add)
+    _check_page_and_calendar(advisor, templates_dir, add)
+
+
+def _check_page_and_calendar(advisor, templates_dir: Path, add) -> None:
+    """The page's and the calendar's texts exist in every language, and the page and a calendar
+    render for a sample parcel in each (a misspelt name in the page template fails here)."""
+    from jinja2 import TemplateError
+    from .page import Page
+    from .yamlfile import load
+    for rel in ("page/texts.yaml", "calendar.yaml"):
+        path = templates_dir / rel
+        if not path.is_file():
+            add(RulesError("the file is missing", where=f"templates/{rel}", help="copy it from the shipped templates"))
+            return
+        try:
+            _every_language(load(path, f"templates/{rel}"), f"templates/{rel}", add)
+        except AdvisorError as e:
+            add(e)
+            return
+    try:
+        page = Page(advisor)
+    except (AdvisorError, TemplateError) as e:
+        add(e if isinstance(e, AdvisorError) else RulesError(f"the page template cannot be read: {e}",
+                                                             where="templates/page/page.html.j2"))
+        return
+    answers = {"code": SAMPLE["track"], "issued_ago": "20", "protection_ends_left": "10", "dest": "RU",
+               "history": "15.12.2025 10:00 Приём", "today": "2026-01-01"}
+    for lang in LANGS:
+        try:
+            answer = page.advise(answers, lang, dt.date(2026, 1, 1))
+            page.html(answer, lang)
+            if answer.advice is not None:
+                answer.advice.to_ics()
+            page.html(page.advise({"paid": "not a date"}, lang, dt.date(2026, 1, 1)), lang)
+        except TemplateError as e:
+            line = getattr(e, "lineno", None) or _template_line(e, "page.html.j2")
+            add(RulesError(f"the page cannot be shown in {LANG_NAMES[lang]}: {e}", where=f"templates/page/page.html.j2:{line}:1"))
+        except AdvisorError as e:
+            add(e)
+
+
+def _template_line(error: Exception, name: str) -> int:
+    """The line of a template a render error happened on (Jinja puts the template's lines in the
+    traceback's frames)."""
+    tb, line = error.__traceback__, 1
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _every_language(node, where: str, add) -> None:
+    """A text (a mapping with a language key) has every language, each a non-empty string."""
+    if isinstance(node, dict):
+        if any(lang in node for lang in LANGS):
+            for lang in LANGS:
+                if not isinstance(node.get(lang), str) or not node[lang].strip():
+                    at = node.where() if hasattr(node, "where") else where
+                    add(RulesError(f"a text has no {LANG_NAMES[lang]}", where=at, help=f"add `{lang}: ...` beside the others"))
+            return
+        for value in node.values():
+            _every_language(value, where, add)
+    elif isinstance(node, list):
+        for value in node:
+            _every_language(value, where, add)
 
 
 # the parcel every text and template is rendered for by `rules check`, under the render budget

@@ -146,3 +146,21 @@ def test_the_calendar_button_downloads_the_same_dates(base):
     req = urllib.request.urlopen(f"{base}/advice.ics?lang=en&today={DAY}&code=RK190321410CN&issued_ago=12")
     cal = icalendar.Calendar.from_ical(req.read())
     assert len(cal.walk("VEVENT")) >= 2
+
+
+def test_rules_check_finds_a_page_text_without_russian_and_a_misspelt_page_name(tmp_path):
+    import shutil
+    from conftest import ROOT
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    texts = templates / "page" / "texts.yaml"
+    texts.write_text(texts.read_text(encoding="utf-8").replace('stage: {en: "Stage", ru: "Этап"}', 'stage: {en: "Stage"}'),
+                     encoding="utf-8")
+    page = templates / "page" / "page.html.j2"
+    page.write_text(page.read_text(encoding="utf-8").replace("{{ t.submit }}", "{{ t.submt }}"), encoding="utf-8")
+    code, out, err = run_cli("rules", "check", "--templates", str(templates))
+    assert code == 1
+    line = next(n for n, text in enumerate(texts.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("stage:"))
+    assert f"templates/page/texts.yaml:{line}:8: a text has no Russian" in out + err
+    line = next(n for n, text in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if "t.submt" in text)
+    assert f"templates/page/page.html.j2:{line}:1: the page cannot be shown in English" in out + err

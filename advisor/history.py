@@ -4,7 +4,7 @@ from a tracker page. The phrases live in `rules/stages.yaml`; this module only m
 from __future__ import annotations
 
 import datetime as dt
-import html
+from html.parser import HTMLParser
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -104,26 +104,33 @@ def load_stages(rules_dir: Path, known_stages: set[str]) -> StageBook:
 
 _DATE_SHAPES = [
     (re.compile(r"^(?P<y>\d{4})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})"), "ymd"),
-    (re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})"), "dmy"),
-    (re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{2})(?!\d)"), "dmy2"),
+    (re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"), "ymd"),     # 2026年11月20日
+    (re.compile(r"^(?P<d>\d{1,2})[.\-](?P<m>\d{1,2})[.\-](?P<y>\d{4})"), "dmy"),
+    (re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2})(?!\d)"), "dmy2"),
 ]
-# Month names as trackers print them: `22 ноября 2026 г., 14:05`, `22 Nov 2026`, `November 22, 2026`.
+# `11/20/2026` (the US order) and `20/11/2026` (the European one): the page's other lines decide
+# (a first number over 12 is a day, a second one over 12 a day too); when none does and both
+# readings are dates, the line is reported as ambiguous, never silently read one way.
+_SLASHED = re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}|\d{2}(?!\d))")
+# Month names as trackers print them: `22 ноября 2026 г., 14:05`, `22 Nov 2026`, `20-Nov-2026`,
+# `November 22, 2026`; a weekday before the date (`Fri, 20 Nov 2026`, `пт, 20 ноября`) is skipped.
 _NAMED_SHAPES = [
-    (re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[^\W\d_]{3,9})\.?,?\s+(?P<y>\d{4})(?:\s*г\.)?"), "d mon y"),
+    (re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)(?P<mon>[^\W\d_]{3,9})\.?,?(?:\s+|-)(?P<y>\d{4})(?:\s*г\.)?"), "d mon y"),
     (re.compile(r"^(?P<mon>[^\W\d_]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})"), "mon d y"),
 ]
-_TIME = re.compile(r"^[\sT,]*(\d{1,2}:\d{2}(?::\d{2})?)?\s*(\((?:GMT|UTC)[^)]*\))?\s*[:\-–—|]?\s*")
+_TIME = re.compile(r"^[\sT,]*(?:at\s+|в\s+)?(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?\s*"
+                   r"(\((?:GMT|UTC)[^)]*\)|[+-]\d{4}(?!\d)|GMT|UTC)?\s*[:\-–—|]?\s*")
 MAX_LINE = 2000
 
 
-_TAGS = re.compile(r"<[^>]{0,2000}>")
-_ROW_BREAK = re.compile(r"(?i)<\s*(?:/tr|/li|/p|/div|br\s*/?|/h\d)\s*>")
 _HTML = re.compile(r"(?i)<\s*(?:tr|td|li|p|div|br|table|html|body|span)\b")
-_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _LATIN1_RUN = re.compile(r"[\u00c0-\u00ff]{3,}")
 _CP1251_RUN = re.compile(r"(?:[РС][\u0400-\u045f\u0080-\u00bf\u2018-\u203a]){2,}")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# UTF-8 lead bytes of Cyrillic and CJK as Windows-1252 shows them (Ð, Ñ, ä-é) before a character of 0x80-0xBF
+_CP1252_MARK = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+                          r"\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 
 
 @dataclass
@@ -166,8 +173,19 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             out.repaired.append({"line": rows[0][0], "reason": "HTML: read row by row, tags and entities removed"})
     else:
         rows = lines
+    order = slash_order(rows)
+    if order:
+        n = next(n for n, text in rows if (m := _SLASHED.match(_WEEKDAY.sub("", text.strip(), count=1)))
+                 and (int(m["a"]) > 12 or int(m["b"]) > 12))
+        out.repaired.append({"line": n, "reason": "slashed dates read " + ("day/month/year" if order == "dmy" else
+                             "month/day/year") + f": line {n} shows it"})
     for n, text in rows:
-        _read_line(" ".join(text.split()), n, out)
+        _read_line(" ".join(text.split()), n, out, order)
+    if not out.events and any("readings" in u for u in out.unread):
+        first = next(u for u in out.unread if "readings" in u)
+        raise HistoryError(f"the dates read two ways: `{first['text'].split()[0]}` can be {first['readings'][0]} or "
+                           f"{first['readings'][1]}, and no line shows whether the day or the month comes first",
+                           where=f"line {first['line']}", help="write the dates as DD.MM.YYYY or YYYY-MM-DD")
     if not out.events and out.unread:
         raise HistoryError("no line of the history starts with a date",
                            where=f"line {out.unread[0]['line']}",
@@ -175,25 +193,57 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
     return out
 
 
+class _Rows(HTMLParser):
+    """Text of HTML, one row per table row, list item, paragraph, block or line break, each with
+    the line it starts on; scripts and styles dropped. Python's HTML parser, so a `>` inside an
+    attribute, a comment or a script does not end a tag early."""
+
+    BREAKS = {"tr", "li", "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "section", "article"}
+
+    def __init__(self, numbers: list[int]):
+        super().__init__(convert_charrefs=True)
+        self.numbers = numbers          # line of the fed text -> line of the pasted file
+        self.rows: list[tuple[int, str]] = []
+        self.current: list[str] = []
+        self.start: int | None = None
+        self.skip = 0
+
+    def _end_row(self) -> None:
+        text = " ".join(" ".join(self.current).split())
+        if text:
+            self.rows.append((self.start or 1, text))
+        self.current, self.start = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag in self.BREAKS:
+            self._end_row()
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in self.BREAKS:
+            self._end_row()
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.BREAKS:
+            self._end_row()
+
+    def handle_data(self, data):
+        if self.skip or not data.strip():
+            return
+        if self.start is None:
+            self.start = self.numbers[min(self.getpos()[0], len(self.numbers)) - 1]
+        self.current.append(data)
+
+
 def _html_rows(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Table rows, list items, paragraphs and line breaks of HTML as text, each with the line
-    it starts on; scripts and styles are dropped."""
-    rows, current, start = [], [], None
-    for n, text in lines:
-        text = _SCRIPT.sub(" ", text)
-        parts = _ROW_BREAK.split(text)
-        for i, part in enumerate(parts):
-            if i > 0:   # a row ended before this part
-                if current:
-                    rows.append((start, " ".join(current)))
-                current, start = [], None
-            clean = " ".join(html.unescape(_TAGS.sub(" ", part)).split())
-            if clean:
-                current.append(clean)
-                start = start or n
-    if current:
-        rows.append((start, " ".join(current)))
-    return rows
+    parser = _Rows([n for n, _ in lines])
+    parser.feed("\n".join(text for _, text in lines))
+    parser.close()
+    parser._end_row()
+    return parser.rows
 
 
 def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
@@ -214,6 +264,10 @@ def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
             return None, "not text (bytes that are neither UTF-8 nor Windows-1251)"
     if _CONTROL.search(line):
         return None, "not text (control characters)"
+    if _LATIN1_RUN.search(line) or _CP1252_MARK.search(line):
+        fixed = _utf8_shown_as_cp1252(line)
+        if fixed is not None and fixed != line:
+            return fixed, "UTF-8 text shown as Windows-1252: read as UTF-8"
     if _LATIN1_RUN.search(line):
         try:
             fixed = line.encode("cp1252").decode("cp1251")
@@ -231,13 +285,38 @@ def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
     return line, fix
 
 
-def _read_line(line: str, n: int, out: PastedHistory) -> None:
+def _utf8_shown_as_cp1252(line: str) -> str | None:
+    """`ÐŸÑ€Ð¸Ð±Ñ‹Ð»Ð¾` -> `Прибыло`: the bytes Windows-1252 shows back, read as UTF-8 (the five
+    bytes it has no character for come through as U+0080-U+009F, as browsers pass them)."""
+    out = bytearray()
+    for ch in line:
+        try:
+            out += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) < 0x100:
+                out.append(ord(ch))
+            else:
+                return None
+    try:
+        fixed = out.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return fixed if _CYRILLIC.search(fixed) or _CJK.search(fixed) else None
+
+
+def _read_line(line: str, n: int, out: PastedHistory, order: str | None = None) -> None:
     if not line:
         return
     if len(line) > MAX_LINE:
         out.unread.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
         return
-    date, rest = _leading_date(line)
+    date, rest = _leading_date(line, order)
+    if isinstance(date, tuple):         # a slashed date both ways round, and nothing tells which
+        first, second = date
+        out.unread.append({"line": n, "reason": f"the date can be {first.isoformat()} or {second.isoformat()}: no "
+                           "line of the page shows whether the day or the month comes first",
+                           "text": line[:80], "readings": [first.isoformat(), second.isoformat()]})
+        return
     if date is None:
         out.unread.append({"line": n, "reason": "no date at the start of the line", "text": line[:80]})
         return
@@ -248,7 +327,10 @@ def _read_line(line: str, n: int, out: PastedHistory) -> None:
     out.events.append({"date": date.isoformat(), "status": status[:500], "line": n})
 
 
-def _leading_date(line: str) -> tuple[dt.date | None, str]:
+def _leading_date(line: str, order: str | None = None):
+    """(the date a line starts with, the rest); the date is None when there is none, or a pair
+    of dates when a slashed date reads both ways and `order` (the page's) does not decide."""
+    line = _WEEKDAY.sub("", line, count=1) if line[:1].isalpha() else line
     for rx, shape in _DATE_SHAPES:
         m = rx.match(line)
         if not m:
@@ -260,6 +342,9 @@ def _leading_date(line: str) -> tuple[dt.date | None, str]:
             return dt.date(y, int(m["m"]), int(m["d"])), line[m.end():]
         except ValueError:
             return None, line
+    m = _SLASHED.match(line)
+    if m:
+        return _slashed(int(m["a"]), int(m["b"]), int(m["y"]), order), line[m.end():]
     if line[:1].isdigit() or line[:1].isalpha():
         for rx, _shape in _NAMED_SHAPES:
             m = rx.match(line)
@@ -269,7 +354,76 @@ def _leading_date(line: str) -> tuple[dt.date | None, str]:
                     return dt.date(int(m["y"]), month, int(m["d"])), line[m.end():]
                 except ValueError:
                     return None, line
+        return _dateutil_date(line)
     return None, line
+
+
+def _slashed(a: int, b: int, y: int, order: str | None):
+    y += 2000 if y < 100 else 0
+    readings = []
+    for d, m in ((a, b), (b, a)):
+        try:
+            readings.append(dt.date(y, m, d))
+        except ValueError:
+            readings.append(None)
+    day_first, month_first = readings
+    if day_first and month_first and day_first != month_first:
+        return day_first if order == "dmy" else month_first if order == "mdy" else (day_first, month_first)
+    return day_first or month_first
+
+
+def slash_order(lines) -> str | None:
+    """`dmy` or `mdy` when the page's slashed dates show it (a number over 12 first or second)
+    and none contradicts it; None when nothing shows it, or the lines disagree."""
+    seen = set()
+    for _, text in lines:
+        m = _SLASHED.match(_WEEKDAY.sub("", text.strip(), count=1))
+        if m:
+            a, b = int(m["a"]), int(m["b"])
+            if a > 12 >= b:
+                seen.add("dmy")
+            elif b > 12 >= a:
+                seen.add("mdy")
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _dateutil_date(line: str):
+    """A date with a month name in a shape our patterns do not know (`Fri, 20 Nov 2026 10:15:00
+    +0000`, `Nov. 20th 2026`, `November 20th, 2026 at 10:15 AM`), read by python-dateutil: the
+    longest start of the line it reads as a whole date (day, month and year all written)."""
+    from dateutil import parser
+    tokens = line.split(" ")
+    if not any(t.rstrip(".,").lower() in _MONTH_WORDS for t in tokens[:4]):
+        return None, line
+    for k in range(min(len(tokens), 8), 1, -1):
+        head = " ".join(tokens[:k])
+        try:
+            one = parser.parse(head, default=dt.datetime(1904, 1, 1))
+            two = parser.parse(head, default=dt.datetime(1908, 2, 2))
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if one.date() == two.date():        # the day, the month and the year were all in the text
+            return one.date(), line[len(head):]
+    return None, line
+
+
+_MONTH_WORDS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+                          "january", "february", "march", "april", "june", "july", "august", "september",
+                          "october", "november", "december"})
+
+
+def _weekday_names() -> str:
+    from babel import Locale
+    names = set()
+    for lang in ("en", "ru"):
+        days = Locale(lang).days
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated", "short"):
+                names |= {n.lower().rstrip(".") for n in days[context][width].values()}
+    return "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+
+
+_WEEKDAY = re.compile(rf"(?i)^(?:{_weekday_names()})\.?,?\s+(?=\d|[^\W\d_]{{3}})")
 
 
 @lru_cache(maxsize=1)

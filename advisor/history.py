@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .errors import HistoryError, RulesError
@@ -412,18 +412,27 @@ _MONTH_WORDS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug"
                           "october", "november", "december"})
 
 
-def _weekday_names() -> str:
-    from babel import Locale
-    names = set()
-    for lang in ("en", "ru"):
-        days = Locale(lang).days
-        for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated", "short"):
-                names |= {n.lower().rstrip(".") for n in days[context][width].values()}
-    return "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+class _Weekday:
+    """A weekday before a date (`Fri, `, `пятница, `), from Babel's names in English and Russian;
+    compiled on first use (loading the locales costs 20 ms that a start without histories saves)."""
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        from babel import Locale
+        names = set()
+        for lang in ("en", "ru"):
+            days = Locale(lang).days
+            for context in ("format", "stand-alone"):
+                for width in ("wide", "abbreviated", "short"):
+                    names |= {n.lower().rstrip(".") for n in days[context][width].values()}
+        alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+        return re.compile(rf"(?i)^(?:{alternatives})\.?,?\s+(?=\d|[^\W\d_]{{3}})")
+
+    def sub(self, replacement: str, text: str, count: int = 0) -> str:
+        return self.pattern.sub(replacement, text, count=count)
 
 
-_WEEKDAY = re.compile(rf"(?i)^(?:{_weekday_names()})\.?,?\s+(?=\d|[^\W\d_]{{3}})")
+_WEEKDAY = _Weekday()
 
 
 @lru_cache(maxsize=1)

@@ -52,10 +52,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
     turns = asyncio.Semaphore(BATCHES_AT_ONCE)
     waiting = {"n": 0}
-    errors = {400: "the client went away or sent no body", 413: "the body or the batch is too large",
-              422: "bad facts or parameters", 503: "too many batches waiting: try again shortly"}
-    documented = {code: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-                  for code, text in errors.items()}
+    app.openapi = lambda: _contract(app, sorted(adv.profiles))
 
     def error(status: int, err: AdvisorError | dict) -> JSONResponse:
         body = err.to_dict() if isinstance(err, AdvisorError) else err
@@ -110,7 +107,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
             raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
         return adv.advise(doc, today=today, lang=lang, messages=messages).to_dict()
 
-    @app.post("/v1/advice", summary="Advice for one parcel", responses={k: documented[k] for k in (400, 413, 422)})
+    @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise")
     async def advice(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
         doc, problem = await read_json(request, max_body)
@@ -122,8 +119,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         except AdvisorError as e:
             return error(422, e)
 
-    @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out",
-              responses=documented)
+    @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
     async def advice_batch(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
                            today: str | None = None):
         try:
@@ -164,9 +160,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 out.append(compact({"index": i, "error": e.to_dict()}))
         return ",".join(out).encode("utf-8")
 
-    @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file",
-              responses={200: {"description": "an iCalendar file (RFC 5545)", "content": {"text/calendar": {}}},
-                         **{k: documented[k] for k in (400, 413, 422)}})
+    @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
     async def advice_ics(request: Request, lang: str = Query("en", pattern="^(en|ru)$"),
                          today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
         doc, problem = await read_json(request, max_body)
@@ -187,7 +181,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
 
     add_page(app, adv, singles, read_body)
 
-    @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked")
+    @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked", operation_id="track")
     async def track(code: str, platform: str | None = None,
                     shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")):
         if platform is not None and platform not in adv.profiles:
@@ -200,7 +194,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         except AdvisorError as e:
             return error(422, e)
 
-    @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded")
+    @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded", operation_id="healthz")
     async def healthz():
         return {"status": "ok", "version": __version__, "rules": adv.digest, "rule_count": len(adv.book.rules),
                 "pid": os.getpid()}
@@ -211,7 +205,16 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request, exc: StarletteHTTPException):
         """404, 405 and the like in our error shape, as every other answer."""
-        return error(exc.status_code, {"kind": "request", "message": str(exc.detail).lower()})
+        answer = error(exc.status_code, {"kind": "request", "message": str(exc.detail).lower()})
+        answer.headers.update(exc.headers or {})       # 405 says which methods are allowed (Allow)
+        return answer
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request, exc: Exception):
+        """A bug: logged with its traceback, answered in our error shape without it."""
+        log.error("internal error", exc_info=exc)
+        return error(500, {"kind": "internal", "message": f"internal error ({type(exc).__name__})",
+                           "help": "this is a bug in parcel-advisor; the server's log has the details"})
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request, exc: RequestValidationError):
@@ -285,10 +288,14 @@ PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src
 MAX_FORM_BODY = 256 * 1024
 
 
-ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
-    "type": "object", "required": ["kind", "message"],
-    "properties": {"kind": {"type": "string"}, "message": {"type": "string"}, "where": {"type": "string"},
-                   "help": {"type": "string"}}}}}
+def _contract(app, platforms: list[str]) -> dict:
+    """The OpenAPI document, with our schemas in it (openapi.py), made once."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+        from .openapi import contract
+        app.openapi_schema = contract(get_openapi(title=app.title, version=app.version, description=app.description,
+                                                  routes=app.routes), platforms)
+    return app.openapi_schema
 
 # what a worker process needs to build its Advisor (`--workers`: each process builds its own)
 _OPTIONS_ENV = "PARCEL_ADVISOR_SERVE_OPTIONS"

@@ -119,8 +119,10 @@ def test_every_status_answers_in_one_error_shape_and_is_in_the_openapi_document(
             doc = json.loads(r.read())
         for path in ("/v1/advice", "/v1/advice/batch"):
             responses = doc["paths"][path]["post"]["responses"]
-            assert {"413", "422"} <= set(responses), responses
-            assert "error" in json.dumps(responses["413"])
+            assert {"404", "405", "413", "422", "500"} <= set(responses), responses
+            for code in ("404", "405", "413", "422", "500"):
+                assert responses[code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        assert doc["components"]["schemas"]["Error"]["required"] == ["error"]
     finally:
         proc.terminate()
         proc.wait(timeout=20)

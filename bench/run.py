@@ -146,6 +146,35 @@ def batch_rate(path: Path, workers: int, messages: bool, n: int) -> float:
     return n / seconds
 
 
+def dask_rate(path: Path, tmp: Path, workers: int, n: int, batch_best: float) -> None:
+    """The Dask recipe (advisor/cluster.py) on a local cluster of `workers` processes, beside
+    `advise batch` with as many workers: the same parcels split into 4 files a worker."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        print("dask: not installed (pip install '.[dask]'), not measured")
+        return
+    from advisor.batch import Settings
+    from advisor.cluster import advise_files
+    lines = path.read_bytes().splitlines(keepends=True)
+    parts = workers * 4
+    sources = []
+    for i in range(parts):
+        part = tmp / f"part-{i:03d}.jsonl"
+        part.write_bytes(b"".join(lines[i::parts]))
+        sources.append(str(part))
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        advise_files(sources[:workers], str(tmp / "warm"), Settings(messages=False), client=client)   # Advisors built
+        t = time.perf_counter()
+        results = advise_files(sources, str(tmp / "out"), Settings(messages=False), client=client)
+        seconds = time.perf_counter() - t
+    assert sum(r.lines for r in results) == n
+    rate = n / seconds
+    print(f"dask: {workers} worker processes, {parts} files, no messages {rate:9,.0f}/s   "
+          f"this/batch with {workers} workers {rate / batch_best:5.2f}x")
+
+
 def floor_rate(docs: list[dict]) -> float:
     """Parse facts, analyse the code, derive facts and write JSON: everything but engine and text."""
     from advisor.api import default_advisor
@@ -218,6 +247,7 @@ def main() -> None:
                   + (f"   per worker {rate / workers:,.0f}/s" if workers > 1 else ""))
         best = {c: max(got) for c, got in rates.items()}
         print(f"scaling {args.workers} workers / 1, no messages: {best[(args.workers, False)] / best[(1, False)]:.2f}x")
+        dask_rate(path, Path(tmp), args.workers, n_batch, best[(args.workers, False)])
 
     print("\n# the plan's guarantees (rules/safety.yaml), in one process, no messages")
     on, off = safety_cost(2_000 if args.quick else 20_000, args.repeat)

@@ -105,6 +105,7 @@ def complete(many) -> bytes:
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.slow
 def test_ctrl_c_ends_within_a_second_and_resume_finishes_the_same_output(many, complete, tmp_path, workers):
     import os
     import signal
@@ -132,6 +133,7 @@ def test_ctrl_c_ends_within_a_second_and_resume_finishes_the_same_output(many, c
     assert not partial.exists() and out.read_bytes() == complete
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_drops_the_torn_last_line(many, complete, tmp_path):
     out = tmp_path / "out.jsonl"
     whole = complete
@@ -149,6 +151,7 @@ def test_a_bad_output_path_is_a_clear_error_with_its_own_status(many, tmp_path, 
     assert r.returncode == 4 and message in r.stderr and "bug" not in r.stderr
 
 
+@pytest.mark.slow
 def test_a_full_disk_and_a_closed_pipe_are_clear_errors(many):
     with open("/dev/full", "wb") as full:
         r = subprocess.run(BATCH + [str(many)], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)

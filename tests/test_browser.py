@@ -222,3 +222,16 @@ def test_a_desktop_screenshot(browser, base):
     pg.screenshot(path=str(ARTIFACTS / "page-en-1000.png"), full_page=True)
     assert Path(ARTIFACTS / "page-en-1000.png").stat().st_size > 10_000
     context.close()
+
+
+def test_without_javascript_the_form_still_answers_and_no_copy_button_shows(browser, base):
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(f"{base}/?lang=en&today={DAY}")
+    pg.fill("#f-code", "RK190321410CN")
+    pg.fill("#f-issued_ago", "12")
+    pg.click("button[type=submit]")
+    assert pg.locator(".next strong").inner_text() == "Write to the seller"
+    assert pg.locator("button.copy").first.is_hidden()          # the text stays selectable in its box
+    assert pg.locator(".copyable pre").first.inner_text().startswith("Hello!")
+    context.close()

@@ -65,6 +65,7 @@ def _run_console(work: Path, body: str) -> None:
             assert want in out, f"`{command}` did not print {want!r}:\n{out}"
 
 
+@pytest.mark.slow
 def test_doc_examples_run(tmp_path):
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")

@@ -195,6 +195,7 @@ def test_random_bytes_are_an_error_naming_a_line():
     assert e.value.where.startswith("line ")
 
 
+@pytest.mark.slow
 def test_a_100000_line_history_is_refused_in_bounded_time(tmp_path):
     path = tmp_path / "h.txt"
     path.write_text("".join(f"{1 + i % 28:02d}.10.2026 14:05 Экспорт\n" for i in range(100_000)), encoding="utf-8")

@@ -3,8 +3,12 @@ import datetime as dt
 import json
 import threading
 
+import pytest
+
 from advisor.cases import load_cases
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow      # our own process under load; no library version changes it
 
 CASES = [(c.facts, dt.date.fromisoformat(c.today)) for c in load_cases(ROOT / "rules")]
 

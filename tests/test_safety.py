@@ -70,6 +70,7 @@ def phrases(advisor):
     return Phrases.of(advisor)
 
 
+@pytest.mark.slow
 def test_generated_timelines_keep_every_guarantee(advisor):
     """A bounded run here; `advise rules safety --parcels 200000` is the long one (README)."""
     n, broken, checked = 4000, [], 0
@@ -178,6 +179,7 @@ def test_a_rule_citing_one_platforms_guidance_must_name_it(overlay):
     assert "help: add `platforms: [joom]` to the rule" in out
 
 
+@pytest.mark.slow
 def test_rules_safety_command_reports_counts():
     code, out, err = run_cli("rules", "safety", "--parcels", "1500", "--seed", "5")
     assert code == 0, out + err

@@ -235,6 +235,10 @@ class Page:
                 "missing": [dict(m, anchor=_field_of(m["field"]) or "code") for m in a["missing"]],
                 "country": lambda cc: fmt_country(cc, lang), "money": lambda m: fmt_money(m, lang)}
 
+    def refused(self, key: str, status: int) -> Answer:
+        """A form post that could not be read at all (too large, not a form): said above the form."""
+        return Answer(form={}, errors={"form": key}, status=status)
+
     def redirect_target(self, answer: Answer, lang: str) -> str | None:
         """Where a posted form is sent to be answered by a GET, or None when its answers do not
         fit in an address (they are answered from the POST itself)."""

@@ -252,12 +252,15 @@ def add_page(app, adv, executor, read_body) -> None:
     @app.post("/", include_in_schema=False)
     async def home_posted(request: Request):
         data, problem = await read_body(request, MAX_FORM_BODY)
-        if problem:
-            return problem
+        lang = page.language(None, request.headers.get("accept-language"))
+        if problem:            # said on the page, in its language: a browser shows what it is sent
+            return html(page.refused("form_too_large" if problem.status_code == 413 else "form_unreadable",
+                                     problem.status_code), lang)
         try:
-            values = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, max_num_fields=100))
+            values = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, max_num_fields=100,
+                                    strict_parsing=bool(data)))
         except (UnicodeDecodeError, ValueError):
-            values = {}
+            return html(page.refused("form_unreadable", 400), lang)
         lang, answer = await loop().run_in_executor(executor, answer_of, values, request)
         target = page.redirect_target(answer, lang) if not answer.errors else None
         if target:            # POST-redirect-GET: the answer's address holds the answers

@@ -164,3 +164,19 @@ def test_rules_check_finds_a_page_text_without_russian_and_a_misspelt_page_name(
     assert f"templates/page/texts.yaml:{line}:8: a text has no Russian" in out + err
     line = next(n for n, text in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if "t.submt" in text)
     assert f"templates/page/page.html.j2:{line}:1: the page cannot be shown in English" in out + err
+
+
+def test_a_post_too_large_or_not_a_form_is_said_on_the_page(base):
+    data = urllib.parse.urlencode({"history": "x" * 300_000}).encode()
+    req = urllib.request.Request(base + "/", data=data, method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "ru"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req)
+    page = e.value.read().decode()
+    assert e.value.code == 413 and e.value.headers["content-type"].startswith("text/html")
+    assert "Ответы слишком длинные" in page and "<form" in page
+    req = urllib.request.Request(base + "/", data=b"\xff\xfe not a form", method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req)
+    assert e.value.code == 400 and "The form could not be read" in e.value.read().decode()

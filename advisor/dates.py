@@ -14,7 +14,7 @@ from typing import Callable
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_AGO = re.compile(r"^(\d{1,5})d$")
+_AGO = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
 
 
 class DateFormatError(ValueError):

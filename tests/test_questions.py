@@ -39,7 +39,7 @@ def test_questions_in_russian_with_a_dispute_and_an_offer():
     c.expect("Трек-номер"); c.sendline("RK190321410CN")
     c.expect("Где вы купили"); c.expect("Ваш ответ"); c.sendline("7")
     c.expect("введите число от 1 до 4"); c.expect("Ваш ответ"); c.sendline("1")
-    c.expect("оплатили"); c.sendline("45d")
+    c.expect("оплатили"); c.sendline("45д")                          # days ago, as a Russian speaker types it
     c.expect("выдал"); c.sendline("40d")
     c.expect("защита"); c.sendline("")
     c.expect("написали"); c.sendline("")

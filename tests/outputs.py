@@ -1,0 +1,69 @@
+"""The advice for every example case and for generated parcels, one digest a parcel: a guard for
+changes that must not change the advice (a refactoring, a speed-up).
+
+`python tests/outputs.py` writes `tests/fixtures/outputs.sha256` from the current code;
+tests/test_outputs.py fails on any parcel whose advice differs, naming it. A change that means to
+change the advice (a rule, a text, a template) refreshes the file with this command in the same
+commit: the file's diff then shows how many parcels' advice the change touched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FILE = ROOT / "tests" / "fixtures" / "outputs.sha256"
+GENERATED = 300
+FALLBACK_TODAY = dt.date(2026, 11, 22)      # a case that names no day is advised as of this one
+
+
+def documents(advisor):
+    """(name, facts, today, lang) for every case, in both languages, and the generated parcels."""
+    from advisor.cases import load_cases
+    from advisor.timelines import parcels
+    for case in load_cases(ROOT / "rules"):
+        day = case.today or case.facts.get("today")
+        today = dt.date.fromisoformat(str(day)) if day else FALLBACK_TODAY
+        file = case.where.split(":", 1)[0]
+        for lang in ("en", "ru"):
+            yield f"case {case.name} ({file}) {lang}", case.facts, today, lang
+    for i, doc in enumerate(parcels(advisor, GENERATED, seed=11)):
+        lang = ("en", "ru")[i % 2]
+        yield f"generated parcel {i} (seed 11) {lang}", doc, None, lang
+
+
+def digests(advisor) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, facts, today, lang in documents(advisor):
+        text = advisor.advise(facts, today=today, lang=lang).to_json(indent=None)
+        if name in out:                                  # two cases of one file with one name
+            name += f" #{sum(1 for n in out if n.startswith(name))}"
+        out[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+def made_with() -> str:
+    """What else shapes the advice's text: Babel's locale data (a new CLDR can change a date's
+    spacing). A file made with another Babel is not compared."""
+    import babel
+    return f"# babel {babel.__version__}"
+
+
+def read() -> tuple[str, dict[str, str]]:
+    lines = FILE.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("  ", 1) for line in lines[1:] if line.strip())
+    return lines[0], {name: digest for digest, name in pairs}
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from advisor import Advisor
+    found = digests(Advisor())
+    FILE.write_text(made_with() + "\n" + "".join(f"{d}  {name}\n" for name, d in found.items()), encoding="utf-8")
+    print(f"wrote {len(found)} digests to {FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

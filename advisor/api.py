@@ -294,6 +294,15 @@ def default_advisor() -> Advisor:
     return _DEFAULT
 
 
+def advisor_for(rules: str | Path | None = None, templates: str | Path | None = None,
+                overlay: str | Path | None = None) -> Advisor:
+    """The Advisor every interface uses for its options: the process's shared default when no
+    directory is given (compiled once), else one for those directories."""
+    if rules or templates or overlay:
+        return Advisor(rules=rules, templates=templates, overlay=overlay)
+    return default_advisor()
+
+
 def advise(facts: dict[str, Any], **kw) -> Advice:
     """Advice with the shipped rules (compiled on first use)."""
     return default_advisor().advise(facts, **kw)

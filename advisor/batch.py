@@ -75,12 +75,9 @@ _SETTINGS: Settings | None = None
 def _init(settings: Settings) -> None:
     """Build this process's Advisor once (compiling the rules is the expensive part)."""
     global _ADVISOR, _SETTINGS
-    from .api import Advisor, default_advisor
+    from .api import advisor_for
     _SETTINGS = settings
-    if settings.rules or settings.templates or settings.overlay:
-        _ADVISOR = Advisor(rules=settings.rules, templates=settings.templates, overlay=settings.overlay)
-    else:
-        _ADVISOR = default_advisor()
+    _ADVISOR = advisor_for(settings.rules, settings.templates, settings.overlay)
 
 
 def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:

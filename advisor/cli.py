@@ -118,10 +118,8 @@ def rules_options_decorator():
 
 
 def make_advisor(kw: dict):
-    from .api import Advisor, default_advisor
-    if kw.get("rules_dir") or kw.get("overlay_dir") or kw.get("templates_dir"):
-        return Advisor(rules=kw.get("rules_dir"), templates=kw.get("templates_dir"), overlay=kw.get("overlay_dir"))
-    return default_advisor()
+    from .api import advisor_for
+    return advisor_for(kw.get("rules_dir"), kw.get("templates_dir"), kw.get("overlay_dir"))
 
 
 def facts_options(f):

@@ -306,10 +306,9 @@ _OPTIONS_ENV = "PARCEL_ADVISOR_SERVE_OPTIONS"
 
 def app_from_environment():
     """The app as `advise serve --workers N` runs it in each worker process."""
-    from .api import Advisor, default_advisor
+    from .api import advisor_for
     options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
-    advisor = Advisor(**options) if any(options.values()) else default_advisor()
-    return create_app(advisor)
+    return create_app(advisor_for(**options))
 
 
 def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None,

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from .errors import AdvisorError
+from .errors import AdvisorError, FactsError, InternalError
 from .facts import check_json
 from .jsonio import line as json_line, loads
 
@@ -65,7 +65,7 @@ def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[in
 
 
 def _too_long(n: int) -> dict:
-    return {"kind": "facts", "message": f"the line is longer than {MAX_LINE_BYTES // 1024} KiB", "where": f"line {n}"}
+    return FactsError(f"the line is longer than {MAX_LINE_BYTES // 1024} KiB", where=f"line {n}").to_dict()
 
 
 _ADVISOR = None
@@ -101,11 +101,11 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
         advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
         return json_line(advice.to_dict())
     except _LineError as e:
-        return json_line({"line": n, "error": {"kind": "facts", "message": str(e), "where": f"line {n}"}})
+        return json_line({"line": n, "error": FactsError(str(e), where=f"line {n}").to_dict()})
     except AdvisorError as e:
         return json_line({"line": n, "error": e.to_dict()})
     except Exception as e:  # noqa: BLE001 - one bad parcel must not stop a million others
-        return json_line({"line": n, "error": {"kind": "internal", "message": f"{type(e).__name__}: {e}"}})
+        return json_line({"line": n, "error": InternalError(f"{type(e).__name__}: {e}").to_dict()})
 
 
 class _LineError(Exception):

@@ -65,6 +65,19 @@ class HistoryError(AdvisorError):
     kind = "history"
 
 
+class RequestError(AdvisorError):
+    """An HTTP request that cannot be answered as sent: too large, cut off, too many waiting."""
+
+    kind = "request"
+
+
+class InternalError(AdvisorError):
+    """A bug: said in the same shape as every other error, without its traceback."""
+
+    kind = "internal"
+    exit_code = 3
+
+
 class OutputError(AdvisorError):
     """The advice could not be written: a full disk, a closed pipe, an output path that cannot be."""
 

@@ -15,7 +15,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-from .errors import AdvisorError, FactsError
+from .errors import AdvisorError, FactsError, InternalError, RequestError
 from .facts import check_json
 from .jsonio import compact, loads
 
@@ -54,13 +54,12 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     waiting = {"n": 0}
     app.openapi = lambda: _contract(app, sorted(adv.profiles))
 
-    def error(status: int, err: AdvisorError | dict) -> JSONResponse:
-        body = err.to_dict() if isinstance(err, AdvisorError) else err
-        return JSONResponse({"error": body}, status_code=status)
+    def error(status: int, err: AdvisorError) -> JSONResponse:
+        return JSONResponse({"error": err.to_dict()}, status_code=status)
 
     async def read_body(request: Request, limit: int):
         """The body's bytes, counted while reading: a body without a length stops at `limit`."""
-        too_large = {"kind": "request", "message": f"the body is larger than {limit // 1024} KiB"}
+        too_large = RequestError(f"the body is larger than {limit // 1024} KiB")
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             return None, error(413, too_large)
@@ -73,7 +72,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 chunks.append(chunk)
         except ClientDisconnect:
             log.warning("a client disconnected before its body ended (%d bytes read)", size)
-            return None, error(400, {"kind": "request", "message": "the client disconnected before the body ended"})
+            return None, error(400, RequestError("the client disconnected before the body ended"))
         return b"".join(chunks), None
 
     async def read_json(request: Request, limit: int):
@@ -127,8 +126,8 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         except AdvisorError as e:
             return error(422, e)
         if waiting["n"] >= BATCHES_WAITING:
-            return error(503, {"kind": "request", "message": f"{BATCHES_WAITING} batches are already waiting",
-                               "help": "send the batch again in a moment, or split it"})
+            return error(503, RequestError(f"{BATCHES_WAITING} batches are already waiting",
+                                           help="send the batch again in a moment, or split it"))
         waiting["n"] += 1
         try:
             async with turns:
@@ -138,7 +137,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                 if not isinstance(docs, list):
                     return error(422, FactsError("expected a JSON array of facts objects", where="body"))
                 if len(docs) > MAX_BATCH_ITEMS:
-                    return error(413, {"kind": "request", "message": f"more than {MAX_BATCH_ITEMS} parcels in one request"})
+                    return error(413, RequestError(f"more than {MAX_BATCH_ITEMS} parcels in one request"))
                 loop = asyncio.get_running_loop()
                 parts: list[bytes] = []
                 for start in range(0, len(docs), BATCH_PIECE):
@@ -205,7 +204,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request, exc: StarletteHTTPException):
         """404, 405 and the like in our error shape, as every other answer."""
-        answer = error(exc.status_code, {"kind": "request", "message": str(exc.detail).lower()})
+        answer = error(exc.status_code, RequestError(str(exc.detail).lower()))
         answer.headers.update(exc.headers or {})       # 405 says which methods are allowed (Allow)
         return answer
 
@@ -213,14 +212,14 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     async def internal_error(_request, exc: Exception):
         """A bug: logged with its traceback, answered in our error shape without it."""
         log.error("internal error", exc_info=exc)
-        return error(500, {"kind": "internal", "message": f"internal error ({type(exc).__name__})",
-                           "help": "this is a bug in parcel-advisor; the server's log has the details"})
+        return error(500, InternalError(f"internal error ({type(exc).__name__})",
+                                        help="this is a bug in parcel-advisor; the server's log has the details"))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
-        return error(422, {"kind": "request", "message": str(first.get("msg", "bad request")).lower(), "where": where})
+        return error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
 
     return app
 

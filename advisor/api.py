@@ -189,7 +189,7 @@ class Advisor:
     def advise(self, facts: dict | Facts, *, today: dt.date | None = None, lang: str = "en",
                messages: bool = True, extra: dict | None = None) -> Advice:
         if lang not in LANGS:
-            raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
+            raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
         p = self._prepare(facts, today)
         fired = self.compiled.evaluate(p.facts.platform, p.derived.engine)
         profile = self.profiles[p.facts.platform]
@@ -230,7 +230,7 @@ class Advisor:
             raise FactsError(f"unknown message `{name}`", where="message",
                              help=did_you_mean(name, self.messages) or one_of(self.messages))
         if lang not in LANGS:
-            raise FactsError(f"unknown language `{lang}`", where="lang", help="use `en` or `ru`")
+            raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
         p = self._prepare(facts, today)
         return self.renderer.file(f"{name}.j2", lang, dict(p.context, rule_id=None))
 
@@ -306,6 +306,10 @@ def advisor_for(rules: str | Path | None = None, templates: str | Path | None = 
 def advise(facts: dict[str, Any], **kw) -> Advice:
     """Advice with the shipped rules (compiled on first use)."""
     return default_advisor().advise(facts, **kw)
+
+
+def _lang_help() -> str:
+    return "use " + " or ".join(f"`{lang}`" for lang in LANGS)
 
 
 def _opening(tracker: dict, code: str) -> dict:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import LANGS
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
 from .yamlfile import Located, load, plain
 
@@ -144,7 +145,7 @@ def run_case(advisor, case: Case) -> CaseResult:
         if n["kind"] == "safety_repair":     # the rules broke a guarantee of rules/safety.yaml
             result.problems.append(f"safety: {n['detail']}")
     for m in advice["messages"]:
-        for lang in ("en", "ru"):
+        for lang in LANGS:
             text = m.get(lang) or ""
             if not text.strip() or "{{" in text or "None" in text:
                 result.problems.append(f"message {m['kind']}/{m['purpose']} ({lang}) is empty or has a placeholder left")

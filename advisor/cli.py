@@ -144,7 +144,7 @@ def facts_options(f):
         click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
         click.option("--offered-refund", metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
         click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
-        click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=_("language of the advice (default: from the locale)")),
+        click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
     for o in reversed(opts):
         f = o(f)
@@ -441,7 +441,7 @@ def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
 @click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
 @click.option("--today", metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", help=_("language of the advice texts"))
+@click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
 @click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
 @click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
 @click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))

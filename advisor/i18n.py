@@ -15,7 +15,7 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "advisor"
-LANGS = ("en", "ru")
+LANGS = ("en", "ru")     # the languages of the advice, the texts and the CLI: the one list
 
 
 def language(argv: list[str], environ) -> str:

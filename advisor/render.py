@@ -20,9 +20,9 @@ from jinja2.visitor import NodeTransformer
 
 from .cache import template_cache
 from .errors import RulesError
+from .i18n import LANGS   # the one list of languages; the texts' modules import it from here
 from .memo import Memo
 
-LANGS = ("en", "ru")
 LANG_NAMES = {"en": "English", "ru": "Russian"}
 
 

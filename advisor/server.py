@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .errors import AdvisorError, FactsError, InternalError, RequestError
 from .facts import check_json
+from .i18n import LANGS
 from .jsonio import compact, loads
 
 MAX_BODY = 1024 * 1024            # one facts document
@@ -29,6 +30,7 @@ MAX_CONNECTIONS = 1000            # open connections per process; beyond, 503 (f
 
 log = logging.getLogger("parcel_advisor.server")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LANG_PATTERN = "^(" + "|".join(LANGS) + ")$"
 
 
 def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY):
@@ -107,7 +109,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         return adv.advise(doc, today=today, lang=lang, messages=messages).to_dict()
 
     @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise")
-    async def advice(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
+    async def advice(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
         doc, problem = await read_json(request, max_body)
         if problem:
@@ -119,7 +121,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
             return error(422, e)
 
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
-    async def advice_batch(request: Request, lang: str = Query("en", pattern="^(en|ru)$"), messages: bool = True,
+    async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                            today: str | None = None):
         try:
             day = today_of(today)
@@ -160,7 +162,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         return ",".join(out).encode("utf-8")
 
     @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
-    async def advice_ics(request: Request, lang: str = Query("en", pattern="^(en|ru)$"),
+    async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
                          today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
         doc, problem = await read_json(request, max_body)
         if problem:

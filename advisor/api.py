@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .advice import Advice, build, template_context
+from .dates import real_today
 from .derive import Derived, Seasons, derive
 from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
@@ -174,7 +175,7 @@ class Advisor:
     def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
         if isinstance(doc, Facts):
             return doc
-        return build_facts(doc, today=today or dt.date.today(), platforms=self._platforms,
+        return build_facts(doc, today=today or real_today(), platforms=self._platforms,
                            default_platform=self.default_platform, providers=self.providers.names)
 
     def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:

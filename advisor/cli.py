@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import fields, i18n
-from .dates import DateFormatError, parse_date
+from .dates import DateFormatError, parse_date, real_today
 from .errors import AdvisorError, FactsError, OutputError
 
 EXIT_INPUT = 2
@@ -191,13 +191,13 @@ def gather(kw: dict):
     if kw.get("facts_file") == "-" and kw.get("history_file") == "-":
         raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
     if kw.get("today"):
-        today = dt.date.fromisoformat(fields.read_date(kw["today"], "--today", dt.date.today()))
+        today = dt.date.fromisoformat(fields.read_date(kw["today"], "--today", real_today()))
     elif doc.get("today") is not None:
         # the file's own date, read by the facts contract's rules: a bad one is an error naming
         # `today`, as from the API, never replaced by the real date
         today = fact_date(doc["today"], "today")
     else:
-        today = dt.date.today()
+        today = real_today()
     try:
         over = fields.to_facts(kw, today, set(advisor.vocab["stages"]), _option_name)
     except FactsError as e:
@@ -256,7 +256,7 @@ def explain_cmd(**kw):
 def questions_cmd():
     from .questions import ask
     advisor = make_advisor({})
-    kw = ask(advisor, dt.date.today())
+    kw = ask(advisor, real_today())
     _advise(fmt="text", copy=None, translation=False, no_messages=False, explain=False, color=None,
             why_not=None, **kw)
 
@@ -451,7 +451,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
     from .batch import Interrupted, Settings, default_workers, run
     if today is not None:
         try:
-            today = parse_date(today, today=dt.date.today(), relative=True).isoformat()
+            today = parse_date(today, today=real_today(), relative=True).isoformat()
         except DateFormatError as e:
             raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
     if rules_dir or templates_dir or overlay_dir:

@@ -17,6 +17,12 @@ _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _AGO = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
 
 
+def real_today() -> dt.date:
+    """The real date, the machine's local day: the one place the advice reads the clock (every
+    interface takes `today` from its input first)."""
+    return dt.date.today()
+
+
 class DateFormatError(ValueError):
     pass
 

@@ -472,5 +472,3 @@ def message_names(templates_dir: Path) -> set[str]:
     return {n for n, langs in message_langs(templates_dir).items() if langs == set(LANGS)}
 
 
-def today_real() -> dt.date:
-    return dt.date.today()

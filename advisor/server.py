@@ -16,6 +16,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from .errors import AdvisorError, FactsError, InternalError, RequestError
+from .dates import real_today
 from .facts import check_json
 from .i18n import LANGS
 from .jsonio import compact, loads
@@ -240,7 +241,7 @@ def add_page(app, adv, executor, read_body) -> None:
 
     def answer_of(values: dict, request: Request):
         lang = page.language(values.get("lang"), request.headers.get("accept-language"))
-        return lang, page.advise(values, lang, dt.date.today())
+        return lang, page.advise(values, lang, real_today())
 
     def html(answer, lang: str) -> HTMLResponse:
         return HTMLResponse(page.html(answer, lang), status_code=answer.status, headers=headers)

@@ -11,24 +11,15 @@ from urllib.parse import quote
 
 from .advice import Advice, build, template_context
 from .dates import real_today
-from .derive import Derived, Seasons, derive
+from .derive import Derived, derive
 from .errors import FactsError, RulesError, did_you_mean, one_of
 from .facts import Facts, build_facts
-from .history import load_stages
 from .render import LANGS, Renderer, message_langs, message_names
-from .places import Places
-from .providers import Providers
 from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
-from .trackcode import analyse, load_formats
+from .trackcode import analyse
+from .knowledge import load_knowledge, lookup
 from .yamlfile import load
-
-
-def _lookup(path: Path, display: str, key: str) -> dict:
-    doc = load(path, display)
-    if not isinstance(doc, dict) or not isinstance(doc.get(key), (dict, list)):
-        raise RulesError(f"expected a mapping with `{key}`", where=f"{display}:1:1")
-    return doc
 
 
 def check_dirs(**dirs: Path | None) -> None:
@@ -36,22 +27,6 @@ def check_dirs(**dirs: Path | None) -> None:
     for option, d in dirs.items():
         if d is not None and not Path(d).is_dir():
             raise RulesError(f"the directory `{d}` does not exist", where="--" + option.replace("_", "-"))
-
-
-def _default_platform(platforms: dict) -> str:
-    """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
-    known = platforms["platforms"]
-    default = platforms.get("default")
-    where = platforms.where("default") if hasattr(platforms, "where") and "default" in platforms else "rules/platforms.yaml:1:1"
-    if default is None:
-        if "aliexpress" in known:
-            return "aliexpress"
-        raise RulesError("platforms.yaml names no `default` platform", where=where,
-                         help="add `default: ID` with one of the platform ids")
-    if default not in known:
-        raise RulesError(f"the default platform `{default}` is not one of the platforms", where=where,
-                         help=did_you_mean(str(default), known) or one_of(known))
-    return str(default)
 
 
 def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, list]]:
@@ -89,7 +64,7 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
 
 def load_safety(rules_dir: Path, vocab: dict, messages: set[str]) -> Safety:
     """The plan's guarantees of a rules directory (`safety.yaml`)."""
-    return Safety(_lookup(rules_dir / "safety.yaml", "rules/safety.yaml", "invariants"), vocab, messages)
+    return Safety(lookup(rules_dir / "safety.yaml", "rules/safety.yaml", "invariants"), vocab, messages)
 
 
 def profiles_of(platforms: dict) -> dict[str, dict]:
@@ -131,27 +106,20 @@ class Advisor:
         self.overlay_dir = Path(overlay) if overlay else None
         check_dirs(rules=self.rules_dir, templates=self.templates_dir, rules_overlay=self.overlay_dir)
         r = self.rules_dir
-        vocab = _lookup(r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
-        self.vocab = vocab
-        self._deadline_labels = {lang: {k: v[lang] for k, v in vocab["deadlines"].items()} for lang in LANGS}
-        platforms = _lookup(r / "platforms.yaml", "rules/platforms.yaml", "platforms")
-        self.formats = load_formats(r, known_flags=set(vocab["flags"]), known_platforms=set(platforms["platforms"]))
-        self.profiles = profiles_of(platforms)
+        k = load_knowledge(r)
+        vocab = self.vocab = k.vocab
+        self._deadline_labels = {lang: {key: v[lang] for key, v in vocab["deadlines"].items()} for lang in LANGS}
+        self.formats = k.formats
+        self.profiles = profiles_of(k.platforms)
         self._platforms = frozenset(self.profiles)
-        self._public_profiles = {name: {k: v for k, v in p.items() if not k.startswith("_")}
+        self._public_profiles = {name: {key: v for key, v in p.items() if not key.startswith("_")}
                                  for name, p in self.profiles.items()}
-        self.default_platform = _default_platform(platforms)
+        self.default_platform = k.default_platform
         # the universal trackers (posts.yaml) each platform's buyers are pointed to, built once
-        self._universal = {name: [{k: v for k, v in u.items() if k != "platforms"} for u in self.formats.universal
+        self._universal = {name: [{key: v for key, v in u.items() if key != "platforms"} for u in self.formats.universal
                                   if not u.get("platforms") or name in u["platforms"]] for name in self.profiles}
-        guidance = _lookup(r / "guidance.yaml", "rules/guidance.yaml", "ids")
-        self.guidance_ids, self.seed_ids = guidance_ids_of(guidance)
-        self.stages = load_stages(r, set(vocab["stages"]))
-        self.places = Places(r)
-        self.providers = Providers(r, set(vocab["stages"]), vocab.get("post_problems") or [])
-        seasons_path = r / "seasons.yaml"
-        self.seasons = Seasons((load(seasons_path, "rules/seasons.yaml") or {}).get("seasons") or []
-                               if seasons_path.exists() else [])
+        self.guidance_ids, self.seed_ids = guidance_ids_of(k.guidance)
+        self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
         self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"))
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),

@@ -26,12 +26,10 @@ class CheckReport:
 
 
 def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
-    from .api import _default_platform, _lookup, guidance_ids_of, profiles_of
+    from .api import guidance_ids_of, profiles_of
     from .cases import load_cases
-    from .history import load_stages
+    from .knowledge import load_knowledge
     from .rulebook import collect
-    from .trackcode import load_formats
-    from .yamlfile import load
 
     report = CheckReport()
     add = report.problems.append
@@ -43,19 +41,8 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
             add(e)
             return None
 
-    vocab = step(_lookup, rules_dir / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
-    platforms = step(_lookup, rules_dir / "platforms.yaml", "rules/platforms.yaml", "platforms")
-    guidance = step(_lookup, rules_dir / "guidance.yaml", "rules/guidance.yaml", "ids")
-    if vocab is not None:
-        step(load_formats, rules_dir, known_flags=set(vocab["flags"]),
-             known_platforms=set(platforms["platforms"]) if platforms is not None else None)
-        step(load_stages, rules_dir, set(vocab["stages"]))
-        from .providers import Providers
-        step(Providers, rules_dir, set(vocab["stages"]), vocab.get("post_problems") or [])
-    if platforms is not None:
-        step(_default_platform, platforms)
-    if (rules_dir / "seasons.yaml").exists():
-        step(load, rules_dir / "seasons.yaml", "rules/seasons.yaml")
+    k = load_knowledge(rules_dir, on_error=add)
+    vocab, platforms, guidance = k.vocab, k.platforms, k.guidance
     langs = message_langs(templates_dir)
     report.counts["templates"] = _check_templates(templates_dir, add)
     if vocab is not None:

@@ -1,0 +1,90 @@
+"""A rules directory's knowledge files, read in one order for the Advisor and for `rules check`.
+
+Vocabulary, platforms, track-code formats and posts, guidance ids, stage phrases, places,
+providers' codes and seasons. The Advisor stops at the first problem; `rules check` passes
+`on_error` to hear of every one, and gets None for a file that could not be read (so the checks
+that need it are skipped, the others still run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .derive import Seasons
+from .errors import AdvisorError, RulesError, did_you_mean, one_of
+from .history import StageBook, load_stages
+from .places import Places
+from .providers import Providers
+from .trackcode import FormatBook, load_formats
+from .yamlfile import load
+
+
+@dataclass
+class Knowledge:
+    vocab: Any
+    platforms: Any
+    guidance: Any
+    formats: FormatBook | None
+    default_platform: str | None
+    stages: StageBook | None
+    places: Places | None
+    providers: Providers | None
+    seasons: Seasons | None
+
+
+def lookup(path: Path, display: str, key: str) -> dict:
+    """A YAML mapping that must hold `key` (a mapping or a list)."""
+    doc = load(path, display)
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), (dict, list)):
+        raise RulesError(f"expected a mapping with `{key}`", where=f"{display}:1:1")
+    return doc
+
+
+def default_platform(platforms: dict) -> str:
+    """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
+    known = platforms["platforms"]
+    default = platforms.get("default")
+    where = platforms.where("default") if hasattr(platforms, "where") and "default" in platforms else "rules/platforms.yaml:1:1"
+    if default is None:
+        if "aliexpress" in known:
+            return "aliexpress"
+        raise RulesError("platforms.yaml names no `default` platform", where=where,
+                         help="add `default: ID` with one of the platform ids")
+    if default not in known:
+        raise RulesError(f"the default platform `{default}` is not one of the platforms", where=where,
+                         help=did_you_mean(str(default), known) or one_of(known))
+    return str(default)
+
+
+def load_seasons(rules_dir: Path) -> Seasons:
+    path = rules_dir / "seasons.yaml"
+    return Seasons((load(path, "rules/seasons.yaml") or {}).get("seasons") or [] if path.exists() else [])
+
+
+def load_knowledge(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None = None) -> Knowledge:
+    def step(fn, *a, **kw):
+        if on_error is None:
+            return fn(*a, **kw)
+        try:
+            return fn(*a, **kw)
+        except AdvisorError as e:
+            on_error(e)
+            return None
+
+    r = rules_dir
+    vocab = step(lookup, r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
+    platforms = step(lookup, r / "platforms.yaml", "rules/platforms.yaml", "platforms")
+    formats = stages = providers = None
+    if vocab is not None:
+        formats = step(load_formats, r, known_flags=set(vocab["flags"]),
+                       known_platforms=set(platforms["platforms"]) if platforms is not None else None)
+    default = step(default_platform, platforms) if platforms is not None else None
+    guidance = step(lookup, r / "guidance.yaml", "rules/guidance.yaml", "ids")
+    if vocab is not None:
+        stages = step(load_stages, r, set(vocab["stages"]))
+    places = step(Places, r)
+    if vocab is not None:
+        providers = step(Providers, r, set(vocab["stages"]), vocab.get("post_problems") or [])
+    seasons = step(load_seasons, r)
+    return Knowledge(vocab, platforms, guidance, formats, default, stages, places, providers, seasons)

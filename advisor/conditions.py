@@ -5,8 +5,13 @@ fact is false, `$neq` too; `$nex` is true. Used where the engine cannot be asked
 """
 from __future__ import annotations
 
-_CMP = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
-        "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b}
+import operator
+
+# The comparisons a rule's `when` may make: its word -> the durable_rules operator it compiles
+# to (rulebook.py) and what that operator does, read here in Python. One table for both.
+COMPARISONS = {"below": ("$lt", operator.lt), "at_most": ("$lte", operator.le),
+               "above": ("$gt", operator.gt), "at_least": ("$gte", operator.ge)}
+_CMP = {engine_op: test for engine_op, test in COMPARISONS.values()}
 
 
 def _value(expr, fact: dict):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .conditions import COMPARISONS
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
@@ -27,7 +28,7 @@ from . import validation
 from .schemaerrors import describe
 from .yamlfile import Located, LocatedList, load, plain
 
-OPS = {"below": "$lt", "at_most": "$lte", "above": "$gt", "at_least": "$gte"}
+OPS = {word: engine_op for word, (engine_op, _test) in COMPARISONS.items()}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}

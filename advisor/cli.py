@@ -17,9 +17,7 @@ from . import fields, i18n
 from .dates import DateFormatError, parse_date, real_today
 from .errors import AdvisorError, FactsError, OutputError
 
-EXIT_INPUT = 2
-EXIT_INTERNAL = 3
-EXIT_OUTPUT = 4       # the output could not be written (disk full, closed pipe, bad -o)
+EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
 # options are declared when this module is imported, so the catalog is chosen then.

@@ -19,8 +19,6 @@ from .jsonio import loads as json_loads
 from . import validation
 from .schemaerrors import describe, field_path
 
-SCHEMA_ID = "parcel-facts/1"
-
 
 @dataclass(frozen=True)
 class Money:
@@ -104,10 +102,6 @@ def _new(cls, **fields):
     obj = _object_new(cls)
     obj.__dict__.update(fields)
     return obj
-
-
-def facts_schema() -> dict:
-    return validation.schema("parcel-facts-1")
 
 
 def parse_document(text: str, source: str = "facts") -> dict:

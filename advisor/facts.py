@@ -232,7 +232,7 @@ def _place(d, where: str) -> Place | None:
         return None
     cc = d.get("country")
     if cc is not None:
-        from .trackcode import _country_codes
+        from .trackformats import _country_codes
         cc = cc.upper()
         if cc not in _country_codes():
             raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",

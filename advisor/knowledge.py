@@ -16,7 +16,7 @@ from .errors import AdvisorError, RulesError, did_you_mean, one_of
 from .history import StageBook, load_stages
 from .places import Places
 from .providers import Providers
-from .trackcode import FormatBook, load_formats
+from .trackformats import FormatBook, load_formats
 from .yamlfile import load
 
 

@@ -282,7 +282,7 @@ def _in_lang(node, lang: str):
 
 def _countries(lang: str) -> list[tuple[str, str]]:
     from babel import Locale
-    from .trackcode import _country_codes
+    from .trackformats import _country_codes
     names = Locale.parse(lang).territories
     return sorted(((cc, names.get(cc, cc)) for cc in _country_codes()), key=lambda x: x[1])
 

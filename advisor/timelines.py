@@ -17,7 +17,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from .trackcode import s10_check_digit
+from .checksums import s10_check_digit
 
 ROUTE = ["accepted", "origin_sorting", "export", "import", "customs", "destination_sorting",
          "arrived_office", "delivered"]

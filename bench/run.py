@@ -51,7 +51,7 @@ OTHER_CODES = ["hs123456789he", "65519797821543", "12345678", "1Z999AA1012345678
 def track_code(rng: random.Random) -> str:
     """Mostly distinct S10 codes (a tenth with a wrong check digit, some pasted in lower case with
     spaces or a Cyrillic letter), the rest other shapes: every parcel analyses its own code."""
-    from advisor.trackcode import s10_check_digit
+    from advisor.checksums import s10_check_digit
     if rng.random() < 0.1:
         return rng.choice(OTHER_CODES)
     serial = f"{rng.randrange(10 ** 8):08d}"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.trackcode import analyse, book_for
+from advisor.trackcode import analyse
+from advisor.trackformats import book_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = book_for(ROOT / "rules")

@@ -91,7 +91,8 @@ def test_doc_examples_run(tmp_path):
                 schema_problems(doc, problems)
                 assert problems == [], [p.render() for p in problems]
             if isinstance(doc, list):          # a format snippet: its pattern and check digit load
-                from advisor.trackcode import _checksum_spec, checker
+                from advisor.checksums import checker
+                from advisor.trackformats import _checksum_spec
                 for fmt in doc:
                     pattern = re.compile(fmt["pattern"])
                     name, params = _checksum_spec(fmt["checksum"], fmt["id"], lambda key: "docs/rules.md")

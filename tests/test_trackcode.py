@@ -3,7 +3,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from advisor.errors import TrackCodeError
-from advisor.trackcode import analyse, load_formats, normalise, s10_check_digit
+from advisor.checksums import s10_check_digit
+from advisor.trackcode import analyse, normalise
+from advisor.trackformats import load_formats
 from conftest import ROOT
 
 BOOK = load_formats(ROOT / "rules")
@@ -133,15 +135,15 @@ def test_the_length_index_never_leaves_out_a_format_that_matches(code):
 
 
 def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch):
-    from advisor import trackcode
+    from advisor import trackformats
     book = load_formats(ROOT / "rules")
-    trackcode._widths.cache_clear()
+    trackformats._widths.cache_clear()
     monkeypatch.setattr("re._parser.parse", lambda *a, **k: 1 / 0)
     try:
         assert book.formats_for(13) == book.formats
         assert analyse("RK190321410CN", book)["valid"]
     finally:
-        trackcode._widths.cache_clear()
+        trackformats._widths.cache_clear()
 
 
 @pytest.mark.parametrize("method,expected", [

@@ -1,0 +1,426 @@
+"""The track-code formats of `rules/track_formats.yaml` and the posts of `rules/posts.yaml`:
+read, checked at `file:line:col` and indexed for the analysis (trackcode.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .checksums import CHECK_FIELDS, CHECKSUMS, checker
+from .errors import RulesError, did_you_mean, one_of
+from .yamlfile import load
+
+TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
+KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
+CHECKSUM_RULES = {"required", "must_fail", "ignore"}
+FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
+                 "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
+                 "source", "examples", "fallback"}
+# Codes whose Babel territory is not an assigned ISO 3166-1 country.
+_NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+
+
+@dataclass
+class Format:
+    id: str
+    name: dict
+    pattern: re.Pattern
+    layout: str | None
+    checksum: str
+    checksum_rule: str
+    kind: str
+    service: str | None
+    tracked: str
+    origin: str | None
+    carrier: str | None
+    trackers: list
+    flags: list
+    rank: int
+    platforms: list
+    note: str | None
+    source: list
+    examples: dict
+    where: str
+    checksum_params: dict = field(default_factory=dict)
+    first: frozenset | None = None       # the characters a match can start with (None: any)
+    last: frozenset | None = None        # ... and end with
+    fallback: bool = False               # read only when no other format reads the code
+
+    def __post_init__(self):
+        self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
+        # the parts of a reading every code of this format shares; readings copy it
+        self.base = {
+            "format": self.id, "name": self.name, "kind": self.kind, "code": "", "valid": True, "reason": None,
+            "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
+            "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
+            "score": self.rank, "note": self.note, "repairs": [], "source": self.source,
+        }
+
+
+@dataclass
+class FormatBook:
+    formats: list[Format]
+    services: dict
+    cyrillic: dict
+    other_scripts: dict
+    digit_for_letter: dict
+    letter_for_digit: dict
+    express_methods: list
+    misread_changes: list
+    invented_status_flags: list
+    scores: dict
+    courier_methods: list
+    posts: dict
+    universal: list
+    countries: set = field(default_factory=set)
+
+    def country_ok(self, cc: str) -> bool:
+        return cc in self.countries
+
+    def post_of(self, cc: str | None) -> dict | None:
+        return self.posts.get(cc) if cc else None
+
+    def formats_for(self, n: int, first: str | None = None, last: str | None = None) -> list[Format]:
+        """The formats a code of `n` characters from `first` to `last` can be, in file order: those
+        whose pattern can match that length (or whose layout has it: a repair keeps the length)
+        and start and end with those characters (or could after a look-alike repair). Trying only
+        these skips most of the regex matches for a typical code."""
+        key = (n, first, last)
+        found = self._by_length.get(key)
+        if found is None:
+            found = self._by_length.get(n)
+            if found is None:
+                found = self._by_length[n] = [f for f in self.formats if _can_be(f, n)]
+            if first is not None:
+                found = [f for f in found if self._may_be(f, f.first, 0, first)]
+            if last is not None:
+                found = [f for f in found if self._may_be(f, f.last, -1, last)]
+            self._by_length[key] = found
+        return found
+
+    def _may_be(self, fmt: Format, chars: frozenset | None, at: int, c: str) -> bool:
+        if chars is None or c in chars:
+            return True
+        if not fmt.layout:
+            return False
+        want = fmt.layout[at]
+        swap = self.digit_for_letter.get(c) if want == "D" else self.letter_for_digit.get(c) if want == "L" else None
+        return swap is not None and swap in chars
+
+    _by_length: dict = field(default_factory=dict, repr=False)
+
+
+def _can_be(fmt: Format, n: int) -> bool:
+    if fmt.layout and len(fmt.layout) == n:
+        return True
+    low, high = _widths(fmt.pattern)
+    return low <= n <= high
+
+
+@lru_cache(maxsize=None)
+def _widths(pattern: re.Pattern) -> tuple[int, int]:
+    """The shortest and longest text a pattern can match; when the parser cannot tell (it is
+    internal to `re`), every length, so the index only ever skips formats, never answers."""
+    try:
+        from re import _parser
+        return _parser.parse(pattern.pattern, pattern.flags).getwidth()
+    except Exception:  # noqa: BLE001
+        return 0, 1 << 30
+
+
+def _first_chars(pattern: re.Pattern) -> frozenset | None:
+    """The characters a match of `pattern` can start with, read from `re`'s own parse of it;
+    None when that cannot be told (the index then keeps the format for every character)."""
+    try:
+        from re import _constants as c, _parser
+        return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _last_chars(pattern: re.Pattern) -> frozenset | None:
+    """The characters a match of `pattern` can end with (None when that cannot be told)."""
+    try:
+        from re import _constants as c, _parser
+        return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c, last=True)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _first_of(items: list, c, last: bool = False) -> frozenset | None:
+    """The characters the sequence `items` of `re`'s parse can start (or, with `last`, end) with."""
+    out: set[str] = set()
+    for op, av in (reversed(items) if last else items):
+        if op is c.LITERAL:
+            return frozenset(out | {chr(av)})
+        if op is c.IN:
+            chars = set()
+            for o, a in av:
+                if o is c.LITERAL:
+                    chars.add(chr(a))
+                elif o is c.RANGE:
+                    chars |= {chr(x) for x in range(a[0], a[1] + 1)}
+                else:
+                    return None
+            return frozenset(out | chars)
+        if op is c.BRANCH:
+            for branch in av[1]:
+                f = _first_of(list(branch), c, last)
+                if f is None:
+                    return None
+                out |= f
+            return frozenset(out)
+        if op is c.SUBPATTERN:
+            f = _first_of(list(av[3]), c, last)
+            return None if f is None else frozenset(out | f)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            f = _first_of(list(av[2]), c, last)
+            if f is None:
+                return None
+            out |= f
+            if av[0] >= 1:
+                return frozenset(out)
+            continue
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue
+        return None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes known to Babel (read once: building the set costs ~80 µs)."""
+    from babel import Locale
+    return frozenset({c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
+
+
+def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
+                 known_platforms: set[str] | None = None) -> FormatBook:
+    """Read and validate `track_formats.yaml` and `posts.yaml`; errors name `file:line:col`.
+    With `known_platforms`, every `platforms:` list must name platforms of platforms.yaml (a
+    misspelt one would silently never match)."""
+    path = rules_dir / "track_formats.yaml"
+    doc = load(path, _display(path, rules_dir))
+    if not isinstance(doc, dict) or not isinstance(doc.get("formats"), list):
+        raise RulesError("expected a mapping with a `formats` list", where=_display(path, rules_dir))
+    formats: list[Format] = []
+    seen: set[str] = set()
+    for raw in doc["formats"]:
+        formats.append(_format(raw, seen, known_flags))
+        _check_platforms(raw, f"format `{formats[-1].id}`", known_platforms)
+    look = doc.get("lookalikes") or {}
+    posts_path = rules_dir / "posts.yaml"
+    posts_doc = load(posts_path, _display(posts_path, rules_dir)) if posts_path.exists() else {}
+    posts_doc = posts_doc or {}
+    for u in posts_doc.get("universal") or []:
+        _check_platforms(u, f"tracker `{u.get('name')}`" if isinstance(u, dict) else "a tracker", known_platforms)
+    return FormatBook(
+        formats=formats,
+        services=_services(doc.get("s10_services") or {}, _display(path, rules_dir)),
+        cyrillic=dict(look.get("cyrillic") or {}),
+        other_scripts=dict(look.get("other_scripts") or {}),
+        digit_for_letter={str(k): str(v) for k, v in (look.get("digit_for_letter") or {}).items()},
+        letter_for_digit={str(k): str(v) for k, v in (look.get("letter_for_digit") or {}).items()},
+        express_methods=list(doc.get("express_methods") or []),
+        misread_changes=_change_kinds(doc, _display(path, rules_dir)),
+        invented_status_flags=_flag_list(doc, "invented_status_flags", known_flags, _display(path, rules_dir)),
+        scores=_scores(doc, _display(path, rules_dir)),
+        courier_methods=list(doc.get("courier_methods") or []),
+        posts=dict(posts_doc.get("posts") or {}),
+        universal=list(posts_doc.get("universal") or []),
+        countries=_country_codes(),
+    )
+
+
+# Kinds of change `normalise` reports, and the adjustments `scores:` in track_formats.yaml gives.
+CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
+                "lookalike", "reversed", "extracted"}
+SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
+OPTIONAL_SCORES = ("uncertain_within",)
+
+
+_RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
+
+
+def _services(given, display: str) -> dict:
+    """The S10 service table with its ranges (`QA-QM`) spelt out as two-letter keys."""
+    out: dict = {}
+    for key, value in given.items():
+        key = str(key)
+        m = _RANGE.fullmatch(key)
+        if m:
+            for c in range(ord(m[2]), ord(m[3]) + 1):
+                out[m[1] + chr(c)] = dict(value)
+        elif re.fullmatch(r"[A-Z]{1,2}", key):
+            out[key] = dict(value)
+        else:
+            where = given.where(key) if hasattr(given, "where") else display
+            raise RulesError(f"`{key}` is not a service indicator: one or two capitals, or a range like `QA-QM`",
+                             where=where)
+    return out
+
+
+def _change_kinds(doc, display: str) -> list[str]:
+    kinds = doc.get("misread_changes") or []
+    where = doc.where("misread_changes") if hasattr(doc, "where") and "misread_changes" in doc else display
+    _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
+               "unknown change kind `{}` in `misread_changes`")
+    return list(kinds)
+
+
+def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
+    flags = doc.get(key) or []
+    where = doc.where(key) if hasattr(doc, "where") and key in doc else display
+    if known_flags is not None:
+        _check_ids(flags, known_flags, where, f"`{key}` must be a list of flag ids", f"unknown flag `{{}}` in `{key}`")
+    return list(flags)
+
+
+def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
+    """`given` is a list of ids from `known`; else an error at `where` (`unknown` formats the id)."""
+    if not isinstance(given, list):
+        raise RulesError(f"{list_of}, not `{given}`", where=where)
+    for x in given:
+        if x not in known:
+            raise RulesError(unknown.format(x), where=where, help=did_you_mean(str(x), known) or one_of(known))
+
+
+def _scores(doc, display: str) -> dict[str, int]:
+    given = doc.get("scores")
+    where = doc.where("scores") if hasattr(doc, "where") and "scores" in doc else display
+    if not isinstance(given, dict):
+        raise RulesError("expected `scores:`, a mapping of " + ", ".join(SCORE_NAMES) + " to whole numbers",
+                         where=where, help="see the shipped rules/track_formats.yaml")
+    for key, value in given.items():
+        at = given.where(key) if hasattr(given, "where") else where
+        if key not in SCORE_NAMES + OPTIONAL_SCORES:
+            raise RulesError(f"unknown score `{key}`", where=at,
+                             help=did_you_mean(str(key), SCORE_NAMES + OPTIONAL_SCORES) or one_of(SCORE_NAMES))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RulesError(f"the score `{key}` must be a whole number, not `{value}`", where=at)
+    for key in SCORE_NAMES:
+        if key not in given:
+            raise RulesError(f"`scores` has no `{key}`", where=where, help=f"add `{key}: <number>` under `scores:`")
+    return dict(given)
+
+
+def _display(path: Path, rules_dir: Path) -> str:
+    try:
+        return str(Path("rules") / path.relative_to(rules_dir))
+    except ValueError:
+        return str(path)
+
+
+def _check_platforms(raw, what: str, known: set[str] | None) -> None:
+    given = raw.get("platforms") if isinstance(raw, dict) else None
+    if known is None or given is None:
+        return
+    where = raw.where("platforms") if hasattr(raw, "where") else "rules"
+    _check_ids(given, known, where, f"`platforms` of {what} must be a list of platform ids",
+               what.replace("{", "{{").replace("}", "}}") + " names an unknown platform `{}`")
+
+
+def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
+    where = raw.where() if hasattr(raw, "where") else "track_formats.yaml"
+    if not isinstance(raw, dict):
+        raise RulesError("a format must be a mapping", where=where)
+
+    def at(key):
+        return raw.where(key) if hasattr(raw, "where") else where
+
+    for key in raw:
+        if key not in FORMAT_FIELDS:
+            raise RulesError(f"unknown format field `{key}`", where=at(key),
+                             help=did_you_mean(key, FORMAT_FIELDS))
+    for key in ("id", "pattern", "kind", "tracked"):
+        if key not in raw:
+            raise RulesError(f"the format has no `{key}`", where=where)
+    fid = str(raw["id"])
+    if fid in seen:
+        raise RulesError(f"duplicate format id `{fid}`", where=at("id"))
+    seen.add(fid)
+    try:
+        pattern = re.compile(str(raw["pattern"]))
+    except re.error as e:
+        raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
+                         where=at("pattern")) from None
+    checksum, params = raw.get("checksum", "none"), {}
+    if isinstance(checksum, list):
+        per_length = {}
+        for item in checksum:
+            name, item_params = _checksum_spec(item, fid, at)
+            if not isinstance(item_params.get("length"), int):
+                raise RulesError(f"each check digit in the list of format `{fid}` needs its `length`", where=at("checksum"))
+            per_length[item_params["length"]] = (name, item_params)
+        checksum, params = "per_length", {"per_length": per_length}
+    elif isinstance(checksum, dict):
+        checksum, params = _checksum_spec(checksum, fid, at)
+    checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
+    if checksum not in CHECKSUMS | {"per_length"}:
+        raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
+                         help=did_you_mean(str(checksum), CHECKSUMS) or one_of(CHECKSUMS))
+    for key, allowed in checks:
+        if key in raw and raw[key] not in allowed:
+            raise RulesError(f"format `{fid}` has an unknown {key} `{raw[key]}`", where=at(key),
+                             help=did_you_mean(raw[key], allowed) or one_of(allowed))
+    flags = list(raw.get("flags") or [])
+    if known_flags is not None:
+        for f in flags:
+            if f not in known_flags:
+                raise RulesError(f"format `{fid}` raises an unknown flag `{f}`", where=at("flags"),
+                                 help=did_you_mean(f, known_flags) or "add it to rules/vocabulary.yaml first")
+    layout = raw.get("layout")
+    return Format(
+        id=fid, name=dict(raw.get("name") or {"en": fid, "ru": fid}), pattern=pattern,
+        layout=str(layout) if layout else None, checksum=checksum, checksum_params=params,
+        checksum_rule=raw.get("checksum_rule", "required"), kind=raw["kind"],
+        service=raw.get("service"), tracked=raw["tracked"], origin=raw.get("origin"),
+        carrier=raw.get("carrier"), trackers=list(raw.get("trackers") or []), flags=flags,
+        rank=int(raw.get("rank", 50)), platforms=list(raw.get("platforms") or []),
+        note=raw.get("note"), source=[str(s) for s in raw.get("source") or []],
+        examples=dict(raw.get("examples") or {}), where=where, first=_first_chars(pattern),
+        last=_last_chars(pattern), fallback=raw.get("fallback") is True,
+    )
+
+
+def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
+    """A check digit given as a mapping: `{name: ALGORITHM, its numbers..., length?}` (see
+    CHECK_FIELDS); anything else is a located error naming what the algorithm needs."""
+    params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}
+    name = params.pop("name", None)
+    if name not in CHECK_FIELDS:
+        raise RulesError(f"format `{fid}` has a check digit `{name}` that is not one of the algorithms",
+                         where=at("checksum"), help=did_you_mean(str(name), CHECK_FIELDS) or one_of(CHECK_FIELDS))
+    needed, optional = CHECK_FIELDS[name]
+    extra = set(params) - needed - optional - {"length"}
+    missing = needed - set(params)
+    if extra or missing:
+        what = f"has no `{sorted(missing)[0]}`" if missing else f"does not take `{sorted(extra)[0]}`"
+        raise RulesError(f"the `{name}` check digit of format `{fid}` {what}", where=at("checksum"),
+                         help=f"`{name}` takes " + (", ".join(f"`{k}`" for k in sorted(needed | optional | {'length'}))))
+    bad = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
+           and (not isinstance(params[k], int) or isinstance(params[k], bool) or params[k] < (1 if k != "evens" and k != "odds" else 0))]
+    if "weights" in params and not (isinstance(params["weights"], list) and params["weights"]
+                                    and all(isinstance(w, int) and not isinstance(w, bool) for w in params["weights"])):
+        bad.append("weights")
+    if "reverse" in params and not isinstance(params["reverse"], bool):
+        bad.append("reverse")
+    if "prefix" in params and not isinstance(params["prefix"], (str, int)):
+        bad.append("prefix")
+    if bad:
+        raise RulesError(f"the `{name}` check digit of format `{fid}` has a bad `{bad[0]}`: `{params[bad[0]]}`",
+                         where=at("checksum"), help="whole numbers for moduli and weights, true/false for `reverse`")
+    if "prefix" in params:
+        params["prefix"] = str(params["prefix"])
+    return name, params
+
+
+@lru_cache(maxsize=16)
+def _cached_book(rules_dir: str) -> FormatBook:
+    return load_formats(Path(rules_dir))
+
+
+def book_for(rules_dir: Path) -> FormatBook:
+    return _cached_book(str(rules_dir))

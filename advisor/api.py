@@ -32,14 +32,14 @@ def check_dirs(**dirs: Path | None) -> None:
 def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, list]]:
     """Per platform, each message's `requires` (vocabulary.yaml) compiled like a rule's `when`;
     checked by `rules check` (`check_message_requirements`)."""
-    from .rulebook import _compile_map
+    from .compiler import compile_map
     out: dict[str, dict[str, list]] = {}
     for platform, profile in profiles.items():
         out[platform] = {}
         for name, meta in (vocab.get("messages") or {}).items():
             when = meta.get("requires") if isinstance(meta, dict) else None
             if when:
-                out[platform][name] = _compile_map(when, profile) or []
+                out[platform][name] = compile_map(when, profile) or []
     return out
 
 

@@ -6,12 +6,16 @@ fact is false, `$neq` too; `$nex` is true. Used where the engine cannot be asked
 from __future__ import annotations
 
 import operator
+import re
 
 # The comparisons a rule's `when` may make: its word -> the durable_rules operator it compiles
 # to (rulebook.py) and what that operator does, read here in Python. One table for both.
 COMPARISONS = {"below": ("$lt", operator.lt), "at_most": ("$lte", operator.le),
                "above": ("$gt", operator.gt), "at_least": ("$gte", operator.ge)}
+OPS = {word: engine_op for word, (engine_op, _test) in COMPARISONS.items()}
 _CMP = {engine_op: test for engine_op, test in COMPARISONS.values()}
+# one term of a number sum in a rule (`days_since_track_issued - profile.first_scan_react_days + 5`)
+TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
 
 
 def _value(expr, fact: dict):

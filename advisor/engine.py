@@ -24,7 +24,8 @@ import weakref
 
 from .errors import AdvisorError, RulesError
 from .jsonio import compact
-from .rulebook import TAG, RuleBook, compile_when
+from .compiler import TAG, compile_when
+from .rulebook import RuleBook
 
 CHUNK = 50
 CATCH_ALL = "_parcel_seen"

@@ -10,7 +10,7 @@ import datetime as dt
 from .derive import DATES
 from .errors import FactsError, did_you_mean
 from .conditions import holds
-from .rulebook import _compile_map
+from .compiler import compile_map
 from .yamlfile import plain
 
 def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:
@@ -33,7 +33,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
         out["verdict"] = say("only_for", platforms=rule.platforms, platform=platform)
         return out
     for fname, cond in rule.when.items():
-        terms = _compile_map({fname: cond}, profile)
+        terms = compile_map({fname: cond}, profile)
         shown = {f: fact.get(f) for f in ([fname] if fname != "any" else _names(cond))}
         if terms is None:
             out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": False,
@@ -58,7 +58,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
 
 
 def _needed_dates(rule) -> list[str]:
-    from .rulebook import expr_dates
+    from .compiler import expr_dates
     return [n for n in expr_dates(rule) if DATES.get(n)]
 
 

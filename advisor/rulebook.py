@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .conditions import COMPARISONS
+from .conditions import OPS, TERM as _TERM
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
@@ -28,14 +28,11 @@ from . import validation
 from .schemaerrors import describe
 from .yamlfile import Located, LocatedList, load, plain
 
-OPS = {word: engine_op for word, (engine_op, _test) in COMPARISONS.items()}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
 SEVERITIES = ["info", "warn", "high"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
-_TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
-TAG = {"kind": "parcel"}
 
 
 @dataclass
@@ -480,96 +477,3 @@ def _due(text: str, rid, profiles, where, reads) -> DateExpr:
         else:
             reads.append(name)
     return expr
-
-
-# ---- compiling to durable_rules --------------------------------------------------------------
-
-def _num(value, profile: dict):
-    """A number, or a durable_rules arithmetic tree over profile values and facts."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    terms = []
-    for sign, term in _TERM.findall(str(value)):
-        sign = -1 if sign == "-" else 1
-        if term.isdigit():
-            terms.append((sign, int(term)))
-        elif term.startswith("profile."):
-            v = profile.get(term.split(".", 1)[1])
-            if not isinstance(v, (int, float)) or isinstance(v, bool):
-                return None
-            terms.append((sign, v))
-        else:
-            terms.append((sign, {"$m": term}))
-    const = sum(s * t for s, t in terms if not isinstance(t, dict))
-    tree = const
-    for s, t in terms:
-        if isinstance(t, dict):
-            tree = {("$add" if s > 0 else "$sub"): {"$l": tree, "$r": t}}
-    return tree
-
-
-def compile_when(rule: Rule, profile: dict) -> dict | None:
-    """The rule's `$and` expression for one platform profile, or None if it cannot apply."""
-    terms = [dict(TAG)]
-    for name in (expr_dates(rule)):
-        fact = DATES.get(name)
-        if fact:
-            terms.append({"$ex": {fact: 1}})
-    body = _compile_map(rule.when, profile)
-    if body is None:
-        return None
-    terms += body
-    return {"$and": terms}
-
-
-def expr_dates(rule: Rule) -> list[str]:
-    names: set[str] = set()
-    for o in rule.outputs:
-        if o.due is not None:
-            names |= o.due.dates()
-    # `latest(...)`/`earliest(...)` tolerate a missing date; a plain reference needs it.
-    needed = set()
-    for o in rule.outputs:
-        if o.due is not None and o.due.tree[0] not in ("latest", "earliest"):
-            needed |= o.due.dates()
-    return sorted(needed)
-
-
-def _compile_map(when: dict, profile: dict) -> list | None:
-    terms = []
-    for fact, cond in when.items():
-        if fact == "any":
-            alts = []
-            for alt in cond:
-                body = _compile_map(alt, profile)
-                if body is not None:
-                    alts.append({"$and": body} if len(body) > 1 else body[0] if body else dict(TAG))
-            if not alts:
-                return None
-            terms.append({"$or": alts})
-            continue
-        ops = cond if isinstance(cond, dict) else {"equals": cond}
-        for op, value in ops.items():
-            if op == "equals":
-                terms.append(_in(fact, value))
-            elif op == "in":
-                terms.append(_in(fact, value))
-            elif op == "not":
-                values = value if isinstance(value, list) else [value]
-                terms += [{"$neq": {fact: v}} for v in values]
-            elif op == "exists":
-                terms.append({("$ex" if value else "$nex"): {fact: 1}})
-            elif op == "includes":
-                terms.append({f"code_flag__{value}": True})
-            else:
-                n = _num(value, profile)
-                if n is None:
-                    return None  # this platform has no such profile value: the rule does not apply
-                terms.append({OPS[op]: {fact: n}})
-    return terms
-
-
-def _in(fact: str, value):
-    if isinstance(value, list):
-        return {"$or": [{fact: v} for v in value]} if len(value) > 1 else {fact: value[0]}
-    return {fact: value}

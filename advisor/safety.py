@@ -269,7 +269,7 @@ def _meet(x, y) -> bool:
 
 def _number(value, profile: dict) -> float | None:
     """A number or a sum of numbers and `profile.NAME`s; None when it reads a fact."""
-    from .rulebook import _TERM
+    from .conditions import TERM as _TERM
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):

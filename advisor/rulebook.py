@@ -1,5 +1,5 @@
-"""Rule files: load `rules/advice/*.yaml`, validate them, and compile each rule's `when` into a
-durable_rules expression (one `$and`, tagged, per platform profile).
+"""Rule files: load `rules/advice/*.yaml` (and an overlay), validate them at `file:line:col`;
+compiler.py turns each rule's `when` into a durable_rules expression per platform profile.
 
 A rule is written for a support person:
 

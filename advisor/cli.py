@@ -6,7 +6,6 @@ options, history, rules files); 3 an internal error (a bug: please report it).
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import fields, i18n
-from .dates import DateFormatError, parse_date, real_today
+from .dates import real_today
 from .errors import AdvisorError, FactsError, OutputError
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
@@ -317,247 +316,10 @@ def wants_color(option: bool | None) -> bool:
 
 # ---- rules: check and test --------------------------------------------------------------------
 
-@main.group("rules", context_settings={"help_option_names": ["-h", "--help"]}, help=_('Check a rules directory, or run its example cases.'))
-def rules_group():
-    """The `rules` group: its subcommands do the work."""
-
-
-def _dirs(directory, templates_dir, overlay_dir):
-    from .resources import rules_dir, templates_dir as shipped_templates
-    rules = Path(directory) if directory else rules_dir()
-    templates = Path(templates_dir) if templates_dir else shipped_templates()
-    overlay = Path(overlay_dir) if overlay_dir else None
-    from .api import check_dirs
-    check_dirs(rules=rules, templates=templates, rules_overlay=overlay)
-    return rules, templates, overlay
-
-
-@rules_group.command("check", help=_('Validate every rules, format, profile and template file: exit 0 clean, 1 problems.'))
-@click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help=_("the templates to check with them (default: the shipped ones)"))
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay to check on top of DIR"))
-@run_safely
-def rules_check(directory, templates_dir, overlay_dir):
-    from .checker import check
-    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
-    report = check(rules, templates, overlay)
-    for p in report.problems:
-        click.echo(p.render())
-    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-    if report.ok:
-        click.echo(f"ok: {counts}")
-        return
-    click.echo(f"{len(report.problems)} problem(s) ({counts})")
-    sys.exit(1)
-
-
-@rules_group.command("test", help=_('Run the example cases under DIR/cases: a line per case, a diff for failures, coverage.'))
-@click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay (its cases/ run too)"))
-@click.option("--strict", is_flag=True, help=_("also fail when a rule has no case or a guidance id no exercised rule"))
-@click.option("-q", "--quiet", is_flag=True, help=_("print failures and the summary only"))
-@run_safely
-def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
-    from .api import Advisor
-    from .cases import coverage, load_cases, run_case
-    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
-    advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
-    cases = load_cases(rules) + (load_cases(overlay) if overlay else [])
-    results = [run_case(advisor, c) for c in cases]
-    for r in results:
-        if r.ok and not quiet:
-            click.echo(f"PASS {r.case.where}  {r.case.name}")
-        elif not r.ok:
-            click.echo(f"FAIL {r.case.where}  {r.case.name}")
-            for line in r.problems:
-                click.echo(f"       {line}")
-    cov = coverage(advisor, results)
-    failed = sum(not r.ok for r in results)
-    click.echo(f"\n{len(results) - failed} passed, {failed} failed; {cov['rules']} rules")
-    gaps = {"rules no case exercises": cov["rules_not_exercised"],
-            "guidance ids no rule cites": cov["guidance_not_cited"],
-            "guidance ids no exercised rule cites": cov["guidance_not_exercised"]}
-    for label, items in gaps.items():
-        click.echo(f"{label}: {', '.join(items) if items else 'none'}")
-    if failed or (strict and any(gaps.values())):
-        sys.exit(1)
-
-
-@rules_group.command("safety", help=_("Advise generated parcel timelines and count the plan's guarantees (rules/safety.yaml) the rules broke: exit 0 when none, 1 otherwise, with the facts of the first ones."))
-@click.argument("directory", required=False)
-@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
-@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR"))
-@click.option("--parcels", type=click.IntRange(1, 10_000_000), default=20_000, show_default=True,
-              help=_("how many generated parcels to advise"))
-@click.option("--seed", type=int, default=1, show_default=True, help=_("the generator's seed (same seed, same parcels)"))
-@click.option("--show", type=click.IntRange(0, 100), default=3, show_default=True,
-              help=_("facts of this many parcels per broken guarantee, to turn into cases"))
-@run_safely
-def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
-    import json
-    import time
-    from .api import Advisor
-    from .timelines import parcels as generated
-    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
-    advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
-    broken: dict[str, list[dict]] = {}
-    counts: dict[str, int] = {}
-    refused = 0
-    start = time.perf_counter()
-    for i, doc in enumerate(generated(advisor, parcels, seed)):
-        try:
-            advice = advisor.advise(doc, messages=i % 10 == 0).to_dict()
-        except AdvisorError:
-            refused += 1
-            continue
-        for note in advice["notes"]:
-            if note["kind"] == "safety_repair":
-                counts[note["invariant"]] = counts.get(note["invariant"], 0) + 1
-                examples = broken.setdefault(note["invariant"], [])
-                if len(examples) < show and doc not in examples:
-                    examples.append(doc)
-    seconds = time.perf_counter() - start
-    total = sum(counts.values())
-    click.echo(f"{parcels:,} generated parcels (seed {seed}) in {seconds:.1f} s: "
-               f"{total:,} broken guarantee(s), {refused:,} refused")
-    for name, n in sorted(counts.items()):
-        click.echo(f"{name}: {n:,}")
-        for doc in broken[name]:
-            click.echo("  facts: " + json.dumps(doc, ensure_ascii=False))
-    if total or refused:
-        sys.exit(1)
-
-
-# ---- batch and serve ---------------------------------------------------------------------------
-
-@main.command("batch", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
-    "One facts object per line in, one advice per line out, in the same order (JSON Lines).\n\n"
-    "A line that cannot be advised becomes {\"line\": N, \"error\": {...}} and the run goes on; the "
-    "exit status is 1 when any line failed."))
-@click.argument("source", required=False, default="-", metavar="[IN.jsonl|-]")
-@click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
-@click.option("--today", metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
-@click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
-@click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
-@click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
-@click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))
-@rules_options_decorator()
-@run_safely
-def batch_cmd(source, output, workers, today, lang, no_messages, progress, resume, rules_dir, overlay_dir, templates_dir):
-    from .batch import Interrupted, Settings, default_workers, run
-    if today is not None:
-        try:
-            today = parse_date(today, today=real_today(), relative=True).isoformat()
-        except DateFormatError as e:
-            raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
-    if rules_dir or templates_dir or overlay_dir:
-        from .api import Advisor
-        Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output
-    settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir, today=today, lang=lang,
-                        messages=not no_messages)
-    if source == "-":
-        stream = sys.stdin.buffer
-        total_bytes = None
-    else:
-        if not Path(source).is_file():
-            raise FactsError(f"no such file `{source}`", where="batch")
-        stream = open(source, "rb")
-        total_bytes = Path(source).stat().st_size
-    show = sys.stderr.isatty() if progress is None else progress
-
-    def report(count: int, seconds: float) -> None:
-        rate = count / seconds if seconds > 0 else 0.0
-        eta = ""
-        if total_bytes and rate and hasattr(stream, "tell"):
-            try:
-                done = stream.tell() / total_bytes
-                eta = f", ETA {max(0.0, seconds / done - seconds):.0f} s" if done > 0 else ""
-            except (OSError, ValueError):
-                pass
-        click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
-
-    if resume and not output:
-        raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
-                         help="run again with the same `-o` as the interrupted run")
-    partial = Path(f"{output}.partial") if output else None
-    done = 0
-    if output:
-        _check_output(Path(output))
-        if resume and partial.exists():
-            done = _whole_lines(partial)
-        out = _open_output(partial, "ab" if resume else "wb")
-    else:
-        sys.stdout.flush()
-        out = sys.stdout.buffer         # lines are written as UTF-8 bytes, whatever the locale
-    try:
-        totals = run(stream, out, settings, workers or default_workers(), report if show else None, skip=done)
-        out.flush()
-    except Interrupted as e:
-        _close_quietly(out)
-        where = f" to `{partial}`; run again with `--resume` to go on" if output else ""
-        click.echo(f"{chr(10) if show else ''}interrupted: {done + e.totals.lines:,} line(s) advised{where}", err=True)
-        sys.stderr.flush()
-        os._exit(130)       # at once: the workers are killed and whole lines are on disk
-    except BrokenPipeError:
-        _close_quietly(out)
-        fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
-                              where="stdout" if not output else str(partial)), at_once=True)
-    except OSError as e:
-        _close_quietly(out)
-        fail(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
-                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None),
-             at_once=True)
-    finally:
-        if source != "-":
-            stream.close()
-    if output:
-        out.close()
-        os.replace(partial, output)     # complete: the name the user asked for appears only now
-    if show:
-        click.echo("", err=True)
-    if totals.failed:
-        click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
-                   "`error` objects in the output", err=True)
-        sys.exit(1)
-
-
-def _check_output(path: Path) -> None:
-    if path.is_dir():
-        raise OutputError(f"`{path}` is a directory", where="-o", help="give a file name, e.g. -o advice.jsonl")
-    if not path.parent.is_dir():
-        raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
-
-
-def _open_output(path: Path, mode: str):
-    try:
-        return open(path, mode)
-    except OSError as e:
-        raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
-
-
-def _whole_lines(path: Path) -> int:
-    """How many whole lines an interrupted run left in `path`; a torn last line (no newline,
-    the process was killed mid-write) is cut off so the resumed run writes it again."""
-    with open(path, "rb+") as f:
-        data = f.read()
-        keep = data.rfind(b"\n") + 1
-        if keep < len(data):
-            f.truncate(keep)
-    return data[:keep].count(b"\n")
-
-
-def _close_quietly(out) -> None:
-    try:
-        out.close()
-    except OSError:
-        pass
-
-
 @main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
-    "Serve the advisor over HTTP: POST /v1/advice, POST /v1/advice/batch, GET /v1/track/{code}, "
-    "GET /healthz; the OpenAPI document at /openapi.json and /docs. Needs the `server` extra."))
+    "Serve the advisor over HTTP: the page for buyers at /, POST /v1/advice, POST /v1/advice/batch, "
+    "POST /v1/advice.ics, GET /v1/track/{code}, GET /healthz; the OpenAPI document at /openapi.json "
+    "and /docs. Needs the `server` extra."))
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("address to listen on"))
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -571,3 +333,7 @@ def serve_cmd(host, port, workers, max_connections, rules_dir, overlay_dir, temp
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
     advisor = make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir})
     serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections)
+
+
+# the commands of their own modules add themselves to `main`
+from . import cli_batch, cli_rules  # noqa: E402,F401

@@ -1,0 +1,138 @@
+"""`advise batch`: JSON Lines of facts in, JSON Lines of advice out, in several processes."""
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import i18n
+from .cli import _, fail, main, rules_options_decorator, run_safely
+from .dates import DateFormatError, parse_date, real_today
+from .errors import FactsError, OutputError
+
+
+@main.command("batch", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "One facts object per line in, one advice per line out, in the same order (JSON Lines).\n\n"
+    "A line that cannot be advised becomes {\"line\": N, \"error\": {...}} and the run goes on; the "
+    "exit status is 1 when any line failed."))
+@click.argument("source", required=False, default="-", metavar="[IN.jsonl|-]")
+@click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
+@click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
+@click.option("--today", metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
+@click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
+@click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
+@click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
+@click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))
+@rules_options_decorator()
+@run_safely
+def batch_cmd(source, output, workers, today, lang, no_messages, progress, resume, rules_dir, overlay_dir, templates_dir):
+    from .batch import Interrupted, Settings, default_workers, run
+    if today is not None:
+        try:
+            today = parse_date(today, today=real_today(), relative=True).isoformat()
+        except DateFormatError as e:
+            raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
+    if rules_dir or templates_dir or overlay_dir:
+        from .api import Advisor
+        Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output
+    settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir, today=today, lang=lang,
+                        messages=not no_messages)
+    if source == "-":
+        stream = sys.stdin.buffer
+        total_bytes = None
+    else:
+        if not Path(source).is_file():
+            raise FactsError(f"no such file `{source}`", where="batch")
+        stream = open(source, "rb")
+        total_bytes = Path(source).stat().st_size
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(count: int, seconds: float) -> None:
+        rate = count / seconds if seconds > 0 else 0.0
+        eta = ""
+        if total_bytes and rate and hasattr(stream, "tell"):
+            try:
+                done = stream.tell() / total_bytes
+                eta = f", ETA {max(0.0, seconds / done - seconds):.0f} s" if done > 0 else ""
+            except (OSError, ValueError):
+                pass
+        click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
+
+    if resume and not output:
+        raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
+                         help="run again with the same `-o` as the interrupted run")
+    partial = Path(f"{output}.partial") if output else None
+    done = 0
+    if output:
+        _check_output(Path(output))
+        if resume and partial.exists():
+            done = _whole_lines(partial)
+        out = _open_output(partial, "ab" if resume else "wb")
+    else:
+        sys.stdout.flush()
+        out = sys.stdout.buffer         # lines are written as UTF-8 bytes, whatever the locale
+    try:
+        totals = run(stream, out, settings, workers or default_workers(), report if show else None, skip=done)
+        out.flush()
+    except Interrupted as e:
+        _close_quietly(out)
+        where = f" to `{partial}`; run again with `--resume` to go on" if output else ""
+        click.echo(f"{chr(10) if show else ''}interrupted: {done + e.totals.lines:,} line(s) advised{where}", err=True)
+        sys.stderr.flush()
+        os._exit(130)       # at once: the workers are killed and whole lines are on disk
+    except BrokenPipeError:
+        _close_quietly(out)
+        fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
+                              where="stdout" if not output else str(partial)), at_once=True)
+    except OSError as e:
+        _close_quietly(out)
+        fail(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
+                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None),
+             at_once=True)
+    finally:
+        if source != "-":
+            stream.close()
+    if output:
+        out.close()
+        os.replace(partial, output)     # complete: the name the user asked for appears only now
+    if show:
+        click.echo("", err=True)
+    if totals.failed:
+        click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
+                   "`error` objects in the output", err=True)
+        sys.exit(1)
+
+
+def _check_output(path: Path) -> None:
+    if path.is_dir():
+        raise OutputError(f"`{path}` is a directory", where="-o", help="give a file name, e.g. -o advice.jsonl")
+    if not path.parent.is_dir():
+        raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
+
+
+def _open_output(path: Path, mode: str):
+    try:
+        return open(path, mode)
+    except OSError as e:
+        raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
+
+
+def _whole_lines(path: Path) -> int:
+    """How many whole lines an interrupted run left in `path`; a torn last line (no newline,
+    the process was killed mid-write) is cut off so the resumed run writes it again."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        keep = data.rfind(b"\n") + 1
+        if keep < len(data):
+            f.truncate(keep)
+    return data[:keep].count(b"\n")
+
+
+def _close_quietly(out) -> None:
+    try:
+        out.close()
+    except OSError:
+        pass

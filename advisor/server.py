@@ -36,9 +36,7 @@ _LANG_PATTERN = "^(" + "|".join(LANGS) + ")$"
 
 def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY):
     try:
-        from fastapi import FastAPI, Query, Request
-        from fastapi.responses import JSONResponse, Response
-        from starlette.requests import ClientDisconnect
+        from fastapi import FastAPI
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
@@ -49,98 +47,154 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")
+    app.openapi = lambda: _contract(app, sorted(adv.profiles))
     # Single parcels and batches wait in different queues: a batch is advised a piece at a time
     # on its own threads, so a few large batches cannot hold every thread a single request needs.
     singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
     pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
-    turns = asyncio.Semaphore(BATCHES_AT_ONCE)
-    waiting = {"n": 0}
-    app.openapi = lambda: _contract(app, sorted(adv.profiles))
+    _add_advice(app, adv, singles, max_body)
+    _add_batch(app, adv, pieces, max_batch_body)
+    add_page(app, adv, singles, _read_body)
+    _add_track_and_health(app, adv, __version__)
+    _add_error_handlers(app)
+    return app
 
-    def error(status: int, err: AdvisorError) -> JSONResponse:
-        return JSONResponse({"error": err.to_dict()}, status_code=status)
 
-    async def read_body(request: Request, limit: int):
-        """The body's bytes, counted while reading: a body without a length stops at `limit`."""
-        too_large = RequestError(f"the body is larger than {limit // 1024} KiB")
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            return None, error(413, too_large)
-        chunks, size = [], 0
-        try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    return None, error(413, too_large)
-                chunks.append(chunk)
-        except ClientDisconnect:
-            log.warning("a client disconnected before its body ended (%d bytes read)", size)
-            return None, error(400, RequestError("the client disconnected before the body ended"))
-        return b"".join(chunks), None
+def _error(status: int, err: AdvisorError):
+    from fastapi.responses import JSONResponse
+    return JSONResponse({"error": err.to_dict()}, status_code=status)
 
-    async def read_json(request: Request, limit: int):
-        data, problem = await read_body(request, limit)
-        if problem:
-            return None, problem
-        try:
-            text = data.decode("utf-8")
-            doc = loads(text)
-            check_json(text, doc, "body")
-            return doc, None
-        except UnicodeDecodeError as e:
-            return None, error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
-        except json.JSONDecodeError as e:
-            return None, error(422, FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}"))
-        except FactsError as e:
-            return None, error(422, e)
 
-    def today_of(value: str | None) -> dt.date | None:
-        if value is None:
-            return None
-        try:
-            if not _ISO_DAY.fullmatch(value):      # `fromisoformat` also takes 20261122 and 2026-W47
-                raise ValueError(value)
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise FactsError(f"`{value}` is not a date", where="today", help="write YYYY-MM-DD") from None
+async def _read_body(request, limit: int):
+    """The body's bytes, counted while reading: a body without a length stops at `limit`."""
+    from starlette.requests import ClientDisconnect
+    too_large = RequestError(f"the body is larger than {limit // 1024} KiB")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None, _error(413, too_large)
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None, _error(413, too_large)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        log.warning("a client disconnected before its body ended (%d bytes read)", size)
+        return None, _error(400, RequestError("the client disconnected before the body ended"))
+    return b"".join(chunks), None
+
+
+async def _read_json(request, limit: int):
+    data, problem = await _read_body(request, limit)
+    if problem:
+        return None, problem
+    try:
+        text = data.decode("utf-8")
+        doc = loads(text)
+        check_json(text, doc, "body")
+        return doc, None
+    except UnicodeDecodeError as e:
+        return None, _error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
+    except json.JSONDecodeError as e:
+        return None, _error(422, FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}"))
+    except FactsError as e:
+        return None, _error(422, e)
+
+
+def _today_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if not _ISO_DAY.fullmatch(value):      # `fromisoformat` also takes 20261122 and 2026-W47
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise FactsError(f"`{value}` is not a date", where="today", help="write YYYY-MM-DD") from None
+
+
+def _facts_object(doc) -> dict:
+    if not isinstance(doc, dict):
+        raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
+    return doc
+
+
+def _add_advice(app, adv, singles, max_body: int) -> None:
+    """POST /v1/advice and POST /v1/advice.ics: one parcel's advice, or its dates as a calendar."""
+    from fastapi import Query, Request
+    from fastapi.responses import Response
 
     def advise_one(doc, today, lang, messages) -> dict:
-        if not isinstance(doc, dict):
-            raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
-        return adv.advise(doc, today=today, lang=lang, messages=messages).to_dict()
+        return adv.advise(_facts_object(doc), today=today, lang=lang, messages=messages).to_dict()
+
+    def calendar_of(doc, today, lang) -> bytes:
+        return adv.advise(_facts_object(doc), today=today, lang=lang, messages=False).to_ics()
 
     @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise")
     async def advice(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
-        doc, problem = await read_json(request, max_body)
+        doc, problem = await _read_json(request, max_body)
         if problem:
             return problem
         try:
-            day = today_of(today)
+            day = _today_of(today)
             return await asyncio.get_running_loop().run_in_executor(singles, advise_one, doc, day, lang, messages)
         except AdvisorError as e:
-            return error(422, e)
+            return _error(422, e)
+
+    @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
+    async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
+                         today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+        doc, problem = await _read_json(request, max_body)
+        if problem:
+            return problem
+        try:
+            day = _today_of(today)
+            data = await asyncio.get_running_loop().run_in_executor(singles, calendar_of, doc, day, lang)
+        except AdvisorError as e:
+            return _error(422, e)
+        return Response(data, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
+
+
+def _add_batch(app, adv, pieces, max_batch_body: int) -> None:
+    """POST /v1/advice/batch: advised a piece at a time on its own threads, two at once, eight waiting."""
+    from fastapi import Query, Request
+    from fastapi.responses import Response
+    turns = asyncio.Semaphore(BATCHES_AT_ONCE)
+    waiting = {"n": 0}
+
+    def advise_piece(piece, start, day, lang, messages) -> bytes:
+        """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
+        answer takes a fraction of the memory its dicts would)."""
+        out = []
+        for i, doc in enumerate(piece, start):
+            try:
+                out.append(compact(adv.advise(_facts_object(doc), today=day, lang=lang, messages=messages).to_dict()))
+            except AdvisorError as e:
+                out.append(compact({"index": i, "error": e.to_dict()}))
+        return ",".join(out).encode("utf-8")
 
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
     async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                            today: str | None = None):
         try:
-            day = today_of(today)
+            day = _today_of(today)
         except AdvisorError as e:
-            return error(422, e)
+            return _error(422, e)
         if waiting["n"] >= BATCHES_WAITING:
-            return error(503, RequestError(f"{BATCHES_WAITING} batches are already waiting",
-                                           help="send the batch again in a moment, or split it"))
+            return _error(503, RequestError(f"{BATCHES_WAITING} batches are already waiting",
+                                            help="send the batch again in a moment, or split it"))
         waiting["n"] += 1
         try:
             async with turns:
-                docs, problem = await read_json(request, max_batch_body)
+                docs, problem = await _read_json(request, max_batch_body)
                 if problem:
                     return problem
                 if not isinstance(docs, list):
-                    return error(422, FactsError("expected a JSON array of facts objects", where="body"))
+                    return _error(422, FactsError("expected a JSON array of facts objects", where="body"))
                 if len(docs) > MAX_BATCH_ITEMS:
-                    return error(413, RequestError(f"more than {MAX_BATCH_ITEMS} parcels in one request"))
+                    return _error(413, RequestError(f"more than {MAX_BATCH_ITEMS} parcels in one request"))
                 loop = asyncio.get_running_loop()
                 parts: list[bytes] = []
                 for start in range(0, len(docs), BATCH_PIECE):
@@ -151,63 +205,38 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
         finally:
             waiting["n"] -= 1
 
-    def advise_piece(piece, start, day, lang, messages) -> bytes:
-        """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
-        answer takes a fraction of the memory its dicts would)."""
-        out = []
-        for i, doc in enumerate(piece, start):
-            try:
-                out.append(compact(advise_one(doc, day, lang, messages)))
-            except AdvisorError as e:
-                out.append(compact({"index": i, "error": e.to_dict()}))
-        return ",".join(out).encode("utf-8")
 
-    @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
-    async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
-                         today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
-        doc, problem = await read_json(request, max_body)
-        if problem:
-            return problem
-        try:
-            day = today_of(today)
-            data = await asyncio.get_running_loop().run_in_executor(singles, calendar_of, doc, day, lang)
-        except AdvisorError as e:
-            return error(422, e)
-        return Response(data, media_type="text/calendar; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
-
-    def calendar_of(doc, today, lang) -> bytes:
-        if not isinstance(doc, dict):
-            raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
-        return adv.advise(doc, today=today, lang=lang, messages=False).to_ics()
-
-    add_page(app, adv, singles, read_body)
+def _add_track_and_health(app, adv, version: str) -> None:
+    from fastapi import Query
 
     @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked", operation_id="track")
     async def track(code: str, platform: str | None = None,
                     shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")):
         if platform is not None and platform not in adv.profiles:
-            return error(422, FactsError(f"unknown platform `{platform}`", where="platform",
-                                         help="one of " + ", ".join(sorted(adv.profiles))))
+            return _error(422, FactsError(f"unknown platform `{platform}`", where="platform",
+                                          help="one of " + ", ".join(sorted(adv.profiles))))
         if len(code) > 200:
-            return error(422, FactsError("the code is longer than 200 characters", where="code"))
+            return _error(422, FactsError("the code is longer than 200 characters", where="code"))
         try:
             return adv.track(code, platform, shipping)
         except AdvisorError as e:
-            return error(422, e)
+            return _error(422, e)
 
     @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded", operation_id="healthz")
     async def healthz():
-        return {"status": "ok", "version": __version__, "rules": adv.digest, "rule_count": len(adv.book.rules),
+        return {"status": "ok", "version": version, "rules": adv.digest, "rule_count": len(adv.book.rules),
                 "pid": os.getpid()}
 
+
+def _add_error_handlers(app) -> None:
+    """Every answer that is not advice in our one error shape: the framework's 404, 405 and 422,
+    and a bug's 500."""
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request, exc: StarletteHTTPException):
-        """404, 405 and the like in our error shape, as every other answer."""
-        answer = error(exc.status_code, RequestError(str(exc.detail).lower()))
+        answer = _error(exc.status_code, RequestError(str(exc.detail).lower()))
         answer.headers.update(exc.headers or {})       # 405 says which methods are allowed (Allow)
         return answer
 
@@ -215,16 +244,14 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     async def internal_error(_request, exc: Exception):
         """A bug: logged with its traceback, answered in our error shape without it."""
         log.error("internal error", exc_info=exc)
-        return error(500, InternalError(f"internal error ({type(exc).__name__})",
-                                        help="this is a bug in parcel-advisor; the server's log has the details"))
+        return _error(500, InternalError(f"internal error ({type(exc).__name__})",
+                                         help="this is a bug in parcel-advisor; the server's log has the details"))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
-        return error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
-
-    return app
+        return _error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
 
 
 def add_page(app, adv, executor, read_body) -> None:

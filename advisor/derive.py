@@ -196,31 +196,57 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
            express_methods: list[str] = (), courier_methods: list[str] = (),
            misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None,
            providers=None) -> Derived:
+    """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES)."""
     today = facts.today
     o = facts.order
     f: dict = {"platform": facts.platform, "received": facts.received}
     dates: dict[str, dt.date] = {"today": today}
+    _code_facts(f, track, misread_changes)
+    origin = track["origin_country"] if track is not None else None
+    events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers)
+    _order_dates(f, dates, facts, profile)
+    dest = o.destination
+    if dest and dest.country:
+        f["destination_country"] = dest.country
+    mismatch = _destination_mismatch(facts, postal, origin, places, notes)
+    f["destination_mismatch"] = mismatch is not None
+    if mismatch:
+        f["destination_mismatch_level"] = mismatch
+    _shipping_facts(f, o, express_methods, courier_methods)
+    _seller_and_dispute_facts(f, facts)
+    season = seasons.find(today, o.paid, f["exported"])        # W11
+    f["season"] = season["id"] if season else "none"
+    f["season_extra_days"] = int(season["extra_days"]) if season else 0
+    return Derived(engine=f, dates=dates, events=events, notes=notes,
+                   season_name=season.get("name") if season else None)
 
-    # -- the code
+
+def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
+    """What the code analysis found (trackcode.py)."""
     f["has_code"] = track is not None
-    if track is not None:
-        f["code_kind"] = track["kind"]
-        f["code_format"] = track["format"]
-        f["code_valid"] = track["valid"]
-        if track["check_digit_ok"] is not None:
-            f["check_digit_ok"] = track["check_digit_ok"]
-        f["code_tracked"] = track["tracked"]
-        if track["service"]:
-            f["code_service"] = track["service"]
-        f["code_changed"] = bool(track["changes"])
-        f["code_misread"] = any(c["kind"] in misread_changes for c in track["changes"])
-        if track["origin_country"]:
-            f["code_origin"] = track["origin_country"]
-        for flag in track["flags"]:
-            f[f"code_flag__{flag}"] = True
-        f["code_uncertain"] = bool(track.get("uncertain"))
+    if track is None:
+        return
+    f["code_kind"] = track["kind"]
+    f["code_format"] = track["format"]
+    f["code_valid"] = track["valid"]
+    if track["check_digit_ok"] is not None:
+        f["check_digit_ok"] = track["check_digit_ok"]
+    f["code_tracked"] = track["tracked"]
+    if track["service"]:
+        f["code_service"] = track["service"]
+    f["code_changed"] = bool(track["changes"])
+    f["code_misread"] = any(c["kind"] in misread_changes for c in track["changes"])
+    if track["origin_country"]:
+        f["code_origin"] = track["origin_country"]
+    for flag in track["flags"]:
+        f[f"code_flag__{flag}"] = True
+    f["code_uncertain"] = bool(track.get("uncertain"))
 
-    # -- the history
+
+def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
+                   invented_status_flags, providers) -> tuple[list[dict], list[dict], list[dict]]:
+    """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
+    o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
     events, notes = classify_events(facts, stages, invented, origin, providers)
@@ -259,8 +285,13 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     weights = [e["weight_g"] for e in postal if e["weight_g"]]
     if len(weights) >= 2:
         f["weight_diff_g"] = int(round(max(weights) - min(weights)))
+    return events, notes, postal
 
-    # -- dates of the order
+
+def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
+    """The order's dates, and the day counts from and to them."""
+    o, today = facts.order, facts.today
+    start = o.paid or o.track_issued
     for name, value in (("paid", o.paid), ("track_issued", o.track_issued), ("protection_ends", o.protection_ends),
                         ("seller_messaged", facts.seller.messaged),
                         ("dispute_opened", facts.dispute.opened if facts.dispute else None)):
@@ -279,29 +310,21 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
         if isinstance(cap, int):
             f["extension_room_days"] = max(0, cap - f["protection_total_days"])
 
-    # -- destination
-    dest = o.destination
-    if dest and dest.country:
-        f["destination_country"] = dest.country
-    mismatch = _destination_mismatch(facts, postal, origin, places, notes)
-    f["destination_mismatch"] = mismatch is not None
-    if mismatch:
-        f["destination_mismatch_level"] = mismatch
 
-    # -- shipping and price
+def _shipping_facts(f: dict, o, express_methods, courier_methods) -> None:
     f["shipping_free"] = bool(o.shipping_free)
     f["shipping_express"] = bool(o.shipping_method) and _names_express(o.shipping_method, express_methods)
     f["shipping_courier"] = bool(o.shipping_method) and _names_express(o.shipping_method, courier_methods)
     if o.price and o.price.currency == "USD":
         f["price_usd"] = round(float(o.price.amount), 2)
 
-    # -- seller and dispute
-    s = facts.seller
+
+def _seller_and_dispute_facts(f: dict, facts: Facts) -> None:
+    o, s, d = facts.order, facts.seller, facts.dispute
     f["seller_messaged"] = s.messaged is not None
     f["seller_replied"] = bool(s.replied)
     f["seller_templated_replies"] = s.templated_replies
     f["seller_extended_days"] = s.extended_days
-    d = facts.dispute
     f["dispute_open"] = bool(d and not d.refund_received)
     f["refund_received"] = bool(d and d.refund_received)
     f["seller_response"] = d.seller_response if d else "none"
@@ -312,13 +335,6 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     f["dispute_escalated"] = bool(d and d.escalated)
     f["order_frozen"] = o.frozen
     f["order_problem"] = o.problem or "none"
-
-    # -- season (W11)
-    season = seasons.find(today, o.paid, f["exported"])
-    f["season"] = season["id"] if season else "none"
-    f["season_extra_days"] = int(season["extra_days"]) if season else 0
-    return Derived(engine=f, dates=dates, events=events, notes=notes,
-                   season_name=season.get("name") if season else None)
 
 
 DESTINATION_SIDE = ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered")

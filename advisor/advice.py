@@ -176,33 +176,8 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
                 if when is not None and (out.id not in deadlines or when < dt.date.fromisoformat(deadlines[out.id]["date"])):
                     deadlines[out.id] = {"id": out.id, "date": _iso(when),
                                          "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
-        if rule.message and messages and not superseded:
-            kind, purpose = rule.message.split("/", 1)
-            needs = (requires or {}).get(rule.message)
-            if needs and not all(holds(t, engine) for t in needs) and rule.message not in msgs:
-                if not any(n.get("message") == rule.message for n in derived.notes if n["kind"] == "message_withheld"):
-                    derived.notes.append({"kind": "message_withheld", "message": rule.message, "rule": rule.id,
-                                          "detail": f"message `{rule.message}` of rule `{rule.id}` is not given: what "
-                                                    "it says does not fit these facts (vocabulary.yaml `requires`)"})
-            elif rule.message not in msgs:
-                ctx = dict(context, rule_id=rule.id)
-                title = (book.vocab.get("messages") or {}).get(rule.message) or {}
-                msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
-                                      "title": {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
-                                      **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
-                if kind == "dispute":
-                    # the platform's form, the text to paste, the evidence to attach: kept apart
-                    parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
-                    for part in DISPUTE_PARTS:
-                        if all(part in parts[lg] for lg in LANGS):
-                            msgs[rule.message][part] = {lg: parts[lg][part] for lg in LANGS}
-                limit = context["profile"].get(LIMITS.get(kind, ""))
-                if limit and len(msgs[rule.message]["en"]) > int(limit):
-                    # Said, never cut: a truncated dispute text would lose its evidence list.
-                    n = len(msgs[rule.message]["en"])
-                    derived.notes.append({"kind": "message_too_long", "message": rule.message, "length": n,
-                                          "limit": int(limit), "detail": f"message `{rule.message}` is {n} characters; "
-                                          f"the platform's box takes {limit}: shorten it before sending"})
+        if rule.message and messages and not superseded and rule.message not in msgs:
+            _message(rule, msgs, (requires or {}).get(rule.message), engine, derived.notes, book, renderer, context)
         trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
                       "facts": {name: engine.get(name) for name in rule.reads}})
 
@@ -210,6 +185,46 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
     if plan is not None:
         _wait_no_longer_than_dispute(actions, plan, renderer, lang, context)
     actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))
+    _credit(trace, actions, flags, warnings, deadlines, msgs, dropped)
+    for a in actions:
+        del a["_prio"], a["_order"], a["_out"], a["_rule"]
+    return Advice(_document(facts, derived, track_public, lang, actions, flags, warnings, deadlines, msgs, trace, extra))
+
+
+def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: list, book: RuleBook,
+             renderer: Renderer, context: dict) -> None:
+    """The rule's message in both languages, unless what it says does not fit these facts (its
+    `requires`: withheld, with a note); a message longer than the platform's box is noted."""
+    kind, purpose = rule.message.split("/", 1)
+    if needs and not all(holds(t, engine) for t in needs):
+        if not any(n.get("message") == rule.message for n in notes if n["kind"] == "message_withheld"):
+            notes.append({"kind": "message_withheld", "message": rule.message, "rule": rule.id,
+                          "detail": f"message `{rule.message}` of rule `{rule.id}` is not given: what "
+                                    "it says does not fit these facts (vocabulary.yaml `requires`)"})
+        return
+    ctx = dict(context, rule_id=rule.id)
+    title = (book.vocab.get("messages") or {}).get(rule.message) or {}
+    msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
+                          "title": {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
+                          **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
+    if kind == "dispute":
+        # the platform's form, the text to paste, the evidence to attach: kept apart
+        parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
+        for part in DISPUTE_PARTS:
+            if all(part in parts[lg] for lg in LANGS):
+                msgs[rule.message][part] = {lg: parts[lg][part] for lg in LANGS}
+    limit = context["profile"].get(LIMITS.get(kind, ""))
+    if limit and len(msgs[rule.message]["en"]) > int(limit):
+        # Said, never cut: a truncated dispute text would lose its evidence list.
+        n = len(msgs[rule.message]["en"])
+        notes.append({"kind": "message_too_long", "message": rule.message, "length": n,
+                      "limit": int(limit), "detail": f"message `{rule.message}` is {n} characters; "
+                      f"the platform's box takes {limit}: shorten it before sending"})
+
+
+def _credit(trace: list, actions: list, flags: dict, warnings: dict, deadlines: dict, msgs: dict,
+            dropped: dict) -> None:
+    """Each rule's trace says what it gave and which of its actions another rule replaced."""
     gave: dict[str, list[str]] = {}
     for kind, items, key in (("action", actions, "action"), ("flag", flags.values(), "id"),
                              ("warning", warnings.values(), "id"), ("deadline", deadlines.values(), "id")):
@@ -220,8 +235,11 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
     for t in trace:
         t["gave"] = gave.get(t["rule"], [])
         t["replaced"] = dropped.get(t["rule"], [])
-    for a in actions:
-        del a["_prio"], a["_order"], a["_out"], a["_rule"]
+
+
+def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: str, actions: list, flags: dict,
+              warnings: dict, deadlines: dict, msgs: dict, trace: list, extra: dict | None) -> dict:
+    """The advice document (parcel-advice/1), its fields in their order."""
     flag_list = sorted(flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
     data = {
         "schema": SCHEMA,
@@ -252,7 +270,7 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
     }
     if extra:
         data.update(extra)
-    return Advice(data)
+    return data
 
 
 def _wait_no_longer_than_dispute(actions: list[dict], plan, renderer: Renderer, lang: str, context: dict) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from .version import __version__
 __all__ = ["Advisor", "Advice", "advise", "AdvisorError", "__version__"]
 
 if TYPE_CHECKING:       # what type checkers see; at run time the names load on first use (below)

@@ -18,6 +18,7 @@ from .render import LANGS, Renderer, message_langs, message_names
 from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
 from .trackcode import analyse
+from .version import __version__
 from .knowledge import load_knowledge, lookup
 from .yamlfile import load
 
@@ -82,7 +83,6 @@ def content_digest(*folders: Path | None) -> str:
     posts, templates) and the package version: what `/healthz` reports, so a fleet can tell
     which servers give the same advice."""
     import hashlib
-    from . import __version__
     h = hashlib.sha256(__version__.encode())
     for folder in folders:
         if folder is None or not Path(folder).is_dir():

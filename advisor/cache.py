@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from .version import __version__
+
 T = TypeVar("T")
 
 ENV = "PARCEL_ADVISOR_CACHE"
@@ -42,7 +44,6 @@ def directory() -> Path | None:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = (Path(xdg) if xdg else Path.home() / ".cache") / "parcel-advisor"
-    from . import __version__
     return base / f"{__version__}-{sys.implementation.cache_tag}-{_code_stamp()}"
 
 

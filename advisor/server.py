@@ -20,6 +20,7 @@ from .dates import real_today
 from .facts import check_json
 from .i18n import LANGS
 from .jsonio import compact, loads
+from .version import __version__
 
 MAX_BODY = 1024 * 1024            # one facts document
 MAX_BATCH_BODY = 16 * 1024 * 1024
@@ -40,7 +41,6 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
-    from . import __version__
     from .api import default_advisor
 
     adv = advisor or default_advisor()

@@ -91,9 +91,6 @@ DATES: dict[str, str | None] = {
     "promised_by": "days_past_promise",
 }
 
-STAGE_ORDER = ["none", "pre_advice", "accepted", "origin_sorting", "export", "import", "customs",
-               "customs_held", "destination_sorting", "arrived_office", "delivered", "returned"]
-STAGE_RANK = {stage: i for i, stage in enumerate(STAGE_ORDER)}
 
 
 @dataclass
@@ -158,19 +155,16 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             if found is None and not typed and not seller_typed:
                 notes.append({"kind": "unknown_status", "event": e.index, "status": e.status[:120],
                               "detail": f"status `{e.status[:60]}` is not a known phrase; the previous stage is kept"})
-        if stage and STAGE_RANK[stage] >= STAGE_RANK["export"] and not seller_typed:
+        if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
         out.append({"date": e.date, "status": e.status or phrase, "stage": None if seller_typed else stage,
                     "postal": not seller_typed, "country": e.country, "city": e.city,
                     "weight_g": e.weight_g, "index": e.index, "matched": phrase, "problem": problem})
-    notes.extend(_route_contradictions(out))
+    notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
 
 
-_ABROAD = STAGE_RANK["import"]          # import and every stage after it happen in the destination country
-
-
-def _route_contradictions(events: list[dict]) -> list[dict]:
+def _route_contradictions(events: list[dict], rank: dict[str, int]) -> list[dict]:
     """Statuses that do not fit the route they are on: movement after a delivery or in the middle
     of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
     may print them), and said, so the buyer checks them instead of trusting the last line."""
@@ -185,7 +179,8 @@ def _route_contradictions(events: list[dict]) -> list[dict]:
     for i, e in enumerate(staged):
         if e["stage"] == "delivered":
             before = staged[:i]
-            if any(x["stage"] == "export" for x in before) and not any(STAGE_RANK[x["stage"]] >= _ABROAD for x in before):
+            # import and every stage after it happen in the destination country
+            if any(x["stage"] == "export" for x in before) and not any(rank[x["stage"]] >= rank["import"] for x in before):
                 notes.append({"kind": "delivered_unseen_arrival", "event": e["index"], "status": (e["status"] or "")[:120],
                               "detail": "shown delivered after leaving the origin country, never seen arriving"})
             break
@@ -265,8 +260,9 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     staged = [e for e in postal if e["stage"]]
     stage = staged[-1]["stage"] if staged else "none"
     f["stage"] = stage
-    f["moved"] = any(STAGE_RANK[e["stage"]] > STAGE_RANK["pre_advice"] for e in staged)
-    f["exported"] = any(STAGE_RANK[e["stage"]] >= STAGE_RANK["export"] for e in staged)
+    rank = stages.rank
+    f["moved"] = any(rank[e["stage"]] > rank["pre_advice"] for e in staged)
+    f["exported"] = any(rank[e["stage"]] >= rank["export"] for e in staged)
     if postal:
         dates["last_event"] = postal[-1]["date"]
         dates["first_event"] = postal[0]["date"]

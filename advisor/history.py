@@ -33,9 +33,14 @@ class StageBook:
     phrases: list[tuple[str, str, str]]           # (normalised phrase, stage, original)
     positional: list[tuple[str, str, str, str]]   # (normalised phrase, before, after, original)
     seller_typed: list[tuple[str, str]]
-    order: list[str]
+    order: list[str]                              # the stage ids in route order (vocabulary.yaml)
     _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
     _whole: set[str] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """A stage's place on the route: later stages rank higher (vocabulary.yaml's order)."""
+        return {stage: i for i, stage in enumerate(self.order)}
 
     def classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
         """(stage or None, typed by the seller?, phrase that matched) for one status text.
@@ -67,7 +72,8 @@ class StageBook:
         return (best[1], False, best[2]) if best else (None, False, None)
 
 
-def load_stages(rules_dir: Path, known_stages: set[str]) -> StageBook:
+def load_stages(rules_dir: Path, known_stages: list[str]) -> StageBook:
+    """stages.yaml's phrases for the stage ids of vocabulary.yaml, given in route order."""
     path = rules_dir / "stages.yaml"
     doc = load(path, "rules/stages.yaml")
     if not isinstance(doc, dict) or not isinstance(doc.get("stages"), dict):
@@ -97,7 +103,7 @@ def load_stages(rules_dir: Path, known_stages: set[str]) -> StageBook:
                              where=item.where("phrase") if hasattr(item, "where") else "rules/stages.yaml",
                              help="a phrase both ends of the route print belongs in `position_dependent` only")
     seller = [(_norm(str(p)), str(p)) for p in doc.get("seller_typed") or []]
-    return StageBook(phrases, positional, seller, list(known_stages))
+    return StageBook(phrases, positional, seller, list(known_stages))    # the order is the route's
 
 
 # ---- pasted histories ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .facts import Facts, build_facts
 from .render import LANGS, Renderer, message_langs, message_names
 from .safety import Safety
 from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
-from .trackcode import analyse
+from .trackcode import analyse, read_code
 from .version import __version__
 from .knowledge import load_knowledge, lookup
 from .yamlfile import load
@@ -150,8 +150,6 @@ class Advisor:
         """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);
         `shipping`, the order's shipping method, decides between readings of one shape."""
         result = analyse(code, self.formats, platform or self.default_platform, shipping)
-        result.pop("_top", None)
-        result.pop("_alternatives", None)
         result["trackers"] = [_opening(t, result["code"]) for t in result["trackers"]]
         return result
 
@@ -206,15 +204,15 @@ class Advisor:
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
-        track_full = (analyse(f.track, self.formats, f.platform, f.order.shipping_method)
-                      if f.track is not None else None)
-        top = track_full.pop("_top", None) if track_full else None
+        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method)
+                if f.track is not None else None)
+        track_full = code.result if code else None
+        top = code.top if code else None
         profile = self.profiles[f.platform]
         derived = derive(f, track_full, self.stages, profile, self.seasons,
                          self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
-                         self.formats.invented_status_flags, self.places, self.providers)
-        if track_full:
-            track_full.pop("_alternatives", None)
+                         self.formats.invented_status_flags, self.places, self.providers,
+                         alternatives=code.alternatives if code else ())
         public = None
         if track_full:
             public = dict(track_full)

@@ -190,7 +190,7 @@ def _route_contradictions(events: list[dict], rank: dict[str, int]) -> list[dict
 def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
            express_methods: list[str] = (), courier_methods: list[str] = (),
            misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None,
-           providers=None) -> Derived:
+           providers=None, alternatives: list[dict] | tuple = ()) -> Derived:
     """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES)."""
     today = facts.today
     o = facts.order
@@ -198,7 +198,8 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     dates: dict[str, dt.date] = {"today": today}
     _code_facts(f, track, misread_changes)
     origin = track["origin_country"] if track is not None else None
-    events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers)
+    events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers,
+                                           alternatives)
     _order_dates(f, dates, facts, profile)
     dest = o.destination
     if dest and dest.country:
@@ -239,14 +240,13 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
 
 
 def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers) -> tuple[list[dict], list[dict], list[dict]]:
+                   invented_status_flags, providers, alternatives) -> tuple[list[dict], list[dict], list[dict]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
     events, notes = classify_events(facts, stages, invented, origin, providers)
-    alternatives = (track or {}).get("_alternatives") or []
-    if alternatives:
+    if alternatives:        # readings close to the best one: the code is uncertain
         notes.insert(0, {"kind": "code_uncertain", "alternatives": [dict(r["name"]) for r in alternatives],
                          "detail": "the code may also be " + ", ".join(r["format"] for r in alternatives)})
     postal = [e for e in events if e["postal"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
@@ -313,9 +314,25 @@ def _in_text(text: str, code: str, changes: list[dict], readings: list[dict], bo
     return code, changes, readings
 
 
+@dataclass
+class CodeAnalysis:
+    """What the analysis hands on: `result`, the public analysis (the advice's `track`, before its
+    names and trackers are added); `top`, the best reading with the format's names, notes and
+    trackers; `alternatives`, readings close enough to it that the code is uncertain."""
+
+    result: dict
+    top: dict | None
+    alternatives: list[dict]
+
+
 def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
     """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
     `method` is the order's shipping method: a reading whose carrier it names is preferred."""
+    return read_code(text, book, platform, method).result
+
+
+def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> CodeAnalysis:
+    """The analysis with what the advice needs beyond its public part (see CodeAnalysis)."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
                              f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
@@ -351,9 +368,7 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
          "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
          "origin_country": r["origin_country"], "carrier": r["carrier"], "score": r["score"]}
         for r in readings]
-    result["_top"] = top  # internal: names, notes and sources for rendering; dropped from JSON
-    result["_alternatives"] = alternatives
-    return result
+    return CodeAnalysis(result, top, alternatives)
 
 
 # what the result says when no format reads the code

@@ -179,10 +179,8 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             out.repaired.append({"line": rows[0][0], "reason": "HTML: read row by row, tags and entities removed"})
     else:
         rows = lines
-    order = slash_order(rows)
+    order, n = slash_order(rows)
     if order:
-        n = next(n for n, text in rows if (m := _SLASHED.match(_WEEKDAY.sub("", text.strip(), count=1)))
-                 and (int(m["a"]) > 12 or int(m["b"]) > 12))
         out.repaired.append({"line": n, "reason": "slashed dates read " + ("day/month/year" if order == "dmy" else
                              "month/day/year") + f": line {n} shows it"})
     for n, text in rows:
@@ -378,19 +376,20 @@ def _slashed(a: int, b: int, y: int, order: str | None):
     return day_first or month_first
 
 
-def slash_order(lines) -> str | None:
-    """`dmy` or `mdy` when the page's slashed dates show it (a number over 12 first or second)
-    and none contradicts it; None when nothing shows it, or the lines disagree."""
-    seen = set()
-    for _, text in lines:
+def slash_order(lines) -> tuple[str | None, int | None]:
+    """(`dmy` or `mdy`, the first line showing it) when the page's slashed dates show the order
+    (a number over 12 first or second) and none contradicts it; (None, None) when nothing shows
+    it, or the lines disagree."""
+    seen: dict[str, int] = {}
+    for n, text in lines:
         m = _SLASHED.match(_WEEKDAY.sub("", text.strip(), count=1))
         if m:
             a, b = int(m["a"]), int(m["b"])
             if a > 12 >= b:
-                seen.add("dmy")
+                seen.setdefault("dmy", n)
             elif b > 12 >= a:
-                seen.add("mdy")
-    return seen.pop() if len(seen) == 1 else None
+                seen.setdefault("mdy", n)
+    return next(iter(seen.items())) if len(seen) == 1 else (None, None)
 
 
 def _dateutil_date(line: str):
@@ -399,7 +398,7 @@ def _dateutil_date(line: str):
     longest start of the line it reads as a whole date (day, month and year all written)."""
     from dateutil import parser
     tokens = line.split(" ")
-    if not any(t.rstrip(".,").lower() in _MONTH_WORDS for t in tokens[:4]):
+    if not any(t.rstrip(".,").lower() in _english_months() for t in tokens[:4]):
         return None, line
     for k in range(min(len(tokens), 8), 1, -1):
         head = " ".join(tokens[:k])
@@ -412,10 +411,6 @@ def _dateutil_date(line: str):
             return one.date(), line[len(head):]
     return None, line
 
-
-_MONTH_WORDS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-                          "january", "february", "march", "april", "june", "july", "august", "september",
-                          "october", "november", "december"})
 
 
 class _Weekday:
@@ -439,6 +434,12 @@ class _Weekday:
 
 
 _WEEKDAY = _Weekday()
+
+
+@lru_cache(maxsize=1)
+def _english_months() -> frozenset[str]:
+    """The month names python-dateutil reads (English), from the same Babel data as `_months`."""
+    return frozenset(name for name in _months() if name.isascii())
 
 
 @lru_cache(maxsize=1)

@@ -58,6 +58,17 @@ def open_form(page, lang="en"):
     page.goto(f"{page.base}/?lang={lang}&today={DAY}")
 
 
+def submit(page, lang="en", **fields):
+    """Open the form, type each answer into its field (`#f-NAME`) and send it."""
+    open_form(page, lang)
+    for name, value in fields.items():
+        if page.locator(f"select#f-{name}").count():
+            page.select_option(f"#f-{name}", value)
+        else:
+            page.fill(f"#f-{name}", value)
+    page.click("button[type=submit]")
+
+
 def next_step(page) -> tuple[str, str]:
     return page.locator(".next strong").inner_text(), page.locator(".next .due").inner_text()
 
@@ -69,11 +80,7 @@ def cli_advice(*args, lang="en"):
 
 
 def test_no_tracking_twelve_days_after_the_code(page):
-    open_form(page)
-    page.fill("#f-code", "RK 190 321 410 CN")
-    page.fill("#f-issued_ago", "12")
-    page.fill("#f-protection_ends", "2026-12-20")
-    page.click("button[type=submit]")
+    submit(page, code="RK 190 321 410 CN", issued_ago="12", protection_ends="2026-12-20")
     page.wait_for_selector(".next")
     assert next_step(page) == ("Write to the seller", "today")
     advice = cli_advice("RK190321410CN", "--issued", "12d", "--protection-ends", "2026-12-20")
@@ -84,14 +91,9 @@ def test_no_tracking_twelve_days_after_the_code(page):
 
 
 def test_a_partial_refund_offer_is_refused_and_the_dispute_kept_open(page):
-    open_form(page)
-    page.fill("#f-code", "RK190321410CN")
-    page.fill("#f-paid_ago", "45")
-    page.fill("#f-issued_ago", "40")
-    page.fill("#f-dispute_opened", (TODAY - dt.timedelta(days=3)).isoformat())
-    page.select_option("#f-seller_response", "partial_refund")
-    page.fill("#f-offered_refund", "3.00 USD")
-    page.click("button[type=submit]")
+    submit(page, code="RK190321410CN", paid_ago="45", issued_ago="40",
+           dispute_opened=(TODAY - dt.timedelta(days=3)).isoformat(), seller_response="partial_refund",
+           offered_refund="3.00 USD")
     assert next_step(page)[0] == "Keep the dispute open"
     never = page.locator(".never").inner_text()
     assert "$3.00" in never and "compensation" in never
@@ -100,11 +102,7 @@ def test_a_partial_refund_offer_is_refused_and_the_dispute_kept_open(page):
 
 
 def test_a_parcel_whose_protection_ends_soon_gets_its_last_safe_day(page):
-    open_form(page)
-    page.fill("#f-code", "RK190321410CN")
-    page.fill("#f-issued_ago", "35")
-    page.fill("#f-protection_ends_left", "4")
-    page.click("button[type=submit]")
+    submit(page, code="RK190321410CN", issued_ago="35", protection_ends_left="4")
     label, due = next_step(page)
     advice = cli_advice("RK190321410CN", "--issued", "35d", "--protection-ends", (TODAY + dt.timedelta(days=4)).isoformat())
     assert label == "Open a dispute" and advice["next_step"]["action"] == "open_dispute"
@@ -162,11 +160,7 @@ def test_copy_puts_the_english_message_on_the_clipboard(page):
 
 def test_add_to_calendar_downloads_a_file_with_the_dates(page, tmp_path):
     import icalendar
-    open_form(page)
-    page.fill("#f-code", "RK190321410CN")
-    page.fill("#f-issued_ago", "12")
-    page.fill("#f-protection_ends", "2026-12-20")
-    page.click("button[type=submit]")
+    submit(page, code="RK190321410CN", issued_ago="12", protection_ends="2026-12-20")
     with page.expect_download() as info:
         page.click("text=Add to calendar")
     path = tmp_path / info.value.suggested_filename
@@ -178,11 +172,7 @@ def test_add_to_calendar_downloads_a_file_with_the_dates(page, tmp_path):
 
 
 def test_bad_dates_are_shown_next_to_their_field(page):
-    open_form(page, "ru")
-    page.fill("#f-code", "RK190321410CN")
-    page.fill("#f-paid", (TODAY + dt.timedelta(days=2)).isoformat())
-    page.fill("#f-issued_ago", "две недели")
-    page.click("button[type=submit]")
+    submit(page, "ru", code="RK190321410CN", paid=(TODAY + dt.timedelta(days=2)).isoformat(), issued_ago="две недели")
     assert page.locator("#e-paid").inner_text() == "Эта дата позже сегодняшней."
     assert page.locator("#e-issued_ago").inner_text().startswith("«две недели» — не число дней")
     assert page.locator("#f-paid").get_attribute("aria-invalid") == "true"

@@ -39,14 +39,22 @@ def advise_file(source: str, output_dir: str, settings: Settings) -> FileResult:
     from . import batch
     if batch._SETTINGS != settings:
         batch._init(settings)
+    from .errors import FactsError, OutputError
     target = output_name(source, output_dir)
     lines = failed = 0
-    with fsspec.open(source, "rb") as inp, fsspec.open(target, "wb") as out:
-        for n, data, error in batch.read_chunks(inp):
-            text, count, bad = batch.advise_chunk(n, data, error)
-            out.write(text)
-            lines += count
-            failed += bad
+    try:
+        inp = fsspec.open(source, "rb").open()
+    except OSError as e:
+        raise FactsError(f"cannot read `{source}`: {e.strerror or e}", where=source) from None
+    try:
+        with inp, fsspec.open(target, "wb") as out:
+            for n, data, error in batch.read_chunks(inp):
+                text, count, bad = batch.advise_chunk(n, data, error)
+                out.write(text)
+                lines += count
+                failed += bad
+    except OSError as e:
+        raise OutputError(f"cannot write `{target}`: {e.strerror or e}", where=target) from None
     return FileResult(source, target, lines, failed)
 
 

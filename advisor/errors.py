@@ -25,6 +25,10 @@ class AdvisorError(Exception):
         # user's language words it from its own texts (the page: templates/page/texts.yaml)
         self.key = key
 
+    def __reduce__(self):
+        """Pickled whole (a Dask worker's error reaches the client with its field and help)."""
+        return _rebuild, (type(self), self.message, self.where, self.help, self.key)
+
     def render(self) -> str:
         head = f"{self.where}: {self.message}" if self.where else self.message
         return f"{head}\nhelp: {self.help}" if self.help else head
@@ -83,6 +87,10 @@ class OutputError(AdvisorError):
 
     kind = "output"
     exit_code = 4
+
+
+def _rebuild(cls, message, where, help, key):
+    return cls(message, where=where, help=help, key=key)
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:

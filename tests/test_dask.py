@@ -54,3 +54,15 @@ def test_a_local_cluster_gives_what_advise_batch_gives(tmp_path):
     first = json.loads(got.splitlines()[1])                # the last file starts with the error parcel
     assert first["schema"] == "parcel-advice/1" and first["lang"] == "ru"
     assert json.loads(got.splitlines()[3])["error"]["where"] == "line 4"
+
+
+def test_a_missing_input_file_is_a_clear_error_naming_it(tmp_path):
+    import pickle
+    from advisor.cluster import advise_files
+    from advisor.errors import FactsError
+    missing = str(tmp_path / "nope.jsonl")
+    with pytest.raises(FactsError) as e:
+        advise_files([missing], str(tmp_path / "out"))
+    assert e.value.where == missing and "cannot read" in e.value.message
+    again = pickle.loads(pickle.dumps(e.value))             # as a worker's error reaches the client
+    assert (type(again), again.where, again.message) == (FactsError, missing, e.value.message)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from .conditions import holds
 from .derive import FACTS, Derived
+from .details import note
 from .facts import Facts
 from .render import LANGS, Renderer
-from .rulebook import Rule, RuleBook
+from .rulebook import Output, Rule, RuleBook
 
 if TYPE_CHECKING:
     from .calendarfile import CalendarTexts
@@ -119,22 +120,84 @@ def _extension_days(f: dict, profile: dict) -> int | None:
     return ask if room is None else max(0, min(ask, room))
 
 
-def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict | None, fired: list[str],
-          book: RuleBook, renderer: Renderer, lang: str, messages: bool, context: dict,
-          extra: dict | None = None, plan=None, requires: dict | None = None) -> Advice:
-    """`plan` (`safety.Plan`): how late steps may be dated for this parcel, and which may not
-    outlast which (rules/safety.yaml). `requires`: per message, the compiled conditions its text
-    takes for true (vocabulary.yaml); a message whose conditions fail is withheld, with a note."""
-    rules: list[Rule] = [book.by_id[rid] for rid in fired]
+@dataclass
+class Step:
+    """A step of the plan while the plan is built: what the advice shows of it, and the rule and
+    output it came from (its text is rendered again if its date moves)."""
+
+    action: str
+    due: str | None
+    rule: Rule
+    out: Output
+    text: str | None
+
+    def key(self) -> tuple[str, int, int]:
+        """Earliest first, then the more urgent rule (lower priority number), then rule-book order."""
+        return (self.due or "9999-12-31", self.rule.priority, self.rule.order)
+
+    def to_dict(self) -> dict:
+        return {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
+                "source": self.rule.source}
+
+
+@dataclass
+class _Gathered:
+    """What the fired rules gave, before the plan is ordered and the document made."""
+
+    steps: list[Step] = field(default_factory=list)
+    flags: dict[str, dict] = field(default_factory=dict)
+    warnings: dict[str, dict] = field(default_factory=dict)
+    deadlines: dict[str, dict] = field(default_factory=dict)
+    msgs: dict[str, dict] = field(default_factory=dict)
+    trace: list[dict] = field(default_factory=list)
+    dropped: dict[str, list[str]] = field(default_factory=dict)   # rule id -> its actions left out
+
+
+@dataclass
+class Inputs:
+    """Everything the advice is made from for one parcel: the facts and what was derived from
+    them, the rules that fired, and how to render (`plan`: safety.Plan, the dates steps may not
+    pass; `requires`: per message, the compiled conditions its text takes for true)."""
+
+    facts: Facts
+    derived: Derived
+    track: dict | None
+    fired: list[str]
+    context: dict
+    lang: str
+    messages: bool = True
+    extra: dict | None = None
+    plan: object | None = None
+    requires: dict | None = None
+
+
+def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
+    """The advice document for one parcel: each fired rule's outputs gathered, the plan ordered
+    and bounded, each rule's trace credited."""
+    got = _gather([book.by_id[rid] for rid in given.fired], given, book, renderer)
+    steps = _dedupe_steps(got.steps)
+    if given.plan is not None:
+        _wait_no_longer_than_dispute(steps, given.plan, renderer, given.lang, given.context)
+    steps.sort(key=Step.key)
+    actions = [s.to_dict() for s in steps]
+    _credit(got.trace, actions, got.flags, got.warnings, got.deadlines, got.msgs, got.dropped)
+    return Advice(_document(given.facts, given.derived, given.track, given.lang, actions, got, given.extra))
+
+
+def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer) -> _Gathered:
+    """Each rule's outputs, in rule order: steps (unless a more urgent rule replaced them, or the
+    plan has no room for them), the most severe flag of an id, the first warning, the earliest
+    deadline, its message; and its trace."""
+    derived, context, lang, plan = given.derived, given.context, given.lang, given.plan
+    engine = derived.engine
     date_of = derived.dates.get
 
     def number_of(name: str) -> int:
         if name.startswith("profile."):
             return int(context["profile"].get(name.split(".", 1)[1], 0))
-        return int(derived.engine.get(name, 0))
+        return int(engine.get(name, 0))
 
-    actions, flags, warnings, deadlines, msgs, trace = [], {}, {}, {}, {}, []
-    dropped: dict[str, list[str]] = {}
+    got = _Gathered()
     replacers = [r for r in rules if r.replaces]
 
     def replaced(action_id: str, rule: Rule) -> bool:
@@ -143,52 +206,50 @@ def build(facts: Facts, derived: Derived, track: dict | None, track_public: dict
         # The steps the plan's guarantees need come from rules of priority 1 (rules/safety.yaml).
         return any(action_id in r.replaces for r in replacers if r is not rule and r.priority <= rule.priority)
 
-    engine = derived.engine
     for rule in rules:
         superseded = bool(replacers and rule.action_ids) and all(replaced(a, rule) for a in rule.action_ids)
         for out in rule.outputs:
             when = out.due.evaluate(date_of, number_of) if out.due else None
-            if replacers and out.kind == "action" and replaced(out.id, rule):
-                dropped.setdefault(rule.id, []).append(out.id)
-                continue  # a more specific rule that fired says this action no longer applies
-            if plan is not None and out.kind == "action":
-                when, keep = plan.limit(out.id, when)    # never past the last safe day
-                if not keep:
-                    dropped.setdefault(rule.id, []).append(out.id)
-                    continue
+            if out.kind == "action":
+                if replacers and replaced(out.id, rule):
+                    got.dropped.setdefault(rule.id, []).append(out.id)
+                    continue  # a more specific rule that fired says this action no longer applies
+                if plan is not None:
+                    when, keep = plan.limit(out.id, when)    # never past the last safe day
+                    if not keep:
+                        got.dropped.setdefault(rule.id, []).append(out.id)
+                        continue
             text = (renderer.inline(out.text[lang], lang, context, rule.where,
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
-            if out.kind == "action":
-                actions.append({"action": out.id, "due": _iso(when), "rule": rule.id, "text": text,
-                                "source": rule.source, "_prio": rule.priority, "_order": rule.order,
-                                "_out": out, "_rule": rule})
-            elif out.kind == "flag":
-                prev = flags.get(out.id)
-                label = book.vocab["flags"][out.id][lang]
-                item = {"id": out.id, "severity": out.severity, "rule": rule.id, "text": text or label}
-                if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev["severity"]]:
-                    flags[out.id] = item
-            elif out.kind == "warning":
-                if out.id not in warnings:
-                    warnings[out.id] = {"id": out.id, "rule": rule.id,
-                                        "text": text or book.vocab["warnings"][out.id][lang]}
-            elif out.kind == "deadline":
-                if when is not None and (out.id not in deadlines or when < dt.date.fromisoformat(deadlines[out.id]["date"])):
-                    deadlines[out.id] = {"id": out.id, "date": _iso(when),
-                                         "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
-        if rule.message and messages and not superseded and rule.message not in msgs:
-            _message(rule, msgs, (requires or {}).get(rule.message), engine, derived.notes, book, renderer, context)
-        trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
-                      "facts": {name: engine.get(name) for name in rule.reads}})
+            _take(out, rule, when, text, got, book, lang)
+        if rule.message and given.messages and not superseded and rule.message not in got.msgs:
+            _message(rule, got.msgs, (given.requires or {}).get(rule.message), engine, derived.notes, book,
+                     renderer, context)
+        got.trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
+                          "facts": {name: engine.get(name) for name in rule.reads}})
+    return got
 
-    actions = _dedupe_actions(actions)
-    if plan is not None:
-        _wait_no_longer_than_dispute(actions, plan, renderer, lang, context)
-    actions.sort(key=lambda a: (a["due"] or "9999-12-31", a["_prio"], a["_order"]))
-    _credit(trace, actions, flags, warnings, deadlines, msgs, dropped)
-    for a in actions:
-        del a["_prio"], a["_order"], a["_out"], a["_rule"]
-    return Advice(_document(facts, derived, track_public, lang, actions, flags, warnings, deadlines, msgs, trace, extra))
+
+def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: _Gathered, book: RuleBook,
+          lang: str) -> None:
+    """One output of a rule into what was gathered."""
+    if out.kind == "action":
+        got.steps.append(Step(out.id, _iso(when), rule, out, text))
+    elif out.kind == "flag":
+        prev = got.flags.get(out.id)
+        item = {"id": out.id, "severity": out.severity, "rule": rule.id,
+                "text": text or book.vocab["flags"][out.id][lang]}
+        if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev["severity"]]:
+            got.flags[out.id] = item
+    elif out.kind == "warning":
+        if out.id not in got.warnings:
+            got.warnings[out.id] = {"id": out.id, "rule": rule.id,
+                                    "text": text or book.vocab["warnings"][out.id][lang]}
+    elif out.kind == "deadline":
+        have = got.deadlines.get(out.id)
+        if when is not None and (have is None or when < dt.date.fromisoformat(have["date"])):
+            got.deadlines[out.id] = {"id": out.id, "date": _iso(when),
+                                     "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
 
 
 def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: list, book: RuleBook,
@@ -198,9 +259,7 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
     kind, purpose = rule.message.split("/", 1)
     if needs and not all(holds(t, engine) for t in needs):
         if not any(n.get("message") == rule.message for n in notes if n["kind"] == "message_withheld"):
-            notes.append({"kind": "message_withheld", "message": rule.message, "rule": rule.id,
-                          "detail": f"message `{rule.message}` of rule `{rule.id}` is not given: what "
-                                    "it says does not fit these facts (vocabulary.yaml `requires`)"})
+            notes.append(note("message_withheld", {"message": rule.message, "rule": rule.id}))
         return
     ctx = dict(context, rule_id=rule.id)
     title = (book.vocab.get("messages") or {}).get(rule.message) or {}
@@ -217,9 +276,7 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
     if limit and len(msgs[rule.message]["en"]) > int(limit):
         # Said, never cut: a truncated dispute text would lose its evidence list.
         n = len(msgs[rule.message]["en"])
-        notes.append({"kind": "message_too_long", "message": rule.message, "length": n,
-                      "limit": int(limit), "detail": f"message `{rule.message}` is {n} characters; "
-                      f"the platform's box takes {limit}: shorten it before sending"})
+        notes.append(note("message_too_long", {"message": rule.message, "length": n, "limit": int(limit)}))
 
 
 def _credit(trace: list, actions: list, flags: dict, warnings: dict, deadlines: dict, msgs: dict,
@@ -237,10 +294,10 @@ def _credit(trace: list, actions: list, flags: dict, warnings: dict, deadlines: 
         t["replaced"] = dropped.get(t["rule"], [])
 
 
-def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: str, actions: list, flags: dict,
-              warnings: dict, deadlines: dict, msgs: dict, trace: list, extra: dict | None) -> dict:
+def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: str, actions: list,
+              got: _Gathered, extra: dict | None) -> dict:
     """The advice document (parcel-advice/1), its fields in their order."""
-    flag_list = sorted(flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
+    flag_list = sorted(got.flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
     data = {
         "schema": SCHEMA,
         "today": facts.today.isoformat(),
@@ -258,44 +315,42 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
         "next_step": ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None),
         "actions": actions,
         "flags": flag_list,
-        "warnings": list(warnings.values()),
-        "deadlines": sorted(deadlines.values(), key=lambda d: d["date"]),
-        "messages": list(msgs.values()),
+        "warnings": list(got.warnings.values()),
+        "deadlines": sorted(got.deadlines.values(), key=lambda d: d["date"]),
+        "messages": list(got.msgs.values()),
         "season": derived.engine.get("season"),
         "events": [{"date": e["date"].isoformat(), "status": e["status"], "stage": e["stage"],
                     "postal": e["postal"]} for e in derived.events],
         "notes": derived.notes,
         "missing": [],
-        "trace": trace,
+        "trace": got.trace,
     }
     if extra:
         data.update(extra)
     return data
 
 
-def _wait_no_longer_than_dispute(actions: list[dict], plan, renderer: Renderer, lang: str, context: dict) -> None:
+def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:
     """One plan: a "wait" never runs past the day the plan opens the dispute; it is shortened
     to that day and its text rendered again with it."""
-    days = [a["due"] for a in actions if a["action"] == plan.dispute and a["due"]]
+    days = [s.due for s in steps if s.action == plan.dispute and s.due]
     if not days:
         return
     first = min(days)
-    for a in actions:
-        if a["action"] == plan.wait and a["due"] and a["due"] > first:
-            a["due"] = first
-            rule, out = a["_rule"], a["_out"]
-            a["text"] = renderer.inline(out.text[lang], lang, context, rule.where,
-                                        extra={"due": dt.date.fromisoformat(first), "rule_id": rule.id})
+    for s in steps:
+        if s.action == plan.wait and s.due and s.due > first:
+            s.due = first
+            s.text = renderer.inline(s.out.text[lang], lang, context, s.rule.where,
+                                     extra={"due": dt.date.fromisoformat(first), "rule_id": s.rule.id})
 
 
-def _dedupe_actions(actions: list[dict]) -> list[dict]:
-    """One entry per action id: the earliest due wins (a later date for the same step would let a
+def _dedupe_steps(steps: list[Step]) -> list[Step]:
+    """One step per action id: the earliest due wins (a later date for the same step would let a
     deadline pass), then the more urgent rule (priority), then the rule-book order. The kept
-    entry's text was rendered with its own due, so the text shows the date that stands."""
-    best: dict[str, dict] = {}
-    for a in actions:
-        prev = best.get(a["action"])
-        key = (a["due"] or "9999-12-31", a["_prio"], a["_order"])
-        if prev is None or key < (prev["due"] or "9999-12-31", prev["_prio"], prev["_order"]):
-            best[a["action"]] = a
+    step's text was rendered with its own due, so the text shows the date that stands."""
+    best: dict[str, Step] = {}
+    for s in steps:
+        prev = best.get(s.action)
+        if prev is None or s.key() < prev.key():
+            best[s.action] = s
     return list(best.values())

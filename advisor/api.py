@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .advice import Advice, build, template_context
+from .advice import Advice, Inputs, build, template_context
 from .dates import real_today
 from .derive import Derived, derive
 from .errors import FactsError, RulesError, did_you_mean, one_of
@@ -162,8 +162,8 @@ class Advisor:
         profile = self.profiles[p.facts.platform]
         d = p.derived
         plan = self.safety.plan(d.engine, d.dates, p.facts.today, profile)
-        advice = build(p.facts, d, p.track_full, p.track, fired, self.book, self.renderer, lang,
-                       messages, p.context, extra, plan=plan, requires=self.message_requires[p.facts.platform])
+        advice = build(Inputs(p.facts, d, p.track, fired, p.context, lang, messages, extra, plan,
+                              self.message_requires[p.facts.platform]), self.book, self.renderer)
         self.safety.enforce(advice.data, d.engine, d.dates, profile,
                             lambda text, values: self.renderer.inline(text[lang], lang, p.context, "rules/safety.yaml",
                                                                       extra=values),

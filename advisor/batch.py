@@ -220,61 +220,69 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
     stop = _Stop()
     with stop:
         if workers <= 1:
-            _init(settings)
-            for n, data, error in chunks:
-                done, count, failed = [], 0, 0
-                for line in _advised_lines(n, data, error):
-                    done.append(line)
-                    count += 1
-                    failed += line.startswith(b'{"line":')
-                    if stop.asked:
-                        break
-                emit(done, count, failed)
-                if stop.asked:
-                    raise Interrupted(totals)
+            _run_here(chunks, settings, emit, stop, totals)
         else:
-            import multiprocessing as mp
-            # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
-            ctx = mp.get_context("spawn")
-            # an interrupted run ends its process at once (see `_stop`); the helper process that
-            # tracks the pool's semaphores would then warn about them on stderr
-            quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
-            if quiet not in sys.warnoptions:
-                sys.warnoptions.append(quiet)
-            pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
-            try:
-                _widen_pipes(pool)
-                pending: deque = deque()
-
-                def take():
-                    while True:           # wait in short steps, so Ctrl-C is seen within one
-                        try:
-                            return pending[0].get(0.1)
-                        except mp.TimeoutError:
-                            if stop.asked:
-                                raise Interrupted(totals) from None
-
-                for chunk in chunks:
-                    pending.append(pool.apply_async(advise_chunk, chunk))
-                    while len(pending) >= 2 * workers:
-                        emit(*take())
-                        pending.popleft()
-                    if stop.asked:
-                        raise Interrupted(totals)
-                while pending:
-                    emit(*take())
-                    pending.popleft()
-                pool.close()
-                pool.join()
-            except Interrupted:
-                _stop(pool)
-                raise
-            except BaseException:
-                _stop(pool)
-                raise
+            _run_in_pool(chunks, settings, workers, emit, stop, totals)
     out.flush()
     totals.seconds = time.perf_counter() - start
     return totals
+
+
+def _run_here(chunks, settings: Settings, emit, stop: "_Stop", totals: Totals) -> None:
+    """One process: each line advised in turn; Ctrl-C stops after the line being advised."""
+    _init(settings)
+    for n, data, error in chunks:
+        done, count, failed = [], 0, 0
+        for line in _advised_lines(n, data, error):
+            done.append(line)
+            count += 1
+            failed += line.startswith(b'{"line":')
+            if stop.asked:
+                break
+        emit(done, count, failed)
+        if stop.asked:
+            raise Interrupted(totals)
+
+
+def _run_in_pool(chunks, settings: Settings, workers: int, emit, stop: "_Stop", totals: Totals) -> None:
+    """Several processes: chunks advised in parallel, written back in input order, at most two a
+    worker in flight (memory stays bounded whatever the input's length)."""
+    import multiprocessing as mp
+    # spawn, not fork: durable_rules keeps C state and a lock that must not be copied mid-use
+    ctx = mp.get_context("spawn")
+    # an interrupted run ends its process at once (see `_stop`); the helper process that
+    # tracks the pool's semaphores would then warn about them on stderr
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in sys.warnoptions:
+        sys.warnoptions.append(quiet)
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
+    try:
+        _widen_pipes(pool)
+        pending: deque = deque()
+
+        def take():
+            while True:           # wait in short steps, so Ctrl-C is seen within one
+                try:
+                    return pending[0].get(0.1)
+                except mp.TimeoutError:
+                    if stop.asked:
+                        raise Interrupted(totals) from None
+
+        for chunk in chunks:
+            pending.append(pool.apply_async(advise_chunk, chunk))
+            while len(pending) >= 2 * workers:
+                emit(*take())
+                pending.popleft()
+            if stop.asked:
+                raise Interrupted(totals)
+        while pending:
+            emit(*take())
+            pending.popleft()
+        pool.close()
+        pool.join()
+    except BaseException:       # Interrupted included: the workers are stopped, never left behind
+        _stop(pool)
+        raise
 
 
 def _init_worker(settings: Settings) -> None:

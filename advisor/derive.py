@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .details import note
 from .facts import Facts
 from .history import StageBook
 from .memo import Memo
@@ -115,13 +116,11 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     out, notes = [], []
     dest = facts.order.destination.country if facts.order.destination else None
     if invented and facts.events:
-        notes.append({"kind": "statuses_invented",
-                      "detail": "the code belongs to a fake tracking service: its statuses are not postal movement"})
+        notes.append(note("statuses_invented"))
     exported = False
     ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
     if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
-        notes.append({"kind": "events_reordered",
-                      "detail": "the events were not in date order; they are read oldest first"})
+        notes.append(note("events_reordered"))
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
         stage = e.stage
@@ -131,8 +130,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         if stage is None and e.code is not None and providers is not None:
             reading = providers.lookup(e.provider, e.code)
             if reading is None:
-                notes.append({"kind": "unknown_code", "event": e.index, "provider": e.provider, "code": e.code,
-                              "detail": f"code `{e.code}` of `{e.provider}` is not one we know"})
+                notes.append(note("unknown_code", {"event": e.index, "provider": e.provider, "code": e.code}))
         if stage is None and reading is None and e.status and providers is not None and not seller_typed:
             reading = providers.for_text(e.status)
             if reading is not None and stages.is_phrase(e.status):
@@ -142,10 +140,11 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             phrase = reading.name
             if reading.no_stage:
                 problem = reading.no_stage
-                notes.append({"kind": "status_no_stage", "event": e.index, "reason": reading.no_stage,
-                              "status": e.status or reading.name, "status_ru": e.status or reading.ru or reading.name,
-                              "reported_by": providers.reporters.get(e.provider) if e.code is not None else None,
-                              "detail": f"`{reading.name}`: {reading.no_stage}; no stage says it"})
+                notes.append(note("status_no_stage", {
+                    "event": e.index, "reason": reading.no_stage, "status": e.status or reading.name,
+                    "status_ru": e.status or reading.ru or reading.name,
+                    "reported_by": providers.reporters.get(e.provider) if e.code is not None else None},
+                    name=reading.name))
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))
         if stage is None and not known and e.status:
@@ -153,8 +152,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             seller_typed = seller_typed or typed
             stage = found
             if found is None and not typed and not seller_typed:
-                notes.append({"kind": "unknown_status", "event": e.index, "status": e.status[:120],
-                              "detail": f"status `{e.status[:60]}` is not a known phrase; the previous stage is kept"})
+                notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
         out.append({"date": e.date, "status": e.status or phrase, "stage": None if seller_typed else stage,
@@ -172,17 +170,15 @@ def _route_contradictions(events: list[dict], rank: dict[str, int]) -> list[dict
     for i, e in enumerate(staged):
         later = [x for x in staged[i + 1:] if x["stage"] not in ("delivered", "returned")]
         if e["stage"] in ("delivered", "returned") and later:
-            notes.append({"kind": "moved_after_delivery" if e["stage"] == "delivered" else "moved_after_return",
-                          "event": later[0]["index"], "status": (later[0]["status"] or "")[:120],
-                          "detail": f"the parcel moved again after it was shown {e['stage']}"})
+            notes.append(note("moved_after_delivery" if e["stage"] == "delivered" else "moved_after_return",
+                               {"event": later[0]["index"], "status": (later[0]["status"] or "")[:120]}))
             break
     for i, e in enumerate(staged):
         if e["stage"] == "delivered":
             before = staged[:i]
             # import and every stage after it happen in the destination country
             if any(x["stage"] == "export" for x in before) and not any(rank[x["stage"]] >= rank["import"] for x in before):
-                notes.append({"kind": "delivered_unseen_arrival", "event": e["index"], "status": (e["status"] or "")[:120],
-                              "detail": "shown delivered after leaving the origin country, never seen arriving"})
+                notes.append(note("delivered_unseen_arrival", {"event": e["index"], "status": (e["status"] or "")[:120]}))
             break
     return notes
 
@@ -247,8 +243,8 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     origin = track["origin_country"] if track is not None else None
     events, notes = classify_events(facts, stages, invented, origin, providers)
     if alternatives:        # readings close to the best one: the code is uncertain
-        notes.insert(0, {"kind": "code_uncertain", "alternatives": [dict(r["name"]) for r in alternatives],
-                         "detail": "the code may also be " + ", ".join(r["format"] for r in alternatives)})
+        notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
+                                formats=", ".join(r["format"] for r in alternatives)))
     postal = [e for e in events if e["postal"]]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)
@@ -360,9 +356,7 @@ def _destination_mismatch(facts: Facts, postal: list[dict], origin: str | None, 
         if same is False:
             return "city"
         if same is None:
-            notes.append({"kind": "city_unverified", "field": where, "city": city, "order_city": dest.city,
-                          "detail": f"the tracker's city `{city}` and the order's `{dest.city}` could not be "
-                                    "compared (the gazetteer knows only one or neither); not taken as another address"})
+            notes.append(note("city_unverified", {"field": where, "city": city, "order_city": dest.city}))
     return None
 
 

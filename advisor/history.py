@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from .details import line
 from .errors import HistoryError, RulesError
 from .memo import Memo
 from .yamlfile import load
@@ -159,30 +160,29 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
     lines: list[tuple[int, str]] = []
     for n, raw in enumerate(data.splitlines(), 1):
         if n > max_lines:
-            out.unread.append({"line": n, "reason": f"more than {max_lines} lines; the rest was not read"})
+            out.unread.append(line(n, "too_many", max=max_lines))
             break
         if not raw.strip():
             continue
         if len(raw) > MAX_LINE * 4 and b"<" not in raw:
-            out.unread.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
+            out.unread.append(line(n, "too_long", max=MAX_LINE))
             continue
-        line, fix = _decode_line(raw)
-        if line is None:
-            out.unread.append({"line": n, "reason": fix})
+        text, fix = _decode_line(raw)
+        if text is None:
+            out.unread.append(line(n, fix))
             continue
         if fix:
-            out.repaired.append({"line": n, "reason": fix})
-        lines.append((n, line))
+            out.repaired.append(line(n, fix))
+        lines.append((n, text))
     if any(_HTML.search(text) for _, text in lines):
         rows = _html_rows(lines)
         if rows:
-            out.repaired.append({"line": rows[0][0], "reason": "HTML: read row by row, tags and entities removed"})
+            out.repaired.append(line(rows[0][0], "html"))
     else:
         rows = lines
     order, n = slash_order(rows)
     if order:
-        out.repaired.append({"line": n, "reason": "slashed dates read " + ("day/month/year" if order == "dmy" else
-                             "month/day/year") + f": line {n} shows it"})
+        out.repaired.append(line(n, "slashes_" + order))
     for n, text in rows:
         _read_line(" ".join(text.split()), n, out, order)
     if not out.events and any("readings" in u for u in out.unread):
@@ -257,33 +257,34 @@ def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], l
 
 
 def _decode_line(raw: bytes) -> tuple[str | None, str | None]:
-    """(text, what was done to read it), or (None, why it cannot be read)."""
+    """(text, what was done to read it), or (None, why it cannot be read): reasons named in
+    templates/details.yaml `lines:`."""
     fix = None
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            line, fix = raw.decode("cp1251"), "not UTF-8: read as Windows-1251"
+            line, fix = raw.decode("cp1251"), "cp1251"
         except UnicodeDecodeError:
-            return None, "not text (bytes that are neither UTF-8 nor Windows-1251)"
+            return None, "not_text_bytes"
     if _CONTROL.search(line):
-        return None, "not text (control characters)"
+        return None, "not_text_control"
     if _LATIN1_RUN.search(line) or _CP1252_MARK.search(line):
         fixed = _utf8_shown_as_cp1252(line)
         if fixed is not None and fixed != line:
-            return fixed, "UTF-8 text shown as Windows-1252: read as UTF-8"
+            return fixed, "utf8_as_cp1252"
     if _LATIN1_RUN.search(line):
         try:
             fixed = line.encode("cp1252").decode("cp1251")
             if _CYRILLIC.search(fixed):
-                return fixed, "Windows-1251 text shown as Latin-1: read as Cyrillic"
+                return fixed, "cp1251_as_latin1"
         except UnicodeError:
             pass
     if _CP1251_RUN.search(line):
         try:
             fixed = line.encode("cp1251").decode("utf-8")
             if fixed != line:
-                return fixed, "UTF-8 text shown as Windows-1251: read as UTF-8"
+                return fixed, "utf8_as_cp1251"
         except UnicodeError:
             pass
     return line, fix
@@ -308,25 +309,24 @@ def _utf8_shown_as_cp1252(line: str) -> str | None:
     return fixed if _CYRILLIC.search(fixed) or _CJK.search(fixed) else None
 
 
-def _read_line(line: str, n: int, out: PastedHistory, order: str | None = None) -> None:
-    if not line:
+def _read_line(text: str, n: int, out: PastedHistory, order: str | None = None) -> None:
+    if not text:
         return
-    if len(line) > MAX_LINE:
-        out.unread.append({"line": n, "reason": f"longer than {MAX_LINE} characters"})
+    if len(text) > MAX_LINE:
+        out.unread.append(line(n, "too_long", max=MAX_LINE))
         return
-    date, rest = _leading_date(line, order)
+    date, rest = _leading_date(text, order)
     if isinstance(date, tuple):         # a slashed date both ways round, and nothing tells which
         first, second = date
-        out.unread.append({"line": n, "reason": f"the date can be {first.isoformat()} or {second.isoformat()}: no "
-                           "line of the page shows whether the day or the month comes first",
-                           "text": line[:80], "readings": [first.isoformat(), second.isoformat()]})
+        out.unread.append(line(n, "two_readings", {"text": text[:80], "readings": [first.isoformat(), second.isoformat()]},
+                               first=first.isoformat(), second=second.isoformat()))
         return
     if date is None:
-        out.unread.append({"line": n, "reason": "no date at the start of the line", "text": line[:80]})
+        out.unread.append(line(n, "no_date", {"text": text[:80]}))
         return
     status = _TIME.sub("", rest, count=1).strip()
     if not status:
-        out.unread.append({"line": n, "reason": "a date but no status", "text": line[:80]})
+        out.unread.append(line(n, "no_status", {"text": text[:80]}))
         return
     out.events.append({"date": date.isoformat(), "status": status[:500], "line": n})
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .details import detail, note
 from .errors import RulesError, did_you_mean
 
 RULE_ID = "safety"           # the `rule` of a step a repair adds
@@ -118,77 +119,86 @@ class Safety:
         `safety_repair` note per repair. `render(text, extra)` renders a text of this file in the
         advice's language; `labels` are the deadline labels in that language."""
         today = dt.date.fromisoformat(data["today"])
-        actions: list[dict] = data["actions"]
-        notes: list[dict] = data["notes"]
-        changed = False
+        fix = _Repairs(data)
+        self._closed_stays_closed(fix, f)
+        self._deadline_safety(fix, f, dates, today, profile, render)
+        self._one_plan(fix)
+        self._never_empty(fix, f, today, render, labels)
+        if fix.changed:
+            actions = data["actions"]
+            actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order
+            data["next_step"] = ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None)
 
-        def repaired(invariant: str, detail: str) -> None:
-            notes.append({"kind": "safety_repair", "invariant": invariant,
-                          "detail": f"{invariant}: {detail} (rules/safety.yaml); the advice was corrected"})
-
-        # closed stays closed
+    def _closed_stays_closed(self, fix: "_Repairs", f: dict) -> None:
+        """No step or message of an open case once the parcel is in hand or the money back."""
         received, refunded = bool(f.get("received")), bool(f.get("refund_received"))
         forbidden = self.after_refund if refunded else self.after_receipt if received else None
+        actions, data = fix.data["actions"], fix.data
         if forbidden:
             bad_actions, bad_messages = forbidden
             for a in [a for a in actions if a["action"] in bad_actions]:
                 actions.remove(a)
-                changed = True
-                repaired("closed_stays_closed", f"step `{a['action']}` of rule `{a['rule']}` on a closed case")
+                fix.changed = True
+                fix("closed_stays_closed", "closed_step", action=a["action"], rule=a["rule"])
             for m in [m for m in data["messages"] if f"{m['kind']}/{m['purpose']}" in bad_messages]:
                 data["messages"].remove(m)
-                repaired("closed_stays_closed", f"message `{m['kind']}/{m['purpose']}` on a closed case")
+                fix("closed_stays_closed", "closed_message", message=f"{m['kind']}/{m['purpose']}")
         if refunded and received and not any(a["action"] == self.pay_action for a in actions):
-            notes.append({"kind": "safety_repair", "invariant": "closed_stays_closed",
-                          "detail": f"closed_stays_closed: refunded and then received, but no `{self.pay_action}` "
-                                    "step (rules/safety.yaml); add a rule for it"})
+            data["notes"].append(note("safety_repair", {"invariant": "closed_stays_closed"}, sentence="safety_unrepaired",
+                                      repair=detail("repairs", "no_pay_step", {"action": self.pay_action})))
 
-        # deadline safety
+    def _deadline_safety(self, fix: "_Repairs", f: dict, dates: dict, today: dt.date, profile: dict, render) -> None:
+        """A dispute dated by the last safe day while protection runs; no capped step after it."""
         window = self._window(f, dates, today, profile)
-        if window is not None:
-            last_safe, ends = window
-            limit = max(today, last_safe)
-            disputes = [a for a in actions if a["action"] == self.dispute_action]
-            if not disputes or min(a["due"] or _END for a in disputes) > limit.isoformat():
-                for a in disputes:
-                    actions.remove(a)
-                actions.append({"action": self.dispute_action, "due": limit.isoformat(), "rule": RULE_ID,
-                                "text": render(self.deadline_text, {"due": limit, "protection_ends": ends}),
-                                "source": self.source})
-                changed = True
-                repaired("deadline_safety", f"no `{self.dispute_action}` dated by {limit.isoformat()} although "
-                                            f"protection ends on {ends.isoformat()}")
-            for a in [a for a in actions if a["action"] in self.capped and a["due"] and a["due"] > limit.isoformat()]:
-                a["due"] = limit.isoformat()
-                changed = True
-                repaired("deadline_safety", f"step `{a['action']}` of rule `{a['rule']}` dated after {limit.isoformat()}")
-
-        # one plan: no wait past the day the plan opens the dispute
-        dispute_days = [a["due"] for a in actions if a["action"] == self.plan_dispute and a["due"]]
-        if dispute_days:
-            first = min(dispute_days)
-            for a in [a for a in actions if a["action"] == self.wait_action and (a["due"] or _END) > first]:
+        if window is None:
+            return
+        actions = fix.data["actions"]
+        last_safe, ends = window
+        limit = max(today, last_safe)
+        disputes = [a for a in actions if a["action"] == self.dispute_action]
+        if not disputes or min(a["due"] or _END for a in disputes) > limit.isoformat():
+            for a in disputes:
                 actions.remove(a)
-                changed = True
-                repaired("one_plan", f"`{a['action']}` of rule `{a['rule']}` until {a['due']} after "
-                                     f"`{self.plan_dispute}` on {first}")
+            actions.append({"action": self.dispute_action, "due": limit.isoformat(), "rule": RULE_ID,
+                            "text": render(self.deadline_text, {"due": limit, "protection_ends": ends}),
+                            "source": self.source})
+            fix.changed = True
+            fix("deadline_safety", "dispute_missing", action=self.dispute_action, limit=limit.isoformat(),
+                ends=ends.isoformat())
+        for a in [a for a in actions if a["action"] in self.capped and a["due"] and a["due"] > limit.isoformat()]:
+            a["due"] = limit.isoformat()
+            fix.changed = True
+            fix("deadline_safety", "step_too_late", action=a["action"], rule=a["rule"], limit=limit.isoformat())
 
-        # never empty
-        if (not received or f.get("dispute_open")) and not any(a["due"] for a in actions):
-            soon = [d for d in data["deadlines"]
-                    if today <= dt.date.fromisoformat(d["date"]) <= today + dt.timedelta(days=self.horizon)]
-            if soon:
-                first = min(soon, key=lambda d: d["date"])
-                due = dt.date.fromisoformat(first["date"])
-                actions.append({"action": self.wait_action, "due": first["date"], "rule": RULE_ID,
-                                "text": render(self.never_empty_text, {"due": due, "label": labels[first["id"]]}),
-                                "source": self.source})
-                changed = True
-                repaired("never_empty", f"no dated step although `{first['id']}` falls on {first['date']}")
+    def _one_plan(self, fix: "_Repairs") -> None:
+        """No wait past the day the plan opens the dispute."""
+        actions = fix.data["actions"]
+        dispute_days = [a["due"] for a in actions if a["action"] == self.plan_dispute and a["due"]]
+        if not dispute_days:
+            return
+        first = min(dispute_days)
+        for a in [a for a in actions if a["action"] == self.wait_action and (a["due"] or _END) > first]:
+            actions.remove(a)
+            fix.changed = True
+            fix("one_plan", "wait_past_dispute", action=a["action"], rule=a["rule"], due=a["due"],
+                dispute=self.plan_dispute, first=first)
 
-        if changed:
-            actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order
-            data["next_step"] = ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None)
+    def _never_empty(self, fix: "_Repairs", f: dict, today: dt.date, render, labels: dict) -> None:
+        """An open case with a deadline within the horizon has a dated step."""
+        data, actions = fix.data, fix.data["actions"]
+        if (f.get("received") and not f.get("dispute_open")) or any(a["due"] for a in actions):
+            return
+        soon = [d for d in data["deadlines"]
+                if today <= dt.date.fromisoformat(d["date"]) <= today + dt.timedelta(days=self.horizon)]
+        if not soon:
+            return
+        first = min(soon, key=lambda d: d["date"])
+        due = dt.date.fromisoformat(first["date"])
+        actions.append({"action": self.wait_action, "due": first["date"], "rule": RULE_ID,
+                        "text": render(self.never_empty_text, {"due": due, "label": labels[first["id"]]}),
+                        "source": self.source})
+        fix.changed = True
+        fix("never_empty", "never_empty", deadline=first["id"], date=first["date"])
 
     # ---- rules check
 
@@ -297,3 +307,15 @@ def _at(node, key, where: str) -> str:
     if hasattr(node, "where"):
         return node.where(key) if key is not None and key in node else node.where()
     return f"{where}:1:1"
+
+
+@dataclass
+class _Repairs:
+    """The advice being checked; calling it notes one repair (`repairs:` in templates/details.yaml)."""
+
+    data: dict
+    changed: bool = False       # a step was added, moved or removed: the plan is ordered again
+
+    def __call__(self, invariant: str, found: str, **values) -> None:
+        self.data["notes"].append(note("safety_repair", {"invariant": invariant},
+                                       repair=detail("repairs", found, values)))

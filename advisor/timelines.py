@@ -88,6 +88,19 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
     issued = min(today, paid + dt.timedelta(days=rng.randrange(0, 6)))
     order: dict = {"paid": _iso(paid), "track_issued": _iso(issued)}
     doc: dict = {"platform": rng.choice(platforms), "today": _iso(today), "order": order}
+    dest = _order_terms(rng, doc, order, today, paid)
+    code = _code(rng)
+    if code is not None:
+        doc["track"] = code
+
+    route = _history(rng, doc, phrases, issued, today, dest)
+    _buyer(rng, doc, order, route, issued, today)
+    return doc
+
+
+def _order_terms(rng: random.Random, doc: dict, order: dict, today: dt.date, paid: dt.date) -> str | None:
+    """Protection, promise, price, shipping, destination: each present as often as buyers know it.
+    Returns the destination country, if any."""
     if rng.random() < 0.85:
         if rng.random() < 0.5:
             ends = today + dt.timedelta(days=rng.randrange(-25, 45))    # around today: the dangerous days
@@ -113,10 +126,13 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
                 doc["tracked_destination"] = {"country": dest, "city": rng.choice(SPELLINGS[city])}
     if rng.random() < 0.03:
         order["frozen"] = True
-    code = _code(rng)
-    if code is not None:
-        doc["track"] = code
+    return dest
 
+
+def _history(rng: random.Random, doc: dict, phrases: Phrases, issued: dt.date, today: dt.date,
+             dest: str | None) -> list[str]:
+    """The tracking events along the route, as statuses, provider codes or stage ids, sometimes a
+    return or a problem code, sometimes statuses the seller typed. Returns the stages passed."""
     events: list[dict] = []
     route: list[str] = []
     day = issued + dt.timedelta(days=rng.randrange(0, 12))
@@ -158,6 +174,11 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
     if events:
         doc["events"] = events
 
+    return route
+
+
+def _buyer(rng: random.Random, doc: dict, order: dict, route: list[str], issued: dt.date, today: dt.date) -> None:
+    """What the buyer did and has: the parcel in hand, a message to the seller, a dispute."""
     delivered = "delivered" in route
     received = rng.random() < (0.7 if delivered else 0.06)
     if received:
@@ -179,7 +200,6 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
         if rng.random() < 0.2:
             dispute["refund_received"] = _iso(opened + dt.timedelta(days=rng.randrange(0, (today - opened).days + 1)))
         doc["dispute"] = dispute
-    return doc
 
 
 def parcels(advisor, n: int, seed: int = 1):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
+from .details import change
 from .errors import TrackCodeError
 from .trackformats import Format, FormatBook
 
@@ -54,25 +55,24 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     ascii_only = text.isascii()       # the usual paste: no compatibility forms, no other scripts
     s = text if ascii_only else unicodedata.normalize("NFKC", text)
     if s != text:
-        changes.append({"kind": "unicode", "detail": "compatibility characters replaced (NFKC)"})
+        changes.append(change("unicode"))
     invisible = ([c for c in s if c in _ASCII_CONTROLS] if ascii_only and _ASCII_CONTROL.search(s) else [] if ascii_only
                  else [c for c in s if unicodedata.category(c) in ("Cf", "Cc") and not c.isspace()])
     if invisible:
         s = "".join(c for c in s if c not in invisible)
-        changes.append({"kind": "invisible", "count": len(invisible),
-                        "detail": f"removed {len(invisible)} invisible or control character(s)"})
+        changes.append(change("invisible", {"count": len(invisible)}))
     stripped = s.strip().strip(_QUOTES).strip()
     if stripped != s.strip():
-        changes.append({"kind": "quotes", "detail": "removed surrounding quotes"})
+        changes.append(change("quotes"))
     s = stripped
     joined = _SEPARATORS.sub("", s)
     if joined != s:
-        changes.append({"kind": "separators", "detail": "removed spaces, dashes or dots"})
+        changes.append(change("separators"))
     s = joined
     if s.isascii():
         upper = s.upper()
         if upper != s:
-            changes.append({"kind": "case", "detail": "lower-case letters made capitals"})
+            changes.append(change("case"))
         return upper, changes
     out = []
     for i, c in enumerate(s, 1):
@@ -85,16 +85,15 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
         if latin is None and unicodedata.category(c) == "Nd":
             latin, kind = str(unicodedata.digit(c)), "digit"
         if latin:
-            what = "Cyrillic" if kind == "cyrillic" else unicodedata.name(c, "character").title()
-            changes.append({"kind": kind, "position": i, "from": c, "to": latin,
-                            "detail": f"{what} `{c}` at position {i} read as {'' if kind == 'digit' else 'Latin '}`{latin}`"})
+            changes.append(change(kind, {"position": i, "from": c, "to": latin},
+                                  script=unicodedata.name(c, "character").title()))
             out.append(latin)
         else:
             out.append(c)
     s = "".join(out)
     upper = s.upper()
     if upper != s:
-        changes.append({"kind": "case", "detail": "lower-case letters made capitals"})
+        changes.append(change("case"))
     return upper, changes
 
 
@@ -111,8 +110,7 @@ def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
             new = book.letter_for_digit.get(c)
         if new:
             chars[i] = new
-            fixes.append({"kind": "lookalike", "position": i + 1, "from": c, "to": new,
-                          "detail": f"`{c}` at position {i + 1} read as `{new}`"})
+            fixes.append(change("lookalike", {"position": i + 1, "from": c, "to": new}))
     return "".join(chars), fixes
 
 
@@ -233,8 +231,7 @@ def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     if not any(r["valid"] for r in readings):
         return None
     _, changes = normalise(text, book)
-    return code[::-1], changes + [{"kind": "reversed", "detail": "a right-to-left mark reversed how the code "
-                                   "was shown; read in the order shown"}], readings
+    return code[::-1], changes + [change("reversed")], readings
 
 
 _GROUPS = re.compile(r"[A-Za-z0-9]+(?:[ \-‐‑‒–—−.·]+[A-Za-z0-9]+)*")
@@ -286,8 +283,7 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         return None
     code = codes[0]
     piece, changes, readings = found[code]
-    return code, [{"kind": "extracted", "text": piece,
-                   "detail": f"took the code from the text: `{piece}`; the rest was left out"}] \
+    return code, [change("extracted", {"text": piece})] \
         + changes, readings
 
 

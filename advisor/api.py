@@ -46,7 +46,7 @@ def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, lis
 
 def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
     """Each `requires` names known facts with values of their type, as a rule's `when` must."""
-    from .rulebook import _check_when
+    from .whencheck import check_when
     problems = []
     for name, meta in (vocab.get("messages") or {}).items():
         when = meta.get("requires") if isinstance(meta, dict) else None
@@ -57,7 +57,7 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
                                        where=meta.where("requires") if hasattr(meta, "where") else "rules/vocabulary.yaml"))
             continue
         try:
-            _check_when(when, f"message {name}", vocab, profiles, [])
+            check_when(when, f"message {name}", vocab, profiles, [])
         except RulesError as e:
             problems.append(e)
     return problems

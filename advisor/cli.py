@@ -8,20 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from . import fields, i18n
+from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
 from .dates import real_today
 from .errors import AdvisorError, FactsError, OutputError
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
-# The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
-# options are declared when this module is imported, so the catalog is chosen then.
-LANG = i18n.language(sys.argv, os.environ)
-_ = i18n.translations(LANG).gettext
 i18n.use_for_click(i18n.translations(LANG))
 
 
@@ -114,9 +112,49 @@ def rules_options_decorator():
     return deco
 
 
-def make_advisor(kw: dict):
+@dataclass
+class Request:
+    """What `advise CODE …` was asked for one parcel: where the facts come from (a file, a pasted
+    history, the answers typed as options), the day and language, the rules directories."""
+
+    answers: fields.Answers = field(default_factory=fields.Answers)
+    facts_file: str | None = None
+    history_file: str | None = None
+    today: dt.date | None = None
+    lang: str | None = None
+    rules_dir: str | None = None
+    overlay_dir: str | None = None
+    templates_dir: str | None = None
+
+    @classmethod
+    def of(cls, options: dict) -> "Request":
+        """From the command's options (click hands them over by name)."""
+        return cls(fields.Answers.of(options), **{k: options.get(k) for k in (
+            "facts_file", "history_file", "today", "lang", "rules_dir", "overlay_dir", "templates_dir")})
+
+
+@dataclass
+class Output:
+    """How the advice is given: text or JSON, one message alone, a calendar file, the rules' view."""
+
+    fmt: str = "text"
+    copy: str | None = None
+    translation: bool = False
+    no_messages: bool = False
+    explain: bool = False
+    color: bool | None = None
+    why_not: str | None = None
+    ics: str | None = None
+
+    @classmethod
+    def of(cls, options: dict, **given) -> "Output":
+        return cls(**{k: options[k] for k in ("fmt", "copy", "translation", "no_messages", "explain", "color",
+                                              "why_not", "ics") if k in options}, **given)
+
+
+def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None, overlay_dir: str | None = None):
     from .api import advisor_for
-    return advisor_for(kw.get("rules_dir"), kw.get("templates_dir"), kw.get("overlay_dir"))
+    return advisor_for(rules_dir, templates_dir, overlay_dir)
 
 
 def facts_options(f):
@@ -124,22 +162,22 @@ def facts_options(f):
         click.argument("code", required=False),
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
         click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
-        click.option("--today", metavar="DATE", help=_("advise as of this date (default: the real date)")),
-        click.option("--issued", metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
-        click.option("--paid", metavar="DATE", help=_("the payment date")),
-        click.option("--protection-ends", metavar="DATE", help=_("the day buyer protection ends")),
+        click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)")),
+        click.option("--issued", type=DATE, metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
+        click.option("--paid", type=DATE, metavar="DATE", help=_("the payment date")),
+        click.option("--protection-ends", type=DATE, metavar="DATE", help=_("the day buyer protection ends")),
         click.option("--promised-days", type=click.IntRange(0, 1000), help=_("delivery time the seller promised, in days")),
         click.option("--shipping", metavar="METHOD", help=_("the shipping method on the order, e.g. \"FedEx\", \"China Post Registered Air Mail\"")),
         click.option("--free-shipping/--paid-shipping", default=None, help=_("whether the shipping was free")),
         click.option("--platform", metavar="NAME", help=_("aliexpress (default), joom, ebay, ok")),
-        click.option("--dest", metavar="CC[,CITY]", help=_("destination country (and city), e.g. RU,Moscow")),
-        click.option("--tracked-dest", metavar="CC[,CITY]", help=_("where a tracker says the parcel is going")),
-        click.option("--event", "events", metavar="DATE=STATUS", multiple=True, help=_("a tracking event (status text or stage id); repeatable")),
-        click.option("--seller-messaged", metavar="DATE", help=_("when you wrote to the seller")),
+        click.option("--dest", type=PLACE, metavar="CC[,CITY]", help=_("destination country (and city), e.g. RU,Moscow")),
+        click.option("--tracked-dest", type=PLACE, metavar="CC[,CITY]", help=_("where a tracker says the parcel is going")),
+        click.option("--event", "events", type=EVENT, metavar="DATE=STATUS", multiple=True, help=_("a tracking event (status text or stage id); repeatable")),
+        click.option("--seller-messaged", type=DATE, metavar="DATE", help=_("when you wrote to the seller")),
         click.option("--seller-replied/--seller-silent", default=None, help=_("whether the seller answered")),
-        click.option("--dispute-opened", metavar="DATE", help=_("when you opened a dispute")),
+        click.option("--dispute-opened", type=DATE, metavar="DATE", help=_("when you opened a dispute")),
         click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
-        click.option("--offered-refund", metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
+        click.option("--offered-refund", type=MONEY, metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
         click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
@@ -178,17 +216,18 @@ def _option_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def gather(kw: dict):
-    """Build (advisor, facts document, today, lang, extra output) from the CLI options."""
+def gather(request: Request):
+    """Build (advisor, facts document, today, lang, extra output) from what was asked."""
     from .facts import fact_date, merge, parse_document
-    advisor = make_advisor(kw)
+    advisor = make_advisor(request.rules_dir, request.templates_dir, request.overlay_dir)
     doc: dict = {}
-    if kw.get("facts_file"):
-        doc = parse_document(_read(kw["facts_file"], "--facts"), "facts" if kw["facts_file"] == "-" else kw["facts_file"])
-    if kw.get("facts_file") == "-" and kw.get("history_file") == "-":
+    if request.facts_file:
+        doc = parse_document(_read(request.facts_file, "--facts"),
+                             "facts" if request.facts_file == "-" else request.facts_file)
+    if request.facts_file == "-" and request.history_file == "-":
         raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
-    if kw.get("today"):
-        today = dt.date.fromisoformat(fields.read_date(kw["today"], "--today", real_today()))
+    if request.today:
+        today = request.today
     elif doc.get("today") is not None:
         # the file's own date, read by the facts contract's rules: a bad one is an error naming
         # `today`, as from the API, never replaced by the real date
@@ -196,24 +235,18 @@ def gather(kw: dict):
     else:
         today = real_today()
     try:
-        over = fields.to_facts(kw, today, set(advisor.vocab["stages"]), _option_name)
+        over = fields.to_facts(request.answers, today, set(advisor.vocab["stages"]), _option_name)
+        events = over.pop("events", [])
+        extra = {}
+        if request.history_file:
+            pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
+            events += pasted
     except FactsError as e:
-        e.help = _(e.help) if e.help else None      # the CLI's catalog holds these help lines
-        raise
-    events = over.pop("events", [])
-    extra = {}
-    if kw.get("history_file"):
-        try:
-            pasted, extra["history"] = fields.read_pasted(_read_bytes(kw["history_file"], "--history"), "--history")
-        except FactsError as e:
-            e.help = _(e.help) if e.help else None
-            raise
-        events += pasted
+        raise translated(e) from None        # the CLI's catalog holds these help lines
     if events:
         over["events"] = events
     doc = merge(doc, over)
-    lang = kw.get("lang") or _default_lang()
-    return advisor, doc, today, lang, extra
+    return advisor, doc, today, request.lang or _default_lang(), extra
 
 
 def advice_options(f):
@@ -235,16 +268,16 @@ def advice_options(f):
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
 @run_safely
-def advice_cmd(**kw):
-    _advise(**kw)
+def advice_cmd(**options):
+    _advise(Request.of(options), Output.of(options))
 
 
 @main.command("explain", context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
 @facts_options
 @advice_options
 @run_safely
-def explain_cmd(**kw):
-    _advise(explain=True, **kw)
+def explain_cmd(**options):
+    _advise(Request.of(options), Output.of(options, explain=True))
 
 
 @main.command("questions", hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
@@ -252,48 +285,50 @@ def explain_cmd(**kw):
 @run_safely
 def questions_cmd():
     from .questions import ask
-    advisor = make_advisor({})
-    kw = ask(advisor, real_today())
-    _advise(fmt="text", copy=None, translation=False, no_messages=False, explain=False, color=None,
-            why_not=None, **kw)
+    _advise(Request(ask(make_advisor(), real_today())), Output())
 
 
-def _advise(fmt, copy, translation, no_messages, explain, color, why_not, ics=None, **kw):
+def _advise(request: Request, output: Output) -> None:
     from .report import render_text, render_explain
-    advisor, doc, today, lang, extra = gather(kw)
-    advice = advisor.advise(doc, today=today, lang=lang, messages=not no_messages or bool(copy), extra=extra)
+    advisor, doc, today, lang, extra = gather(request)
+    copy = output.copy
+    advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
     why = None
-    if why_not:
+    if output.why_not:
         from .explain import why_not as explain_why_not
-        why = explain_why_not(advisor, doc, why_not, today=today, lang=lang)
-    if translation and not copy:
+        why = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
+    if output.translation and not copy:
         raise FactsError("`--translation` goes with `--copy`", where="--translation",
                          help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
     if copy:
-        for m in advice.data["messages"]:
-            if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
-                # what is pasted is English, whatever the advice's language; a dispute's paste is
-                # its description (the form's answers and the evidence list go elsewhere)
-                texts = m.get("text") or m
-                click.echo(texts["ru" if translation else "en"])
-                return
-        have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in advice.data["messages"]) or "none"
-        raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
-    if ics == "-":                 # the calendar alone, for a pipe
+        click.echo(_message_to_copy(advice.data["messages"], copy, output.translation))
+        return
+    if output.ics == "-":                 # the calendar alone, for a pipe
         sys.stdout.buffer.write(advice.to_ics())
         return
-    if ics:
-        _write_calendar(Path(ics), advice.to_ics())
-    if fmt == "json":
+    if output.ics:
+        _write_calendar(Path(output.ics), advice.to_ics())
+    if output.fmt == "json":
         if why is not None:
             advice.data["why_not"] = why
         click.echo(advice.to_json())
         return
-    use_color = wants_color(color)
+    use_color = wants_color(output.color)
     text = render_text(advisor, advice, lang, color=use_color)
-    if explain or why is not None:
+    if output.explain or why is not None:
         text += "\n\n" + render_explain(advisor, advice, lang, why)
     click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
+
+
+def _message_to_copy(messages: list[dict], copy: str, translation: bool) -> str:
+    """What `--copy` prints: the English text to send (a dispute's description), or with
+    `--translation` the Russian one to read."""
+    for m in messages:
+        if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
+            texts = m.get("text") or m
+            return texts["ru" if translation else "en"]
+    have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
+    raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
 
 
 def _write_calendar(path: Path, data: bytes) -> None:
@@ -331,7 +366,7 @@ def wants_color(option: bool | None) -> bool:
 def serve_cmd(host, port, workers, max_connections, rules_dir, overlay_dir, templates_dir):
     from .server import serve
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
-    advisor = make_advisor({"rules_dir": rules_dir, "overlay_dir": overlay_dir, "templates_dir": templates_dir})
+    advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
     serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections)
 
 

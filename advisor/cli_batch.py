@@ -10,7 +10,7 @@ import click
 
 from . import i18n
 from .cli import _, fail, main, rules_options_decorator, run_safely
-from .dates import DateFormatError, parse_date, real_today
+from .cli_types import DAY
 from .errors import FactsError, OutputError
 
 
@@ -21,7 +21,7 @@ from .errors import FactsError, OutputError
 @click.argument("source", required=False, default="-", metavar="[IN.jsonl|-]")
 @click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
-@click.option("--today", metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
+@click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
 @click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
 @click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
 @click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
@@ -30,37 +30,13 @@ from .errors import FactsError, OutputError
 @run_safely
 def batch_cmd(source, output, workers, today, lang, no_messages, progress, resume, rules_dir, overlay_dir, templates_dir):
     from .batch import Interrupted, Settings, default_workers, run
-    if today is not None:
-        try:
-            today = parse_date(today, today=real_today(), relative=True).isoformat()
-        except DateFormatError as e:
-            raise FactsError(f"`{today}` is not a date: {e}", where="--today") from None
     if rules_dir or templates_dir or overlay_dir:
         from .api import Advisor
         Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output
-    settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir, today=today, lang=lang,
-                        messages=not no_messages)
-    if source == "-":
-        stream = sys.stdin.buffer
-        total_bytes = None
-    else:
-        if not Path(source).is_file():
-            raise FactsError(f"no such file `{source}`", where="batch")
-        stream = open(source, "rb")
-        total_bytes = Path(source).stat().st_size
+    settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir,
+                        today=today.isoformat() if today else None, lang=lang, messages=not no_messages)
+    stream, total_bytes = _open_source(source)
     show = sys.stderr.isatty() if progress is None else progress
-
-    def report(count: int, seconds: float) -> None:
-        rate = count / seconds if seconds > 0 else 0.0
-        eta = ""
-        if total_bytes and rate and hasattr(stream, "tell"):
-            try:
-                done = stream.tell() / total_bytes
-                eta = f", ETA {max(0.0, seconds / done - seconds):.0f} s" if done > 0 else ""
-            except (OSError, ValueError):
-                pass
-        click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
-
     if resume and not output:
         raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
                          help="run again with the same `-o` as the interrupted run")
@@ -75,7 +51,8 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
         sys.stdout.flush()
         out = sys.stdout.buffer         # lines are written as UTF-8 bytes, whatever the locale
     try:
-        totals = run(stream, out, settings, workers or default_workers(), report if show else None, skip=done)
+        totals = run(stream, out, settings, workers or default_workers(),
+                     _reporter(stream, total_bytes) if show else None, skip=done)
         out.flush()
     except Interrupted as e:
         _close_quietly(out)
@@ -83,15 +60,9 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
         click.echo(f"{chr(10) if show else ''}interrupted: {done + e.totals.lines:,} line(s) advised{where}", err=True)
         sys.stderr.flush()
         os._exit(130)       # at once: the workers are killed and whole lines are on disk
-    except BrokenPipeError:
-        _close_quietly(out)
-        fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
-                              where="stdout" if not output else str(partial)), at_once=True)
     except OSError as e:
         _close_quietly(out)
-        fail(OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
-                              help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None),
-             at_once=True)
+        fail(_write_error(e, partial), at_once=True)
     finally:
         if source != "-":
             stream.close()
@@ -104,6 +75,39 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, resum
         click.echo(f"error: {totals.failed} of {totals.lines} line(s) could not be advised; see their "
                    "`error` objects in the output", err=True)
         sys.exit(1)
+
+
+def _open_source(source: str):
+    """(the input as bytes, its size when it is a file, for the ETA)."""
+    if source == "-":
+        return sys.stdin.buffer, None
+    if not Path(source).is_file():
+        raise FactsError(f"no such file `{source}`", where="batch")
+    return open(source, "rb"), Path(source).stat().st_size
+
+
+def _reporter(stream, total_bytes: int | None):
+    """Progress on stderr: parcels, rate, and the time left when the input's size is known."""
+    def report(count: int, seconds: float) -> None:
+        rate = count / seconds if seconds > 0 else 0.0
+        eta = ""
+        if total_bytes and rate and hasattr(stream, "tell"):
+            try:
+                done = stream.tell() / total_bytes
+                eta = f", ETA {max(0.0, seconds / done - seconds):.0f} s" if done > 0 else ""
+            except (OSError, ValueError):
+                pass
+        click.echo(f"\r{count:,} parcels, {rate:,.0f}/s{eta}   ", err=True, nl=False)
+    return report
+
+
+def _write_error(e: OSError, partial: Path | None) -> OutputError:
+    """What failed while writing: a pipe whose reader stopped, a full disk, another error."""
+    if isinstance(e, BrokenPipeError):
+        return OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
+                           where="stdout" if partial is None else str(partial))
+    return OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
+                       help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None)
 
 
 def _check_output(path: Path) -> None:

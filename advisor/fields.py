@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, fields as dataclass_fields
 from typing import Callable, Mapping
 
 from .dates import DateFormatError, parse_date
@@ -79,19 +80,49 @@ def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
-def to_facts(values: Mapping[str, object], today: dt.date, stages: set[str],
+@dataclass
+class Answers:
+    """What a person answered, one field at a time (the CLI's options, the questions, the page):
+    texts for dates, places and money, read by `to_facts` against the day advised for; the typed
+    value for the rest. Unanswered fields are None."""
+
+    code: str | None = None
+    platform: str | None = None
+    paid: str | None = None
+    issued: str | None = None
+    protection_ends: str | None = None
+    promised_days: int | None = None
+    shipping: str | None = None
+    free_shipping: bool | None = None
+    dest: str | None = None
+    tracked_dest: str | None = None
+    seller_messaged: str | None = None
+    seller_replied: bool | None = None
+    dispute_opened: str | None = None
+    refund_received: str | None = None
+    seller_response: str | None = None
+    offered_refund: str | None = None
+    received: bool | None = None
+    events: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, object]) -> "Answers":
+        """The answers among `values` (an interface's options or form): the other keys are not answers."""
+        return cls(**{f.name: values[f.name] for f in dataclass_fields(cls) if values.get(f.name) is not None})
+
+
+def to_facts(answers: Answers, today: dt.date, stages: set[str],
              name_of: Callable[[str], str]) -> dict[str, object]:
-    """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None.
-    `values` holds texts for dates, places and money, the typed value for the rest."""
+    """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None."""
     out: dict[str, object] = {"today": today.isoformat()}
     for field, path in PLAIN_FIELDS.items():
-        out[path] = values.get(field)
+        out[path] = getattr(answers, field)
     for field, path in DATE_FIELDS.items():
-        out[path] = read_date(values.get(field), name_of(field), today)   # type: ignore[arg-type]
+        out[path] = read_date(getattr(answers, field), name_of(field), today)
     for field, path in PLACE_FIELDS.items():
-        out[path] = read_place(values.get(field), name_of(field))          # type: ignore[arg-type]
-    out["dispute.offered_refund"] = read_money(values.get("offered_refund"), name_of("offered_refund"))  # type: ignore[arg-type]
-    events = [read_event(e, name_of("event"), today, stages) for e in values.get("events") or ()]  # type: ignore[union-attr]
+        out[path] = read_place(getattr(answers, field), name_of(field))
+    out["dispute.offered_refund"] = read_money(answers.offered_refund, name_of("offered_refund"))
+    events = [read_event(e, name_of("event"), today, stages) for e in answers.events]
     if events:
         out["events"] = events
     return out

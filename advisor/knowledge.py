@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .derive import Seasons
+from .seasons import Seasons
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
-from .history import StageBook, load_stages
+from .stages import StageBook, load_stages
 from .places import Places
 from .providers import Providers
 from .trackformats import FormatBook, load_formats

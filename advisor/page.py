@@ -148,7 +148,7 @@ class Page:
         for name in list(values):           # the answers in error stay out of the facts
             if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
                 values[name] = None
-        over = fields.to_facts(values, today, set(self.advisor.vocab["stages"]), lambda name: name)
+        over = fields.to_facts(fields.Answers.of(values), today, set(self.advisor.vocab["stages"]), lambda name: name)
         over.pop("events", None)
         doc = merge({}, over)
         if events:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import RulesError, did_you_mean, one_of
-from .history import _norm
+from .stages import phrase_key
 from .memo import Memo
 from .yamlfile import load
 
@@ -63,11 +63,11 @@ class Providers:
 
     def for_text(self, status: str) -> Reading | None:
         """The reading of a status that is exactly one of the names the providers print."""
-        return self._memo.get(status, lambda: self.texts.get(_norm(status)))
+        return self._memo.get(status, lambda: self.texts.get(phrase_key(status)))
 
     def _text(self, reading: Reading, *names: str) -> None:
         for name in names:
-            key = _norm(name)
+            key = phrase_key(name)
             if key.strip():
                 known = self._texts.get(key, reading)
                 self._texts[key] = reading if known is not None and _same(known, reading) else None

@@ -62,8 +62,8 @@ def _one_of(question: str, choices: dict[str, str]) -> str | None:
     return _ask(_("Your answer"), check)
 
 
-def ask(advisor, today: dt.date) -> dict:
-    """The answers as the command line's option values (`kw` of `advise CODE …`)."""
+def ask(advisor, today: dt.date) -> fields.Answers:
+    """The answers, as the command line's options would give them."""
     def date(text: str) -> str:
         return fields.read_date(text, "date", today) or text
 
@@ -90,7 +90,7 @@ def ask(advisor, today: dt.date) -> dict:
                                         lambda t: fields.read_money(t, "amount") and t)
     kw["received"] = _yes_no(_("Do you have the parcel in hand?"))
     click.echo("")
-    return kw
+    return fields.Answers.of(kw)
 
 
 def _lang() -> str:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, meta, nodes
-from jinja2.sandbox import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.visitor import NodeTransformer
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .cache import template_cache
 from .errors import RulesError
+from .sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
 from .i18n import LANGS   # the one list of languages; the texts' modules import it from here
 from .memo import Memo
 
@@ -120,184 +117,6 @@ def fmt_country(code, lang: str) -> str:
     return _territories(lang).get(str(code).upper(), str(code))
 
 
-MAX_LOOP_STEPS = 100_000       # loop items and calls one render may take, nested loops included
-MAX_OUTPUT_CHARS = 2_000_000   # a message is a few kB; a report of 5,000 events about 500 kB
-MAX_SEQUENCE = 100_000         # longest string or list one operation may build
-MAX_INT_BITS = 256             # the largest whole number arithmetic may build (about 77 digits)
-MAX_RENDER_SECONDS = 2.0       # one render's time; a message takes milliseconds
-_budget = threading.local()
-
-
-def _charge(steps: int = 1) -> None:
-    """Take `steps` from this render's budget; past it (or past its time) the render fails."""
-    left = getattr(_budget, "steps", MAX_LOOP_STEPS) - steps
-    if left < 0:
-        raise SecurityError(f"the template takes more than {MAX_LOOP_STEPS:,} loop steps and calls")
-    _budget.steps = left
-    if left % 1024 == 0 or steps > 1:
-        deadline = getattr(_budget, "deadline", None)
-        if deadline is not None and time.monotonic() > deadline:
-            raise SecurityError(f"the template runs longer than {MAX_RENDER_SECONDS:g} s")
-
-
-def _range(*args):
-    """`range` that charges every item to this render's budget (the sandbox's own only caps one call)."""
-    r = range(*args)
-    _charge(len(r))
-    return r
-
-
-def _loop(items):
-    """Every `{% for %}` runs over this: each item taken is a step of the budget, so loops nested
-    over strings or lists of fair size cannot multiply into hours."""
-    for item in items:
-        _charge()
-        yield item
-
-
-def _concat(*parts):
-    """`a ~ b`: bounded like `*`, so doubling a string in a loop stops at MAX_SEQUENCE."""
-    text = "".join(str(x) for x in parts)
-    if len(text) > MAX_SEQUENCE:
-        raise SecurityError(f"the text would be longer than {MAX_SEQUENCE:,}")
-    return text
-
-
-def _sized(n, what: str = "the width") -> int:
-    if isinstance(n, int) and abs(n) > MAX_SEQUENCE:
-        raise SecurityError(f"{what} `{n}` is larger than {MAX_SEQUENCE:,}")
-    return n
-
-
-# widths in a printf-style (`%500000000s`) or format-style (`{:>500000000}`) format
-_PRINTF_WIDTHS = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-_FORMAT_WIDTHS = re.compile(r"\{[^{}]*?:[^{}]*?(\d+)")
-
-
-def _check_format(fmt) -> None:
-    if not isinstance(fmt, str):
-        return
-    for m in _PRINTF_WIDTHS.finditer(fmt):
-        for g in m.groups():
-            if g == "*":
-                raise SecurityError("a `*` width in a format is not allowed")
-            if g:
-                _sized(int(g))
-    for m in _FORMAT_WIDTHS.finditer(fmt):
-        _sized(int(m.group(1)))
-
-
-# str methods whose result grows with a number they are given: (argument position, how)
-_GROWING = {"center": 0, "ljust": 0, "rjust": 0, "zfill": 0}
-
-
-class BudgetError(RulesError):
-    """A text or template went past a bound of its render's budget (or reached for internals):
-    whatever the facts, it would fail again."""
-
-
-class Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, plus a budget for every render: `*`, `+` and `~` cannot build strings or
-    lists past MAX_SEQUENCE nor numbers past MAX_INT_BITS, widths and counts given to string
-    methods and filters are bounded, every loop step and call is charged (MAX_LOOP_STEPS) and
-    the render has a time limit (MAX_RENDER_SECONDS). A text that breaks a bound fails with its
-    `file:line` instead of running until killed or taking gigabytes."""
-
-    intercepted_binops = frozenset({"*", "**", "+", "%", "//", "<<"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            if isinstance(right, (int, float)) and abs(right) > 64 or isinstance(left, int) and abs(left) > 10 ** 9:
-                raise SecurityError("the power is too large")
-        elif operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE:
-                    raise SecurityError(f"the result would be longer than {MAX_SEQUENCE:,}")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                raise SecurityError("the number would be too large")
-        elif operator == "+":
-            if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) \
-                    and len(left) + len(right) > MAX_SEQUENCE:
-                raise SecurityError(f"the result would be longer than {MAX_SEQUENCE:,}")
-        elif operator == "%" and isinstance(left, str):
-            _check_format(left)
-        elif operator == "<<" and isinstance(right, int) and right > MAX_INT_BITS:
-            raise SecurityError("the number would be too large")
-        result = super().call_binop(context, operator, left, right)
-        if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
-            raise SecurityError("the number would be too large")
-        return result
-
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
-        _charge()
-        name = getattr(__obj, "__name__", None)
-        owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str) and name is not None:
-            if name in ("format", "format_map"):     # older Jinja calls str.format through here
-                _check_format(owner)
-            elif name in _GROWING and args:
-                _sized(args[_GROWING[name]])
-            elif name == "expandtabs":
-                _sized(len(owner) * (args[0] if args and isinstance(args[0], int) else 8), "the result")
-            elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
-                _sized((len(owner) + 1) * len(args[1]) + len(owner), "the result")
-            elif name == "join" and args:
-                _joined(owner, args[0])
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def wrap_str_format(self, value):
-        """`'{:>500000000}'.format(x)`: the widths are checked before anything is built."""
-        wrapped = super().wrap_str_format(value)
-        if wrapped is not None:
-            _check_format(value.__self__)
-        return wrapped
-
-    def _parse(self, source, name, filename):
-        """The template's tree with every `for` loop taken through `_loop` and every `~` through
-        `_concat`: the budget sees each step, whatever the loop runs over."""
-        return _Budgeted().visit(super()._parse(source, name, filename))
-
-
-class _Budgeted(NodeTransformer):
-    """Rewrites a template's tree: `for x in ITEMS` becomes `for x in _budget_loop(ITEMS)` and
-    `a ~ b` becomes `_budget_concat(a, b)` (see Sandbox._parse)."""
-
-    def visit_For(self, node: nodes.For):
-        node = self.generic_visit(node)
-        node.iter = nodes.Call(nodes.Name("_budget_loop", "load"), [node.iter], [], None, None, lineno=node.lineno)
-        return node
-
-    def visit_Concat(self, node: nodes.Concat):
-        node = self.generic_visit(node)
-        return nodes.Call(nodes.Name("_budget_concat", "load"), list(node.nodes), [], None, None, lineno=node.lineno)
-
-
-def _joined(sep: str, items) -> None:
-    if isinstance(items, (list, tuple)):
-        total = len(sep) * max(0, len(items) - 1) + sum(len(x) for x in items if isinstance(x, str))
-        _sized(total, "the result")
-
-
-def _bounded_filters(env) -> None:
-    """Filters that take a width or a count, with the same bounds as the methods."""
-    f = env.filters
-    center, indent, fmt, replace, join = f["center"], f["indent"], f["format"], f["replace"], f["join"]
-    f["center"] = lambda value, width=80: center(value, _sized(width))
-    f["indent"] = lambda value, width=4, *a, **k: (_sized(len(str(value)) * (width if isinstance(width, int) else len(str(width))),
-                                                          "the result"), indent(value, width, *a, **k))[1]
-    f["format"] = lambda value, *a, **k: (_check_format(value), fmt(value, *a, **k))[1]
-    f["replace"] = lambda s, old, new, count=None: (_sized((len(str(s)) + 1) * len(str(new)) + len(str(s)), "the result")
-                                                    if not old else None, replace(s, old, new, count))[1]
-    join_ctx = join
-
-    def bounded_join(eval_ctx, value, d="", attribute=None):
-        items = list(value) if not isinstance(value, (list, tuple)) else value
-        _joined(str(d), [str(x) for x in items] if all(isinstance(x, str) for x in items) else items)
-        return join_ctx(eval_ctx, items, d, attribute)
-    bounded_join.jinja_pass_arg = join.jinja_pass_arg
-    f["join"] = bounded_join
-
-
 # Babel writes a Russian date as "30 ноября 2026\u202fг.": a sentence ending on one gets one period
 _ONE_PERIOD = re.compile(r"(?<=\s)г\.\.")
 
@@ -324,11 +143,6 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "plural": lambda n, *forms: fmt_plural(n, lang, *forms),
     })
     env.globals["lang"] = lang
-    env.globals["range"] = _range
-    env.globals["_budget_loop"] = _loop
-    env.globals["_budget_concat"] = _concat
-    _bounded_filters(env)
-    del env.globals["lipsum"]     # random filler text: no use in advice, and slow to make large
     return env
 
 
@@ -410,12 +224,11 @@ def _names_used(env, text: str) -> frozenset[str] | None:
 
 
 def _render(tpl, context: dict, where: str, shared: bool = False, block=None) -> str:
-    """Render with limits: at most MAX_LOOP_STEPS items from `range` and MAX_OUTPUT_CHARS of
+    """Render with limits (sandbox.py): a fresh budget of loop steps, and MAX_OUTPUT_CHARS of
     text per render, so a rule or template that loops without end fails instead of hanging.
     `shared`: `context` already holds every global the template reads, so Jinja need not merge
     its globals into a copy (what `Template.render` does, at a cost per call)."""
-    _budget.steps = MAX_LOOP_STEPS
-    _budget.deadline = time.monotonic() + MAX_RENDER_SECONDS
+    start_budget()
     try:
         env = tpl.environment
         if block is not None:

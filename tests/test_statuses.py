@@ -2,7 +2,7 @@
 Cainiao's common lines, Chinese text, and no phrase fooled by a word it contains."""
 import pytest
 
-from advisor.history import _norm
+from advisor.stages import phrase_key
 
 # (status, stage when read before the export scan, stage when read after it)
 QUOTED = [
@@ -89,8 +89,8 @@ def test_seller_typed_statuses_are_never_postal(advisor):
 
 
 def test_chinese_text_is_matched_inside_longer_lines():
-    assert " 揽 收 成 功 " in _norm("【深圳】已揽收成功，快件已发出")
-    assert _norm("ПРИЁМ") == _norm("прием")
+    assert " 揽 收 成 功 " in phrase_key("【深圳】已揽收成功，快件已发出")
+    assert phrase_key("ПРИЁМ") == phrase_key("прием")
 
 
 def _route(advisor, *lines):

@@ -135,15 +135,15 @@ def test_the_length_index_never_leaves_out_a_format_that_matches(code):
 
 
 def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch):
-    from advisor import trackformats
+    from advisor import patterns
     book = load_formats(ROOT / "rules")
-    trackformats._widths.cache_clear()
+    patterns.widths.cache_clear()
     monkeypatch.setattr("re._parser.parse", lambda *a, **k: 1 / 0)
     try:
         assert book.formats_for(13) == book.formats
         assert analyse("RK190321410CN", book)["valid"]
     finally:
-        trackformats._widths.cache_clear()
+        patterns.widths.cache_clear()
 
 
 @pytest.mark.parametrize("method,expected", [

@@ -1,0 +1,104 @@
+"""Status texts to stage ids: the phrases of `rules/stages.yaml` (this module only matches them),
+in route order, with the phrases both ends of the route print read by which end the parcel is at.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import RulesError
+from .memo import Memo
+from .yamlfile import load
+
+_WORDS = re.compile(r"[^\w]+", re.UNICODE)
+
+
+CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+
+def phrase_key(text: str) -> str:
+    """Case-folded words joined by single spaces, so punctuation never decides a match; each
+    Chinese character is a word of its own (Chinese has no spaces: 已揽收成功 holds 揽收成功)."""
+    t = CJK.sub(r" \1 ", unicodedata.normalize("NFKC", text).casefold().replace("ё", "е"))
+    return " " + " ".join(w for w in _WORDS.split(t) if w) + " "
+
+
+@dataclass
+class StageBook:
+    phrases: list[tuple[str, str, str]]           # (normalised phrase, stage, original)
+    positional: list[tuple[str, str, str, str]]   # (normalised phrase, before, after, original)
+    seller_typed: list[tuple[str, str]]
+    order: list[str]                              # the stage ids in route order (vocabulary.yaml)
+    _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
+    _whole: set[str] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """A stage's place on the route: later stages rank higher (vocabulary.yaml's order)."""
+        return {stage: i for i, stage in enumerate(self.order)}
+
+    def classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
+        """(stage or None, typed by the seller?, phrase that matched) for one status text.
+        `side` (`origin` or `destination`, from the event's country) decides a phrase both ends
+        print; without it, whether the parcel was exported before. Carriers repeat a small set
+        of texts, so answers are remembered (bounded)."""
+        return self._memo.get((status, exported, side), lambda: self._classify(status, exported, side))
+
+    def is_phrase(self, status: str) -> bool:
+        """Whether the whole status is one of the phrases (not merely holds one)."""
+        if self._whole is None:
+            self._whole = {n for n, _, _ in self.phrases} | {n for n, _, _, _ in self.positional} | \
+                          {n for n, _ in self.seller_typed}
+        return phrase_key(status) in self._whole
+
+    def _classify(self, status: str, exported: bool, side: str | None = None) -> tuple[str | None, bool, str | None]:
+        text = phrase_key(status)
+        for norm, original in self.seller_typed:
+            if norm in text:
+                return None, True, original
+        best: tuple[int, str, str] | None = None
+        for norm, stage, original in self.phrases:
+            if norm in text and (best is None or len(norm) > best[0]):
+                best = (len(norm), stage, original)
+        after_side = side == "destination" or (side is None and exported)
+        for norm, before, after, original in self.positional:
+            if norm in text and (best is None or len(norm) > best[0]):
+                best = (len(norm), after if after_side else before, original)
+        return (best[1], False, best[2]) if best else (None, False, None)
+
+
+def load_stages(rules_dir: Path, known_stages: list[str]) -> StageBook:
+    """stages.yaml's phrases for the stage ids of vocabulary.yaml, given in route order."""
+    path = rules_dir / "stages.yaml"
+    doc = load(path, "rules/stages.yaml")
+    if not isinstance(doc, dict) or not isinstance(doc.get("stages"), dict):
+        raise RulesError("expected a mapping with a `stages` mapping", where="rules/stages.yaml")
+    phrases = []
+    for stage, items in doc["stages"].items():
+        if stage not in known_stages:
+            raise RulesError(f"unknown stage id `{stage}`", where=doc["stages"].where(stage),
+                             help="stage ids are listed in rules/vocabulary.yaml")
+        for p in items or []:
+            phrases.append((phrase_key(str(p)), stage, str(p)))
+    positional = []
+    for item in doc.get("position_dependent") or []:
+        for key in ("before_export", "after_export"):
+            if item.get(key) not in known_stages:
+                raise RulesError(f"unknown stage id `{item.get(key)}`", where=item.where(key))
+        positional.append((phrase_key(str(item["phrase"])), item["before_export"], item["after_export"], str(item["phrase"])))
+    fixed: dict[str, str] = {}
+    for norm, stage, original in phrases:
+        if fixed.get(norm, stage) != stage:
+            raise RulesError(f"the phrase `{original}` is under both `{fixed[norm]}` and `{stage}`",
+                             where=doc["stages"].where(stage), help="a phrase names one stage; keep it under one")
+        fixed[norm] = stage
+    for item, (norm, _b, _a, original) in zip(doc.get("position_dependent") or [], positional):
+        if norm in fixed:
+            raise RulesError(f"the phrase `{original}` is both under `{fixed[norm]}` and in `position_dependent`",
+                             where=item.where("phrase") if hasattr(item, "where") else "rules/stages.yaml",
+                             help="a phrase both ends of the route print belongs in `position_dependent` only")
+    seller = [(phrase_key(str(p)), str(p)) for p in doc.get("seller_typed") or []]
+    return StageBook(phrases, positional, seller, list(known_stages))    # the order is the route's

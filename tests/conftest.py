@@ -37,11 +37,43 @@ def rules_copy(tmp_path):
     return dst
 
 
-def run_cli(*args, input=None):
-    """Run `python -m advisor` as a user would; returns (exit code, stdout, stderr)."""
-    p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
-                       input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE})
-    return p.returncode, p.stdout, p.stderr
+def run_cli(*args, input=None, process=False):
+    """`advise ARGS` with `input` on stdin, as a user runs it from a script or a pipe (no
+    terminal, the C.UTF-8 locale, no NO_COLOR): (exit status, stdout, stderr).
+
+    It runs in this process through click's test runner (the same parsing, command, error
+    handling and exit statuses; a Python start-up saved per call), except where the process
+    itself is the point: `process=True`, `batch` and `serve` (worker processes, exits at once on
+    an interrupt), and a CLI language other than English (chosen once, when the CLI is imported)."""
+    if process or _needs_process(args):
+        p = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
+                           input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE})
+        return p.returncode, p.stdout, p.stderr
+    from click.testing import CliRunner
+    from advisor.cli import main
+    try:
+        runner = CliRunner(mix_stderr=False)        # click 8.1
+    except TypeError:
+        runner = CliRunner()                        # click 8.2 keeps stderr apart and has no such argument
+    env = {"LANG": "C.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "NO_COLOR": None, "COLUMNS": "80",
+           "PARCEL_ADVISOR_DEBUG": None, "PARCEL_ADVISOR_CACHE": CACHE}
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        r = runner.invoke(main, list(args), input=input, env=env, prog_name="advise")
+    finally:
+        os.chdir(here)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception       # a traceback the user would have seen: the test fails with it
+    return r.exit_code, r.stdout, r.stderr
+
+
+def _needs_process(args) -> bool:
+    from advisor import cli
+    if cli.LANG != "en" or (args and args[0] in ("batch", "serve")):
+        return True
+    return any(a == "--lang" and i + 1 < len(args) and args[i + 1] != "en" or a.startswith("--lang=") and a != "--lang=en"
+               for i, a in enumerate(args))
 
 
 def free_port() -> int:

@@ -319,8 +319,8 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
         "deadlines": sorted(got.deadlines.values(), key=lambda d: d["date"]),
         "messages": list(got.msgs.values()),
         "season": derived.engine.get("season"),
-        "events": [{"date": e["date"].isoformat(), "status": e["status"], "stage": e["stage"],
-                    "postal": e["postal"]} for e in derived.events],
+        "events": [{"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal}
+                   for e in derived.events],
         "notes": derived.notes,
         "missing": [],
         "trace": got.trace,

@@ -270,9 +270,10 @@ def advisor_for(rules: str | Path | None = None, templates: str | Path | None = 
     return default_advisor()
 
 
-def advise(facts: dict[str, Any], **kw) -> Advice:
-    """Advice with the shipped rules (compiled on first use)."""
-    return default_advisor().advise(facts, **kw)
+def advise(facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = "en",
+           messages: bool = True, extra: dict | None = None) -> Advice:
+    """Advice with the shipped rules (compiled on first use); the arguments are `Advisor.advise`'s."""
+    return default_advisor().advise(facts, today=today, lang=lang, messages=messages, extra=extra)
 
 
 def _lang_help() -> str:

@@ -292,11 +292,11 @@ def _advise(request: Request, output: Output) -> None:
     from .report import render_text, render_explain
     advisor, doc, today, lang, extra = gather(request)
     copy = output.copy
-    advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
     why = None
     if output.why_not:
         from .explain import why_not as explain_why_not
-        why = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
+        why = extra["why_not"] = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
+    advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
     if output.translation and not copy:
         raise FactsError("`--translation` goes with `--copy`", where="--translation",
                          help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
@@ -309,8 +309,6 @@ def _advise(request: Request, output: Output) -> None:
     if output.ics:
         _write_calendar(Path(output.ics), advice.to_ics())
     if output.fmt == "json":
-        if why is not None:
-            advice.data["why_not"] = why
         click.echo(advice.to_json())
         return
     use_color = wants_color(output.color)

@@ -153,11 +153,10 @@ def _compiled(t: tuple) -> Callable:
     return shift
 
 
-def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:
-    """Parse a due expression; raises ValueError with a readable reason."""
-    tokens = []
+def _tokens(s: str) -> list[tuple[str, object]]:
+    """A due expression's numbers, names and operators, in order."""
+    tokens: list[tuple[str, object]] = []
     pos = 0
-    s = str(text)
     while pos < len(s):
         m = _TOKEN.match(s, pos)
         if not m or m.end() == pos:
@@ -171,6 +170,13 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
             tokens.append(("name", m["name"]))
         else:
             tokens.append(("op", m["op"]))
+    return tokens
+
+
+def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:
+    """Parse a due expression; raises ValueError with a readable reason."""
+    s = str(text)
+    tokens = _tokens(s)
     i = 0
 
     def peek():

@@ -94,11 +94,28 @@ DATES: dict[str, str | None] = {
 
 
 
+@dataclass(slots=True)
+class Seen:
+    """One event of the history as read: its stage (None when the seller typed it), whether it is
+    postal movement, where, and the phrase or code that gave the stage or a problem."""
+
+    date: dt.date
+    status: str | None
+    stage: str | None
+    postal: bool
+    country: str | None
+    city: str | None
+    weight_g: int | None
+    index: int
+    matched: str | None
+    problem: str | None
+
+
 @dataclass
 class Derived:
     engine: dict                       # the flat fact for durable_rules
     dates: dict[str, dt.date]          # named dates for due expressions and templates
-    events: list[dict] = field(default_factory=list)   # classified history, for output
+    events: list[Seen] = field(default_factory=list)   # classified history, for output
     notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
     season_name: dict | None = None
 
@@ -108,7 +125,7 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None, providers=None) -> tuple[list[dict], list[dict]]:
+                    origin: str | None = None, providers=None) -> tuple[list[Seen], list[dict]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
@@ -155,30 +172,29 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
-        out.append({"date": e.date, "status": e.status or phrase, "stage": None if seller_typed else stage,
-                    "postal": not seller_typed, "country": e.country, "city": e.city,
-                    "weight_g": e.weight_g, "index": e.index, "matched": phrase, "problem": problem})
+        out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
+                        e.country, e.city, e.weight_g, e.index, phrase, problem))
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
 
 
-def _route_contradictions(events: list[dict], rank: dict[str, int]) -> list[dict]:
+def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict]:
     """Statuses that do not fit the route they are on: movement after a delivery or in the middle
     of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
     may print them), and said, so the buyer checks them instead of trusting the last line."""
-    notes, staged = [], [e for e in events if e["postal"] and e["stage"]]
+    notes, staged = [], [e for e in events if e.postal and e.stage]
     for i, e in enumerate(staged):
-        later = [x for x in staged[i + 1:] if x["stage"] not in ("delivered", "returned")]
-        if e["stage"] in ("delivered", "returned") and later:
-            notes.append(note("moved_after_delivery" if e["stage"] == "delivered" else "moved_after_return",
-                               {"event": later[0]["index"], "status": (later[0]["status"] or "")[:120]}))
+        later = [x for x in staged[i + 1:] if x.stage not in ("delivered", "returned")]
+        if e.stage in ("delivered", "returned") and later:
+            notes.append(note("moved_after_delivery" if e.stage == "delivered" else "moved_after_return",
+                               {"event": later[0].index, "status": (later[0].status or "")[:120]}))
             break
     for i, e in enumerate(staged):
-        if e["stage"] == "delivered":
+        if e.stage == "delivered":
             before = staged[:i]
             # import and every stage after it happen in the destination country
-            if any(x["stage"] == "export" for x in before) and not any(rank[x["stage"]] >= rank["import"] for x in before):
-                notes.append(note("delivered_unseen_arrival", {"event": e["index"], "status": (e["status"] or "")[:120]}))
+            if any(x.stage == "export" for x in before) and not any(rank[x.stage] >= rank["import"] for x in before):
+                notes.append(note("delivered_unseen_arrival", {"event": e.index, "status": (e.status or "")[:120]}))
             break
     return notes
 
@@ -200,7 +216,7 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
-    mismatch = _destination_mismatch(facts, postal, origin, places, notes)
+    mismatch = _destination_mismatch(facts, postal, origin, places, notes, stages.rank)
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
         f["destination_mismatch_level"] = mismatch
@@ -236,7 +252,7 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
 
 
 def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers, alternatives) -> tuple[list[dict], list[dict], list[dict]]:
+                   invented_status_flags, providers, alternatives) -> tuple[list[Seen], list[dict], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
@@ -245,36 +261,36 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     if alternatives:        # readings close to the best one: the code is uncertain
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
-    postal = [e for e in events if e["postal"]]
+    postal = [e for e in events if e.postal]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)
     f["seller_statuses_only"] = bool(events) and not postal
     f["unknown_statuses"] = sum(1 for n in notes if n["kind"] == "unknown_status")
-    problems = [e["problem"] for e in postal if e["problem"]]
+    problems = [e.problem for e in postal if e.problem]
     if problems:
         f["post_problem"] = problems[-1]
-    staged = [e for e in postal if e["stage"]]
-    stage = staged[-1]["stage"] if staged else "none"
+    staged = [e for e in postal if e.stage]
+    stage = staged[-1].stage if staged else "none"
     f["stage"] = stage
     rank = stages.rank
-    f["moved"] = any(rank[e["stage"]] > rank["pre_advice"] for e in staged)
-    f["exported"] = any(rank[e["stage"]] >= rank["export"] for e in staged)
+    f["moved"] = any(rank[e.stage] > rank["pre_advice"] for e in staged)
+    f["exported"] = any(rank[e.stage] >= rank["export"] for e in staged)
     if postal:
-        dates["last_event"] = postal[-1]["date"]
-        dates["first_event"] = postal[0]["date"]
+        dates["last_event"] = postal[-1].date
+        dates["first_event"] = postal[0].date
     if staged:
-        since = staged[-1]["date"]
+        since = staged[-1].date
         for e in reversed(staged):
-            if e["stage"] != stage:
+            if e.stage != stage:
                 break
-            since = e["date"]
+            since = e.date
         dates["stage_since"] = since
-    pre = [e for e in staged if e["stage"] == "pre_advice"]
+    pre = [e for e in staged if e.stage == "pre_advice"]
     if pre:
-        dates["pre_advice_since"] = pre[0]["date"]
+        dates["pre_advice_since"] = pre[0].date
     start = o.paid or o.track_issued
-    f["events_before_order"] = sum(1 for e in postal if start and e["date"] < start)
-    weights = [e["weight_g"] for e in postal if e["weight_g"]]
+    f["events_before_order"] = sum(1 for e in postal if start and e.date < start)
+    weights = [e.weight_g for e in postal if e.weight_g]
     if len(weights) >= 2:
         f["weight_diff_g"] = int(round(max(weights) - min(weights)))
     return events, notes, postal
@@ -329,10 +345,8 @@ def _seller_and_dispute_facts(f: dict, facts: Facts) -> None:
     f["order_problem"] = o.problem or "none"
 
 
-DESTINATION_SIDE = ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered")
-
-
-def _destination_mismatch(facts: Facts, postal: list[dict], origin: str | None, places, notes: list) -> str | None:
+def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, places, notes: list,
+                          rank: dict[str, int]) -> str | None:
     """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3): a
     place at the destination end that really differs. An event in the code's origin country is
     at the origin end, whatever its words; cities are compared through the gazetteer
@@ -343,9 +357,11 @@ def _destination_mismatch(facts: Facts, postal: list[dict], origin: str | None, 
     seen = []
     if facts.tracked_destination:
         seen.append((facts.tracked_destination.country, facts.tracked_destination.city, "tracked_destination"))
+    # the stages from import to delivery happen in the destination country (vocabulary.yaml's route order)
+    at_destination = range(rank["import"], rank["delivered"] + 1)
     for e in postal:
-        if e["stage"] in DESTINATION_SIDE and e["country"] and e["country"] != origin:
-            seen.append((e["country"], e["city"], f"events[{e['index']}]"))
+        if e.stage and rank[e.stage] in at_destination and e.country and e.country != origin:
+            seen.append((e.country, e.city, f"events[{e.index}]"))
     for country, _city, _where in seen:
         if dest.country and country and country != dest.country:
             return "country"

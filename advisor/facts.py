@@ -266,8 +266,23 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
         destination=_place(o.get("destination"), "order.destination"),
         frozen=bool(o.get("frozen", False)), problem=o.get("problem"),
     )
+    events = _events(doc.get("events") or [], providers)
+    s = doc.get("seller") or {}
+    seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+                  templated_replies=bool(s.get("templated_replies", False)),
+                  extended_days=int(s.get("extended_days", 0)))
+    dispute = _dispute(doc.get("dispute"))
+    facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
+                 tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
+                 seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
+    _check_dates(facts)
+    return facts
+
+
+def _events(given: list, providers: list[str] | None) -> list[Event]:
+    """The history's events, typed; an error names the event by its place in the list."""
     events = []
-    for i, e in enumerate(doc.get("events") or []):
+    for i, e in enumerate(given):
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
         try:
@@ -283,26 +298,22 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
         if providers is not None and e.get("provider") is not None and e["provider"] not in providers:
             raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
                              help=did_you_mean(e["provider"], providers) or one_of(providers))
-    s = doc.get("seller") or {}
-    seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
-                  templated_replies=bool(s.get("templated_replies", False)),
-                  extended_days=int(s.get("extended_days", 0)))
-    d = doc.get("dispute")
-    dispute = None
-    if d:
-        dispute = _new(Dispute, opened=fact_date(d.get("opened"), "dispute.opened"),
-                       seller_response=d.get("seller_response", "none"),
-                       offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
-                       escalated=bool(d.get("escalated", False)),
-                       refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
-        if dispute.opened is None:
-            raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
-                             help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")
-    facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
-                 tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
-                 seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
-    _check_dates(facts)
-    return facts
+    return events
+
+
+def _dispute(d: dict | None) -> Dispute | None:
+    """The dispute, typed; it needs the day it was opened."""
+    if not d:
+        return None
+    dispute = _new(Dispute, opened=fact_date(d.get("opened"), "dispute.opened"),
+                   seller_response=d.get("seller_response", "none"),
+                   offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
+                   escalated=bool(d.get("escalated", False)),
+                   refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
+    if dispute.opened is None:
+        raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
+                         help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")
+    return dispute
 
 
 def _wrap_money(d, where: str) -> Money | None:

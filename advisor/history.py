@@ -33,6 +33,8 @@ _NAMED_SHAPES = [
 _TIME = re.compile(r"^[\sT,]*(?:at\s+|в\s+)?(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?\s*"
                    r"(\((?:GMT|UTC)[^)]*\)|[+-]\d{4}(?!\d)|GMT|UTC)?\s*[:\-–—|]?\s*")
 MAX_LINE = 2000
+# the languages whose month and weekday names (Babel's) pasted pages are read in
+PAGE_LANGS = ("en", "ru")
 
 
 _HTML = re.compile(r"(?i)<\s*(?:tr|td|li|p|div|br|table|html|body|span)\b")
@@ -326,7 +328,7 @@ class _Weekday:
     def pattern(self) -> re.Pattern:
         from babel import Locale
         names = set()
-        for lang in ("en", "ru"):
+        for lang in PAGE_LANGS:
             days = Locale(lang).days
             for context in ("format", "stand-alone"):
                 for width in ("wide", "abbreviated", "short"):
@@ -355,7 +357,7 @@ def _months() -> dict[str, int]:
     from babel import Locale
     names: dict[str, int] = {}
     stems: dict[str, set[int]] = {}
-    for lang in ("en", "ru"):
+    for lang in PAGE_LANGS:
         months = Locale(lang).months
         for context in ("format", "stand-alone"):
             for width in ("wide", "abbreviated"):

@@ -115,8 +115,28 @@ class Page:
         values: dict[str, object] = {}
         for name, number in DATE_INPUTS.items():
             values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
-        for name in ("code", "shipping"):
-            values[name] = form.get(name)
+        values.update(self._choices(form, problem))
+        extra: dict = {}
+        events: list[dict] = []
+        if form.get("history", "").strip() and "history" not in err:
+            try:
+                events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
+            except AdvisorError as e:
+                problem("history", e.key or "history")
+        for name in list(values):           # the answers in error stay out of the facts
+            if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
+                values[name] = None
+        over = fields.to_facts(fields.Answers.of(values), today, set(self.advisor.vocab["stages"]), lambda name: name)
+        over.pop("events", None)
+        doc = merge({}, over)
+        if events:
+            doc["events"] = events
+        return answer, doc, extra
+
+    def _choices(self, form: dict, problem) -> dict[str, object]:
+        """The answers that are not dates: the code, the platform, the destination, yes/no and
+        the seller's answer, the amount offered; each one the form cannot hold is a problem."""
+        values: dict[str, object] = {name: form.get(name) for name in ("code", "shipping")}
         if form.get("platform") and form["platform"] not in self.advisor.profiles:
             problem("platform", "default", form["platform"])
         values["platform"] = form.get("platform")
@@ -138,22 +158,7 @@ class Page:
                 reader(values.get(name))
             except FactsError as e:
                 problem(name, e.key or "default", form.get(name, ""))
-        extra: dict = {}
-        events: list[dict] = []
-        if form.get("history", "").strip() and "history" not in err:
-            try:
-                events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
-            except AdvisorError as e:
-                problem("history", e.key or "history")
-        for name in list(values):           # the answers in error stay out of the facts
-            if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
-                values[name] = None
-        over = fields.to_facts(fields.Answers.of(values), today, set(self.advisor.vocab["stages"]), lambda name: name)
-        over.pop("events", None)
-        doc = merge({}, over)
-        if events:
-            doc["events"] = events
-        return answer, doc, extra
+        return values
 
     def _date(self, form: dict, name: str, number: str, sign: int, today: dt.date, problem) -> str | None:
         """A date field and the number of days that may stand for it; both given must agree."""

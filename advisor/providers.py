@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import RulesError, did_you_mean, one_of
+from .i18n import LANGS
 from .stages import phrase_key
 from .memo import Memo
 from .yamlfile import load
@@ -82,7 +83,7 @@ class Providers:
         table: dict[str, Reading] = {}
         reporter = doc.get("reported_by")
         if reporter is not None:
-            if not (isinstance(reporter, dict) and all(isinstance(reporter.get(k), str) for k in ("en", "ru"))):
+            if not (isinstance(reporter, dict) and all(isinstance(reporter.get(k), str) for k in LANGS)):
                 raise RulesError("`reported_by` needs `en` and `ru`: who reports these codes to the buyer",
                                  where=doc.where("reported_by"))
             self.reporters[provider] = {"en": reporter["en"], "ru": reporter["ru"]}

@@ -23,7 +23,7 @@ from .conditions import TERM as _TERM
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
-from .render import LANG_NAMES
+from .render import LANG_NAMES, LANGS
 from . import validation
 from .schemaerrors import describe
 from .whencheck import check_when, profile_value
@@ -257,62 +257,20 @@ def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
 
 # ---- outputs ---------------------------------------------------------------------------------
 
+_OUTPUT_FIELDS = {"action": {"id", "due", "text"}, "flag": {"id", "severity", "text"},
+                  "warning": {"id", "text"}, "deadline": {"id", "date"}}
+
+
 def _then(then, rid, vocab, profiles, templates, reads):
+    """A rule's `then`: its outputs, its message and the actions it replaces, each checked."""
     for key in then:
         if key not in THEN_KEYS:
             raise RulesError(f"unknown output `{key}` in rule `{rid}`", where=then.where(key),
                              help=did_you_mean(key, THEN_KEYS) or one_of(THEN_KEYS))
-    outputs = []
-    for kind, vocab_key in (("action", "actions"), ("flag", "flags"), ("warning", "warnings"), ("deadline", "deadlines")):
-        if kind not in then:
-            continue
-        spec = then[kind]
-        where = then.where(kind)
-        if isinstance(spec, str):
-            spec = {"id": spec}
-        if not isinstance(spec, dict) or "id" not in spec:
-            raise RulesError(f"`{kind}` in rule `{rid}` needs an `id`", where=where)
-        oid = str(spec["id"])
-        if oid not in vocab[vocab_key]:
-            raise RulesError(f"unknown {kind} id `{oid}` in rule `{rid}`", where=where,
-                             help=did_you_mean(oid, vocab[vocab_key]) or f"{kind} ids are listed in rules/vocabulary.yaml")
-        allowed = {"action": {"id", "due", "text"}, "flag": {"id", "severity", "text"},
-                   "warning": {"id", "text"}, "deadline": {"id", "date"}}[kind]
-        for k in spec:
-            if k not in allowed:
-                raise RulesError(f"unknown field `{k}` in the {kind} of rule `{rid}`", where=where,
-                                 help=did_you_mean(k, allowed) or one_of(allowed))
-        due = None
-        date_text = spec.get("due") if kind == "action" else spec.get("date") if kind == "deadline" else None
-        if kind == "deadline" and date_text is None:
-            raise RulesError(f"the deadline of rule `{rid}` needs a `date`", where=where)
-        if date_text is not None:
-            due = _due(str(date_text), rid, profiles, where, reads)
-        severity = spec.get("severity", "warn") if kind == "flag" else None
-        if severity is not None and severity not in SEVERITIES:
-            raise RulesError(f"unknown severity `{severity}` in rule `{rid}`", where=where, help=one_of(SEVERITIES))
-        text = spec.get("text")
-        if text is not None:
-            if not isinstance(text, dict):
-                raise RulesError(f"the text of the {kind} in rule `{rid}` must have `en` and `ru`", where=where)
-            for lang in ("en", "ru"):
-                if not isinstance(text.get(lang), str) or not text[lang].strip():
-                    raise RulesError(f"the {kind} of rule `{rid}` has no `{lang}` text", where=where,
-                                     help="every text is written in English and in Russian")
-        if kind == "action" and text is None:
-            raise RulesError(f"the action of rule `{rid}` has no text", where=where,
-                             help="add `text: {en: ..., ru: ...}` saying what to do and why")
-        outputs.append(Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity))
-    message = then.get("message")
-    if message is not None:
-        message = str(message)
-        langs = templates.get(message) if isinstance(templates, dict) else ({"en", "ru"} if message in templates else None)
-        if not langs:
-            raise RulesError(f"unknown message template `{message}` in rule `{rid}`", where=then.where("message"),
-                             help=did_you_mean(message, templates) or "templates live in templates/en and templates/ru as KIND/PURPOSE.j2")
-        for lang in sorted({"en", "ru"} - set(langs)):
-            raise RulesError(f"the message `{message}` of rule `{rid}` has no {LANG_NAMES[lang]} template",
-                             where=then.where("message"), help=f"add templates/{lang}/{message}.j2")
+    outputs = [_output(kind, vocab_key, then[kind], then.where(kind), rid, vocab, profiles, reads)
+               for kind, vocab_key in (("action", "actions"), ("flag", "flags"), ("warning", "warnings"),
+                                       ("deadline", "deadlines")) if kind in then]
+    message = _message_of(then, rid, templates)
     replaces = [str(x) for x in then.get("replaces") or []]
     for r in replaces:
         if r not in vocab["actions"]:
@@ -321,6 +279,60 @@ def _then(then, rid, vocab, profiles, templates, reads):
     if not outputs and message is None:
         raise RulesError(f"rule `{rid}` adds nothing", where=then.where(), help="add an action, flag, warning, deadline or message")
     return outputs, message, replaces
+
+
+def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profiles, reads) -> Output:
+    """One action, flag, warning or deadline: a known id, known fields, its date and texts."""
+    if isinstance(spec, str):
+        spec = {"id": spec}
+    if not isinstance(spec, dict) or "id" not in spec:
+        raise RulesError(f"`{kind}` in rule `{rid}` needs an `id`", where=where)
+    oid = str(spec["id"])
+    if oid not in vocab[vocab_key]:
+        raise RulesError(f"unknown {kind} id `{oid}` in rule `{rid}`", where=where,
+                         help=did_you_mean(oid, vocab[vocab_key]) or f"{kind} ids are listed in rules/vocabulary.yaml")
+    allowed = _OUTPUT_FIELDS[kind]
+    for k in spec:
+        if k not in allowed:
+            raise RulesError(f"unknown field `{k}` in the {kind} of rule `{rid}`", where=where,
+                             help=did_you_mean(k, allowed) or one_of(allowed))
+    due = None
+    date_text = spec.get("due") if kind == "action" else spec.get("date") if kind == "deadline" else None
+    if kind == "deadline" and date_text is None:
+        raise RulesError(f"the deadline of rule `{rid}` needs a `date`", where=where)
+    if date_text is not None:
+        due = _due(str(date_text), rid, profiles, where, reads)
+    severity = spec.get("severity", "warn") if kind == "flag" else None
+    if severity is not None and severity not in SEVERITIES:
+        raise RulesError(f"unknown severity `{severity}` in rule `{rid}`", where=where, help=one_of(SEVERITIES))
+    text = spec.get("text")
+    if text is not None:
+        if not isinstance(text, dict):
+            raise RulesError(f"the text of the {kind} in rule `{rid}` must have `en` and `ru`", where=where)
+        for lang in LANGS:
+            if not isinstance(text.get(lang), str) or not text[lang].strip():
+                raise RulesError(f"the {kind} of rule `{rid}` has no `{lang}` text", where=where,
+                                 help="every text is written in English and in Russian")
+    if kind == "action" and text is None:
+        raise RulesError(f"the action of rule `{rid}` has no text", where=where,
+                         help="add `text: {en: ..., ru: ...}` saying what to do and why")
+    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity)
+
+
+def _message_of(then, rid: str, templates) -> str | None:
+    """The rule's message: a template that exists in every language."""
+    message = then.get("message")
+    if message is None:
+        return None
+    message = str(message)
+    langs = templates.get(message) if isinstance(templates, dict) else (set(LANGS) if message in templates else None)
+    if not langs:
+        raise RulesError(f"unknown message template `{message}` in rule `{rid}`", where=then.where("message"),
+                         help=did_you_mean(message, templates) or "templates live in templates/en and templates/ru as KIND/PURPOSE.j2")
+    for lang in sorted(set(LANGS) - set(langs)):
+        raise RulesError(f"the message `{message}` of rule `{rid}` has no {LANG_NAMES[lang]} template",
+                         where=then.where("message"), help=f"add templates/{lang}/{message}.j2")
+    return message
 
 
 def _is_number_name(name: str) -> bool:

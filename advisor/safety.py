@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .details import detail, note
 from .errors import RulesError, did_you_mean
+from .i18n import LANGS
 
 RULE_ID = "safety"           # the `rule` of a step a repair adds
 _END = "9999-12-31"
@@ -298,7 +299,7 @@ def _number(value, profile: dict) -> float | None:
 
 def _text(node: dict, where: str) -> dict:
     text = node.get("text")
-    if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in ("en", "ru")):
+    if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGS):
         raise RulesError("a safety text needs `en` and `ru`", where=_at(node, "text", where))
     return {"en": text["en"], "ru": text["ru"]}
 

@@ -64,6 +64,8 @@ def describe(err) -> Problem:
     if v == "minProperties":
         return Problem("the mapping is empty", None, path, None)
     if v == "required":
-        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        # the first required field the mapping lacks, from the schema and the value (not the message's words)
+        have = err.instance if isinstance(err.instance, dict) else {}
+        missing = next((str(k) for k in err.validator_value if k not in have), "?")
         return Problem(f"missing field `{missing}`", None, path, None)
     return Problem(err.message[:1].lower() + err.message[1:], None, path, None)

@@ -277,21 +277,8 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     except re.error as e:
         raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
                          where=at("pattern")) from None
-    checksum, params = raw.get("checksum", "none"), {}
-    if isinstance(checksum, list):
-        per_length = {}
-        for item in checksum:
-            name, item_params = _checksum_spec(item, fid, at)
-            if not isinstance(item_params.get("length"), int):
-                raise RulesError(f"each check digit in the list of format `{fid}` needs its `length`", where=at("checksum"))
-            per_length[item_params["length"]] = (name, item_params)
-        checksum, params = "per_length", {"per_length": per_length}
-    elif isinstance(checksum, dict):
-        checksum, params = _checksum_spec(checksum, fid, at)
+    checksum, params = _checksum_of(raw.get("checksum", "none"), fid, at)
     checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
-    if checksum not in CHECKSUMS | {"per_length"}:
-        raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
-                         help=did_you_mean(str(checksum), CHECKSUMS) or one_of(CHECKSUMS))
     for key, allowed in checks:
         if key in raw and raw[key] not in allowed:
             raise RulesError(f"format `{fid}` has an unknown {key} `{raw[key]}`", where=at(key),
@@ -314,6 +301,25 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
         examples=dict(raw.get("examples") or {}), where=where, first=first_chars(pattern),
         last=last_chars(pattern), fallback=raw.get("fallback") is True,
     )
+
+
+def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:
+    """A format's check digit: an algorithm's name, one with its parameters, or one per length."""
+    params: dict = {}
+    if isinstance(checksum, list):
+        per_length = {}
+        for item in checksum:
+            name, item_params = _checksum_spec(item, fid, at)
+            if not isinstance(item_params.get("length"), int):
+                raise RulesError(f"each check digit in the list of format `{fid}` needs its `length`", where=at("checksum"))
+            per_length[item_params["length"]] = (name, item_params)
+        checksum, params = "per_length", {"per_length": per_length}
+    elif isinstance(checksum, dict):
+        checksum, params = _checksum_spec(checksum, fid, at)
+    if checksum not in CHECKSUMS | {"per_length"}:
+        raise RulesError(f"format `{fid}` has an unknown checksum `{checksum}`", where=at("checksum"),
+                         help=did_you_mean(str(checksum), CHECKSUMS) or one_of(CHECKSUMS))
+    return checksum, params
 
 
 def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:

@@ -125,6 +125,7 @@ def test_the_shipping_method_decides_between_readings(code, method, carrier):
     ("RS0814398526Y", "cainiao_expedited"), ("AE010698498", "cainiao_expedited"), ("LP00123456789012", "cainiao_lp"),
     ("VR123456789YP", "yanwen_other"), ("UA846098317YP", "yanwen_ua"), ("4PX3001234567890CN", "four_px"),
     ("SF1234567890123", "sf_express"), ("YT2229521272164446", "yunexpress"), ("62009147017544", "ru_post_domestic"),
+    ("SYAE006809461", "sunyou"), ("1234-5678-9012BR", "boxberry_international"), ("1234 5678 9012BR", "boxberry_international"),
 ])
 def test_the_chinese_and_cis_logistics_are_recognised(code, fmt):
     assert analyse(code, BOOK, "aliexpress", None)["format"] == fmt
@@ -152,6 +153,8 @@ def test_tracker_links_open_the_code(advisor):
     """Every post and universal tracker with a code link (`track_url`) puts the code in it."""
     for post in BOOK.posts.values():
         assert "{code}" in post.get("track_url", "{code}")
+    for fmt in BOOK.formats:   # a carrier's own tracker opens the code too
+        assert all("{code}" in t["url"] for t in fmt.trackers), fmt.id
     doc = advisor.advise({"track": "RK190321410CN", "order": {"destination": {"country": "RU"}}}, today="2026-11-20").to_dict()
     urls = {t["name"]: t["url"] for t in doc["track"]["trackers"]}
     assert urls["Russian Post"] == "https://www.pochta.ru/tracking?barcode=RK190321410CN"

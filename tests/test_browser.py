@@ -137,9 +137,11 @@ def test_switching_the_language_keeps_the_answers(page):
     page.click("button[type=submit]")
     assert next_step(page)[0] == "Write to the seller"
     page.click("a.lang")
+    page.wait_for_selector("html[lang=ru]")       # the other language's page, not the one left
     assert next_step(page) == ("Написать продавцу", "сегодня")
     assert page.input_value("#f-code") == "RK190321410CN" and page.input_value("#f-issued_ago") == "12"
     page.click("a.lang")
+    page.wait_for_selector("html[lang=en]")
     assert next_step(page)[0] == "Write to the seller"
 
 
@@ -149,7 +151,7 @@ def test_copy_puts_the_english_message_on_the_clipboard(page):
     page.fill("#f-issued_ago", "12")
     page.click("button[type=submit]")
     button = page.locator("button.copy").first
-    assert button.is_visible()
+    button.wait_for(state="visible", timeout=10_000)     # the answer's page, once it has loaded
     button.click()
     page.wait_for_function("document.querySelector('button.copy').textContent === 'Скопировано'")
     copied = page.evaluate("navigator.clipboard.readText()")

@@ -6,11 +6,10 @@ catalogue rule authors write conditions against (and `advise rules check` valida
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .details import note
+from .methods import names_any
 from .facts import Facts
 from .stages import StageBook
 from .seasons import Seasons
@@ -321,8 +320,8 @@ def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
 
 def _shipping_facts(f: dict, o, express_methods, courier_methods) -> None:
     f["shipping_free"] = bool(o.shipping_free)
-    f["shipping_express"] = bool(o.shipping_method) and _names_express(o.shipping_method, express_methods)
-    f["shipping_courier"] = bool(o.shipping_method) and _names_express(o.shipping_method, courier_methods)
+    f["shipping_express"] = bool(o.shipping_method) and names_any(o.shipping_method, express_methods)
+    f["shipping_courier"] = bool(o.shipping_method) and names_any(o.shipping_method, courier_methods)
     if o.price and o.price.currency == "USD":
         f["price_usd"] = round(float(o.price.amount), 2)
 
@@ -374,14 +373,3 @@ def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, 
         if same is None:
             notes.append(note("city_unverified", {"field": where, "city": city, "order_city": dest.city}))
     return None
-
-
-def _names_express(method: str, names: list[str]) -> bool:
-    words = _words(method)
-    return any(n.casefold() in words for n in names)
-
-
-@lru_cache(maxsize=4096)
-def _words(method: str) -> frozenset[str]:
-    """The words of a shipping method's name (a few dozen names recur across all parcels)."""
-    return frozenset(re.findall(r"[a-z0-9]+", method.casefold()))

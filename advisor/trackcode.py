@@ -14,6 +14,7 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
+from .methods import names, names_any
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -208,14 +209,15 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
-def _prefer_carrier(readings: list[dict], method: str, bonus: int) -> list[dict]:
-    """Readings re-ranked with the shipping method: one whose carrier's name (its first word:
-    `FedEx`, `DHL Express`) is a word of the method scores `bonus` more."""
-    words = set(_WORD_SPLIT.split(method.lower()))
+def _prefer_carrier(readings: list[dict], method: str, bonus: int, other_names: dict) -> list[dict]:
+    """Readings re-ranked with the shipping method: one whose carrier the method names (by the
+    carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
+    `carrier_names`, `Почта России`) scores `bonus` more."""
     out = []
     for r in readings:
-        carrier = (r["carrier"] or "").lower().split()
-        if carrier and carrier[0] in words:
+        carrier = r["carrier"] or ""
+        first = carrier.split()[:1]
+        if first and (names(method, first[0]) or names_any(method, other_names.get(carrier, []))):
             r = dict(r, score=r["score"] + bonus)
         out.append(r)
     out.sort(key=lambda r: -r["score"])
@@ -344,7 +346,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
     if method and len(readings) > 1:
-        readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"])
+        readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"], book.carrier_names)
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

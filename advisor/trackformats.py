@@ -76,6 +76,7 @@ class FormatBook:
     posts: dict
     universal: list
     countries: set = field(default_factory=set)
+    carrier_names: dict = field(default_factory=dict)
 
     def country_ok(self, cc: str) -> bool:
         return cc in self.countries
@@ -162,6 +163,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
         posts=dict(posts_doc.get("posts") or {}),
         universal=list(posts_doc.get("universal") or []),
         countries=_country_codes(),
+        carrier_names=_carrier_names(doc, formats, posts_doc.get("posts") or {}, _display(path, rules_dir)),
     )
 
 
@@ -199,6 +201,24 @@ def _change_kinds(doc, display: str) -> list[str]:
     _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
                "unknown change kind `{}` in `misread_changes`")
     return list(kinds)
+
+
+def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dict[str, list[str]]:
+    """`carrier_names:`, other names a shipping method gives a carrier: each key a carrier that a
+    format or a post names, each value a list of names."""
+    given = doc.get("carrier_names") or {}
+    where = doc.where("carrier_names") if hasattr(doc, "where") and "carrier_names" in doc else display
+    if not isinstance(given, dict):
+        raise RulesError(f"`carrier_names` must map a carrier to its other names, not `{given}`", where=where)
+    known = {f.carrier for f in formats if f.carrier} | {p.get("name") for p in posts.values() if isinstance(p, dict)}
+    for carrier, names in given.items():
+        at = given.where(carrier) if hasattr(given, "where") else where
+        if carrier not in known:
+            raise RulesError(f"unknown carrier `{carrier}` in `carrier_names`", where=at,
+                             help=did_you_mean(str(carrier), sorted(k for k in known if k)) or "use a format's `carrier` or a post's `name`")
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise RulesError(f"the other names of `{carrier}` must be a list of names, not `{names}`", where=at)
+    return {str(k): list(v) for k, v in given.items()}
 
 
 def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:

@@ -115,6 +115,9 @@ def test_spaces_dashes_and_groups_never_change_the_reading(n):
     ("320595463938", "Purolator", "Purolator"),
     ("287809468872", "Purolator", "Purolator"),   # valid for FedEx too: the shipping method decides
     ("287809468872", "FedEx International Priority", "FedEx"),
+    ("3318810025", "СДЭК", "CDEK"),              # the order page in Russian names the carrier too
+    ("62009147017545", "Почта России", "Russian Post"),   # a wrong check digit, but not an order number
+    ("62009147017545", "Отправлено Почтой России", "Russian Post"),
 ])
 def test_the_shipping_method_decides_between_readings(code, method, carrier):
     a = analyse(code, BOOK, "aliexpress", method)
@@ -162,3 +165,25 @@ def test_tracker_links_open_the_code(advisor):
     assert not any("{code}" in u for u in urls.values())
     fedex = advisor.track("986578788855")
     assert fedex["trackers"][0]["url"].endswith("986578788855")
+
+
+@pytest.mark.parametrize("method, name, named", [
+    ("Почта России EMS", "Почта России", True), ("Почта Китая", "Почта России", False),
+    ("Russian Post", "Russian", True), ("DHL-Express", "DHL", True), ("Курьер СДЭК", "сдэк", True),
+    ("Pick Point", "PickPoint", False), ("EMSX", "EMS", False),
+])
+def test_a_shipping_method_names_a_carrier_by_whole_words(method, name, named):
+    from advisor.methods import names
+    assert names(method, name) is named
+
+
+def test_carrier_names_must_name_a_known_carrier(tmp_path):
+    import shutil
+    from advisor.errors import RulesError
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / "track_formats.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  CDEK: [СДЭК]", "  CDKE: [СДЭК]"), encoding="utf-8")
+    with pytest.raises(RulesError) as e:
+        book_for(tmp_path / "rules")
+    assert "unknown carrier `CDKE`" in str(e.value) and "track_formats.yaml:" in e.value.where
+    assert "did you mean `CDEK`?" in (e.value.help or "")

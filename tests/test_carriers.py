@@ -187,3 +187,12 @@ def test_carrier_names_must_name_a_known_carrier(tmp_path):
         book_for(tmp_path / "rules")
     assert "unknown carrier `CDKE`" in str(e.value) and "track_formats.yaml:" in e.value.where
     assert "did you mean `CDEK`?" in (e.value.help or "")
+
+
+@pytest.mark.parametrize("code, fmt, carrier", [
+    ("62009147017544", "ru_post_domestic", "Russian Post"), ("RA123456785RU", "s10", "Russian Post"),
+    ("6200914701754", "digits_only", None),     # 13 digits: not a shape Russian Post's tracking takes
+])
+def test_russian_post_shapes(code, fmt, carrier):
+    a = analyse(code, BOOK, None, None)
+    assert (a["format"], a["carrier"]) == (fmt, carrier)

@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .details import note
-from .methods import names_any
 from .facts import Facts
+from .methods import names_any
 from .stages import StageBook
 from .seasons import Seasons
 

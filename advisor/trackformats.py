@@ -195,9 +195,14 @@ def _services(given, display: str) -> dict:
     return out
 
 
+def _where(doc, key: str, display: str) -> str:
+    """`file:line` of a top-level key, else the file: where an error about that key points."""
+    return doc.where(key) if hasattr(doc, "where") and key in doc else display
+
+
 def _change_kinds(doc, display: str) -> list[str]:
     kinds = doc.get("misread_changes") or []
-    where = doc.where("misread_changes") if hasattr(doc, "where") and "misread_changes" in doc else display
+    where = _where(doc, "misread_changes", display)
     _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
                "unknown change kind `{}` in `misread_changes`")
     return list(kinds)
@@ -207,7 +212,7 @@ def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dic
     """`carrier_names:`, other names a shipping method gives a carrier: each key a carrier that a
     format or a post names, each value a list of names."""
     given = doc.get("carrier_names") or {}
-    where = doc.where("carrier_names") if hasattr(doc, "where") and "carrier_names" in doc else display
+    where = _where(doc, "carrier_names", display)
     if not isinstance(given, dict):
         raise RulesError(f"`carrier_names` must map a carrier to its other names, not `{given}`", where=where)
     known = {f.carrier for f in formats if f.carrier} | {p.get("name") for p in posts.values() if isinstance(p, dict)}
@@ -223,7 +228,7 @@ def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dic
 
 def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
     flags = doc.get(key) or []
-    where = doc.where(key) if hasattr(doc, "where") and key in doc else display
+    where = _where(doc, key, display)
     if known_flags is not None:
         _check_ids(flags, known_flags, where, f"`{key}` must be a list of flag ids", f"unknown flag `{{}}` in `{key}`")
     return list(flags)
@@ -240,7 +245,7 @@ def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
 
 def _scores(doc, display: str) -> dict[str, int]:
     given = doc.get("scores")
-    where = doc.where("scores") if hasattr(doc, "where") and "scores" in doc else display
+    where = _where(doc, "scores", display)
     if not isinstance(given, dict):
         raise RulesError("expected `scores:`, a mapping of " + ", ".join(SCORE_NAMES) + " to whole numbers",
                          where=where, help="see the shipped rules/track_formats.yaml")

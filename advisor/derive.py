@@ -164,10 +164,13 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))
         if stage is None and not known and e.status:
-            found, typed, phrase = stages.classify(e.status, exported, side)
-            seller_typed = seller_typed or typed
-            stage = found
-            if found is None and not typed and not seller_typed:
+            read = stages.classify(e.status, exported, side)
+            seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
+            if read.problem and not seller_typed:
+                problem = read.problem
+                notes.append(note("status_no_stage", {"event": e.index, "reason": problem, "status": e.status,
+                                                      "status_ru": e.status, "reported_by": None}, name=e.status))
+            elif stage is None and not read.keeps and not seller_typed:
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True

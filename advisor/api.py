@@ -186,6 +186,8 @@ class Advisor:
                 values = dict(item, has_code=engine.get("has_code"),
                               title=((titles.get(item.get("message")) or {}).get(lang) if item.get("message") else None))
                 values["from"] = item.get("from")
+                if item.get("reading"):         # a stage id the note names, as the stage's label
+                    values["reading_label"] = self.vocab["stages"][item["reading"]][lang]
                 item["text"] = self.renderer.inline(text, lang, context, f"rules/vocabulary.yaml ({key}: {item['kind']})",
                                                     extra=values)
 

@@ -170,6 +170,10 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 problem = read.problem
                 notes.append(note("status_no_stage", {"event": e.index, "reason": problem, "status": e.status,
                                                       "status_ru": e.status, "reported_by": None}, name=e.status))
+            elif read.unsure and not seller_typed:
+                notes.append(note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
+                                                    "words": list(read.words), "against": list(read.unsure)},
+                                  short=e.status[:60], said=", ".join(read.unsure)))
             elif stage is None and not read.keeps and not seller_typed:
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:

@@ -9,18 +9,21 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W\d_]+|\d+", re.UNICODE)
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W\d_]+(?:'[^\W\d_]+)*|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _UKRAINIAN = re.compile(r"[іїєґ]")
 # bidi and zero-width controls say nothing a reader needs and can hide a word from the terms
 _CONTROLS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                                    "\u2066\u2067\u2068\u2069\ufeff"), None)
+# marks NFKC would glue to a word ("Point™" becomes "pointtm"), and the apostrophes of
+# Ukrainian words written four ways (кур'єр, кур’єр, курʼєр, кур`єр)
+_MARKS = {ord("™"): " ", ord("®"): " ", ord("©"): " ", ord("’"): "'", ord("ʼ"): "'", ord("`"): "'"}
 
 
 def normalise(text: str) -> str:
     """Case-folded NFKC text with ё as е and the invisible controls removed."""
-    return unicodedata.normalize("NFKC", text).translate(_CONTROLS).casefold().replace("ё", "е")
+    return unicodedata.normalize("NFKC", text.translate(_MARKS)).translate(_CONTROLS).casefold().replace("ё", "е")
 
 
 def language(text: str) -> str:
@@ -46,7 +49,7 @@ def english(word: str) -> str:
     "delivers" and "deliver" are one, "arrive" and "arrival" are not. Only inflection: a full
     stemmer (Snowball, Porter) also strips derivation, and then "customer" is "customs" and
     "receiver" is "received", which a status line cannot afford."""
-    w = word
+    w = word[:-2] if word.endswith("'s") else word       # the recipient's address
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -61,6 +64,9 @@ def english(word: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("e") and not w.endswith("ee") else w
 
 
+_ELISION = re.compile(r"^(?:l|d|qu|n|s|j|c|m|t)'(?=[^\W\d_])")
+
+
 @lru_cache(maxsize=50_000)
 def lemma(word: str, lang: str) -> str:
     """One word's lemma: its dictionary form for Russian and Ukrainian, its stem for Latin script,
@@ -70,7 +76,7 @@ def lemma(word: str, lang: str) -> str:
     if _CYRILLIC.search(word):
         parses = _morph("uk" if lang == "uk" else "ru").parse(word)
         return parses[0].normal_form.replace("ё", "е") if parses else word
-    return english(word)
+    return english(_ELISION.sub("", word))      # French elision: l'expéditeur is expéditeur
 
 
 def tokens(text: str) -> list[str]:

@@ -33,6 +33,7 @@ class Read:
     keeps: bool = False
     words: tuple[str, ...] = ()
     row: int = -1
+    unsure: tuple[str, ...] = ()       # a costly reading the line's other words put in doubt: them
 
     def stage_at(self, destination_side: bool) -> str | None:
         return self.stage or (self.after if destination_side else self.before)
@@ -42,9 +43,7 @@ class Read:
 class Term:
     role: str
     value: str
-    shape: tuple[frozenset[str], ...]      # per word, the lemmas it may have
-    zh: str | None = None                  # a Chinese term: matched inside a Chinese run
-    text: str = ""
+    text: str                              # as the rule file writes it
 
 
 @dataclass
@@ -55,37 +54,51 @@ class Row:
     where: str
 
 
+COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one costs the buyer money
+
+
 @dataclass
 class Reader:
     terms: list[Term]
     rows: list[Row]
+    doubt: dict = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
     _first: dict[str, list[Term]] = field(default_factory=dict)
 
-    def __post_init__(self):
-        for t in self.terms:
-            keys = sorted(t.shape[0]) if t.shape else ["\x00zh"]
-            for k in keys:
-                self._first.setdefault(k, []).append(t)
+    def _index(self) -> dict[str, list]:
+        """The terms by the lemma their first word may have, built on the first line read (and
+        kept in the start-up cache: lemmatising a thousand terms costs a second)."""
+        if not self._first:
+            from .cache import cached
+            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries()
+            shapes = cached("reading-terms", key, lambda: [_shape(t.text) for t in self.terms])
+            for t, (shape, zh) in zip(self.terms, shapes):
+                entry = (t.role, t.value, shape, zh)
+                for k in (sorted(shape[0]) if shape else ["\x00zh"]):
+                    self._first.setdefault(k, []).append(entry)
+        return self._first
 
     def roles(self, text: str) -> dict[tuple[str, str], str]:
-        """(role, value) -> the words of the line that said it."""
+        """(role, value) -> the words of the line that said it. The longest term wins where terms
+        overlap, so "выдан на отправку" (sent on) never also reads as its word "выдан" (given out)."""
         norm = normalise(text)
         lang = language(norm)
         words = tokens(norm)
         seq = [lemma(w, lang) for w in words]
-        found: dict[tuple[str, str], str] = {}
+        index = self._index()
+        hits = []                                   # (length, start, (role, value), words)
         for i, lem in enumerate(seq):
-            for t in self._first.get(lem, ()):
-                n = len(t.shape)
-                if i + n <= len(seq) and all(seq[i + k] in t.shape[k] for k in range(n)):
-                    key = (t.role, t.value)
-                    if key not in found or len(found[key].split()) < n:
-                        found[key] = " ".join(words[i:i + n])
-        runs = [w for w in words if w and "\u3400" <= w[0] <= "\ufaff"]
-        for t in self._first.get("\x00zh", ()):
-            if any(t.zh in r for r in runs):
-                found.setdefault((t.role, t.value), t.zh)
-        return found
+            for role, value, shape, _ in index.get(lem, ()):
+                n = len(shape)
+                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(n)):
+                    hits.append((n, i, (role, value), " ".join(words[i:i + n])))
+        runs = [(j, w) for j, w in enumerate(words) if w and "\u3400" <= w[0] <= "\ufaff"]
+        for role, value, _, zh in index.get("\x00zh", ()) if runs else ():
+            for j, run in runs:
+                at = run.find(zh)
+                while at >= 0:      # a Chinese term's place: its run, then its characters in the run
+                    hits.append((len(zh), (j, at), (role, value), zh))
+                    at = run.find(zh, at + 1)
+        return _longest(hits)
 
     def ends(self, text: str) -> set[str]:
         """The ends of the route the line names (`origin`, `destination`)."""
@@ -105,8 +118,56 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i)
+                return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, self._doubts(row, found))
         return None
+
+    def _doubts(self, row: Row, found: dict) -> tuple[str, ...]:
+        """For a delivery, a return or a customs decision: the words of the line that put it in
+        doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
+        decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the
+        reading unsure, and the advice says what it could not tell instead of taking it."""
+        r = row.read
+        stages = {r.stage, r.before, r.after} & COSTLY
+        if not stages:
+            return ()
+        named = {(role, v) for role, values in row.need for v in values}
+        out = set()
+        for stage in stages:
+            kind, listed = self.doubt.get(stage, ("sure_with", frozenset()))
+            for key, said in found.items():
+                if key[0] not in ("act", "to") or key in named:
+                    continue
+                if (kind == "sure_with") != (key in listed):
+                    out.add(said)
+        return tuple(sorted(out))
+
+
+def _longest(hits: list) -> dict[tuple[str, str], str]:
+    """The terms not inside a longer term, so "выдан на отправку" (sent on) never also reads
+    as its word "выдан" (given out), nor 收件人 (addressee) as 收件 (picked up); terms that only
+    overlap both stand ("возвращен на склад" and "склад отправителя")."""
+    spans = []
+    found: dict[tuple[str, str], str] = {}
+    for n, start, key, said in sorted(hits, key=lambda h: -h[0]):
+        span = (frozenset((start[0], start[1] + k) for k in range(n)) if isinstance(start, tuple)
+                else frozenset((start + k, -1) for k in range(n)))
+        if any(span < other for other in spans):
+            continue
+        spans.append(span)
+        found.setdefault(key, said)
+    return found
+
+
+def dictionaries() -> bytes:
+    """The versions of the dictionaries lemmas come from: a new one re-lemmatises the terms."""
+    from importlib.metadata import PackageNotFoundError, version
+    out = []
+    for name in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"):
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=none")
+    return ";".join(out).encode()
 
 
 def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:
@@ -169,10 +230,18 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
         for value, words in (values or {}).items():
             role_values.setdefault(role, set()).add(value)
             for w in words or []:
-                shape, zh = _shape(str(w))
-                if not shape and not zh:
+                if not tokens(normalise(str(w))):
                     raise RulesError(f"the term `{w}` has no word", where=values.where(value))
-                terms.append(Term(role, value, shape, zh, str(w)))
+                terms.append(Term(role, value, str(w)))
+    doubt = {}
+    for stage, spec in (doc.get("doubt") or {}).items():
+        where = doc["doubt"].where(stage)
+        if stage not in COSTLY or not isinstance(spec, dict) or len(spec) != 1 or \
+                next(iter(spec)) not in ("sure_with", "doubted_by"):
+            raise RulesError(f"`doubt` takes {', '.join(sorted(COSTLY))}, each with `sure_with` or `doubted_by`",
+                             where=where)
+        kind = next(iter(spec))
+        doubt[stage] = (kind, frozenset((r, v) for r, vals in _conditions(spec[kind], role_values, where) for v in vals))
     rows = []
     for i, row in enumerate(doc["decisions"]):
         where = doc["decisions"].where(i) if hasattr(doc["decisions"], "where") else "rules/reading.yaml"
@@ -180,4 +249,4 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
                         _row_read(row, set(stages), set(problems), where), where))
-    return Reader(terms, rows)
+    return Reader(terms, rows, doubt)

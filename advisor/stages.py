@@ -11,11 +11,10 @@ from pathlib import Path
 
 from .errors import RulesError
 from .memo import Memo
-from .reading import Reader, load_reader
+from .reading import COSTLY, Reader, load_reader
 from .yamlfile import load
 
 _WORDS = re.compile(r"[^\w]+", re.UNICODE)
-COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one costs the buyer money
 
 
 CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
@@ -40,6 +39,8 @@ class Classified:
     words: tuple[str, ...] = ()
     problem: str | None = None
     keeps: bool = False
+    unsure: tuple[str, ...] = ()           # the words that put a costly reading in doubt
+    doubted: str | None = None             # ... and that reading
 
 
 @dataclass
@@ -96,6 +97,9 @@ class StageBook:
                 after_side = False
             elif ends == {"destination"}:
                 after_side = True
+        if read.unsure:         # never a delivery, a return or a customs decision on a doubt
+            return Classified(None, False, " + ".join(read.words), "terms", read.words,
+                              unsure=read.unsure, doubted=read.stage_at(after_side))
         return Classified(read.stage_at(after_side), False, " + ".join(read.words), "terms", read.words,
                           read.problem, read.keeps)
 

@@ -41,6 +41,13 @@ def language(text: str) -> str:
         return "uk"
     if re.search(r"[\u0400-\u04ff]", text):
         return "ru"
+    if re.search(r"[\u0600-\u06ff]", text):
+        return "ar"
+    low = f" {text.casefold()} "
+    if re.search(r"[åäö]", low):
+        return "sv"
+    if re.search(r"[éèêàçôûîïëùœ]", low) or re.search(r"\b(le|la|les|du|votre|colis|article|livraison)\b", low):
+        return "fr"
     return "en"
 
 

@@ -1,7 +1,7 @@
 """Real status lines and whole real histories (tests/corpus/, each with its public source) read as
-the stage a buyer should read: the share read right is printed at the end of the run and must
-stay at 95% or more, with no wrong stage where it costs most (a return, a delivery, a customs
-decision)."""
+the stage a buyer should read: the share read right on the development and the held-out sources
+is printed at the end of the run, with the wrong decisions where they cost most (a return, a
+delivery, a customs decision)."""
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,10 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus when the reading by terms landed; the figures only go up
-DEV_FLOOR, HELDOUT_FLOOR = 0.60, 0.45
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 200, 200
+# measured on this corpus when the reading by terms landed (70.8% and 49.8%; 46 and 101 wrong
+# costly decisions): regression guards, not the goal (95% held out, no wrong costly decision)
+DEV_FLOOR, HELDOUT_FLOOR = 0.70, 0.49
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 46, 101
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

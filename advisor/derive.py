@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .details import note
 from .facts import Facts
+from .ordering import in_order, keep_tracker_status, tracker_event
 from .methods import names_any
 from .stages import StageBook
 from .seasons import Seasons
@@ -108,6 +109,9 @@ class Seen:
     index: int
     matched: str | None
     problem: str | None
+    how: str = "unknown"               # what gave the stage: stage (an id), code, text, or unknown
+    time: str | None = None
+    offset: str | None = None
 
 
 @dataclass
@@ -134,7 +138,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     if invented and facts.events:
         notes.append(note("statuses_invented"))
     exported = False
-    ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
+    ordered = in_order(facts.events) + tracker_event(facts)
     if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
         notes.append(note("events_reordered"))
     for e in ordered:
@@ -178,8 +182,10 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
+        how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
-                        e.country, e.city, e.weight_g, e.index, phrase, problem))
+                        e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset))
+    keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
 

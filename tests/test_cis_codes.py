@@ -95,7 +95,8 @@ def test_a_nova_poshta_waybill_that_passes_russian_posts_check_is_nova_poshtas_w
     ("BY080012345678", "evropochta", "Evropochta"),
     ("CV999999999ZZ", "meest", "Meest"),
     ("MYCV999999999ZZ", "meest", "Meest"),
-    ("RR123456785KZ", "s10", "Kazpost"),
+    ("CC016695190KZ", "s10", "Kazpost"),            # rustem-kaimolla/api-kazpost-php's test code
+    ("AAP127020243", "boxberry_domestic", "Boxberry"),
 ])
 def test_codes_of_the_posts_and_couriers_of_the_region(code, fmt, carrier):
     a = _read(code)
@@ -170,3 +171,12 @@ def test_the_report_says_why_a_letter_post_code_with_events_is_followed():
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
     assert "; not tracked." in out and "most posts do not" not in out
+
+
+@pytest.mark.parametrize("method, dest, first", [
+    (None, "RU", "boxberry_domestic"), ("Boxberry", None, "boxberry_domestic"), ("Боксберри", "DE", "boxberry_domestic"),
+    (None, "CA", "purolator_alpha"),
+])
+def test_a_boxberry_number_beside_purolators_shape(method, dest, first):
+    a = _read("AAP127020243", None, method, dest)
+    assert a["format"] == first

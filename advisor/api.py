@@ -228,7 +228,8 @@ class Advisor:
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
-        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, f.order.carrier)
+        dest = f.order.destination.country if f.order.destination else None
+        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, dest, f.order.carrier)
                 if f.track is not None else None)
         track_full = code.result if code else None
         top = code.top if code else None

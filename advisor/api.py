@@ -225,6 +225,12 @@ class Advisor:
         p = self._prepare(facts, today)
         return self.renderer.file(f"{name}.j2", lang, dict(p.context, rule_id=None))
 
+    def warm(self) -> "Advisor":
+        """Load now what the first parcel would (the status reading's terms and dictionaries)."""
+        if self.stages is not None and self.stages.reader is not None:
+            self.stages.reader.warm()
+        return self
+
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)

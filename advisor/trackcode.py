@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import named_first, names, names_any
+from .methods import named_first, prefer_carrier
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -211,27 +211,6 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
-def _prefer_carrier(readings: list[dict], method: str | None, destination: str | None, book: FormatBook) -> list[dict]:
-    """Readings re-ranked with the order: one whose carrier the shipping method names (by the
-    carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
-    `carrier_names`, `Почта России`) scores `shipping_carrier` more; a domestic carrier's valid
-    reading scores `destination_match` more when the order is bound for one of its `countries`,
-    and any of its readings `destination_other` (less) when bound elsewhere."""
-    scores, out = book.scores, []
-    for r in readings:
-        carrier = r["carrier"] or ""
-        first = carrier.split()[:1]
-        bonus = 0
-        if method and first and (names(method, first[0]) or names_any(method, book.carrier_names.get(carrier, []))):
-            bonus += scores["shipping_carrier"]
-        if destination and r["countries"]:
-            bonus += (scores.get("destination_match", 0) if r["valid"] else 0) if destination in r["countries"] \
-                else scores.get("destination_other", 0)
-        out.append(dict(r, score=r["score"] + bonus) if bonus else r)
-    out.sort(key=lambda r: -r["score"])
-    return out
-
-
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
@@ -359,7 +338,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
     if (method or destination) and len(readings) > 1:
-        readings = _prefer_carrier(readings, method, destination, book)
+        readings = prefer_carrier(readings, method, destination, book)
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None

@@ -135,9 +135,14 @@ class Step:
         """Earliest first, then the more urgent rule (lower priority number), then rule-book order."""
         return (self.due or "9999-12-31", self.rule.priority, self.rule.order)
 
-    def to_dict(self) -> dict:
-        return {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
-                "source": self.rule.source}
+    def to_dict(self, planned: set[str] = frozenset()) -> dict:
+        """The step as the advice gives it; `unless` names the planned steps it is the fallback of."""
+        out = {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
+               "source": self.rule.source}
+        unless = [a for a in self.out.unless if a in planned]
+        if unless:
+            out["unless"] = unless
+        return out
 
 
 @dataclass
@@ -179,7 +184,8 @@ def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
     if given.plan is not None:
         _wait_no_longer_than_dispute(steps, given.plan, renderer, given.lang, given.context)
     steps.sort(key=Step.key)
-    actions = [s.to_dict() for s in steps]
+    planned = {s.action for s in steps}
+    actions = [s.to_dict(planned) for s in steps]
     _credit(got.trace, actions, got.flags, got.warnings, got.deadlines, got.msgs, got.dropped)
     return Advice(_document(given.facts, given.derived, given.track, given.lang, actions, got, given.extra))
 

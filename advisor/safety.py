@@ -85,6 +85,7 @@ class Safety:
         self.plan_dispute = next(iter(ids(o, "dispute_action", actions, "action")))
         self.platform_guidance = {str(k): [str(p) for p in v]
                                   for k, v in (inv["platform_isolation"].get("guidance") or {}).items()}
+        self.platform_named = frozenset(str(g) for g in inv["platform_isolation"].get("named") or ())
         self.source = [str(s) for s in doc.get("source") or []]
 
     # ---- what the rules may date, before anything is rendered
@@ -227,6 +228,12 @@ class Safety:
                         f"rule `{rule.id}` cites {gid}, which is about {', '.join(allowed)} only, but would fire on "
                         f"{', '.join(sorted(set(rule.platforms) - set(allowed))) or 'every platform'}",
                         where=rule.where, help=f"add `platforms: [{', '.join(allowed)}]` to the rule, or cite another id"))
+            unsaid = sorted(set(rule.source) & self.platform_named, key=rule.source.index)
+            if unsaid and not rule.platforms_said:
+                out.append(RulesError(
+                    f"rule `{rule.id}` cites {', '.join(unsaid)}, guidance of one platform's disputes, but does not say "
+                    "on which platforms it holds", where=rule.where,
+                    help="add `platforms: [aliexpress, ...]`, or `platforms: all` when it holds on every platform"))
         return out
 
 

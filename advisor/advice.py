@@ -68,11 +68,13 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     dest = o.destination
     origin = track["origin_country"] if track else None
     dest_cc = dest.country if dest else None
-    price = {"amount": o.price.amount, "currency": o.price.currency} if o.price else None
     offered = None
     if facts.dispute and facts.dispute.offered_refund:
         m = facts.dispute.offered_refund
         offered = {"amount": m.amount, "currency": m.currency or (o.price.currency if o.price else None)}
+    # an amount without a currency is in the other one's, as the offer is compared with the price (derive.py)
+    price = ({"amount": o.price.amount, "currency": o.price.currency or (offered or {}).get("currency")}
+             if o.price else None)
     ctx = {
         "code": track["code"] if track else None,
         "track": track or {},

@@ -178,6 +178,7 @@ def facts_options(f):
         click.option("--dispute-opened", type=DATE, metavar="DATE", help=_("when you opened a dispute")),
         click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
         click.option("--offered-refund", type=MONEY, metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
+        click.option("--price", type=MONEY, metavar="AMOUNT[CUR]", help=_("the price you paid for the order, e.g. 12.50USD")),
         click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()

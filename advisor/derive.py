@@ -67,7 +67,9 @@ FACTS: dict[str, tuple[str, str]] = {
     "days_since_dispute_opened": ("int", "days since the dispute was opened"),
     "seller_response": ("text", "none, rejected, partial_refund, resend_promise, accepted"),
     "offer_on_table": ("bool", "the seller offered money in the dispute"),
-    "offer_partial": ("bool", "the offer is less than the price (or the price is unknown)"),
+    "offer_partial": ("bool", "the offer is less than the price in the order's currency (or the seller calls it partial and names no amount)"),
+    "offer_vs_price": ("text", "full (the price or more), partial, or unknown (no price, or another currency than the order's)"),
+    "offer_share_pct": ("int", "the offer as a whole percentage of the price, when both are in the order's currency"),
     "dispute_escalated": ("bool", "the dispute was escalated to a claim"),
     "refund_received": ("bool", "the refund arrived"),
     "order_frozen": ("bool", "the platform froze the order"),
@@ -336,12 +338,27 @@ def _seller_and_dispute_facts(f: dict, facts: Facts) -> None:
     f["refund_received"] = bool(d and d.refund_received)
     f["seller_response"] = d.seller_response if d else "none"
     f["offer_on_table"] = bool(d and (d.offered_refund or d.seller_response == "partial_refund"))
-    price = o.price.amount if o.price else None
-    f["offer_partial"] = bool(d and (d.seller_response == "partial_refund" or (
-        d.offered_refund and (price is None or d.offered_refund.amount < price))))
+    _offer_facts(f, o, d)
     f["dispute_escalated"] = bool(d and d.escalated)
     f["order_frozen"] = o.frozen
     f["order_problem"] = o.problem or "none"
+
+
+def _offer_facts(f: dict, o, d) -> None:
+    """The seller's offer against the price, in the order's currency (P1-P4): the amount decides,
+    not the label the buyer chose; without a price (or in another currency) it is `unknown`."""
+    offered = d.offered_refund if d else None
+    if offered is None:
+        f["offer_partial"] = bool(d and d.seller_response == "partial_refund")
+        return
+    price = o.price
+    if price is None or not price.amount or (offered.currency and price.currency and offered.currency != price.currency):
+        f["offer_vs_price"], f["offer_partial"] = "unknown", False
+        return
+    share = float(offered.amount) / float(price.amount)
+    f["offer_share_pct"] = int(share * 100 + 1e-9)
+    f["offer_vs_price"] = "full" if share >= 1 else "partial"
+    f["offer_partial"] = share < 1
 
 
 def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, places, notes: list,

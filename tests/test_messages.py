@@ -37,6 +37,10 @@ MESSAGES = {
     "seller/extend_or_dispute": (
         {"order": {"protection_ends": "2026-11-26"}, "events": MOVING},
         ["extend the delivery time", "open a dispute"], ["продлите срок доставки", "открыть спор"]),
+    "seller/refuse_partial": (
+        {"order": {"price": {"amount": 12.5, "currency": "USD"}},
+         "dispute": {"opened": "2026-11-15", "offered_refund": {"amount": 3, "currency": "USD"}}},
+        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "заплатил(а) 12,50", "Спор останется открытым"]),
     "seller/search_claim": (
         {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
         ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),

@@ -50,3 +50,51 @@ def test_the_dispute_step_is_worded_for_the_stage(advisor):
         a = advisor.advise(dict(base, events=events), today=TODAY).to_dict()
         text = next(x["text"] for x in a["actions"] if x["action"] == "open_dispute" and x["rule"] == "open-dispute-by-moving")
         assert words in text, (status, text)
+
+
+def _offer(advisor, offered, price=None, events=(), lang="en"):
+    order = {"paid": "2026-09-28", "track_issued": "2026-10-01"}
+    if price:
+        order["price"] = price
+    return advisor.advise({"track": "RK190321410CN", "order": order, "events": list(events),
+                           "dispute": {"opened": "2026-11-15", "seller_response": "partial_refund", "offered_refund": offered}},
+                          today=TODAY, lang=lang).to_dict()
+
+
+def test_an_offer_is_judged_by_its_share_of_the_price(advisor):
+    a = _offer(advisor, {"amount": 3, "currency": "USD"}, {"amount": 12.5, "currency": "USD"})
+    text = next(w["text"] for w in a["warnings"] if w["id"] == "no_partial_refund")
+    assert "$3.00, 24% of the $12.50 you paid" in text
+    reply = next(m for m in a["messages"] if m["purpose"] == "refuse_partial")
+    assert "I cannot accept a partial refund: I paid $12.50" in reply["en"]
+    assert "частичный возврат я принять не могу: я заплатил(а) 12,50" in reply["ru"]
+
+
+def test_the_full_price_offered_is_not_called_partial_in_either_language(advisor):
+    for lang in ("en", "ru"):
+        a = _offer(advisor, {"amount": 12.5}, {"amount": 12.5, "currency": "USD"}, lang=lang)
+        assert [f["id"] for f in a["flags"]] == ["full_refund_offered"]
+        assert not any(m["purpose"] == "refuse_partial" for m in a["messages"])
+        assert not any(x["action"] == "keep_dispute_open" and x["rule"] == "partial-compensation-offer" for x in a["actions"])
+
+
+def test_without_a_price_the_offer_is_not_guessed_and_the_cli_takes_one():
+    args = ("RK190321410CN", "--today", "2026-11-22", "--issued", "2026-10-01", "--dispute-opened", "2026-11-15",
+            "--offered-refund", "3USD", "--format", "json")
+    import json
+    code, out, err = run_cli(*args)
+    a = json.loads(out)
+    assert code == 0 and a["next_step"]["action"] == "compare_offer" and "(--price)" in a["next_step"]["text"]
+    code, out, err = run_cli(*args, "--price", "12.50USD")
+    a = json.loads(out)
+    assert code == 0 and "compare_offer" not in [x["action"] for x in a["actions"]]
+    assert any(w["id"] == "no_partial_refund" and "24%" in w["text"] for w in a["warnings"])
+    code, out, err = run_cli(*args[:-2], "--price", "twelve")
+    assert code == 2 and "`twelve` is not an amount" in err
+
+
+def test_at_the_office_a_partial_offer_never_says_the_parcel_will_not_come(advisor):
+    for lang, never in (("en", "ever comes"), ("ru", "придёт посылка или нет")):
+        a = _offer(advisor, {"amount": 5}, {"amount": 20, "currency": "EUR"}, OFFICE, lang=lang)
+        text = next(w["text"] for w in a["warnings"] if w["id"] == "no_partial_refund")
+        assert never not in text and ("collect the parcel" in text or "заберите посылку" in text)

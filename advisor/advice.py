@@ -107,7 +107,7 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     return merged
 
 
-_DATE_NAMES = ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
+_DATE_NAMES = ("paid", "track_issued", "shipped", "protection_ends", "last_event", "first_event", "stage_since",
                "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
 _NO_FACTS = dict.fromkeys(FACTS)
 _NO_DATES = dict.fromkeys(_DATE_NAMES)

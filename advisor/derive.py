@@ -41,6 +41,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
     "days_since_paid": ("int", "days from payment to today"),
     "days_since_track_issued": ("int", "days from the day the code was given to today"),
+    "days_since_shipped": ("int", "days since the first shipment: the code's issue or its first postal scan, whichever came first, never before payment"),
     "days_since_last_event": ("int", "days since the latest postal event"),
     "days_since_first_event": ("int", "days since the first postal event"),
     "days_in_stage": ("int", "days since the current stage began"),
@@ -83,6 +84,7 @@ DATES: dict[str, str | None] = {
     "today": None,
     "paid": "days_since_paid",
     "track_issued": "days_since_track_issued",
+    "shipped": "days_since_shipped",
     "protection_ends": "protection_left",
     "last_event": "days_since_last_event",
     "first_event": "days_since_first_event",
@@ -306,6 +308,9 @@ def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
                         ("dispute_opened", facts.dispute.opened if facts.dispute else None)):
         if value:
             dates[name] = value
+    shipped = [d for d in (o.track_issued, dates.get("first_event")) if d and (not o.paid or d >= o.paid)]
+    if shipped:        # a code issued again later does not move the first shipment (D2)
+        dates["shipped"] = min(shipped)
     if o.promised_days is not None and start:
         dates["promised_by"] = (o.track_issued or o.paid) + dt.timedelta(days=o.promised_days)
         f["promised_days"] = o.promised_days

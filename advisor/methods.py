@@ -28,3 +28,9 @@ def names(method: str, name: str) -> bool:
 
 def names_any(method: str, names_: list[str]) -> bool:
     return any(names(method, n) for n in names_)
+
+
+def named_posts(method: str, posts, aliases: dict) -> set[str]:
+    """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
+    one of their other names (`carrier_names`)."""
+    return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}

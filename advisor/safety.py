@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .coherence import Coherence
 from .details import detail, note
 from .errors import RulesError, did_you_mean
 from .i18n import LANGS
@@ -87,6 +88,7 @@ class Safety:
                                   for k, v in (inv["platform_isolation"].get("guidance") or {}).items()}
         self.platform_named = frozenset(str(g) for g in inv["platform_isolation"].get("named") or ())
         self.source = [str(s) for s in doc.get("source") or []]
+        self.coherence = Coherence(inv["coherence"], vocab, where) if isinstance(inv.get("coherence"), dict) else None
 
     # ---- what the rules may date, before anything is rendered
 
@@ -126,6 +128,8 @@ class Safety:
         self._deadline_safety(fix, f, dates, today, profile, render)
         self._one_plan(fix)
         self._never_empty(fix, f, today, render, labels)
+        if self.coherence is not None:
+            self.coherence.enforce(fix, f, dates, data["lang"], render)
         if fix.changed:
             actions = data["actions"]
             actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order

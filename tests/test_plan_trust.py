@@ -98,3 +98,75 @@ def test_at_the_office_a_partial_offer_never_says_the_parcel_will_not_come(advis
         a = _offer(advisor, {"amount": 5}, {"amount": 20, "currency": "EUR"}, OFFICE, lang=lang)
         text = next(w["text"] for w in a["warnings"] if w["id"] == "no_partial_refund")
         assert never not in text and ("collect the parcel" in text or "заберите посылку" in text)
+
+
+def coherence_breaks(advice: dict, f: dict) -> list[str]:
+    """The coherence guarantees worked out again from the advice alone, not from coherence.py."""
+    acts = {}
+    for x in advice["actions"]:
+        acts.setdefault(x["action"], []).append(x)
+    warns = {w["id"] for w in advice["warnings"]}
+    out = []
+    if "pick_up_parcel" in acts and any("pick_up_parcel" not in (x.get("unless") or []) for x in acts.get("open_dispute", [])):
+        out.append("pick up beside a dispute that is not its fallback")
+    if "confirm_receipt" in acts and ({"keep_dispute_open", "open_dispute"} & set(acts) or {"do_not_cancel_dispute"} & warns):
+        out.append("confirm receipt beside keeping or opening a dispute")
+    if f["dispute_open"] and "open_dispute" in acts:
+        out.append("a dispute open and another to open")
+    if "dispute_window_closed" in warns and {"open_dispute", "request_extension"} & set(acts):
+        out.append("the window closed and a dispute to open")
+    if f["seller_response"] == "accepted" and "do_not_cancel_dispute" in warns:
+        out.append("the refund agreed and do not cancel")
+    early = [d["date"] for d in advice["deadlines"] if d["id"] == "dispute_opens_from"]
+    if "dispute_too_early" in warns and early and any(x["due"] and x["due"] < early[0] for x in acts.get("open_dispute", [])):
+        out.append("too early beside an earlier dispute")
+    if (f.get("protection_left") or 0) < 0 and any("before protection ends" in (x["text"] or "") for x in advice["actions"]):
+        out.append("before protection ends after it ended")
+    return out
+
+
+def test_generated_timelines_keep_the_coherence_guarantees(advisor):
+    from advisor.timelines import parcels
+    broken, checked = [], 0
+    for doc in parcels(advisor, 1500, seed=31):
+        p = advisor._prepare(doc, None)
+        a = advisor.advise(doc).to_dict()
+        checked += 1
+        problems = coherence_breaks(a, p.derived.engine) + [n["detail"] for n in a["notes"] if n["kind"] == "safety_repair"]
+        if problems:
+            broken.append((problems, doc))
+    assert checked == 1500 and not broken, broken[:3]
+
+
+def test_a_rule_that_breaks_coherence_is_repaired_or_told(tmp_path):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "bad.yaml").write_text(
+        "rules:\n"
+        "  - id: office-dispute-now\n"
+        "    source: [D1]\n"
+        "    platforms: all\n"
+        "    when: {stage: arrived_office, received: false}\n"
+        "    then:\n"
+        "      action: {id: open_dispute, due: today, text: {en: \"Open a dispute now.\", ru: \"Откройте спор сейчас.\"}}\n"
+        "  - id: moving-claim\n"
+        "    source: [W4]\n"
+        "    platforms: all\n"
+        "    when: {stage: delivered, received: false}\n"
+        "    then:\n"
+        "      action: {id: check_other_trackers, due: today, text: {en: \"The parcel is moving.\", ru: \"Посылка движется.\"}}\n",
+        encoding="utf-8")
+    from advisor import Advisor
+    a = Advisor(overlay=overlay)
+    facts = {"track": "RK190321410CN", "events": OFFICE,
+             "order": {"paid": "2026-09-20", "track_issued": "2026-09-22", "protection_ends": "2026-12-10"}}
+    advice = a.advise(facts, today=TODAY).to_dict()
+    dispute = next(x for x in advice["actions"] if x["action"] == "open_dispute")
+    assert dispute["unless"] == ["pick_up_parcel"] and dispute["text"].startswith("Collect the parcel first.")
+    assert any("office-dispute-now" in n["detail"] and "fallback" in n["detail"] for n in advice["notes"])
+    delivered = dict(facts, events=[{"date": "2026-09-25", "status": "Приём"}, {"date": "2026-11-20", "status": "Вручение адресату"}])
+    advice = a.advise(delivered, today=TODAY).to_dict()
+    assert any(n["kind"] == "safety_repair" and "moving-claim" in n["detail"] and "The parcel is moving" in n["detail"]
+               for n in advice["notes"])
+    code, out, err = run_cli("rules", "safety", "--rules-overlay", str(overlay), "--parcels", "400", "--seed", "3")
+    assert code == 1 and "coherence: " in out

@@ -170,3 +170,17 @@ def test_a_rule_that_breaks_coherence_is_repaired_or_told(tmp_path):
                for n in advice["notes"])
     code, out, err = run_cli("rules", "safety", "--rules-overlay", str(overlay), "--parcels", "400", "--seed", "3")
     assert code == 1 and "coherence: " in out
+
+
+def test_the_search_request_is_in_russian_to_give_and_cites_no_figure():
+    args = ("RK190321410CN", "--today", "2026-11-22", "--paid", "2026-09-20", "--issued", "2026-09-22",
+            "--event", "2026-09-25=Приём", "--event", "2026-10-10=Импорт", "--dest", "RU,Kazan", "--price", "12.50USD")
+    code, out, err = run_cli(*args, "--copy", "post/search_request")
+    assert code == 0 and out.startswith("Кому: Почта России\nОт кого: [фамилия")
+    assert "RK190321410CN" in out and "10 октября 2026" in out and "12,50" in out
+    code, out, err = run_cli(*args, "--copy", "post/search_request", "--translation")
+    assert code == 0 and out.startswith("To: Russian Post\n")
+    code, out, err = run_cli(*args, "--no-color")
+    step = out.split("\n")[1]
+    assert "You are the addressee" in step and "ask at the counter" in step
+    assert not any(ch.isdigit() for ch in step.split("search for the parcel yourself")[1])   # no figure without a source

@@ -60,3 +60,9 @@ def prefer_carrier(readings: list[dict], method: str | None, destination: str | 
         out.append(dict(r, score=r["score"] + bonus) if bonus else r)
     out.sort(key=lambda r: -r["score"])
     return out
+
+
+def named_posts(method: str, posts, aliases: dict) -> set[str]:
+    """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
+    one of their other names (`carrier_names`)."""
+    return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}

@@ -14,13 +14,14 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import named_first, prefer_carrier
+from .methods import named_first, named_posts, prefer_carrier
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
 MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 _QUOTES = "\"'«»“”„‘’‚`"
 _CLEAN = re.compile(r"[A-Z0-9]+")
+_score_key = itemgetter("score")
 _WORD_SPLIT = re.compile(r"[^\w]+|_")
 _BIDI_OVERRIDES = {"\u202e", "\u202b", "\u2067"}
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
@@ -211,6 +212,17 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
+def _not_a_courier_of_a_post(readings: list[dict], method: str, book: FormatBook, platform: str | None) -> list[dict]:
+    """A method naming a national post ("China Post ...") for a code only couriers read: the post's
+    own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
+    posts, code = named_posts(method, book.posts.values(), book.carrier_names), readings[0]["code"]
+    if not posts or any(r["carrier"] in posts or r["kind"] not in ("carrier", "express") for r in readings):
+        return readings
+    fallback = [r for f in book.formats_for(len(code), code[:1], code[-1:]) if f.fallback
+                for r in [_reading(f, code, book, platform, [])] if r]
+    return fallback + [dict(r, score=r["score"] - book.scores["shipping_carrier"]) for r in readings] if fallback else readings
+
+
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
@@ -339,6 +351,8 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
                              where="track", help="paste only the code, not the whole page")
     if (method or destination) and len(readings) > 1:
         readings = prefer_carrier(readings, method, destination, book)
+    if method and readings:
+        readings = _not_a_courier_of_a_post(readings, method, book, platform)
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None

@@ -320,8 +320,9 @@ def export_cmd(target, today, db):
 @run_safely
 def import_cmd(source, today, db):
     advisor = make_advisor()
+    watch = _open(db)               # a list that cannot be used is said before the file is read
     parcels = watchfile.read(_read(source, "import"), "list" if source == "-" else source, advisor, today or real_today())
-    counts = watchfile.import_into(_open(db), parcels)
+    counts = watchfile.import_into(watch, parcels)
     click.echo(_("Imported: {added} added, {updated} updated, {same} already the same, {kept} kept as they were "
                  "(the list's facts are newer).").format(**counts))
 

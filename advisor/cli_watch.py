@@ -277,7 +277,7 @@ def done_cmd(code, undo, today, db):
 @watch_cmd.command("remove", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
     "Delete a parcel from your list with everything kept about it; the next calendar file cancels its events."))
 @click.argument("code")
-@click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)"))
+@click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
 def remove_cmd(code, today, db):
@@ -291,7 +291,7 @@ def remove_cmd(code, today, db):
 @watch_cmd.command("export", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
     "Write the list as a file (JSON) that `advise watch import` and the page's \"My parcels\" read."))
 @click.argument("target", required=False, default="-", metavar="[FILE|-]")
-@click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)"))
+@click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
 def export_cmd(target, today, db):
@@ -315,7 +315,7 @@ def export_cmd(target, today, db):
     "Merge a list file (from `advise watch export` or the page) into your list: new parcels are added, "
     "a parcel updated later in the file takes the file's facts."))
 @click.argument("source", metavar="FILE|-")
-@click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)"))
+@click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
 def import_cmd(source, today, db):

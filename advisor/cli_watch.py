@@ -20,7 +20,7 @@ from .cli import (Request, _default_lang, _read, _write_calendar, facts_options,
                   rules_options_decorator, run_safely, wants_color)
 from .cli_types import DAY, _
 from .dates import real_today
-from .errors import FactsError, OutputError
+from .errors import AdvisorError, FactsError, OutputError
 from .render import fmt_date, fmt_relative, named_days
 from . import watchfile, watching
 from .watchlist import ENV_VAR, WatchList, default_path
@@ -254,7 +254,7 @@ def _code_of(advisor, text: str) -> str:
     """The code as the list keeps it: cleaned as `advise CODE` cleans it."""
     try:
         return advisor.track(text).get("code") or text.strip()
-    except Exception:  # noqa: BLE001 - a text that is no code is looked up as typed
+    except AdvisorError:            # a text that is no code is looked up as typed
         return text.strip()
 
 

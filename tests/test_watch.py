@@ -167,6 +167,15 @@ def test_done_and_remove(db):
     assert len(json.loads(watch(db, "watch", "export")[1])["parcels"]) == 9
 
 
+def test_a_parcel_that_cannot_be_advised_is_named_and_the_others_still_shown(db):
+    watch(db, "watch", "add", "RK190321410CN", "--issued", "2026-11-10", "--event", "2026-11-20=Export")
+    watch(db, "watch", "add", "RA123456785CN", "--issued", "2026-11-10")
+    status, out, err = watch(db, "watch", today=dt.date(2026, 11, 15))        # before the event
+    assert status == 2
+    assert err.startswith("error: RK190321410CN: events[0].date: `2026-11-20` is after today (`2026-11-15`)")
+    assert "RA123456785CN  " in out and "RK190321410CN  cannot be advised" in out
+
+
 def _calendar(data: bytes) -> dict[str, dict]:
     from icalendar import Calendar
     cal = Calendar.from_ical(data)

@@ -391,4 +391,4 @@ def serve_cmd(host, port, workers, max_connections, rules_dir, overlay_dir, temp
 
 
 # the commands of their own modules add themselves to `main`
-from . import cli_batch, cli_rules  # noqa: E402,F401
+from . import cli_batch, cli_rules, cli_watch  # noqa: E402,F401

@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from . import fields
 from .errors import AdvisorError, FactsError
 from .facts import merge
+from .pagelist import STATIC_FILES, list_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
@@ -50,6 +51,7 @@ class Answer:
     form: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     advice: object | None = None
+    facts: dict | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
     # a page with errors by its fields is still a page that answers (200): an error status would
     # be a failed load to the browser, in its console, for a form the buyer only has to correct
     status: int = 200
@@ -191,6 +193,7 @@ class Page:
                 self.advisor.facts(doc)
             else:
                 answer.advice = self.advisor.advise(doc, lang=lang, extra=extra)
+                answer.facts = {k: v for k, v in doc.items() if k != "today"}
         except AdvisorError as e:
             name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
             text = self.t(lang)["errors"].get(e.key or e.kind) or self.t(lang)["errors"]["default"]
@@ -221,6 +224,7 @@ class Page:
             "responses": [(r, t["responses"][r]) for r in fields.SELLER_RESPONSES],
             "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
         }
+        context.update(list_view(self.advisor, t, lang, answer.facts))
         if a is not None:
             context.update(self._answer_view(answer.advice, a, t, lang, today, date, rel, query))
         return self.template.render(context)
@@ -296,7 +300,7 @@ def _countries(lang: str) -> list[tuple[str, str]]:
 _HERE = Path(__file__).parent / "static"
 STATIC = {"page.css": (_HERE / "page.css", "text/css; charset=utf-8"),
           "page.js": (_HERE / "page.js", "text/javascript; charset=utf-8"),
-          "icon.svg": (_HERE / "icon.svg", "image/svg+xml")}
+          "icon.svg": (_HERE / "icon.svg", "image/svg+xml"), **STATIC_FILES}
 
 
 def calendar_name(advice) -> str:

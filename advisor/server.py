@@ -354,8 +354,9 @@ def add_page(app, adv, executor, read_body) -> None:
                         headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
-# the page loads nothing from elsewhere and runs no inline script or style
-PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+# the page loads nothing from elsewhere and runs no inline script or style; its list of parcels
+# (static/parcels.js) asks this server's POST /v1/advice
+PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; "
                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 MAX_FORM_BODY = 256 * 1024
 

@@ -42,6 +42,10 @@ class Output:
     due: DateExpr | None = None
     text: dict | None = None
     severity: str | None = None
+    text_where: dict | None = None      # each text's `file:line:col` (its language's key)
+
+    def where_of(self, lang: str, rule_where: str) -> str:
+        return (self.text_where or {}).get(lang, rule_where)
 
 
 @dataclass
@@ -316,7 +320,9 @@ def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profil
     if kind == "action" and text is None:
         raise RulesError(f"the action of rule `{rid}` has no text", where=where,
                          help="add `text: {en: ..., ru: ...}` saying what to do and why")
-    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity)
+    text_where = {lang: text.where(lang) for lang in text} if text and hasattr(text, "where") else None
+    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity,
+                  text_where=text_where)
 
 
 def _message_of(then, rid: str, templates) -> str | None:

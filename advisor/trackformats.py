@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .checksums import CHECK_FIELDS, CHECKSUMS, checker
 from .errors import RulesError, did_you_mean, one_of
-from .patterns import first_chars, last_chars, widths
+from .patterns import backtracking, first_chars, last_chars, widths
 from .yamlfile import load
 
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
@@ -302,6 +302,10 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     except re.error as e:
         raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
                          where=at("pattern")) from None
+    slow = backtracking(pattern)
+    if slow:
+        raise RulesError(f"the pattern of format `{fid}` could take exponential time on a crafted code: {slow}",
+                         where=at("pattern"), help="write each repeated part once: `[0-9]+`, not `(?:[0-9]+)+`")
     checksum, params = _checksum_of(raw.get("checksum", "none"), fid, at)
     checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
     for key, allowed in checks:

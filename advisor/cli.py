@@ -37,6 +37,17 @@ def fail(err: AdvisorError, at_once: bool = False) -> None:
     sys.exit(err.exit_code)
 
 
+def _output_closed() -> None:
+    """The reader of stdout stopped (`| head -c 200`): the batch's own error and status (4), not
+    130, which says Ctrl-C; stdout is pointed at /dev/null so Python's last flush cannot fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
+         at_once=True)
+
+
 class DefaultGroup(click.Group):
     """`advise CODE ...` runs the default command; `advise rules check` runs a subcommand."""
 
@@ -63,8 +74,10 @@ def run_safely(fn):
             return fn(*a, **kw)
         except AdvisorError as e:
             fail(e)
-        except (BrokenPipeError, KeyboardInterrupt):
+        except KeyboardInterrupt:
             sys.exit(130)
+        except BrokenPipeError:
+            _output_closed()
         except click.exceptions.Exit:
             raise
         except click.ClickException:

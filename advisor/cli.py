@@ -38,8 +38,8 @@ def fail(err: AdvisorError, at_once: bool = False) -> None:
 
 
 def _output_closed() -> None:
-    """The reader of stdout stopped (`| head -c 200`): the batch's own error and status (4), not
-    130, which says Ctrl-C; stdout is pointed at /dev/null so Python's last flush cannot fail."""
+    """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
+    so Python's last flush cannot fail."""
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
@@ -95,6 +95,11 @@ def run_safely(fn):
     return wrapper
 
 
+N_ = str          # a text for the catalog (pybabel extracts `N_`), translated where it is used
+ENCODING_NOTE = N_("the locale's encoding cannot show some characters of the advice; they are written as `?` "
+                   "(set a UTF-8 locale, e.g. LANG=C.UTF-8)")
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=_(
     "Advice for a parcel whose track code \"is not tracked\".\n\n"
     "\b\n"
@@ -105,6 +110,7 @@ def run_safely(fn):
                       help=_("Show the version and exit."))
 def main():
     """The `advise` group; its help text is the translated one above."""
+    i18n.fit_streams(_(ENCODING_NOTE), ENCODING_NOTE)
 
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------

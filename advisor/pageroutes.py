@@ -14,9 +14,9 @@ from .dates import real_today
 def add_page(app, adv, executor, read_body) -> None:
     """The buyers' page (page.py): `/`, its calendar file and its two static files."""
     from fastapi import Request
-    from fastapi.responses import HTMLResponse, RedirectResponse, Response
+    from fastapi.responses import HTMLResponse, RedirectResponse
     from urllib.parse import parse_qsl
-    from .page import Page, STATIC, calendar_name
+    from .page import Page
 
     page = Page(adv)
     headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff",
@@ -60,6 +60,16 @@ def add_page(app, adv, executor, read_body) -> None:
     def answer_of(values: dict, accept: str | None):
         lang = page.language(values.get("lang"), accept)
         return lang, page.advise(values, lang, real_today())
+
+    _add_files(app, executor, answer_of, html)
+
+
+def _add_files(app, executor, answer_of, html) -> None:
+    """The page's calendar file (its answer's dates) and its static files."""
+    from fastapi import Request
+    from fastapi.responses import RedirectResponse, Response
+    from .page import STATIC, calendar_name
+    loop = asyncio.get_running_loop
 
     @app.get("/advice.ics", include_in_schema=False)
     async def page_calendar(request: Request):

@@ -349,7 +349,8 @@ def _due(text: str, rid, profiles, where, reads) -> DateExpr:
     try:
         expr = parse_expr(text, set(DATES), _is_number_name)
     except ValueError as e:
-        raise RulesError(f"cannot read the date `{text}` in rule `{rid}`: {e}", where=where,
+        shown = text if len(text) <= 80 else text[:60] + "…"
+        raise RulesError(f"cannot read the date `{shown}` in rule `{rid}`: {e}", where=where,
                          help="write e.g. `track_issued + 10d`, `protection_ends - 5d` or `latest(today, paid + 30d)`")
     for name in expr.day_names():
         if name.startswith("profile."):

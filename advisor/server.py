@@ -203,28 +203,6 @@ def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
     waiting = {"n": 0}
     per_client: dict[str, int] = {}
 
-    def advise_piece(piece, start, day, lang, messages) -> bytes:
-        """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
-        answer takes a fraction of the memory its dicts would)."""
-        out = []
-        for i, doc in enumerate(piece, start):
-            try:
-                if isinstance(doc, FactsError):
-                    raise doc
-                out.append(compact(adv.advise(_facts_object(doc), today=day, lang=lang, messages=messages).to_dict()))
-            except AdvisorError as e:
-                out.append(compact({"index": i, "error": e.to_dict()}))
-        return ",".join(out).encode("utf-8")
-
-    async def advised(docs, day, lang, messages):
-        loop = asyncio.get_running_loop()
-        parts: list[bytes] = []
-        for start in range(0, len(docs), BATCH_PIECE):
-            piece = docs[start:start + BATCH_PIECE]
-            docs[start:start + BATCH_PIECE] = [None] * len(piece)     # answered parcels are let go
-            parts.append(await loop.run_in_executor(pieces, advise_piece, piece, start, day, lang, messages))
-        return Response(b"[" + b",".join(p for p in parts if p) + b"]", media_type="application/json")
-
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
     async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                            today: str | None = None):
@@ -251,13 +229,39 @@ def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
             waiting["n"] += 1
             try:
                 async with turns:
-                    return await advised(docs, day, lang, messages)
+                    body = await _advised(adv, pieces, docs, day, lang, messages)
+                    return Response(body, media_type="application/json")
             finally:
                 waiting["n"] -= 1
         finally:
             per_client[client] -= 1
             if not per_client[client]:
                 del per_client[client]
+
+
+def _advise_piece(adv, piece, start, day, lang, messages) -> bytes:
+    """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
+    answer takes a fraction of the memory its dicts would); a parcel read as an error stays one."""
+    out = []
+    for i, doc in enumerate(piece, start):
+        try:
+            if isinstance(doc, FactsError):
+                raise doc
+            out.append(compact(adv.advise(_facts_object(doc), today=day, lang=lang, messages=messages).to_dict()))
+        except AdvisorError as e:
+            out.append(compact({"index": i, "error": e.to_dict()}))
+    return ",".join(out).encode("utf-8")
+
+
+async def _advised(adv, pieces, docs, day, lang, messages) -> bytes:
+    """A batch advised a piece at a time on the `pieces` threads: single requests get turns between."""
+    loop = asyncio.get_running_loop()
+    parts: list[bytes] = []
+    for start in range(0, len(docs), BATCH_PIECE):
+        piece = docs[start:start + BATCH_PIECE]
+        docs[start:start + BATCH_PIECE] = [None] * len(piece)     # answered parcels are let go
+        parts.append(await loop.run_in_executor(pieces, _advise_piece, adv, piece, start, day, lang, messages))
+    return b"[" + b",".join(p for p in parts if p) + b"]"
 
 
 def _add_track_and_health(app, adv, singles, version: str) -> None:

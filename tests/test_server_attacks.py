@@ -9,6 +9,7 @@ import socket
 import statistics
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -161,33 +162,39 @@ def test_a_body_slower_than_the_body_timeout_is_408_in_our_error_shape():
 
 @pytest.mark.slow
 def test_healthz_answers_while_32_clients_post_64_kb_histories_to_the_page():
-    """Building the page's HTML on the event loop held `/healthz` for 2.1-2.6 s under this load."""
+    """Building the page's HTML on the event loop held `/healthz` for 2.1-2.6 s under this load:
+    as long as a page took. Measured as a ratio, which holds on a loaded machine: `/healthz`
+    answers in a small part of the time a page takes under the same load (on an idle 2-core
+    machine 0.03 s against 1 s and more; see the README)."""
     proc, base = start()
     history = "\n".join(f"{1 + i % 28:02d}.11.2026 10:{i % 60:02d} Arrived at the sorting centre, city {i}"
                         for i in range(1200))[:64 * 1024]
     from urllib.parse import urlencode
     form = urlencode({"track": "RK190321410CN", "track_issued": "2026-11-10", "history": history}).encode()
     stop = threading.Event()
-    answers = []
+    answers, pages = [], []
 
     def client():
         while not stop.is_set():
             req = urllib.request.Request(base + "/", data=form, method="POST")
+            t = time.monotonic()
             try:
-                with urllib.request.urlopen(req, timeout=60) as r:
+                with urllib.request.urlopen(req, timeout=120) as r:
+                    r.read()
                     answers.append(r.status)
             except urllib.error.HTTPError as e:
                 answers.append(e.code)
+            pages.append(time.monotonic() - t)
 
     threads = [threading.Thread(target=client) for _ in range(32)]
     try:
-        usual = min(healthz_times(base, 3))
         for t in threads:
             t.start()
-        while len(answers) < 8:
+        while len(answers) < 16:
             time.sleep(0.1)
         times = healthz_times(base)
-        assert statistics.median(times) < max(0.1, 20 * usual), times
+        page = statistics.median(pages[-16:])
+        assert statistics.median(times) < page / 4, (times, page)
     finally:
         stop.set()
         for t in threads:

@@ -270,7 +270,9 @@ def _render(tpl, context: dict, where: str, shared: bool = False, block=None) ->
 def _text_line(where: str, text: str, line: int | None) -> str:
     """`file:line:col` of a text's line `line`: `where` is its key's (`en:`); a text of several
     lines is a block (`|`) whose first line is the one after the key."""
-    file, _, rest = where.rpartition(":") if where.count(":") >= 2 else (where, "", "")
+    if where.count(":") < 2:            # a rule's own `file:line` (no text of its own located)
+        return where
+    file, _, rest = where.rpartition(":")
     head, _, key_line = file.rpartition(":")
     if not head or not key_line.isdigit() or not line:
         return where

@@ -331,6 +331,7 @@ def app_from_environment():
     from .api import advisor_for
     options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
     body_timeout = options.pop("body_timeout", None)
+    sys.setswitchinterval(SWITCH_INTERVAL)        # a spawned worker does not inherit it
     return create_app(advisor_for(**options), body_timeout=float(body_timeout or BODY_TIMEOUT))
 
 

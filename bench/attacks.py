@@ -3,7 +3,7 @@
 hostile rule texts and patterns take to be refused. Not run by CI (about a minute).
 
     python bench/attacks.py                      # this checkout
-    python bench/attacks.py --root OTHER_CHECKOUT   # the same against another checkout (before/after)
+    python bench/attacks.py --root OTHER_CHECKOUT --server-only   # another checkout (before/after)
 
 Attackers connect from 127.0.0.2, the normal client from 127.0.0.1 (both this machine).
 """
@@ -145,10 +145,14 @@ def hostile_rules(root: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
-    root = ap.parse_args().root.resolve()
+    ap.add_argument("--server-only", action="store_true",
+                    help="leave out the hostile rule texts (before the budget counted what filters build, one takes GBs)")
+    args = ap.parse_args()
+    root = args.root.resolve()
     idle_and_slow(root)
     page_posts(root)
-    hostile_rules(root)
+    if not args.server_only:
+        hostile_rules(root)
 
 
 if __name__ == "__main__":

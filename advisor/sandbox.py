@@ -70,6 +70,10 @@ def _size(value) -> int:
 
 def _bounded(value):
     """`value`, once it is known to hold at most MAX_VALUE characters and items."""
+    if isinstance(value, str):          # the common case, measured without a call
+        if len(value) > MAX_VALUE:
+            raise SecurityError(f"the value would hold more than {MAX_VALUE:,} characters and items")
+        return value
     if isinstance(value, _SIZED) and _size(value) > MAX_VALUE:
         raise SecurityError(f"the value would hold more than {MAX_VALUE:,} characters and items")
     return value

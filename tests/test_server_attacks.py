@@ -227,3 +227,23 @@ def test_a_key_given_twice_in_one_parcel_of_a_batch_fails_that_parcel_alone_nami
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_pasted_pages_that_were_a_500_on_the_page_are_answered():
+    """Issue 37: both histories were an HTTP 500 on the page (the reader crashed)."""
+    from urllib.parse import urlencode
+    proc, base = start()
+    try:
+        for history in ("<![octed4/span>\n<li>20.11.2026 Delivered</li>",
+                        "Nov 16t222222222222222222222222222222h 2026 Delivered"):
+            form = urlencode({"track": "RK190321410CN", "track_issued": "2026-11-10", "history": history}).encode()
+            req = urllib.request.Request(base + "/", data=form, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    status = r.status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            assert status == 200, history
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

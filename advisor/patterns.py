@@ -77,6 +77,15 @@ def _first_of(items: list, c, last: bool = False) -> frozenset | None:
     return None
 
 
+def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
+    """A located error when `pattern` could backtrack exponentially (see `backtracking`)."""
+    slow = backtracking(pattern)
+    if slow:
+        from .errors import RulesError
+        raise RulesError(f"{what} could take exponential time on a crafted code: {slow}", where=where,
+                         help="write each repeated part once: `[0-9]+`, not `(?:[0-9]+)+`")
+
+
 def backtracking(pattern: re.Pattern) -> str | None:
     """Why matching `pattern` could take exponential time on a crafted code, or None. `re`
     backtracks: `(?:[0-9]+)+[0-9]` tries every way of splitting a run of digits (28 s for 32 of

@@ -55,16 +55,19 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     from .api import default_advisor
 
     adv = advisor or default_advisor()
+    if adv.stages is not None and adv.stages.reader is not None:
+        adv.stages.reader.warm()        # the dictionaries load now, not inside the first request
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")
-    app.openapi = lambda: _contract(app, sorted(adv.profiles))
+    app.openapi = lambda: _contract(app, sorted(adv.profiles), adv.adapters.names)
     # Single parcels and batches wait in different queues: a batch is advised a piece at a time
     # on its own threads, so a few large batches cannot hold every thread a single request needs.
     singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
     pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
     read_body = functools.partial(_read_body, timeout=body_timeout)
     _add_advice(app, adv, singles, max_body, read_body)
+    _add_payload(app, adv, singles, max_body, read_body)
     _add_batch(app, adv, pieces, max_batch_body, read_body)
     add_page(app, adv, singles, read_body)
     _add_track_and_health(app, adv, singles, __version__)
@@ -191,6 +194,40 @@ def _add_advice(app, adv, singles, max_body: int, read_body) -> None:
                         headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
 
 
+def _add_payload(app, adv, singles, max_body: int, read_body) -> None:
+    """POST /v1/advice/from/{provider}: a tracker's payload, with the order's facts beside it
+    (`{"payload": ..., "order": {...}}`), or a webhook's body as the tracker sends it."""
+    from fastapi import Query, Request
+
+    def advise_payload(doc, provider, today, lang, messages) -> dict:
+        if isinstance(doc, dict) and "payload" in doc:
+            facts = {k: v for k, v in doc.items() if k not in ("payload", "order")}
+            return adv.advise_payload(doc["payload"], provider=provider, order=doc.get("order"), facts=facts,
+                                      today=today, lang=lang, messages=messages).to_dict()
+        return adv.advise_payload(doc, provider=provider, today=today, lang=lang, messages=messages).to_dict()
+
+    @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload")
+    async def advice_from(provider: str, request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
+                          messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+        data, problem = await read_body(request, max_body)
+        if problem:
+            return problem
+        try:
+            day = _today_of(today)
+        except AdvisorError as e:
+            return _error(422, e)
+        if data.lstrip()[:1] == b"<":
+            doc = data
+        else:                               # parsed off the event loop, as every JSON body is
+            doc, problem = await asyncio.get_running_loop().run_in_executor(None, _parse_json, data, False)
+            if problem:
+                return problem
+        try:
+            return await asyncio.get_running_loop().run_in_executor(singles, advise_payload, doc, provider, day, lang, messages)
+        except AdvisorError as e:
+            return _error(422, e)
+
+
 def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
     """POST /v1/advice/batch: advised a piece at a time on its own threads, two at once, eight waiting.
 
@@ -313,13 +350,13 @@ def _add_error_handlers(app) -> None:
         return _error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
 
 
-def _contract(app, platforms: list[str]) -> dict:
+def _contract(app, platforms: list[str], providers: list[str]) -> dict:
     """The OpenAPI document, with our schemas in it (openapi.py), made once."""
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi
         from .openapi import contract
         app.openapi_schema = contract(get_openapi(title=app.title, version=app.version, description=app.description,
-                                                  routes=app.routes), platforms)
+                                                  routes=app.routes), platforms, providers)
     return app.openapi_schema
 
 # what a worker process needs to build its Advisor (`--workers`: each process builds its own)

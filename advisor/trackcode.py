@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import names, names_any
+from .methods import named_first, names, names_any
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -201,6 +201,8 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
             readings.append(r)
     if not readings:
         readings = [r for r in (_reading(f, code, book, platform, []) for f in fallbacks) if r]
+    elif len(readings) > 1 and any(r["repairs"] for r in readings) and any(r["valid"] and not r["repairs"] for r in readings):
+        readings = [r for r in readings if not r["repairs"]]   # a code valid as given is not "repaired" into another
     if len(readings) > 1:
         readings.sort(key=_score_key, reverse=True)     # stable: file order breaks ties
     return readings
@@ -209,17 +211,23 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
-def _prefer_carrier(readings: list[dict], method: str, bonus: int, other_names: dict) -> list[dict]:
-    """Readings re-ranked with the shipping method: one whose carrier the method names (by the
+def _prefer_carrier(readings: list[dict], method: str | None, destination: str | None, book: FormatBook) -> list[dict]:
+    """Readings re-ranked with the order: one whose carrier the shipping method names (by the
     carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
-    `carrier_names`, `Почта России`) scores `bonus` more."""
-    out = []
+    `carrier_names`, `Почта России`) scores `shipping_carrier` more; a domestic carrier's valid
+    reading scores `destination_match` more when the order is bound for one of its `countries`,
+    and any of its readings `destination_other` (less) when bound elsewhere."""
+    scores, out = book.scores, []
     for r in readings:
         carrier = r["carrier"] or ""
         first = carrier.split()[:1]
-        if first and (names(method, first[0]) or names_any(method, other_names.get(carrier, []))):
-            r = dict(r, score=r["score"] + bonus)
-        out.append(r)
+        bonus = 0
+        if method and first and (names(method, first[0]) or names_any(method, book.carrier_names.get(carrier, []))):
+            bonus += scores["shipping_carrier"]
+        if destination and r["countries"]:
+            bonus += (scores.get("destination_match", 0) if r["valid"] else 0) if destination in r["countries"] \
+                else scores.get("destination_other", 0)
+        out.append(dict(r, score=r["score"] + bonus) if bonus else r)
     out.sort(key=lambda r: -r["score"])
     return out
 
@@ -323,14 +331,19 @@ class CodeAnalysis:
     alternatives: list[dict]
 
 
-def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
+def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
+            destination: str | None = None) -> dict:
     """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
-    `method` is the order's shipping method: a reading whose carrier it names is preferred."""
-    return read_code(text, book, platform, method).result
+    `method` is the order's shipping method: a reading whose carrier it names is preferred;
+    `destination`, the order's country, counts for or against domestic carriers' readings."""
+    return read_code(text, book, platform, method, destination).result
 
 
-def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> CodeAnalysis:
-    """The analysis with what the advice needs beyond its public part (see CodeAnalysis)."""
+def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
+              destination: str | None = None, carrier: str | None = None) -> CodeAnalysis:
+    """The analysis with what the advice needs beyond its public part (see CodeAnalysis).
+    `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
+    code's shape and the order's destination."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
                              f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
@@ -345,8 +358,10 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     if not readings and len(code) > MAX_CODE_CHARS:
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
-    if method and len(readings) > 1:
-        readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"], book.carrier_names)
+    if (method or destination) and len(readings) > 1:
+        readings = _prefer_carrier(readings, method, destination, book)
+    if carrier:
+        readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

@@ -64,7 +64,7 @@ class Page:
         self.advisor = advisor
         folder = Path(advisor.templates_dir) / "page"
         self.texts = load(folder / "texts.yaml", "templates/page/texts.yaml")
-        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True,
+        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True, finalize=_contained,
                                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.template = self.env.get_template("page.html.j2")
         self._words = advisor.vocab.get("relative_days")
@@ -307,3 +307,25 @@ def calendar_name(advice) -> str:
     """The downloaded file's name: `parcel-CODE.ics` (letters and digits only)."""
     code = re.sub(r"[^A-Za-z0-9]", "", ((advice.to_dict().get("track") or {}).get("code") or ""))[:40]
     return f"parcel-{code}.ics" if code else "parcel.ics"
+
+
+_EMBEDS, _ISOLATES = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068"
+
+
+def _contained(value):
+    """Every value the page shows with its bidi embeddings and isolates closed where it ends: a
+    right-to-left override in a pasted status reordered the page's own text after it."""
+    if not isinstance(value, str) or not any(ch in value for ch in _EMBEDS + _ISOLATES):
+        return value
+    open_: list[str] = []
+    for ch in value:
+        if ch == "\n":
+            open_.clear()                  # a new paragraph ends them all
+        elif ch in _EMBEDS or ch in _ISOLATES:
+            open_.append(ch)
+        elif ch == "\u202c" and open_ and open_[-1] in _EMBEDS:
+            open_.pop()
+        elif ch == "\u2069" and any(c in _ISOLATES for c in open_):
+            while open_.pop() not in _ISOLATES:
+                pass
+    return value + "".join("\u202c" if c in _EMBEDS else "\u2069" for c in reversed(open_))

@@ -44,11 +44,23 @@ class Piece:
 def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], list[dict]]:
     """The pieces of a page, one an event (lines without a date stay pieces: `history.py`
     reports them), and the lines a block page holds around its events (its title, a footer)."""
+    split = _remembered(split)
     rows = _spaced_columns([(n, "\t".join(c.strip() for c in text.split("\t") if c.strip())) for n, text in rows], split)
     kinds = [_kind(text, split) for _, text in rows]
     if "date" not in kinds:
         return [_one_line(n, text, split) for n, text in rows], []
     return _blocks(_with_times(rows, kinds), split)
+
+
+def _remembered(split: Split) -> Split:
+    """`split` once per distinct text: a line is looked at for its columns, its kind and its cells."""
+    seen: dict[str, tuple[object, str]] = {}
+
+    def once(text: str) -> tuple[object, str]:
+        if text not in seen:
+            seen[text] = split(text)
+        return seen[text]
+    return once
 
 
 def _spaced_columns(rows: list[tuple[int, str]], split: Split) -> list[tuple[int, str]]:
@@ -84,17 +96,10 @@ def _one_line(n: int, text: str, split: Split) -> Piece:
     """An event on one line: its cells (tab-separated, as a browser copies a table row) are the
     date with its time, then the status and the place; a place in brackets before the status
     is the place. A line the page gives without any of these stays as it is."""
-    cells = [c.strip() for c in text.split("\t") if c.strip()]
-    for j in range(len(cells) - 1, 0, -1):           # the date's cells, its time's cell too
-        date, rest = split(" ".join(cells[:j]))
-        if date is not None and not rest.strip():
-            head, texts = " ".join(cells[:j]), cells[j:]
-            break
-    else:
-        date, rest = split(cells[0]) if cells else (None, "")
-        head, texts = cells[0][:len(cells[0]) - len(rest)] if cells else "", [rest.strip(), *cells[1:]]
-        if date is None:
-            return Piece(n, " ".join(text.split()))
+    date, rest = split(text)            # the date and its time, in one cell or two
+    if date is None:
+        return Piece(n, " ".join(text.split()))
+    head, texts = text[:len(text) - len(rest)], [c.strip() for c in rest.split("\t") if c.strip()] or [""]
     status, places = _status_first(texts)
     apart = _SPACES.split(status.strip())
     if not places and len(apart) > 1 and all(is_place(c) for c in apart[1:]):

@@ -3,7 +3,8 @@ place printed with it. Pages come as one line an event (`22.11.2026 14:05 Экс
 rows whose cells a browser copies with tabs (date, status, place: Track24, Kazpost, Belpochta),
 with the place in brackets before the status (17TRACK's copy, China Post's 【】), or as blocks
 of lines: Russian Post prints a status, then its date, then its place; 17TRACK, Cainiao,
-AliExpress and Nova Poshta print the date first. Which way a page of blocks goes is read from
+AliExpress and Nova Poshta print the date first; some print a day once above its events, each
+starting with its time. Which way a page of blocks goes is read from
 the page itself (nothing before the first date or after the last, postcodes where a status
 would be, every other event having its place); when nothing tells, the page is refused with
 the lines that can be read both ways, never guessed. Reading the dates themselves is
@@ -20,6 +21,7 @@ from .errors import HistoryError
 _SPACES = re.compile(r"\s{2,}")     # where an editor made spaces of a copied table's tabs, or a status has a double space
 _IN_BRACKETS = re.compile(r"^(?:\[(?P<a>[^\]]{1,80})\]|【(?P<b>[^】]{1,80})】)$")
 _TIME_ONLY = re.compile(r"(?i)^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*\(?(?:gmt|utc)[^)]*\)?)?$")
+_TIMED = re.compile(r"(?i)^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?\s+\S")      # `14:05 Delivered`
 _BRACKETED = re.compile(r"^(?:\[(?P<a>[^\]]{1,80})\]|【(?P<b>[^】]{1,80})】)\s*(?P<rest>.+)$")
 # a place as trackers print it: a postcode (4-6 digits: Kazakhstan, Belarus and Ukraine print
 # 6 and 5, China 6, the EU 4-5) beside at most four words, or `City, CC`
@@ -49,7 +51,10 @@ def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], lis
     kinds = [_kind(text, split) for _, text in rows]
     if "date" not in kinds:
         return [_one_line(n, text, split) for n, text in rows], []
-    return _blocks(_with_times(rows, kinds), split)
+    rows3 = _under_days(_with_times(rows, kinds))
+    if not any(kind == "date" for _, _, kind in rows3):
+        return [_one_line(n, text, split) for n, text, _ in rows3], []
+    return _blocks(rows3, split)
 
 
 def _remembered(split: Split) -> Split:
@@ -77,7 +82,7 @@ def _spaced_columns(rows: list[tuple[int, str]], split: Split) -> list[tuple[int
 def _kind(text: str, split: Split) -> str:
     date, rest = split(text)
     if date is None:
-        return "time" if _TIME_ONLY.match(text.strip()) else "text"
+        return "time" if _TIME_ONLY.match(text.strip()) else "timed" if _TIMED.match(text.strip()) else "text"
     return "event" if rest.strip() else "date"
 
 
@@ -89,6 +94,24 @@ def _with_times(rows: list[tuple[int, str]], kinds: list[str]) -> list[tuple[int
             out[-1] = (out[-1][0], f"{out[-1][1]} {text.strip()}", "date")
         else:
             out.append((n, text, "text" if kind == "time" else kind))
+    return out
+
+
+def _under_days(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """A day printed once above its events, each starting with its time (`22 November 2026`, then
+    `14:05 Delivered`, `09:12 Out for delivery`): each such line is an event of that day, and
+    the day's own line is used up. A timed line under no day stays a line without a date."""
+    out: list[tuple[int, str, str]] = []
+    day = None
+    for i, (n, text, kind) in enumerate(rows):
+        if kind == "date" and i + 1 < len(rows) and rows[i + 1][2] == "timed":
+            day = text
+            continue
+        if kind == "timed" and day is not None:
+            out.append((n, f"{day} {text}", "event"))
+            continue
+        day = None
+        out.append((n, text, "text" if kind == "timed" else kind))
     return out
 
 

@@ -37,6 +37,16 @@ def test_without_postcodes_the_ends_of_the_copy_tell_the_order():
         (2, "2026-11-22", "Delivered", "Moscow"), (5, "2026-11-20", "Arrived", "Moscow")]
 
 
+def test_a_day_printed_once_above_its_timed_events_dates_each_of_them_and_none_becomes_a_place():
+    page = ("Tracking Number: LZ123456785US\nNovember 22, 2026\n2:05 pm Delivered, In/At Mailbox\n9:12 am Out for Delivery\n"
+            "November 21, 2026\n6:40 pm\tArrived at Post Office\tSANTA MONICA, CA 90401\n")
+    assert _events(page) == [(3, "2026-11-22", "Delivered, In/At Mailbox", None), (4, "2026-11-22", "Out for Delivery", None),
+                             (6, "2026-11-21", "Arrived at Post Office", "SANTA MONICA, CA 90401")]
+    assert [u["line"] for u in read_history(page).unread] == [1]
+    # a time with no day above it is not dated by guess
+    assert [u["line"] for u in read_history("09:12 Out for Delivery\n22.11.2026 Delivered\n").unread] == [1]
+
+
 def test_a_title_holding_the_track_code_is_not_taken_for_a_status():
     page = "Посилка 20450982447375\n22.11.2026\n14:05\nВідправлення отримано\nКиїв\n20.11.2026\n09:12\nПрибуло у відділення\nКиїв\n"
     assert _events(page) == [(2, "2026-11-22", "Відправлення отримано", "Київ"),

@@ -16,7 +16,7 @@ import click
 from . import fields, i18n
 from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
 from .dates import real_today
-from .errors import AdvisorError, FactsError, OutputError
+from .errors import AdvisorError, FactsError, HistoryError, OutputError
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
@@ -263,7 +263,7 @@ def gather(request: Request):
         if request.history_file:
             pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
             events += pasted
-    except FactsError as e:
+    except (FactsError, HistoryError) as e:
         raise translated(e) from None        # the CLI's catalog holds these help lines
     if events:
         over["events"] = events

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 from .details import line
 from .errors import HistoryError
+from .layouts import arrange, refusal
 from .stages import CJK
 
 _DATE_SHAPES = [
@@ -37,6 +38,7 @@ MAX_LINE = 2000
 PAGE_LANGS = ("en", "ru")
 
 
+_CELL = "\x1f"      # between a table's cells while its HTML is read
 _HTML = re.compile(r"(?i)<\s*(?:tr|td|li|p|div|br|table|html|body|span)\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _LATIN1_RUN = re.compile(r"[\u00c0-\u00ff]{3,}")
@@ -49,7 +51,7 @@ _CP1252_MARK = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u016
 
 @dataclass
 class PastedHistory:
-    events: list[dict]      # {"date", "status", "line"}
+    events: list[dict]      # {"date", "status", "line", "place"?}
     unread: list[dict]      # {"line", "reason", "text"?}: lines not used, by number
     repaired: list[dict]    # {"line", "reason"}: lines read after undoing an encoding or markup
 
@@ -90,18 +92,34 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
     order, n = slash_order(rows)
     if order:
         out.repaired.append(line(n, "slashes_" + order))
-    for n, text in rows:
-        _read_line(" ".join(text.split()), n, out, order)
+    _read_pieces(rows, out, order)
     if not out.events and any("readings" in u for u in out.unread):
         first = next(u for u in out.unread if "readings" in u)
         raise HistoryError(f"the dates read two ways: `{first['text'].split()[0]}` can be {first['readings'][0]} or "
                            f"{first['readings'][1]}, and no line shows whether the day or the month comes first",
-                           where=f"line {first['line']}", help="write the dates as DD.MM.YYYY or YYYY-MM-DD")
+                           where=f"line {first['line']}", help="write the dates as DD.MM.YYYY or YYYY-MM-DD",
+                           key="history_two_readings")
     if not out.events and out.unread:
-        raise HistoryError("no line of the history starts with a date",
-                           where=f"line {out.unread[0]['line']}",
-                           help="paste the tracker's lines as they are, e.g. `22.11.2026 14:05 Экспорт`")
+        first = next((u for u in out.unread if "text" in u), out.unread[0])
+        raise refusal("no_date", {"line": first["line"], "text": (first.get("text") or first["reason"])[:60]},
+                      f"line {first['line']}")
     return out
+
+
+def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | None) -> None:
+    """The page's events in its layout (`layouts.py`: one line an event, cells, blocks), each
+    with the place printed beside it; the lines around a page of blocks are reported."""
+    def split(text: str):
+        date, rest = _leading_date(text, order)
+        return date, (_TIME.sub("", rest, count=1) if date is not None else rest)
+    pieces, outside = arrange(rows, split)
+    for p in pieces:
+        before = len(out.events)
+        _read_line(" ".join(p.text.split()), p.n, out, order)
+        if p.place and len(out.events) > before:
+            out.events[-1]["place"] = p.place[:200]
+    if outside:
+        out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
 
 
 class _Rows(HTMLParser):
@@ -129,7 +147,8 @@ class _Rows(HTMLParser):
             return -1 if end < 0 else end + 1
 
     def _end_row(self) -> None:
-        text = " ".join(" ".join(self.current).split())
+        cells = (" ".join(c.split()) for c in "".join(self.current).split(_CELL))
+        text = "\t".join(c for c in cells if c)          # a table's cells, as a browser copies them
         if text:
             self.rows.append((self.start or 1, text))
         self.current, self.start = [], None
@@ -139,6 +158,8 @@ class _Rows(HTMLParser):
             self.skip += 1
         elif tag in self.BREAKS:
             self._end_row()
+        elif tag in ("td", "th") and self.current:
+            self.current.append(_CELL)
 
     def handle_startendtag(self, tag, attrs):
         if tag in self.BREAKS:
@@ -155,7 +176,7 @@ class _Rows(HTMLParser):
             return
         if self.start is None:
             self.start = self.numbers[min(self.getpos()[0], len(self.numbers)) - 1]
-        self.current.append(data)
+        self.current.append(" " + data + " ")
 
 
 def _html_rows(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:

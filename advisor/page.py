@@ -124,7 +124,7 @@ class Page:
             try:
                 events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
             except AdvisorError as e:
-                problem("history", e.key or "history")
+                problem("history", e.key or "history", getattr(e, "lines", ""))   # the lines a refused paste names
         for name in list(values):           # the answers in error stay out of the facts
             if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
                 values[name] = None

@@ -129,6 +129,19 @@ def test_bad_answers_are_shown_next_to_their_fields_in_the_pages_language(base):
     assert "The date and the number of days give different days" in page
 
 
+def test_a_pasted_page_that_pairs_two_ways_is_said_by_its_lines_in_the_pages_language(base):
+    history = "Parcel\n22.11.2026\nDelivered\n20.11.2026\nArrived\nHelp\n"
+    for lang, said in (("ru", "Строки 1–3: каждая дата может относиться и к строке над ней, и к строке под ней"),
+                       ("en", "Lines 1–3: each date can go with the line above it or the line below it")):
+        status, _, page = post(base, {"lang": lang, "today": DAY, "code": "RK190321410CN", "history": history})
+        assert status == 200 and said in html.unescape(page)
+        assert "как их показывает трекер" not in page and "as the tracker page shows them" not in page
+    history = "Вручение адресату\n22.11.2026 14:05\nМосква 101000\nПрибыло в место вручения\n20.11.2026 09:12\nМосква 101000\n"
+    status, _, page = post(base, {"lang": "ru", "today": DAY, "code": "RK190321410CN", "history": history,
+                                  "issued_ago": "30"}, follow=True)
+    assert status == 200 and "История: прочитано событий — 2." in page
+
+
 def test_the_page_escapes_what_it_is_given(base):
     status, _, page = get(base, "/?lang=en&code=" + urllib.parse.quote('<script>alert(1)</script>'))
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page

@@ -8,10 +8,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from html.parser import HTMLParser
 
 from .details import line
 from .errors import HistoryError
+from .htmlrows import html_rows
 from .layouts import arrange, refusal
 from .stages import CJK
 
@@ -38,7 +38,6 @@ MAX_LINE = 2000
 PAGE_LANGS = ("en", "ru")
 
 
-_CELL = "\x1f"      # between a table's cells while its HTML is read
 _HTML = re.compile(r"(?i)<\s*(?:tr|td|li|p|div|br|table|html|body|span)\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _LATIN1_RUN = re.compile(r"[\u00c0-\u00ff]{3,}")
@@ -84,7 +83,7 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             out.repaired.append(line(n, fix))
         lines.append((n, text))
     if any(_HTML.search(text) for _, text in lines):
-        rows = _html_rows(lines)
+        rows = html_rows(lines)
         if rows:
             out.repaired.append(line(rows[0][0], "html"))
     else:
@@ -120,71 +119,6 @@ def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | N
             out.events[-1]["place"] = p.place[:200]
     if outside:
         out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
-
-
-class _Rows(HTMLParser):
-    """Text of HTML, one row per table row, list item, paragraph, block or line break, each with
-    the line it starts on; scripts and styles dropped. Python's HTML parser, so a `>` inside an
-    attribute, a comment or a script does not end a tag early."""
-
-    BREAKS = {"tr", "li", "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "section", "article"}
-
-    def __init__(self, numbers: list[int]):
-        super().__init__(convert_charrefs=True)
-        self.numbers = numbers          # line of the fed text -> line of the pasted file
-        self.rows: list[tuple[int, str]] = []
-        self.current: list[str] = []
-        self.start: int | None = None
-        self.skip = 0
-
-    def parse_marked_section(self, i, report=1):
-        """`<![octed4/span>`, no CDATA nor conditional section: a bogus comment up to the next `>`,
-        as a browser reads it (Python's parser raised AssertionError)."""
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            end = self.rawdata.find(">", i)
-            return -1 if end < 0 else end + 1
-
-    def _end_row(self) -> None:
-        cells = (" ".join(c.split()) for c in "".join(self.current).split(_CELL))
-        text = "\t".join(c for c in cells if c)          # a table's cells, as a browser copies them
-        if text:
-            self.rows.append((self.start or 1, text))
-        self.current, self.start = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self.skip += 1
-        elif tag in self.BREAKS:
-            self._end_row()
-        elif tag in ("td", "th") and self.current:
-            self.current.append(_CELL)
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in self.BREAKS:
-            self._end_row()
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BREAKS:
-            self._end_row()
-
-    def handle_data(self, data):
-        if self.skip or not data.strip():
-            return
-        if self.start is None:
-            self.start = self.numbers[min(self.getpos()[0], len(self.numbers)) - 1]
-        self.current.append(" " + data + " ")
-
-
-def _html_rows(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    parser = _Rows([n for n, _ in lines])
-    parser.feed("\n".join(text for _, text in lines))
-    parser.close()
-    parser._end_row()
-    return parser.rows
 
 
 def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:

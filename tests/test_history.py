@@ -126,4 +126,4 @@ def test_the_two_pasted_histories_that_crashed_the_cli_are_read_or_refused_clear
     digits = tmp_path / "digits.txt"
     digits.write_text("Nov 16t222222222222222222222222222222h 2026 Delivered\n", encoding="utf-8")
     code, _, err = run_cli("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--history", str(digits))
-    assert code == 2 and err.startswith("error: line 1: no line of the history starts with a date"), err
+    assert code == 2 and err.startswith("error: line 1: no line of the history has a date"), err

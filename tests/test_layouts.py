@@ -97,7 +97,7 @@ def test_a_page_with_no_dated_line_says_so_and_how_to_paste_instead():
 
 def test_the_printed_place_travels_on_the_events_city():
     events, info = read_pasted("Вручение адресату\n22.11.2026 14:05\nНовосибирск 630000\n".encode(), "--history")
-    assert events == [{"date": "2026-11-22", "status": "Вручение адресату", "city": "Новосибирск 630000"}]
+    assert events == [{"date": "2026-11-22", "time": "14:05", "status": "Вручение адресату", "city": "Новосибирск 630000"}]
     code, out, _ = run_cli("RK190321410CN", "--history", "-", "--dest", "RU,Новосибирск", "--today", "2026-11-25",
                            "--format", "json", input="Вручение адресату\n22.11.2026 14:05\nНовосибирск 630000\n")
     assert code == 0 and json.loads(out)["stage"] == "delivered"

@@ -49,12 +49,16 @@ class Coverage:
 
 
 def condition_label(rule_id: str, fact: str, cond) -> str:
-    shown = plain(cond)
-    if isinstance(shown, dict):
-        shown = "{" + ", ".join(f"{k}: {v}" for k, v in shown.items()) + "}"
-    elif isinstance(shown, list):
-        shown = "[" + ", ".join(str(v) for v in shown) + "]"
-    return f"{rule_id}: {fact}: {shown}"
+    return f"{rule_id}: {fact}: {_show(plain(cond))}"
+
+
+def _show(v) -> str:
+    """A condition as the rule file writes it, in flow style: `{at_least: 15 + season_extra_days}`."""
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _conditions(rule) -> list[tuple[str, dict]]:

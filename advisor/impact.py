@@ -196,7 +196,7 @@ def record(impact: Impact, parcel: Parcel, old, new, changes: list[Change], exam
     for key in dict.fromkeys((c.kind, c.what) for c in changes):
         g = impact.groups.setdefault(key, Group(*key))
         g.count += 1
-        g.rules.update({c.rule for c in changes if (c.kind, c.what) == key and c.rule} or {"(no rule)"})
+        g.rules.update(({c.rule for c in changes if (c.kind, c.what) == key and c.rule} | moved) or {"(no rule)"})
         if len(g.examples) < examples:
             g.examples.append({"parcel": parcel.id, "name": parcel.name, "facts": parcel.facts,
                                "today": parcel.today.isoformat() if parcel.today else parcel.facts.get("today"),

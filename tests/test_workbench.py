@@ -75,6 +75,7 @@ def _impact(tmp_path, *args):
     doc = json.loads(out)
     code, text, err = run_cli("rules", "impact", "--parcels", PARCELS, *args)
     assert code == 0, text + err
+    _self_contained(html.read_text(encoding="utf-8"))
     return doc, text, Page(html.read_text(encoding="utf-8"))
 
 
@@ -90,6 +91,12 @@ def _same_in_all_three(doc, text, page, expected):
         assert {ex["parcel"] for ex in g["examples"]} <= expected
         assert 1 <= len(g["examples"]) <= 3
     assert set(page.examples) <= expected
+
+
+def _self_contained(html):
+    """The reviewer's file opens alone: no script, nothing fetched from elsewhere."""
+    assert "<script" not in html and "src=" not in html and "<link" not in html
+    assert not re.search(r"""href=["'](?!#)""", html) and "@import" not in html
 
 
 def test_a_longer_export_window_moves_exactly_the_exported_parcels_waits(rules_copy, tmp_path):

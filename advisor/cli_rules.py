@@ -183,14 +183,14 @@ def rules_impact(base, directory, templates_dir, overlay_dir, parcels, seed, exa
     if html_file:
         from .resources import templates_dir as shipped_templates
         impactview.write(html_file, impactview.html(doc, shipped_templates()), "--html")
-    click.echo(orjson_text(doc) if fmt == "json" else impactview.text(doc))
+    click.echo(_json_text(doc) if fmt == "json" else impactview.text(doc))
     if save_case:
         from .savecase import case, save
         _saved(*save(overlay or rules, "impact", [case(f"impact: {group} ({ex['parcel']})", ex["facts"], ex["today"], advice)
                                                   for group, ex, advice in result.saved]))
 
 
-def orjson_text(doc: dict) -> str:
+def _json_text(doc: dict) -> str:
     import json
     return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
 
@@ -215,7 +215,7 @@ def rules_coverage(directory, templates_dir, overlay_dir, parcels, seed, fail_un
     todo = workload(advisor, parcels, seed)
     with _progress(len(todo), "advising") as bar:
         cov = measure(advisor, todo, step=(lambda: bar.update(1)) if bar else None)
-    click.echo(orjson_text(cov.to_dict()) if fmt == "json" else "\n".join(coverage_text(cov, limit=10_000)))
+    click.echo(_json_text(cov.to_dict()) if fmt == "json" else "\n".join(coverage_text(cov, limit=10_000)))
     if fail_under is not None and cov.percent() < fail_under:
         click.echo(f"coverage {cov.percent():.1f}% is under {fail_under:g}%", err=True)
         sys.exit(1)

@@ -52,8 +52,9 @@ def text(doc: dict, rows: int = 15) -> str:
         lines += ["", title] + [f"  {k:<44} {n:>7,}" for k, n in items[:rows]]
         if len(items) > rows:
             lines.append(f"  ... and {len(items) - rows} more")
-    lines += ["", "examples"]
-    for g in doc["groups"]:
+    shown = [g for g in doc["groups"] if g["examples"]]
+    lines += ["", "examples"] if shown else []
+    for g in shown:
         lines.append(f"  {g['kind']}: {g['what']}")
         for ex in g["examples"]:
             lines.append(f"    {ex['parcel']}" + (f"  {ex['name']}" if ex.get("name") else ""))

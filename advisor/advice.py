@@ -319,8 +319,7 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
         "deadlines": sorted(got.deadlines.values(), key=lambda d: d["date"]),
         "messages": list(got.msgs.values()),
         "season": derived.engine.get("season"),
-        "events": [{"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal}
-                   for e in derived.events],
+        "events": [_event(e) for e in derived.events],
         "notes": derived.notes,
         "missing": [],
         "trace": got.trace,
@@ -354,3 +353,13 @@ def _dedupe_steps(steps: list[Step]) -> list[Step]:
         if prev is None or s.key() < prev.key():
             best[s.action] = s
     return list(best.values())
+
+
+def _event(e) -> dict:
+    """One event as read, echoed so an embedder sees what was understood: its place in the input
+    (`index`; null for the tracker's own current status), its time and offset as given, where,
+    the stage and how it was read (`stage` id, `code`, `text` or `unknown`), and for a text the
+    words that decided it (`matched`: a known line, or the words of rules/reading.yaml)."""
+    return {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
+            "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
+            "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}

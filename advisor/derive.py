@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .details import note
 from .facts import Facts
+from .ordering import in_order, keep_tracker_status, tracker_event
 from .methods import names_any
 from .stages import StageBook
 from .seasons import Seasons
@@ -108,6 +109,9 @@ class Seen:
     index: int
     matched: str | None
     problem: str | None
+    how: str = "unknown"               # what gave the stage: stage (an id), code, text, or unknown
+    time: str | None = None
+    offset: str | None = None
 
 
 @dataclass
@@ -134,7 +138,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     if invented and facts.events:
         notes.append(note("statuses_invented"))
     exported = False
-    ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
+    ordered = in_order(facts.events) + tracker_event(facts)
     if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
         notes.append(note("events_reordered"))
     for e in ordered:
@@ -164,15 +168,24 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))
         if stage is None and not known and e.status:
-            found, typed, phrase = stages.classify(e.status, exported, side)
-            seller_typed = seller_typed or typed
-            stage = found
-            if found is None and not typed and not seller_typed:
+            read = stages.classify(e.status, exported, side)
+            seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
+            if read.problem and not seller_typed:
+                problem = read.problem
+                notes.append(note("status_no_stage", {"event": e.index, "reason": problem, "status": e.status,
+                                                      "status_ru": e.status, "reported_by": None}, name=e.status))
+            elif read.unsure and not seller_typed:
+                notes.append(note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
+                                                    "words": list(read.words), "against": list(read.unsure)},
+                                  short=e.status[:60], said=", ".join(read.unsure)))
+            elif stage is None and not read.keeps and not seller_typed:
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
+        how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
-                        e.country, e.city, e.weight_g, e.index, phrase, problem))
+                        e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset))
+    keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
 

@@ -119,6 +119,15 @@ class _Rows(HTMLParser):
         self.start: int | None = None
         self.skip = 0
 
+    def parse_marked_section(self, i, report=1):
+        """`<![octed4/span>`, no CDATA nor conditional section: a bogus comment up to the next `>`,
+        as a browser reads it (Python's parser raised AssertionError)."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i)
+            return -1 if end < 0 else end + 1
+
     def _end_row(self) -> None:
         text = " ".join(" ".join(self.current).split())
         if text:
@@ -331,7 +340,7 @@ def _dateutil_date(line: str):
         try:
             one = parser.parse(head, default=dt.datetime(1904, 1, 1))
             two = parser.parse(head, default=dt.datetime(1908, 2, 2))
-        except (ValueError, OverflowError, TypeError):
+        except (ValueError, ArithmeticError, TypeError):     # `16t2222…h`: decimal's DivisionImpossible
             continue
         if one.date() == two.date():        # the day, the month and the year were all in the text
             return one.date(), line[len(head):]

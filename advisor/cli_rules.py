@@ -1,4 +1,7 @@
-"""`advise rules check | test | safety`: check a rules directory, run its cases, count the guarantees it breaks."""
+"""`advise rules check | test | safety | impact | coverage | table`: check a rules directory, run
+its cases, count the guarantees it breaks, show what a change does to the advice, what never
+fires, and the rules as tables. The work is done in checker, cases, impact, coverage and
+ruletables; here are the options and the output."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +11,7 @@ import click
 
 from .cli import _, main, run_safely
 from .errors import AdvisorError
+from .i18n import LANGS
 
 
 @main.group("rules", context_settings={"help_option_names": ["-h", "--help"]}, help=_('Check a rules directory, or run its example cases.'))
@@ -50,8 +54,10 @@ def rules_check(directory, templates_dir, overlay_dir):
 @click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay (its cases/ run too)"))
 @click.option("--strict", is_flag=True, help=_("also fail when a rule has no case or a guidance id no exercised rule"))
 @click.option("-q", "--quiet", is_flag=True, help=_("print failures and the summary only"))
+@click.option("--parcels", type=click.IntRange(0, 1_000_000), default=1000, show_default=True,
+              help=_("generated parcels the coverage also runs (0: the cases alone)"))
 @run_safely
-def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
+def rules_test(directory, templates_dir, overlay_dir, strict, quiet, parcels):
     from .api import Advisor
     from .cases import coverage, load_cases, run_case
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
@@ -73,6 +79,10 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
             "guidance ids no exercised rule cites": cov["guidance_not_exercised"]}
     for label, items in gaps.items():
         click.echo(f"{label}: {', '.join(items) if items else 'none'}")
+    from .coverage import measure, text as coverage_text
+    from .workload import parcels as workload
+    for line in coverage_text(measure(advisor, workload(advisor, parcels, 1))):
+        click.echo(line)
     if failed or (strict and any(gaps.values())):
         sys.exit(1)
 
@@ -86,8 +96,9 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet):
 @click.option("--seed", type=int, default=1, show_default=True, help=_("the generator's seed (same seed, same parcels)"))
 @click.option("--show", type=click.IntRange(0, 100), default=3, show_default=True,
               help=_("facts of this many parcels per broken guarantee, to turn into cases"))
+@click.option("--save-case", is_flag=True, help=_("write the parcels shown into DIR/cases/ as cases to edit"))
 @run_safely
-def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
+def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show, save_case):
     import json
     import time
     from .api import Advisor
@@ -108,15 +119,122 @@ def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show):
             if note["kind"] == "safety_repair":
                 counts[note["invariant"]] = counts.get(note["invariant"], 0) + 1
                 examples = broken.setdefault(note["invariant"], [])
-                if len(examples) < show and doc not in examples:
-                    examples.append(doc)
+                if len(examples) < show and doc not in [d for _i, d, _a in examples]:
+                    examples.append((i + 1, doc, advice))
     seconds = time.perf_counter() - start
     total = sum(counts.values())
     click.echo(f"{parcels:,} generated parcels (seed {seed}) in {seconds:.1f} s: "
                f"{total:,} broken guarantee(s), {refused:,} refused")
     for name, n in sorted(counts.items()):
         click.echo(f"{name}: {n:,}")
-        for doc in broken[name]:
+        for _i, doc, _advice in broken[name]:
             click.echo("  facts: " + json.dumps(doc, ensure_ascii=False))
+    if save_case:
+        from .savecase import case, save
+        _saved(*save(overlay or rules, "safety", [case(f"safety: {name} (generated {i}, seed {seed})", doc, None, advice)
+                                                  for name in sorted(broken) for i, doc, advice in broken[name]]))
     if total or refused:
         sys.exit(1)
+
+
+def _saved(path: Path, count: int) -> None:
+    click.echo(f"saved {count} case(s) into {path}: check each expectation before keeping it", err=True)
+
+
+def _progress(total: int, label: str):
+    """A progress bar on stderr when it is a terminal; nothing in a pipe or a CI log."""
+    import contextlib
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True)
+
+
+@rules_group.command("impact", help=_("Advise the cases and generated parcels with the rules before and after a change, and show what changed in the advice: by kind, by rule, by platform and stage, with examples."))
+@click.option("--base", metavar="DIR|GIT-REF", help=_("the rules before the change: a directory or a git revision (default: HEAD, or the rules without the overlay)"))
+@click.option("--rules", "directory", metavar="DIR", help=_("the rules after the change (default: the shipped ones)"))
+@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR: the change to measure"))
+@click.option("--parcels", type=click.IntRange(0, 10_000_000), default=10_000, show_default=True,
+              help=_("how many generated parcels to advise, besides the cases"))
+@click.option("--seed", type=int, default=1, show_default=True, help=_("the generator's seed (same seed, same parcels)"))
+@click.option("--examples", type=click.IntRange(0, 100), default=3, show_default=True, help=_("parcels shown per group of changes"))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for CI"))
+@click.option("--html", "html_file", metavar="FILE", help=_("also write the impact as one HTML file for a reviewer"))
+@click.option("--save-case", is_flag=True, help=_("write the first example of each group into DIR/cases/ as a case to edit"))
+@run_safely
+def rules_impact(base, directory, templates_dir, overlay_dir, parcels, seed, examples, fmt, html_file, save_case):
+    from . import impact, impactview
+    from .api import Advisor
+    from .workload import base_rules, parcels as workload
+    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
+    base_dir, tmp, base_name = base_rules(base, rules, overlay)
+    try:
+        before = Advisor(rules=base_dir, templates=templates)
+        after = Advisor(rules=rules, templates=templates, overlay=overlay)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    todo = workload(after, parcels, seed)
+    with _progress(len(todo), "advising") as bar:
+        result = impact.run(before, after, todo, examples=examples, step=(lambda: bar.update(1)) if bar else None)
+    result.before, result.after = base_name, str(overlay or rules)
+    doc = result.to_dict()
+    doc["seed"] = seed
+    if html_file:
+        from .resources import templates_dir as shipped_templates
+        impactview.write(html_file, impactview.html(doc, shipped_templates()), "--html")
+    click.echo(_json_text(doc) if fmt == "json" else impactview.text(doc))
+    if save_case:
+        from .savecase import case, save
+        _saved(*save(overlay or rules, "impact", [case(f"impact: {group} ({ex['parcel']})", ex["facts"], ex["today"], advice)
+                                                  for group, ex, advice in result.saved]))
+
+
+def _json_text(doc: dict) -> str:
+    import json
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
+
+
+@rules_group.command("coverage", help=_("Which rules, conditions and messages never fire over the example cases and generated parcels."))
+@click.argument("directory", required=False)
+@click.option("--templates", "templates_dir", metavar="DIR", help=_("templates to render the messages with"))
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR"))
+@click.option("--parcels", type=click.IntRange(0, 10_000_000), default=10_000, show_default=True,
+              help=_("how many generated parcels to advise, besides the cases"))
+@click.option("--seed", type=int, default=1, show_default=True, help=_("the generator's seed (same seed, same parcels)"))
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help=_("exit 1 when the share of rules, conditions and messages that fire is below this"))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for CI"))
+@run_safely
+def rules_coverage(directory, templates_dir, overlay_dir, parcels, seed, fail_under, fmt):
+    from .api import Advisor
+    from .coverage import measure, text as coverage_text
+    from .workload import parcels as workload
+    rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
+    advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
+    todo = workload(advisor, parcels, seed)
+    with _progress(len(todo), "advising") as bar:
+        cov = measure(advisor, todo, step=(lambda: bar.update(1)) if bar else None)
+    click.echo(_json_text(cov.to_dict()) if fmt == "json" else "\n".join(coverage_text(cov, limit=10_000)))
+    if fail_under is not None and cov.percent() < fail_under:
+        click.echo(f"coverage {cov.percent():.1f}% is under {fail_under:g}%", err=True)
+        sys.exit(1)
+
+
+@rules_group.command("table", help=_("The wait windows, deadlines and thresholds of the rules per platform and stage, with their guidance ids, as Markdown or HTML."))
+@click.argument("directory", required=False)
+@click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR"))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", help=_("Markdown (docs/) or one HTML file"))
+@click.option("--lang", type=click.Choice(list(LANGS)), default="en", help=_("the language of the tables"))
+@click.option("-o", "--output", metavar="FILE", help=_("write to FILE instead of the standard output"))
+@run_safely
+def rules_table(directory, overlay_dir, fmt, lang, output):
+    from .api import Advisor
+    from .impactview import write
+    from .ruletables import render
+    rules, templates, overlay = _dirs(directory, None, overlay_dir)
+    content = render(Advisor(rules=rules, templates=templates, overlay=overlay), fmt, lang)
+    if output:
+        write(output, content, "--output")
+    else:
+        click.echo(content, nl=False)

@@ -1,4 +1,5 @@
-"""`--why-not RULE_ID`: which condition of a rule held and which did not, for one parcel.
+"""`--why-not RULE_ID`: which condition of a rule held and which did not, for one parcel;
+`--why-not all`: every rule at once, for an editor asking why the advice is what it is.
 
 It reads the same compiled durable_rules expression the engine gets (one condition at a time),
 with durable_rules' own semantics: a test on a missing fact is false, `$neq` too; `$nex` is true.
@@ -15,15 +16,31 @@ from .yamlfile import plain
 
 def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:
     """Each condition of the rule with the fact's value and whether it held, plus the verdict
-    (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`)."""
-    rule = advisor.book.by_id.get(rule_id)
-    if rule is None:
+    (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`). `all`: every rule at once,
+    as `{"all": true, "rules": [...]}`, the rules that fired first."""
+    if rule_id != "all" and rule_id not in advisor.book.by_id:
         raise FactsError(f"unknown rule `{rule_id}`", where="--why-not",
-                         help=did_you_mean(rule_id, advisor.book.by_id) or "rule ids are the `id:` fields under rules/advice/")
+                         help=did_you_mean(rule_id, advisor.book.by_id)
+                         or "rule ids are the `id:` fields under rules/advice/, or `all` for every rule")
+    p = advisor._prepare(facts, today)
+    fired = advisor.compiled.evaluate(p.facts.platform, p.derived.engine)
+    if rule_id != "all":
+        return _one(advisor, advisor.book.by_id[rule_id], p, fired, lang)
+    each = [_one(advisor, rule, p, fired, lang) for rule in advisor.book.rules]
+    here = [w for w in each if "only_for" not in w]
+    return {"rule": "all", "all": True, "platform": p.facts.platform,
+            "rules": [w for w in here if w["fired"]] + [w for w in here if not w["fired"]],
+            "other_platforms": [w["rule"] for w in each if "only_for" in w],
+            "verdict": advisor.renderer.file("why_not.txt.j2", lang, {
+                "kind": "all", "fired": sum(w["fired"] for w in here), "not_fired": sum(not w["fired"] for w in here),
+                "others": sum("only_for" in w for w in each),
+                "platform": advisor.profiles[p.facts.platform]["name"][lang]})}
+
+
+def _one(advisor, rule, p, fired: list[str], lang: str) -> dict:
     def say(kind: str, **values) -> str:
         return advisor.renderer.file("why_not.txt.j2", lang, dict(values, kind=kind))
 
-    p = advisor._prepare(facts, today)
     fact = p.derived.engine
     platform = p.facts.platform
     profile = advisor.profiles[platform]
@@ -31,6 +48,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
            "platform": platform, "conditions": [], "fired": False, "replaced_by": []}
     if rule.platforms and platform not in rule.platforms:
         out["verdict"] = say("only_for", platforms=rule.platforms, platform=platform)
+        out["only_for"] = list(rule.platforms)
         return out
     for fname, cond in rule.when.items():
         terms = compile_map({fname: cond}, profile)
@@ -45,7 +63,6 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
         present = DATES[name] in fact
         out["conditions"].append({"fact": DATES[name], "condition": say("date_known", name=name),
                                   "value": {DATES[name]: fact.get(DATES[name])}, "holds": present})
-    fired = advisor.compiled.evaluate(platform, fact)
     out["fired"] = rule.id in fired
     if out["fired"]:
         actions = [o.id for o in rule.outputs if o.kind == "action"]

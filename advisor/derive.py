@@ -143,10 +143,9 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         notes.append(note("events_reordered"))
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
-        stage = e.stage
+        stage, reading, known = e.stage, None, False
         side = ("origin" if e.country and e.country == origin and e.country != dest
                 else "destination" if e.country and e.country == dest else None)
-        reading, known = None, False
         if stage is None and e.code is not None and providers is not None:
             reading = providers.lookup(e.provider, e.code)
             if reading is None:

@@ -93,7 +93,7 @@ def fmt_money(m, lang: str) -> str:
     return _money_text(amount, currency, lang)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)     # prices are nearly all distinct: a large cache only grew (bench/run.py memory)
 def _money_text(amount, currency: str | None, lang: str) -> str:
     # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
     from babel.numbers import format_currency, format_decimal

@@ -147,10 +147,9 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         notes.append(note("events_reordered"))
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
-        stage = e.stage
+        stage, reading, known = e.stage, None, False
         side = ("origin" if e.country and e.country == origin and e.country != dest
                 else "destination" if e.country and e.country == dest else None)
-        reading, known = None, False
         if stage is None and e.code is not None and providers is not None:
             reading = providers.lookup(e.provider, e.code)
             if reading is None:
@@ -207,12 +206,13 @@ def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict
     of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
     may print them), and said, so the buyer checks them instead of trusting the last line."""
     notes, staged = [], [e for e in events if e.postal and e.stage]
-    for i, e in enumerate(staged):
-        later = [x for x in staged[i + 1:] if x.stage not in ("delivered", "returned")]
-        if e.stage in ("delivered", "returned") and later:
-            notes.append(note("moved_after_delivery" if e.stage == "delivered" else "moved_after_return",
-                               {"event": later[0].index, "status": (later[0].status or "")[:120]}))
-            break
+    # the first delivery or return, and the first movement after it: one pass, whatever the length
+    end = next((i for i, e in enumerate(staged) if e.stage in ("delivered", "returned")), None)
+    if end is not None:
+        after = next((x for x in staged[end + 1:] if x.stage not in ("delivered", "returned")), None)
+        if after is not None:
+            notes.append(note("moved_after_delivery" if staged[end].stage == "delivered" else "moved_after_return",
+                              {"event": after.index, "status": (after.status or "")[:120]}))
     for i, e in enumerate(staged):
         if e.stage == "delivered":
             before = staged[:i]
@@ -366,10 +366,14 @@ def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, 
     for country, _city, _where in seen:
         if dest.country and country and country != dest.country:
             return "country"
+    compared: dict[tuple, bool | None] = {}     # a long history names the same few cities again and again
     for country, city, where in seen:
         if not (dest.city and city) or (country and dest.country and country != dest.country):
             continue
-        same = places.same_city(city, dest.city, dest.country or country) if places else None
+        key = (city, dest.country or country)
+        if key not in compared:
+            compared[key] = places.same_city(city, dest.city, dest.country or country) if places else None
+        same = compared[key]
         if same is False:
             return "city"
         if same is None:

@@ -67,7 +67,7 @@ def english(word: str) -> str:
 _ELISION = re.compile(r"^(?:l|d|qu|n|s|j|c|m|t)'(?=[^\W\d_])")
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=16_384)      # words of distinct status lines: bounded, memory stays flat
 def lemma(word: str, lang: str) -> str:
     """One word's lemma: its dictionary form for Russian and Ukrainian, its stem for Latin script,
     itself otherwise (digits, Chinese runs)."""

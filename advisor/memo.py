@@ -1,5 +1,11 @@
 """A bounded memo for pure lookups whose inputs repeat across parcels (status texts, season
-windows, rendered rule texts): forgets everything when full, so memory stays flat."""
+windows, rendered rule texts), so memory stays flat however many distinct parcels go through.
+
+Two generations: a value is kept in the young one; when it holds `size` values the old one is
+dropped and the young one becomes old, and a value found in the old one moves back to the young.
+What parcels keep asking for stays, a one-off is forgotten within two generations, and at most
+2 x `size` values are held (forgetting everything at once, as before, lost the common values too).
+"""
 from __future__ import annotations
 
 from typing import Callable, Hashable
@@ -8,21 +14,26 @@ from typing import Callable, Hashable
 class Memo:
     def __init__(self, size: int):
         self.size = size
-        self._values: dict = {}
+        self._young: dict = {}
+        self._old: dict = {}
 
     def get(self, key: Hashable, compute: Callable[[], object]):
         """The remembered value for `key`, computing it on the first ask (exceptions are not kept).
         An unhashable key (a list among its values) is computed every time."""
         try:
-            return self._values[key]
+            return self._young[key]
         except KeyError:
             pass
         except TypeError:
             return compute()
-        if len(self._values) >= self.size:
-            self._values.clear()
-        value = self._values[key] = compute()
+        try:
+            value = self._old.pop(key)
+        except KeyError:
+            value = compute()
+        if len(self._young) >= self.size:
+            self._old, self._young = self._young, {}
+        self._young[key] = value
         return value
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._young) + len(self._old)

@@ -16,6 +16,7 @@ from typing import Mapping
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import fields
@@ -68,6 +69,15 @@ class Page:
                                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.template = self.env.get_template("page.html.j2")
         self._words = advisor.vocab.get("relative_days")
+        # what is the same on every request, made once: each language's texts, the lists the
+        # form offers as <option>s, and the empty form (the page most visitors load first)
+        self._t = {lang: _in_lang(self.texts, lang) for lang in LANGS}
+        self._options = {lang: {
+            "platforms": _Options((p, (prof.get("name") or {}).get(lang, p)) for p, prof in advisor.profiles.items()),
+            "countries": _Options(_countries(lang)),
+            "responses": _Options((r, self._t[lang]["responses"][r]) for r in fields.SELLER_RESPONSES)}
+            for lang in LANGS}
+        self._empty: dict[str, str] = {}
 
     # -- language
     def language(self, asked: str | None, accept: str | None) -> str:
@@ -87,7 +97,8 @@ class Page:
         return best
 
     def t(self, lang: str) -> dict:
-        return _in_lang(self.texts, lang)
+        """The page's texts in one language (shared: read, never changed)."""
+        return self._t[lang]
 
     # -- the answers
     def read(self, given: Mapping[str, str], lang: str, real_today: dt.date) -> tuple[Answer, dict, dict]:
@@ -202,6 +213,15 @@ class Page:
 
     # -- the HTML
     def html(self, answer: Answer, lang: str) -> str:
+        empty = not answer.form and not answer.errors and answer.advice is None and answer.status == 200
+        if empty and lang in self._empty:
+            return self._empty[lang]
+        page = self._html(answer, lang)
+        if empty:
+            self._empty[lang] = page
+        return page
+
+    def _html(self, answer: Answer, lang: str) -> str:
         t = self.t(lang)
         other = "ru" if lang == "en" else "en"
         query = {k: v for k, v in answer.form.items()}
@@ -218,10 +238,7 @@ class Page:
         context = {
             "t": t, "lang": lang, "other_lang": other, "form": answer.form, "errors": answer.errors,
             "other_url": "/?" + urlencode(dict(query, lang=other)),
-            "platforms": [(p, (prof.get("name") or {}).get(lang, p)) for p, prof in self.advisor.profiles.items()],
-            "default_platform": self.advisor.default_platform,
-            "countries": _countries(lang),
-            "responses": [(r, t["responses"][r]) for r in fields.SELLER_RESPONSES],
+            "default_platform": self.advisor.default_platform, **self._options[lang],
             "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
         }
         context.update(list_view(self.advisor, t, lang, answer.facts))
@@ -288,6 +305,21 @@ def _in_lang(node, lang: str):
     if isinstance(node, list):
         return [_in_lang(x, lang) for x in node]
     return node
+
+
+class _Options:
+    """A select's <option>s rendered once (escaped); `selected(value)` marks the chosen one: a
+    loop over 250 countries in the sandboxed template was most of the page's cost."""
+
+    def __init__(self, pairs):
+        self.pairs = [(str(value), str(name)) for value, name in pairs]
+        self.html = "".join(f'<option value="{escape(v)}">{escape(n)}</option>' for v, n in self.pairs)
+
+    def selected(self, value) -> Markup:
+        if value is None:
+            return Markup(self.html)
+        mark = f'<option value="{escape(str(value))}">'
+        return Markup(self.html.replace(mark, mark[:-1] + " selected>", 1))
 
 
 def _countries(lang: str) -> list[tuple[str, str]]:

@@ -47,7 +47,7 @@ class Providers:
         self.reporters: dict[str, dict] = {}       # provider -> who "reports" its codes, {en, ru}
         self.problems = tuple(problems)
         self._texts: dict[str, Reading | None] = {}     # normalised printed name -> reading (None: ambiguous)
-        self._memo = Memo(20_000)
+        self._memo = Memo(4096)
         folder = rules_dir / "providers"
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             display = f"rules/providers/{path.name}"

@@ -93,7 +93,7 @@ def fmt_money(m, lang: str) -> str:
     return _money_text(amount, currency, lang)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)     # prices are nearly all distinct: a large cache only grew (bench/run.py memory)
 def _money_text(amount, currency: str | None, lang: str) -> str:
     # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
     from babel.numbers import format_currency, format_decimal
@@ -153,7 +153,9 @@ class Renderer:
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir, words) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
-        self._texts = Memo(50_000)      # rendered rule texts (a few MB at most)
+        # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
+        # distinct parcels (bench/run.py), in about 2 MB
+        self._texts = Memo(2048)
 
     def inline(self, text: str, lang: str, context: dict, where: str = "rule text", extra: dict | None = None) -> str:
         """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the

@@ -14,7 +14,7 @@ class Seasons:
 
     def __init__(self, items: list[dict]):
         self.items = list(items)
-        self._memo = Memo(20_000)
+        self._memo = Memo(4096)
 
     def find(self, today: dt.date, ordered: dt.date | None, exported: bool) -> dict | None:
         return self._memo.get((today, ordered, exported), lambda: _season(today, ordered, self.items, exported))

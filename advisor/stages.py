@@ -50,7 +50,7 @@ class StageBook:
     seller_typed: list[tuple[str, str]]
     order: list[str]                              # the stage ids in route order (vocabulary.yaml)
     reader: Reader | None = None                  # rules/reading.yaml: lines no phrase is
-    _memo: Memo = field(default_factory=lambda: Memo(20_000), repr=False, compare=False)
+    _memo: Memo = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
     _whole: set[str] | None = field(default=None, repr=False, compare=False)
     _exact: dict[str, tuple] | None = field(default=None, repr=False, compare=False)
 

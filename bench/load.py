@@ -1,6 +1,6 @@
 """Load test of `advise serve` with a real load tool (wrk): req/s and latency percentiles for
-POST /v1/advice at 64 and 256 connections, alone and while batch requests run, and the server's
-memory. Not run by CI (it takes about a minute and wants the machine to itself).
+POST /v1/advice at 64 and 256 connections, alone and while batch requests run, the page (the
+empty form and an answered page) beside the API, and the server's memory. Not run by CI (it takes about a minute and wants the machine to itself).
 
     python bench/load.py                 # needs wrk (Debian: apt-get install wrk; tried if missing)
     python bench/load.py --workers 2     # the server with two processes
@@ -88,6 +88,27 @@ def batches(base: str, stop: threading.Event, counts: list) -> None:
             counts.append(0)
 
 
+PAGE_ANSWER = "/?code=RK190321410CN&issued=2026-11-10&dest=RU&history=2026-11-12+%D0%9F%D1%80%D0%B8%D1%91%D0%BC"
+
+
+def page_rates(wrk: str, base: str, script: str, seconds: int) -> None:
+    """The buyers' page beside the API, at 64 connections, interleaved (API, empty form, answered
+    page, twice; the best of each): the page's rate as a share of the API's."""
+    runs = {"POST /v1/advice": ["-s", script, base + "/v1/advice"], "GET / (the empty form)": [base + "/"],
+            "GET /?... (an answered page)": [base + PAGE_ANSWER]}
+    best = {name: 0.0 for name in runs}
+    for _ in range(2):
+        for name, target in runs.items():
+            out = subprocess.run([wrk, "-t2", "-c64", f"-d{seconds}s", *target], capture_output=True, text=True).stdout
+            r = parse(out)
+            assert r["non2xx"] == 0, (name, out)
+            best[name] = max(best[name], r["rate"])
+    api = best["POST /v1/advice"]
+    print(f"\n# the page beside the API, 64 connections, best of 2 interleaved runs")
+    for name, rate in best.items():
+        print(f"{name:32s} {rate:8.0f} req/s   {rate / api:5.2f}x the API")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=1)
@@ -127,6 +148,7 @@ def main() -> None:
                 r = parse(out)
                 print(f"{conns:>11} {'yes' if with_batches else 'no':>8} {r['rate']:8.0f} {r['p50_ms']:8.1f} "
                       f"{r['p99_ms']:8.1f} {r['non2xx']:>8} {counts.count(200):>12}  {r['socket_errors'] or '-'}")
+        page_rates(wrk, base, script, args.seconds)
         print(f"server RSS after the runs: {rss_mib(server.pid):.0f} MiB (peak {rss_mib(server.pid, 'VmHWM'):.0f} MiB)")
     finally:
         server.terminate()

@@ -1,8 +1,11 @@
-"""Benchmark: CLI latency, import time, batch throughput, engine cost over a floor, track-code
-analysis beside a peer library (bench/track_codes.py), memory.
+"""Benchmark: per-parcel cost beside its floors and beside a previous release (bench/sidebyside.py),
+CLI latency, import time, batch throughput, track-code analysis beside a peer library
+(bench/track_codes.py), memory over distinct parcels.
 
-    python bench/run.py            # the full run (a few minutes on 2 cores)
-    python bench/run.py --quick    # smaller counts, for a quick look
+    python bench/run.py                          # the full run (a few minutes on 2 cores)
+    python bench/run.py --quick                  # smaller counts, for a quick look
+    python bench/run.py --against v0.9.0         # beside a previous release (any git ref), as ratios
+    python bench/run.py --against REF --only-compare   # just that table and the start-up
 
 Everything is measured in one run and reported as ratios too, because this machine is noisy:
 compare ratios between runs, not absolute numbers. Each batch configuration runs `--repeat`
@@ -199,16 +202,28 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller counts")
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--repeat", type=int, default=3, help="runs of each batch configuration")
+    ap.add_argument("--against", metavar="REF", help="a git ref (a previous release) measured side by side, "
+                    "checked out to a temporary worktree; figures given as ratios this/REF")
+    ap.add_argument("--only-compare", action="store_true", help="only the per-parcel figures, floors and start")
     ap.add_argument("--memory", nargs=2, type=int, metavar=("FIRST", "LAST"), help=argparse.SUPPRESS)
+    ap.add_argument("--probe", nargs=2, type=int, metavar=("N", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory:
         memory(*args.memory)
+        return
+    sys.path.insert(0, str(Path(__file__).parent))
+    import sidebyside
+    if args.probe:
+        print(json.dumps(sidebyside.probe(*args.probe)))
+        return
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; workers={args.workers}")
+    sidebyside.compare(args.against, 2_000 if args.quick else 10_000, args.repeat, 5 if args.quick else 15)
+    if args.only_compare:
         return
     n_batch = 10_000 if args.quick else 100_000
     n_mem = (2_000, 20_000) if args.quick else (10_000, 200_000)
     runs = 5 if args.quick else 20
     py = sys.executable
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; workers={args.workers}")
 
     base = wall([py, "-c", "pass"], runs)
     imp = wall([py, "-c", "import advisor"], runs)
@@ -335,15 +350,17 @@ def reading_cost(n: int, repeat: int) -> list[tuple[float, float]]:
 
 
 def memory(first: int, last: int) -> None:
-    """RSS after `first` and after `last` evaluations of generated parcels in this process."""
+    """RSS after `first` and after `last` evaluations of generated parcels in this process, each
+    parcel a new one (made as it is advised, so a memo keyed by what parcels share must stay
+    bounded: cycling a few thousand parcels would hide one that grows with distinct parcels)."""
     from advisor.api import default_advisor
     adv = default_advisor()
-    mem_docs = parcels(5_000, seed=11)
+    rng = random.Random(11)
     n_mem = (first, last)
     start = rss_kib()
     marks = {}
     for i in range(n_mem[1]):
-        adv.advise(mem_docs[i % len(mem_docs)], today=TODAY, messages=(i % 2 == 0))
+        adv.advise(parcel(rng), today=TODAY, messages=(i % 2 == 0))
         if i + 1 in n_mem:
             marks[i + 1] = (rss_kib(), peak_kib())
     for n, (rss, peak) in marks.items():

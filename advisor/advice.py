@@ -88,6 +88,8 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
         "destination_city": dest.city if dest else None,
         "tracked_country": facts.tracked_destination.country if facts.tracked_destination else None,
         "tracked_city": facts.tracked_destination.city if facts.tracked_destination else None,
+        "mismatch": derived.mismatch,
+        "office_place": derived.office,
         "origin_post": book_posts(origin),
         "destination_post": book_posts(dest_cc),
         "price": price,
@@ -319,8 +321,7 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
         "deadlines": sorted(got.deadlines.values(), key=lambda d: d["date"]),
         "messages": list(got.msgs.values()),
         "season": derived.engine.get("season"),
-        "events": [{"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal}
-                   for e in derived.events],
+        "events": [_event(e) for e in derived.events],
         "notes": derived.notes,
         "missing": [],
         "trace": got.trace,
@@ -328,6 +329,14 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
     if extra:
         data.update(extra)
     return data
+
+
+def _event(e) -> dict:
+    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal}
+    place = e.place.to_dict() if e.place else None
+    if place:
+        out["place"] = place
+    return out
 
 
 def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:

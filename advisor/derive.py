@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from . import destination
 from .details import note
 from .facts import Facts
 from .methods import names_any
+from .placeread import EventPlace, read_place
 from .stages import StageBook
 from .seasons import Seasons
 
@@ -51,8 +53,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "promised_days": ("int", "delivery time the seller promised"),
     "days_past_promise": ("int", "days since the promised delivery date (negative before it)"),
     "destination_country": ("text", "the order's destination country (ISO code)"),
-    "destination_mismatch": ("bool", "the tracker shows another country or city than the order's"),
-    "destination_mismatch_level": ("text", "country or city"),
+    "destination_mismatch": ("bool", "the post shows the parcel at an office or delivered in another country, region or city than the order's (or the tracker's destination is another country)"),
+    "destination_mismatch_level": ("text", "country, region or city"),
     "weight_diff_g": ("int", "largest difference between two real weighings, in grams"),
     "shipping_express": ("bool", "the shipping method names an express carrier (DHL, EMS, ...)"),
     "shipping_free": ("bool", "shipping was free"),
@@ -108,6 +110,7 @@ class Seen:
     index: int
     matched: str | None
     problem: str | None
+    place: EventPlace | None = None
 
 
 @dataclass
@@ -117,6 +120,8 @@ class Derived:
     events: list[Seen] = field(default_factory=list)   # classified history, for output
     notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
     season_name: dict | None = None
+    mismatch: dict | None = None       # the evidence of another address, for texts (destination.py)
+    office: dict | None = None         # the place of the latest delivery-office event, for texts
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -124,7 +129,7 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None, providers=None) -> tuple[list[Seen], list[dict]]:
+                    origin: str | None = None, providers=None, places=None) -> tuple[list[Seen], list[dict]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
@@ -171,8 +176,14 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
-        out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
-                        e.country, e.city, e.weight_g, e.index, phrase, problem))
+        staged = None if seller_typed else stage
+        # a line naming no country is taken to be in the destination country only from import on
+        # (or, unstaged, after the export)
+        home = dest if (stages.rank[staged] >= stages.rank["import"] if staged else exported) else None
+        place = read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
+                           country=e.country, stage=staged, destination=dest, assume=home) if places is not None else None
+        out.append(Seen(e.date, e.status or phrase, staged, not seller_typed,
+                        e.country, e.city, e.weight_g, e.index, phrase, problem, place))
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
 
@@ -210,22 +221,26 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     _code_facts(f, track, misread_changes)
     origin = track["origin_country"] if track is not None else None
     events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers,
-                                           alternatives)
+                                           alternatives, places)
     _order_dates(f, dates, facts, profile)
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
-    mismatch = _destination_mismatch(facts, postal, origin, places, notes, stages.rank)
+    mismatch = destination.find(facts, postal, origin, places, notes)
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
-        f["destination_mismatch_level"] = mismatch
+        f["destination_mismatch_level"] = mismatch.level
     _shipping_facts(f, o, express_methods, courier_methods)
     _seller_and_dispute_facts(f, facts)
     season = seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
+    offices = [e for e in postal if e.stage == "arrived_office" and e.place and (e.place.city or e.place.postcode)]
+    office = destination.view(places, offices[-1].place.city, offices[-1].place.postcode, offices[-1].place.country,
+                              offices[-1].place.region) if offices else None
     return Derived(engine=f, dates=dates, events=events, notes=notes,
-                   season_name=season.get("name") if season else None)
+                   season_name=season.get("name") if season else None,
+                   mismatch=mismatch.to_context() if mismatch else None, office=office)
 
 
 def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
@@ -251,12 +266,12 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
 
 
 def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers, alternatives) -> tuple[list[Seen], list[dict], list[Seen]]:
+                   invented_status_flags, providers, alternatives, places=None) -> tuple[list[Seen], list[dict], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
-    events, notes = classify_events(facts, stages, invented, origin, providers)
+    events, notes = classify_events(facts, stages, invented, origin, providers, places)
     if alternatives:        # readings close to the best one: the code is uncertain
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
@@ -342,34 +357,3 @@ def _seller_and_dispute_facts(f: dict, facts: Facts) -> None:
     f["dispute_escalated"] = bool(d and d.escalated)
     f["order_frozen"] = o.frozen
     f["order_problem"] = o.problem or "none"
-
-
-def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, places, notes: list,
-                          rank: dict[str, int]) -> str | None:
-    """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3): a
-    place at the destination end that really differs. An event in the code's origin country is
-    at the origin end, whatever its words; cities are compared through the gazetteer
-    (`places`), and two names it cannot compare are a note, not a red flag."""
-    dest = facts.order.destination
-    if not dest:
-        return None
-    seen = []
-    if facts.tracked_destination:
-        seen.append((facts.tracked_destination.country, facts.tracked_destination.city, "tracked_destination"))
-    # the stages from import to delivery happen in the destination country (vocabulary.yaml's route order)
-    at_destination = range(rank["import"], rank["delivered"] + 1)
-    for e in postal:
-        if e.stage and rank[e.stage] in at_destination and e.country and e.country != origin:
-            seen.append((e.country, e.city, f"events[{e.index}]"))
-    for country, _city, _where in seen:
-        if dest.country and country and country != dest.country:
-            return "country"
-    for country, city, where in seen:
-        if not (dest.city and city) or (country and dest.country and country != dest.country):
-            continue
-        same = places.same_city(city, dest.city, dest.country or country) if places else None
-        if same is False:
-            return "city"
-        if same is None:
-            notes.append(note("city_unverified", {"field": where, "city": city, "order_city": dest.city}))
-    return None

@@ -39,7 +39,14 @@ def read_place(places: Places, *, status: str | None, matched: str | None, city:
                destination: str | None, assume: str | None = None) -> EventPlace | None:
     """The place of one event, or None when nothing in it names one. `matched` is the stage
     phrase found in the status (left out when looking for a city: it is not a place);
-    `destination` is the order's country; `assume` the country of a line that names none."""
+    `destination` is the order's country; `assume` the country of a line that names none.
+    Trackers repeat their lines, so answers are remembered (bounded)."""
+    key = (status, matched, city, postcode, country, stage, destination, assume)
+    return places.memo.get(key, lambda: _read(places, status, matched, city, postcode, country, stage,
+                                              destination, assume))
+
+
+def _read(places: Places, status, matched, city, postcode, country, stage, destination, assume) -> EventPlace | None:
     text = status or ""
     if matched and text.casefold().find(matched.casefold()) >= 0:
         i = text.casefold().find(matched.casefold())

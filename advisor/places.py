@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import RulesError, did_you_mean, one_of
+from .memo import Memo
 from .yamlfile import load
 
 _WORDS = re.compile(r"[^\w]+")
@@ -48,6 +49,7 @@ class Places:
         self.transit = {str(k).upper(): frozenset(str(c).upper() for c in v or [])
                         for k, v in (doc.get("transit_countries") or {}).items()}
         self.regions, self.prefixes = _postcodes(rules_dir)
+        self.memo = Memo(20_000)            # an event's place by its line and fields (placeread.py)
 
     def norm(self, name: str) -> str:
         """Case-folded words without digits (postcodes) or the leading words of rules/places.yaml."""
@@ -179,14 +181,22 @@ def _index(country: str) -> dict[str, frozenset[str]]:
     """Every name of every city of `country` -> the GeoNames ids it names."""
     with _LOCK:
         out: dict[str, set[str]] = {}
-        for gid, city in _cities().items():
-            if city.get("countrycode") != country:
-                continue
+        for gid, city in _by_country().get(country, ()):
             for name in [city.get("name") or "", city.get("asciiname") or ""] + list(city.get("alternatenames") or []):
                 key = " ".join(w for w in _WORDS.split(_DIGITS.sub(" ", _fold(name))) if w)
                 if key:
                     out.setdefault(key, set()).add(gid)
         return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _by_country() -> dict[str, list[tuple[str, dict]]]:
+    """The gazetteer's cities grouped by country, in one pass (each country's index then reads
+    only its own)."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for gid, city in _cities().items():
+        out.setdefault(city.get("countrycode") or "", []).append((gid, city))
+    return out
 
 
 @lru_cache(maxsize=1)

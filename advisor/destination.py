@@ -81,7 +81,8 @@ def _compare(places: Places, city, postcode, country, region, kind, dest, notes:
     """`country`, `region` or `city` when the place really differs from the order's, else None
     (a note says why it could not tell)."""
     if kind == "route":
-        notes.append(_unverified(places, "route", where, city, postcode, country or dest.country, region, dest))
+        reason = "transit" if places.is_transit(country, dest.country) else "route"
+        notes.append(_unverified(places, reason, where, city, postcode, country or dest.country, region, dest))
         return None
     if country and dest.country and country != dest.country:
         return "country"

@@ -200,3 +200,32 @@ def test_a_misspelt_key_in_places_yaml_is_a_rules_check_error(rules_copy):
     p.write_text(p.read_text(encoding="utf-8").replace("route_hubs:", "route_hub:"), encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "rules/places.yaml:" in out and "unknown key `route_hub`" in out and "route_hubs" in out
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+ROUTE_LINES = ["Прибыло в сортировочный центр {c}", "Покинуло сортировочный центр {c}", "Сортировочный центр {c}",
+               "Прибыло в место международного обмена {c}", "Покинуло место международного обмена {c}",
+               "Прибыло в место транзита {c}", "Транзит {c}", "Arrived at {c} PCI", "Arrived at sorting center {c}",
+               "{c} MMPO", "Передано таможне {c}", "Прибыло в место вручения {c} АСЦ"]
+ROUTE_CITIES = ["Москва", "MOSCOW", "Подольск", "Внуково", "Шереметьево", "Домодедово", "Пулково", "Алматы", "Минск",
+                "Екатеринбург", "Санкт-Петербург"]
+ORDER_CITIES = ["Новосибирск", "Novosibirsk", "Kazan", "Владивосток", "Омск", "Moscow", "Самара"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(ROUTE_LINES), st.sampled_from(ROUTE_CITIES)), min_size=1, max_size=4),
+       st.sampled_from(ORDER_CITIES), st.booleans())
+def test_no_route_place_ever_makes_a_wrong_destination(advisor, lines, order_city, with_country):
+    """Whatever route places a history passes, in whatever words, no wrong-destination flag and
+    no dispute text accusing the seller (W8, R3, D6)."""
+    events = list(ROUTE)
+    for i, (line, city) in enumerate(lines):
+        e = {"date": f"2026-11-{11 + i:02d}", "status": line.format(c=city)}
+        if with_country:
+            e["country"] = {"Алматы": "KZ", "Минск": "BY"}.get(city, "RU")
+        events.append(e)
+    a = advisor.advise({"track": "RK190321410CN", "events": events,
+                        "order": {"track_issued": "2026-10-01", "destination": {"country": "RU", "city": order_city}}},
+                       today=TODAY).to_dict()
+    assert "wrong_destination" not in [f["id"] for f in a["flags"]], events
+    assert not [m for m in a["messages"] if m["purpose"] == "wrong_destination"]

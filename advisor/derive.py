@@ -235,12 +235,7 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     season = seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
-    offices = [e for e in postal if e.stage == "arrived_office" and e.place and (e.place.city or e.place.postcode)]
-    office = None
-    if offices:
-        p = offices[-1].place
-        office = dict(destination.view(places, p.city, p.postcode, p.country, p.region,
-                                       bool(dest and dest.country and p.country != dest.country)), route=p.kind == "route")
+    office = destination.office(postal, places, dest)
     return Derived(engine=f, dates=dates, events=events, notes=notes,
                    season_name=season.get("name") if season else None,
                    mismatch=mismatch.to_context() if mismatch else None, office=office)

@@ -43,6 +43,17 @@ def view(places: Places, city: str | None, postcode: str | None, country: str | 
             "country": country, "with_country": with_country}
 
 
+def office(events: list, places: Places | None, dest) -> dict | None:
+    """The latest delivery office's place for texts (the pick-up step names it), with `route`
+    when it is a route place; None when that event names no place."""
+    offices = [e for e in events if e.stage == "arrived_office"]
+    p = offices[-1].place if offices else None
+    if places is None or p is None or not (p.city or p.postcode):
+        return None
+    foreign = bool(dest and dest.country and p.country != dest.country)
+    return dict(view(places, p.city, p.postcode, p.country, p.region, foreign), route=p.kind == "route")
+
+
 def order_region(places: Places, dest) -> Region | None:
     return places.region_of_postcode(dest.postcode, dest.country) or (
         places.region_of_city(dest.city, dest.country) if dest.city else None)

@@ -48,9 +48,8 @@ def read_place(places: Places, *, status: str | None, matched: str | None, city:
 
 def _read(places: Places, status, matched, city, postcode, country, stage, destination, assume) -> EventPlace | None:
     text = status or ""
-    if matched and text.casefold().find(matched.casefold()) >= 0:
-        i = text.casefold().find(matched.casefold())
-        text = text[:i] + " " + text[i + len(matched):]
+    if matched:        # the stage phrase is not a place ("Arrived at", «Прибыло в место вручения»)
+        text = re.sub(re.escape(matched), " ", text, count=1, flags=re.IGNORECASE)
     words = words_of(text)
     field_words = words_of(city) if city else []
     hub = places.hub(field_words) or places.hub(words)

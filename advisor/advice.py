@@ -331,14 +331,6 @@ def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: s
     return data
 
 
-def _event(e) -> dict:
-    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal}
-    place = e.place.to_dict() if e.place else None
-    if place:
-        out["place"] = place
-    return out
-
-
 def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:
     """One plan: a "wait" never runs past the day the plan opens the dispute; it is shortened
     to that day and its text rendered again with it."""
@@ -363,3 +355,18 @@ def _dedupe_steps(steps: list[Step]) -> list[Step]:
         if prev is None or s.key() < prev.key():
             best[s.action] = s
     return list(best.values())
+
+
+def _event(e) -> dict:
+    """One event as read, echoed so an embedder sees what was understood: its place in the input
+    (`index`; null for the tracker's own current status), its time and offset as given, where,
+    the stage and how it was read (`stage` id, `code`, `text` or `unknown`), and for a text the
+    words that decided it (`matched`: a known line, or the words of rules/reading.yaml), and the
+    place read from the line or fields (`place`, when one was)."""
+    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
+           "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
+           "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}
+    place = e.place.to_dict() if e.place else None
+    if place:       # where it happened as read from its line or fields, and its kind (placeread.py)
+        out["place"] = place
+    return out

@@ -131,6 +131,7 @@ class Advisor:
         self.digest = content_digest(self.rules_dir, self.overlay_dir, self.templates_dir)
         self.message_requires = message_requirements(vocab, self.profiles)
         self.calendar = self._calendar_texts()
+        self._adapters = None
 
     def _calendar_texts(self):
         from .calendarfile import CalendarTexts
@@ -173,6 +174,27 @@ class Advisor:
         advice.calendar = self.calendar
         return advice
 
+    @property
+    def adapters(self):
+        """The trackers' payload adapters (`rules/adapters/`), read on first use."""
+        if self._adapters is None:
+            from .adapters import Adapters
+            self._adapters = Adapters(self.rules_dir, set(self.providers.names))
+        return self._adapters
+
+    def advise_payload(self, payload: Any, *, provider: str = "auto", order: dict | None = None,
+                       facts: dict | None = None, today: dt.date | None = None, lang: str = "en",
+                       messages: bool = True) -> Advice:
+        """Advice from a tracker's payload as the tracker sends it (a dict, or JSON or XML text):
+        `provider` names its adapter (`rules/adapters/`) or is `auto`; `order` is the order's
+        own facts (dates, destination), `facts` any other facts (platform, seller, dispute)."""
+        from .adapters import payload_facts
+        reading = self.adapters.read(payload, provider)
+        doc = payload_facts(reading, order, facts)
+        return self.advise(doc, today=today, lang=lang, messages=messages,
+                           extra={"payload": {"provider": reading.provider, "form": reading.form,
+                                              "recognised": reading.recognised, "events": len(doc.get("events") or [])}})
+
     def _describe(self, data: dict, engine: dict, context: dict, lang: str) -> None:
         """Each note and each change to the code gets its text in the advice's language
         (`notes:` and `changes:` in vocabulary.yaml); the English `detail` stays for programs."""
@@ -186,6 +208,8 @@ class Advisor:
                 values = dict(item, has_code=engine.get("has_code"),
                               title=((titles.get(item.get("message")) or {}).get(lang) if item.get("message") else None))
                 values["from"] = item.get("from")
+                if item.get("reading"):         # a stage id the note names, as the stage's label
+                    values["reading_label"] = self.vocab["stages"][item["reading"]][lang]
                 item["text"] = self.renderer.inline(text, lang, context, f"rules/vocabulary.yaml ({key}: {item['kind']})",
                                                     extra=values)
 
@@ -204,7 +228,7 @@ class Advisor:
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
-        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method)
+        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, f.order.carrier)
                 if f.track is not None else None)
         track_full = code.result if code else None
         top = code.top if code else None

@@ -31,6 +31,7 @@ class Settings:
     today: str | None = None
     lang: str = "en"
     messages: bool = True
+    payload_from: str | None = None      # `--from PROVIDER`: each line is a tracker's payload
 
 
 def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes | None, dict | None]]:
@@ -98,7 +99,14 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
         check_json(raw, doc, f"line {n}")
         s = _SETTINGS
         today = dt.date.fromisoformat(s.today) if s.today else None
-        advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
+        if s.payload_from:      # a payload as the tracker sends it, or {"payload": ..., "order": ...}
+            beside = "payload" in doc and set(doc) <= {"payload", "order", "today", "platform", "seller", "dispute", "received"}
+            advice = _ADVISOR.advise_payload(doc["payload"] if beside else doc, provider=s.payload_from,
+                                             order=doc.get("order") if beside else None,
+                                             facts={k: v for k, v in doc.items() if k not in ("payload", "order")} if beside else None,
+                                             today=today, lang=s.lang, messages=s.messages)
+        else:
+            advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
         return json_line(advice.to_dict())
     except _LineError as e:
         return json_line({"line": n, "error": FactsError(str(e), where=f"line {n}").to_dict()})

@@ -120,6 +120,7 @@ class Request:
     answers: fields.Answers = field(default_factory=fields.Answers)
     facts_file: str | None = None
     history_file: str | None = None
+    payload_from: str | None = None      # `--from PROVIDER`: the argument is a tracker's payload file
     today: dt.date | None = None
     lang: str | None = None
     rules_dir: str | None = None
@@ -130,7 +131,7 @@ class Request:
     def of(cls, options: dict) -> "Request":
         """From the command's options (click hands them over by name)."""
         return cls(fields.Answers.of(options), **{k: options.get(k) for k in (
-            "facts_file", "history_file", "today", "lang", "rules_dir", "overlay_dir", "templates_dir")})
+            "facts_file", "history_file", "payload_from", "today", "lang", "rules_dir", "overlay_dir", "templates_dir")})
 
 
 @dataclass
@@ -162,6 +163,7 @@ def facts_options(f):
         click.argument("code", required=False),
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
         click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
+        click.option("--from", "payload_from", metavar="PROVIDER", help=_("the argument is a tracker's payload file (JSON or XML; - for stdin) from PROVIDER (aftership, 17track, ...; auto recognises it)")),
         click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)")),
         click.option("--issued", type=DATE, metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
         click.option("--paid", type=DATE, metavar="DATE", help=_("the payment date")),
@@ -245,8 +247,27 @@ def gather(request: Request):
         raise translated(e) from None        # the CLI's catalog holds these help lines
     if events:
         over["events"] = events
+    if request.payload_from:
+        doc, extra["payload"] = _payload(advisor, request, doc, over)
     doc = merge(doc, over)
     return advisor, doc, today, request.lang or _default_lang(), extra
+
+
+def _payload(advisor, request: Request, doc: dict, over: dict) -> tuple[dict, dict]:
+    """`advise --from PROVIDER FILE`: the facts the payload holds, with the file's and the options'
+    order facts beside it; `auto` says on stderr which provider it recognised."""
+    from .adapters import payload_facts
+    if not request.answers.code:
+        raise FactsError("`--from` needs the payload's file", where="--from", help=_("e.g. `advise --from aftership webhook.json --issued 12d`"))
+    if "events" in over:
+        raise FactsError("the events come from the payload", where="--event", help=_("leave out `--event` and `--history` with `--from`"))
+    path = over.pop("track")
+    reading = advisor.adapters.read(_read_bytes(path, "--from"), request.payload_from)
+    if reading.recognised:
+        click.echo(f"read as {advisor.adapters.by_id[reading.provider].title} ({reading.form})", err=True)
+    out = payload_facts(reading, None, doc)
+    return out, {"provider": reading.provider, "form": reading.form, "recognised": reading.recognised,
+                 "events": len(out.get("events") or [])}
 
 
 def advice_options(f):

@@ -25,16 +25,19 @@ from .errors import FactsError, OutputError
 @click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
 @click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
 @click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
+@click.option("--from", "payload_from", metavar="PROVIDER", help=_("each line is a tracker's payload from PROVIDER (or auto), alone or as {\"payload\": ..., \"order\": ...}"))
 @click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))
 @rules_options_decorator()
 @run_safely
-def batch_cmd(source, output, workers, today, lang, no_messages, progress, resume, rules_dir, overlay_dir, templates_dir):
+def batch_cmd(source, output, workers, today, lang, no_messages, progress, payload_from, resume, rules_dir, overlay_dir,
+              templates_dir):
     from .batch import Interrupted, Settings, default_workers, run
     if rules_dir or templates_dir or overlay_dir:
         from .api import Advisor
         Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay_dir)  # fail fast, before any output
     settings = Settings(rules=rules_dir, templates=templates_dir, overlay=overlay_dir,
-                        today=today.isoformat() if today else None, lang=lang, messages=not no_messages)
+                        today=today.isoformat() if today else None, lang=lang, messages=not no_messages,
+                        payload_from=payload_from)
     stream, total_bytes = _open_source(source)
     show = sys.stderr.isatty() if progress is None else progress
     if resume and not output:

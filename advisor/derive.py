@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import destination
 from .details import note
 from .facts import Facts
+from .ordering import in_order, keep_tracker_status, tracker_event
 from .methods import names_any
 from .placeread import EventPlace, read_place
 from .stages import StageBook
@@ -110,7 +111,10 @@ class Seen:
     index: int
     matched: str | None
     problem: str | None
-    place: EventPlace | None = None
+    how: str = "unknown"               # what gave the stage: stage (an id), code, text, or unknown
+    time: str | None = None
+    offset: str | None = None
+    place: EventPlace | None = None    # where it happened, as read (placeread.py)
 
 
 @dataclass
@@ -139,7 +143,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     if invented and facts.events:
         notes.append(note("statuses_invented"))
     exported = False
-    ordered = sorted(facts.events, key=lambda e: (e.date, e.index))
+    ordered = in_order(facts.events) + tracker_event(facts)
     if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
         notes.append(note("events_reordered"))
     for e in ordered:
@@ -169,23 +173,38 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))
         if stage is None and not known and e.status:
-            found, typed, phrase = stages.classify(e.status, exported, side)
-            seller_typed = seller_typed or typed
-            stage = found
-            if found is None and not typed and not seller_typed:
+            read = stages.classify(e.status, exported, side)
+            seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
+            if read.problem and not seller_typed:
+                problem = read.problem
+                notes.append(note("status_no_stage", {"event": e.index, "reason": problem, "status": e.status,
+                                                      "status_ru": e.status, "reported_by": None}, name=e.status))
+            elif read.unsure and not seller_typed:
+                notes.append(note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
+                                                    "words": list(read.words), "against": list(read.unsure)},
+                                  short=e.status[:60], said=", ".join(read.unsure)))
+            elif stage is None and not read.keeps and not seller_typed:
                 notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
-        staged = None if seller_typed else stage
-        # a line naming no country is taken to be in the destination country only from import on
-        # (or, unstaged, after the export)
-        home = dest if (stages.rank[staged] >= stages.rank["import"] if staged else exported) else None
-        place = read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
-                           country=e.country, stage=staged, destination=dest, assume=home) if places is not None else None
-        out.append(Seen(e.date, e.status or phrase, staged, not seller_typed,
-                        e.country, e.city, e.weight_g, e.index, phrase, problem, place))
+        how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
+        out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
+                        e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset,
+                        _place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
+    keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
+
+
+def _place(places, e, phrase: str | None, stage: str | None, exported: bool, dest: str | None,
+           rank: dict[str, int]) -> EventPlace | None:
+    """The event's place (placeread.py). A line naming no country is taken to be in the
+    destination country only from import on (or, without a stage, after the export)."""
+    if places is None:
+        return None
+    home = dest if (rank[stage] >= rank["import"] if stage else exported) else None
+    return read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
+                      country=e.country, stage=stage, destination=dest, assume=home)
 
 
 def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict]:

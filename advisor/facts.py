@@ -46,6 +46,8 @@ class Event:
     index: int = 0
     provider: str | None = None        # whose status code `code` is (rules/providers)
     code: str | None = None
+    time: str | None = None            # HH:MM[:SS] as printed at the event's place
+    offset: str | None = None          # that place's UTC offset, when the source gives it
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Order:
     destination: Place | None = None
     frozen: bool = False
     problem: str | None = None
+    carrier: str | None = None         # the carrier a tracker names for the code
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Facts:
     order: Order = field(default_factory=Order)
     events: tuple[Event, ...] = ()
     tracked_destination: Place | None = None
+    tracker_status: Event | None = None    # the tracker's own current status (index -1)
     seller: Seller = field(default_factory=Seller)
     dispute: Dispute | None = None
     received: bool = False
@@ -266,7 +270,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
         price=_wrap_money(o.get("price"), "order.price"),
         shipping_method=ship.get("method"), shipping_free=ship.get("free"),
         destination=_place(o.get("destination"), "order.destination"),
-        frozen=bool(o.get("frozen", False)), problem=o.get("problem"),
+        frozen=bool(o.get("frozen", False)), problem=o.get("problem"), carrier=o.get("carrier"),
     )
     events = _events(doc.get("events") or [], providers)
     s = doc.get("seller") or {}
@@ -276,6 +280,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     dispute = _dispute(doc.get("dispute"))
     facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
                  tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
+                 tracker_status=_tracker_status(doc.get("tracker_status"), providers),
                  seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
     _check_dates(facts)
     return facts
@@ -293,14 +298,41 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
-            country=e["country"].upper() if e.get("country") else None, city=e.get("city"), postcode=e.get("postcode"),
+            country=_event_country(e.get("country"), i), city=e.get("city"), postcode=e.get("postcode"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
-            provider=e.get("provider"), code=e.get("code"),
+            provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))
         if providers is not None and e.get("provider") is not None and e["provider"] not in providers:
             raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
                              help=did_you_mean(e["provider"], providers) or one_of(providers))
     return events
+
+
+def _event_country(value: str | None, i: int) -> str | None:
+    """An event's country as trackers write it (`CN`, `CHN`, `China`) -> alpha-2; one we cannot
+    name is an error, never dropped."""
+    if not value:
+        return None
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    from .countries import alpha2
+    code = alpha2(value)
+    if code is None:
+        raise FactsError(f"`{value}` is not a country we know", where=f"events[{i}].country",
+                         help="use an ISO 3166-1 code (`CN`, `CHN`) or the English name (`China`)", key="bad_country")
+    return code
+
+
+def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None:
+    """The tracker's current status as one more event (index -1): read like an event's code or text."""
+    if not d:
+        return None
+    if providers is not None and d.get("provider") is not None and d["provider"] not in providers:
+        raise FactsError(f"unknown status code provider `{d['provider']}`", where="tracker_status.provider",
+                         help=did_you_mean(d["provider"], providers) or one_of(providers))
+    date = fact_date(d.get("date"), "tracker_status.date")
+    return _new(Event, date=date, status=d.get("status"), stage=None, country=None, city=None, weight_g=None,
+                source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
 
 
 def _dispute(d: dict | None) -> Dispute | None:
@@ -329,7 +361,8 @@ def _check_dates(f: Facts) -> None:
     """Dates that cannot be true together are errors, never silently reordered."""
     o = f.order
     past = [("order.paid", o.paid), ("order.track_issued", o.track_issued),
-            ("seller.messaged", f.seller.messaged)]
+            ("seller.messaged", f.seller.messaged),
+            ("tracker_status.date", f.tracker_status.date if f.tracker_status else None)]
     if f.dispute:
         past += [("dispute.opened", f.dispute.opened), ("dispute.refund_received", f.dispute.refund_received)]
     past += [(e, e.date) for e in f.events]     # an event's path is written only if it is wrong

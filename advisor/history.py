@@ -231,11 +231,30 @@ def _read_line(text: str, n: int, out: PastedHistory, order: str | None = None) 
     if date is None:
         out.unread.append(line(n, "no_date", {"text": text[:80]}))
         return
-    status = _TIME.sub("", rest, count=1).strip()
+    clock = _TIME.match(rest)
+    status = rest[clock.end():].strip() if clock else rest.strip()
     if not status:
         out.unread.append(line(n, "no_status", {"text": text[:80]}))
         return
-    out.events.append({"date": date.isoformat(), "status": status[:500], "line": n})
+    out.events.append({"date": date.isoformat(), "status": status[:500], "line": n, **_time_of(clock)})
+
+
+def _time_of(clock) -> dict:
+    """The time a line prints after its date (`14:05`, `2:05 PM`) and its offset (`(GMT-7)`,
+    `+0300`), for ordering one day's events; the day stays the one printed."""
+    if not clock or not clock[1]:
+        return {}
+    m = re.match(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])?", clock[1])
+    hour = int(m[1]) % 12 + (12 if m[4] and m[4] in "Pp" else 0) if m[4] else int(m[1])
+    if hour > 23 or int(m[2]) > 59:
+        return {}
+    out = {"time": f"{hour:02d}:{m[2]}" + (f":{m[3]}" if m[3] and int(m[3]) < 60 else "")}
+    zone = re.search(r"([+-])(\d{1,2}):?(\d{2})?", clock[2] or "")
+    if zone and int(zone[2]) <= 14:
+        out["offset"] = f"{zone[1]}{int(zone[2]):02d}:{zone[3] or '00'}"
+    elif clock[2] and re.fullmatch(r"\(?(?:GMT|UTC)\)?", clock[2]):
+        out["offset"] = "Z"
+    return out
 
 
 def _leading_date(line: str, order: str | None = None):

@@ -82,7 +82,7 @@ def load_knowledge(rules_dir: Path, on_error: Callable[[AdvisorError], None] | N
     default = step(default_platform, platforms) if platforms is not None else None
     guidance = step(lookup, r / "guidance.yaml", "rules/guidance.yaml", "ids")
     if vocab is not None:
-        stages = step(load_stages, r, list(vocab["stages"]))
+        stages = step(load_stages, r, list(vocab["stages"]), vocab.get("post_problems") or [])
     places = step(Places, r)
     if vocab is not None:
         providers = step(Providers, r, set(vocab["stages"]), vocab.get("post_problems") or [])

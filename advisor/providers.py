@@ -116,7 +116,9 @@ class Providers:
                     text(reading, f"{spec['name']} {value}")
                 elif isinstance(value, dict) and isinstance(value.get("name"), str):
                     reading = self._reading(value, value["name"], base, awhere, stages, self.problems)
-                    text(reading, value["name"], f"{spec['name']} {value['name']}",
+                    # `alone: false`: a name that alone means something else (a carrier's "Доставлено")
+                    alone = [value["name"]] if value.get("alone", True) is not False else []
+                    text(reading, *alone, f"{spec['name']} {value['name']}",
                                *[str(t) for t in value.get("texts") or []])
                 else:
                     raise RulesError(f"attribute `{attr}` of operation `{type_code}` needs a name", where=awhere)

@@ -47,12 +47,13 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")
-    app.openapi = lambda: _contract(app, sorted(adv.profiles))
+    app.openapi = lambda: _contract(app, sorted(adv.profiles), adv.adapters.names)
     # Single parcels and batches wait in different queues: a batch is advised a piece at a time
     # on its own threads, so a few large batches cannot hold every thread a single request needs.
     singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
     pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
     _add_advice(app, adv, singles, max_body)
+    _add_payload(app, adv, singles, max_body)
     _add_batch(app, adv, pieces, max_batch_body)
     add_page(app, adv, singles, _read_body)
     _add_track_and_health(app, adv, __version__)
@@ -155,6 +156,45 @@ def _add_advice(app, adv, singles, max_body: int) -> None:
             return _error(422, e)
         return Response(data, media_type="text/calendar; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
+
+
+def _add_payload(app, adv, singles, max_body: int) -> None:
+    """POST /v1/advice/from/{provider}: a tracker's payload, with the order's facts beside it
+    (`{"payload": ..., "order": {...}}`), or a webhook's body as the tracker sends it."""
+    from fastapi import Query, Request
+
+    def advise_payload(doc, provider, today, lang, messages) -> dict:
+        if isinstance(doc, dict) and "payload" in doc:
+            facts = {k: v for k, v in doc.items() if k not in ("payload", "order")}
+            return adv.advise_payload(doc["payload"], provider=provider, order=doc.get("order"), facts=facts,
+                                      today=today, lang=lang, messages=messages).to_dict()
+        return adv.advise_payload(doc, provider=provider, today=today, lang=lang, messages=messages).to_dict()
+
+    @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload")
+    async def advice_from(provider: str, request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
+                          messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+        data, problem = await _read_body(request, max_body)
+        if problem:
+            return problem
+        try:
+            day = _today_of(today)
+            doc = data if data.lstrip()[:1] == b"<" else (await _parsed(data))
+            return await asyncio.get_running_loop().run_in_executor(singles, advise_payload, doc, provider, day, lang, messages)
+        except AdvisorError as e:
+            return _error(422, e)
+
+
+async def _parsed(data: bytes):
+    """A JSON body, or the error `_read_json` gives for it."""
+    try:
+        text = data.decode("utf-8")
+        doc = loads(text)
+    except UnicodeDecodeError as e:
+        raise FactsError(f"the body is not UTF-8 (byte {e.start})", where="body") from None
+    except json.JSONDecodeError as e:
+        raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}") from None
+    check_json(text, doc, "body")
+    return doc
 
 
 def _add_batch(app, adv, pieces, max_batch_body: int) -> None:
@@ -320,13 +360,13 @@ PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src
 MAX_FORM_BODY = 256 * 1024
 
 
-def _contract(app, platforms: list[str]) -> dict:
+def _contract(app, platforms: list[str], providers: list[str]) -> dict:
     """The OpenAPI document, with our schemas in it (openapi.py), made once."""
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi
         from .openapi import contract
         app.openapi_schema = contract(get_openapi(title=app.title, version=app.version, description=app.description,
-                                                  routes=app.routes), platforms)
+                                                  routes=app.routes), platforms, providers)
     return app.openapi_schema
 
 # what a worker process needs to build its Advisor (`--workers`: each process builds its own)

@@ -224,6 +224,17 @@ def _prefer_carrier(readings: list[dict], method: str, bonus: int, other_names: 
     return out
 
 
+def _named_carrier(readings: list[dict], carrier: str, other_names: dict) -> list[dict]:
+    """A tracker names the carrier (AfterShip's `fedex`, 17TRACK's `UPS`): its readings go first,
+    and a fake service's reading goes unless the tracker names that service, so a placeholder or
+    courier number of the fake service's shape keeps the tracker's real events."""
+    def named(r: dict) -> bool:
+        first = (r["carrier"] or "").split()[:1]
+        return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
+    first = [r for r in readings if named(r)]
+    return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]
+
+
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
@@ -329,8 +340,11 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
     return read_code(text, book, platform, method).result
 
 
-def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> CodeAnalysis:
-    """The analysis with what the advice needs beyond its public part (see CodeAnalysis)."""
+def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
+              carrier: str | None = None) -> CodeAnalysis:
+    """The analysis with what the advice needs beyond its public part (see CodeAnalysis).
+    `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
+    code's shape."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
                              f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
@@ -347,6 +361,8 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
                              where="track", help="paste only the code, not the whole page")
     if method and len(readings) > 1:
         readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"], book.carrier_names)
+    if carrier:
+        readings = _named_carrier(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

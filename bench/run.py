@@ -254,6 +254,12 @@ def main() -> None:
     print(f"with the safety layer     {on:9,.0f}/s")
     print(f"without it                {off:9,.0f}/s   the layer costs {100 * (1 - on / off):4.1f}% (target <= 10%)")
 
+    print("\n# reading status texts (tests/corpus/statuses), in one process, no messages")
+    first, texts, ids = reading_cost(2_000 if args.quick else 20_000, args.repeat)
+    print(f"events as stage ids       {ids:9,.0f}/s")
+    print(f"events as real status texts {texts:7,.0f}/s   the reading costs {100 * (1 - texts / ids):4.1f}% (target <= 10%)")
+    print(f"  first pass, texts never read before {first:,.0f}/s")
+
     sys.path.insert(0, str(Path(__file__).parent))
     import track_codes
     track_codes.report(track_codes.run(5_000 if args.quick else 20_000))
@@ -290,6 +296,39 @@ def safety_cost(n: int, repeat: int) -> tuple[float, float]:
             rates[name].append(n / (time.perf_counter() - t))
     adv.safety, adv.message_requires = on
     return max(rates["on"]), max(rates["off"])
+
+
+def reading_cost(n: int, repeat: int) -> tuple[float, float, float]:
+    """advise() rate for the same parcels with each event's status a real line of the status
+    corpus, and with the stage id that line is labelled with: what reading the texts costs.
+    Round robin, best of `repeat`; the first pass (no text read before) is reported apart."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+    import statuscorpus
+    from advisor.api import Advisor
+    adv = Advisor()
+    rng = random.Random(3)
+    by_stage: dict[str, list[str]] = {}
+    for line in statuscorpus.lines():
+        stage = line.label.get("stage")
+        if isinstance(stage, str):
+            by_stage.setdefault(stage, []).append(line.text)
+    docs = parcels(n, seed=13)
+    as_texts, as_ids = [], []
+    for d in docs:
+        events = d.get("events") or []
+        stages = [rng.choice(ORDER[:ORDER.index("import")]) if i < len(events) // 2 else
+                  rng.choice(ORDER[ORDER.index("import"):]) for i in range(len(events))]
+        stages = [s if s in by_stage else "origin_sorting" for s in stages]
+        as_texts.append(dict(d, events=[{"date": e["date"], "status": rng.choice(by_stage[s])} for e, s in zip(events, stages)]))
+        as_ids.append(dict(d, events=[{"date": e["date"], "stage": s} for e, s in zip(events, stages)]))
+    rates: dict[str, list[float]] = {"texts": [], "ids": []}
+    for _ in range(repeat):
+        for name, batch in (("texts", as_texts), ("ids", as_ids)):
+            t = time.perf_counter()
+            for d in batch:
+                adv.advise(d, today=TODAY, messages=False)
+            rates[name].append(n / (time.perf_counter() - t))
+    return rates["texts"][0], max(rates["texts"]), max(rates["ids"])
 
 
 def memory(first: int, last: int) -> None:

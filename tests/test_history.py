@@ -69,13 +69,13 @@ def test_unreadable_lines_reported_by_number_rest_used():
     ("Electronic notification received", "pre_advice"),
 ])
 def test_phrases_classify_case_and_punctuation_insensitive(advisor, status, stage):
-    found, typed, _ = advisor.stages.classify(status, exported=True)
-    assert (found, typed) == (stage, False)
+    read = advisor.stages.classify(status, exported=True)
+    assert (read.stage, read.typed) == (stage, False)
 
 
 def test_sorting_centre_is_origin_before_export_and_destination_after(advisor):
-    assert advisor.stages.classify("Inbound in sorting center", exported=False)[0] == "origin_sorting"
-    assert advisor.stages.classify("Inbound in sorting center", exported=True)[0] == "destination_sorting"
+    assert advisor.stages.classify("Inbound in sorting center", exported=False).stage == "origin_sorting"
+    assert advisor.stages.classify("Inbound in sorting center", exported=True).stage == "destination_sorting"
 
 
 def test_unknown_phrase_keeps_stage_and_is_reported(advisor):

@@ -33,7 +33,7 @@ def test_every_operation_type_of_the_tracking_api_is_read(advisor):
 ])
 def test_a_code_and_its_text_give_the_same_stage(advisor, code, text):
     by_code, _ = _stage(advisor, code)
-    by_text = advisor.stages.classify(text, False)[0]
+    by_text = advisor.stages.classify(text, False).stage
     assert by_code == by_text, (code, by_code, text, by_text)
 
 
@@ -104,7 +104,7 @@ def test_a_pickup_point_or_a_sorting_centre_signing_is_not_a_delivery(advisor):
     """Cainiao prints 签收 (signed) for the buyer, a pickup point and a sorting centre alike."""
     for code in ("GTMS_STA_SIGNED", "SC_SIGN_IN_SUCCESS"):
         assert _cainiao(advisor, code)["stage"] != "delivered"
-    assert advisor.stages.classify("签收成功", False)[0] is None or advisor.providers.for_text("签收成功").stage == "origin_sorting"
+    assert advisor.stages.classify("签收成功", False).stage is None or advisor.providers.for_text("签收成功").stage == "origin_sorting"
 
 
 def test_a_cainiao_failure_is_said_in_the_advice_language(advisor):

@@ -65,8 +65,8 @@ QUOTED = [
 
 @pytest.mark.parametrize("status, before, after", QUOTED, ids=[q[0] for q in QUOTED])
 def test_quoted_statuses_read_as_their_stage(advisor, status, before, after):
-    assert advisor.stages.classify(status, False)[0] == before
-    assert advisor.stages.classify(status, True)[0] == after
+    assert advisor.stages.classify(status, False).stage == before
+    assert advisor.stages.classify(status, True).stage == after
 
 
 def test_a_phrase_is_never_read_as_a_shorter_phrase_it_contains(advisor):
@@ -77,15 +77,15 @@ def test_a_phrase_is_never_read_as_a_shorter_phrase_it_contains(advisor):
     for long_norm, long_stage, long_text in phrases:
         for short_norm, short_stage, _ in phrases:
             if short_norm != long_norm and short_norm in long_norm and short_stage != long_stage:
-                assert book.classify(long_text, False)[0] == long_stage, long_text
+                assert book.classify(long_text, False).stage == long_stage, long_text
                 checked += 1
     assert checked >= 10       # the pairs that matter exist: «Прием» / «Прием на таможню», ...
 
 
 def test_seller_typed_statuses_are_never_postal(advisor):
     for text in ("Pickup successfully", "Departure from Warehouse", "In transit (shipped by air)"):
-        stage, typed, _ = advisor.stages.classify(text, False)
-        assert stage is None and typed
+        read = advisor.stages.classify(text, False)
+        assert read.stage is None and read.typed
 
 
 def test_chinese_text_is_matched_inside_longer_lines():

@@ -1,0 +1,42 @@
+"""A country as trackers write it -> its ISO 3166-1 alpha-2 code.
+
+Trackers name countries three ways: two letters (`CN`), three letters (AfterShip's `CHN`) or an
+English name (Cainiao's `China`, Russian Post's `Russian Federation`, 17TRACK's `Germany`). The
+names come from maintained data, never a hand list: pycountry (ISO 3166's codes, names, official
+and common names) and Babel's English territory names (CLDR: `Russia`, `Turkey`).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import re
+
+_SPACE = re.compile(r"[\s.]+")
+
+
+def _key(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Every code and name we know, normalised, -> alpha-2."""
+    import pycountry
+    from babel import Locale
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for name in (c.alpha_2, c.alpha_3, c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+            if name:
+                out.setdefault(_key(name), c.alpha_2)
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and _key(code) in out:
+            out.setdefault(_key(name), code)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def alpha2(text: str | None) -> str | None:
+    """`CN`, `CHN`, `China` -> `CN`; None when the text names no country we know."""
+    if not text or not isinstance(text, str):
+        return None
+    return _names().get(_key(text))

@@ -1,0 +1,91 @@
+"""Status texts as sequences of lemmas, so the reading's terms match every form of a word:
+«вручен», «вручено», «вручить» are one lemma (pymorphy3, with its Ukrainian dictionary for a
+Ukrainian line), "delivered" and "deliver" one stem (their inflection taken off), and a run of
+Chinese characters is kept whole (a term matches inside it: Chinese has no spaces). The
+dictionaries load on the first Cyrillic word, so a history without one never pays for them."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W\d_]+(?:'[^\W\d_]+)*|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_UKRAINIAN = re.compile(r"[іїєґ]")
+# bidi and zero-width controls say nothing a reader needs and can hide a word from the terms
+_CONTROLS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                   "\u2066\u2067\u2068\u2069\ufeff"), None)
+# marks NFKC would glue to a word ("Point™" becomes "pointtm"), and the apostrophes of
+# Ukrainian words written four ways (кур'єр, кур’єр, курʼєр, кур`єр)
+_MARKS = {ord("™"): " ", ord("®"): " ", ord("©"): " ", ord("’"): "'", ord("ʼ"): "'", ord("`"): "'"}
+
+
+def normalise(text: str) -> str:
+    """Case-folded NFKC text with ё as е and the invisible controls removed."""
+    return unicodedata.normalize("NFKC", text.translate(_MARKS)).translate(_CONTROLS).casefold().replace("ё", "е")
+
+
+def language(text: str) -> str:
+    """The script a line is in, for the dictionary to read it with: `zh`, `uk`, `ru` or `en`."""
+    if _CJK.search(text):
+        return "zh"
+    if _CYRILLIC.search(text):
+        return "uk" if _UKRAINIAN.search(text.casefold()) else "ru"
+    return "en"
+
+
+@lru_cache(maxsize=2)
+def _morph(lang: str):
+    import pymorphy3            # loaded on the first Cyrillic word only
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+_VOWELS = set("aeiouy")
+
+
+def english(word: str) -> str:
+    """An English word without its inflection (-s, -es, -ed, -ing, a final -e): "delivered",
+    "delivers" and "deliver" are one, "arrive" and "arrival" are not. Only inflection: a full
+    stemmer (Snowball, Porter) also strips derivation, and then "customer" is "customs" and
+    "receiver" is "received", which a status line cannot afford."""
+    w = word[:-2] if word.endswith("'s") else word       # the recipient's address
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-2] if w.endswith(("ches", "shes", "xes", "sses", "zes")) else w[:-1]
+    for suffix in ("ed", "ing"):
+        stem = w[: -len(suffix)]
+        if w.endswith(suffix) and len(stem) >= 3 and _VOWELS & set(stem):
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+                stem = stem[:-1]                  # dropped -> drop, shipping -> ship
+            w = stem
+            break
+    return w[:-1] if len(w) > 3 and w.endswith("e") and not w.endswith("ee") else w
+
+
+_ELISION = re.compile(r"^(?:l|d|qu|n|s|j|c|m|t)'(?=[^\W\d_])")
+
+
+@lru_cache(maxsize=50_000)
+def lemma(word: str, lang: str) -> str:
+    """One word's lemma: its dictionary form for Russian and Ukrainian, its stem for Latin script,
+    itself otherwise (digits, Chinese runs)."""
+    if _CJK.match(word) or word.isdigit():
+        return word
+    if _CYRILLIC.search(word):
+        parses = _morph("uk" if lang == "uk" else "ru").parse(word)
+        return parses[0].normal_form.replace("ё", "е") if parses else word
+    return english(_ELISION.sub("", word))      # French elision: l'expéditeur is expéditeur
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a normalised text, each Chinese run as one word."""
+    return _TOKEN.findall(text)
+
+
+def lemmas(text: str, lang: str | None = None) -> tuple[str, ...]:
+    """The lemmas of a text's words in order (`lang` from the text itself when not given)."""
+    norm = normalise(text)
+    lang = lang or language(norm)
+    return tuple(lemma(w, lang) for w in tokens(norm))

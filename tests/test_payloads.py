@@ -1,0 +1,178 @@
+"""Trackers' payloads as they come (rules/adapters): every published payload in
+tests/fixtures/payloads gives the stage it states, through the Python API, the CLI and HTTP, with
+no glue but the order's own facts; events are ordered and echoed as read."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from advisor.api import Advisor
+from advisor.cli import main
+from advisor.errors import FactsError
+
+HERE = Path(__file__).parent / "fixtures" / "payloads"
+INDEX = yaml.safe_load((HERE / "index.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def advisor():
+    return Advisor()
+
+
+@pytest.mark.parametrize("name", sorted(INDEX))
+def test_a_published_payload_gives_the_stage_it_states_through_python(advisor, name):
+    spec = INDEX[name]
+    data = (HERE / name).read_bytes()
+    advice = advisor.advise_payload(data, provider=spec["provider"], today=spec["today"], messages=False).data
+    assert advice["stage"] == spec["stage"]
+    assert advice["payload"]["form"] == spec["form"]
+    auto = advisor.advise_payload(data, provider="auto", today=spec["today"], messages=False).data
+    assert (auto["payload"]["provider"], auto["payload"]["recognised"]) == (spec["provider"], True)
+    assert auto["stage"] == spec["stage"]
+    if "carrier" in spec:
+        assert advice["track"]["carrier"] == spec["carrier"]
+
+
+@pytest.mark.parametrize("name", sorted(INDEX))
+def test_a_published_payload_gives_its_stage_through_the_cli(name):
+    spec = INDEX[name]
+    result = CliRunner().invoke(main, ["--from", "auto", str(HERE / name), "--today", str(spec["today"]),
+                                       "--format", "json", "--no-messages"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["stage"] == spec["stage"]
+    assert f"({spec['form']})" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(INDEX))
+def test_a_published_payload_gives_its_stage_over_http(advisor, name):
+    from fastapi.testclient import TestClient
+    from advisor.server import create_app
+    spec = INDEX[name]
+    client = TestClient(create_app(advisor))
+    data = (HERE / name).read_bytes()
+    payload = data.decode("utf-8") if name.endswith(".xml") else json.loads(data)
+    body = {"payload": payload, "order": {"track_issued": str(spec["today"])}, "today": str(spec["today"])}
+    answer = client.post(f"/v1/advice/from/{spec['provider']}", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stage"] == spec["stage"]
+    assert "/v1/advice/from/{provider}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_same_day_events_of_a_newest_first_list_read_as_delivered(advisor):
+    """17TRACK lists newest first, two events on the delivery day: delivered, not out for delivery."""
+    advice = advisor.advise_payload((HERE / "17track_webhook.json").read_bytes(), provider="17track",
+                                    today=dt.date(2022, 4, 30), messages=False).data
+    events = advice["events"]
+    assert [e["index"] for e in events] == [4, 3, 2, 1, 0]
+    last = events[-1]
+    assert (last["date"], last["time"], last["offset"], last["country"], last["city"], last["how"]) == \
+        ("2022-04-04", "16:35:22", "-07:00", "US", "GASQUET", "code")
+
+
+def test_the_day_is_the_one_printed_at_the_place_not_utc(advisor):
+    """16:35 at UTC-7 on 4 April is 5 April in UTC: the event stays on the 4th."""
+    advice = advisor.advise_payload((HERE / "17track_webhook.json").read_bytes(), provider="17track",
+                                    today=dt.date(2022, 4, 30), messages=False).data
+    assert advice["events"][-1]["date"] == "2022-04-04"
+
+
+def test_same_day_events_given_out_of_order_go_by_their_time(advisor):
+    facts = {"track": "RK190321410CN", "events": [
+        {"date": "2026-11-20", "time": "15:00", "status": "Вручение адресату"},
+        {"date": "2026-11-20", "time": "09:00", "status": "Прибыло в место вручения"},
+        {"date": "2026-11-18", "status": "Импорт"}]}
+    advice = advisor.advise(facts, today=dt.date(2026, 11, 22), messages=False).data
+    assert advice["stage"] == "delivered"
+    assert [e["time"] for e in advice["events"]] == [None, "09:00", "15:00"]
+
+
+def test_a_pasted_newest_first_history_is_read_oldest_first(advisor, tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("20.11.2026 Вручение адресату\n20.11.2026 Прибыло в место вручения\n18.11.2026 Импорт\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["RK190321410CN", "--history", str(page), "--today", "2026-11-22",
+                                       "--format", "json", "--no-messages"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stage"] == "delivered"
+
+
+def test_a_named_carrier_is_never_read_as_a_fake_service(advisor):
+    """AfterShip's FedEx placeholder 111111111111 has the 17 Post fake service's shape."""
+    data = json.loads((HERE / "aftership_last_checkpoint.json").read_text(encoding="utf-8"))
+    advice = advisor.advise_payload(data, provider="aftership", today=dt.date(2018, 8, 20), messages=False).data
+    assert advice["track"]["kind"] != "fake_service"
+    assert all(e["postal"] for e in advice["events"])
+    without = advisor.advise({"track": "111111111111", "events": [{"date": "2018-08-01", "status": "Delivered"}]},
+                             today=dt.date(2018, 8, 20), messages=False).data
+    assert without["track"]["kind"] == "fake_service"      # what the carrier fact prevents
+
+
+def test_the_tracker_status_counts_when_the_events_say_less(advisor):
+    """AfterShip says Delivered while its one checkpoint is InfoReceived."""
+    data = (HERE / "aftership_tracking.json").read_bytes()
+    advice = advisor.advise_payload(data, provider="aftership", today=dt.date(2018, 8, 20), messages=False).data
+    assert advice["stage"] == "delivered"
+    assert advice["events"][-1]["index"] is None and advice["events"][-1]["how"] == "code"
+
+
+def test_countries_as_trackers_write_them(advisor):
+    facts = {"track": "RK190321410CN", "events": [
+        {"date": "2026-11-01", "status": "Экспорт", "country": "CHN"},
+        {"date": "2026-11-05", "status": "Импорт", "country": "Russian Federation"}]}
+    advice = advisor.advise(facts, today=dt.date(2026, 11, 22), messages=False).data
+    assert [e["country"] for e in advice["events"]] == ["CN", "RU"]
+    with pytest.raises(FactsError, match="Atlantis"):
+        advisor.advise({"events": [{"date": "2026-11-01", "status": "x", "country": "Atlantis"}]},
+                       today=dt.date(2026, 11, 22))
+
+
+def test_order_facts_beside_the_payload_win_and_events_come_from_it(advisor):
+    data = (HERE / "ship24_webhook.json").read_bytes()
+    advice = advisor.advise_payload(data, provider="ship24", order={"track_issued": "2025-03-01"},
+                                    today=dt.date(2025, 3, 10), messages=False).data
+    assert advice["days"]["since_track_issued"] == 9
+    with pytest.raises(FactsError, match="comes from the payload"):
+        advisor.advise_payload(data, provider="ship24", facts={"events": []}, today=dt.date(2025, 3, 10))
+
+
+def test_a_wrong_provider_or_payload_is_one_clear_error(tmp_path):
+    bad = tmp_path / "p.json"
+    bad.write_text('{"hello": 1}', encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--from", "aftershipp", str(bad)])
+    assert result.exit_code == 2 and "unknown provider `aftershipp`" in result.stderr and "aftership" in result.stderr
+    result = runner.invoke(main, ["--from", "auto", str(bad)])
+    assert result.exit_code == 2 and "no adapter recognises" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_batch_reads_one_payload_a_line(tmp_path):
+    lines = [json.dumps(json.loads((HERE / n).read_text(encoding="utf-8")))
+             for n in ("17track_webhook.json", "ship24_webhook.json")]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(src), "--from", "auto", "--workers", "1", "--today",
+                                       "2025-06-01", "--no-messages"])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["payload"]["provider"] for o in out] == ["17track", "ship24"]
+    assert [o["stage"] for o in out] == ["delivered", "delivered"]
+
+
+def test_a_new_provider_is_a_new_file(tmp_path, advisor):
+    import shutil
+    rules = tmp_path / "rules"
+    shutil.copytree(advisor.rules_dir, rules)
+    (rules / "adapters" / "mytracker.yaml").write_text(
+        "adapter: mytracker\ntitle: My tracker\nforms:\n  - form: plain\n    when: \"parcel.history\"\n"
+        "    root: parcel\n    track: code\n    events: history\n    event: {at: when, text: what}\n", encoding="utf-8")
+    mine = Advisor(rules=rules)
+    payload = {"parcel": {"code": "RK190321410CN", "history": [{"when": "2026-11-20T10:00:00+03:00", "what": "Вручение адресату"}]}}
+    advice = mine.advise_payload(payload, today=dt.date(2026, 11, 22), messages=False).data
+    assert advice["payload"]["provider"] == "mytracker" and advice["stage"] == "delivered"

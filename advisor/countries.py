@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .errors import FactsError
+
 import re
 
 _SPACE = re.compile(r"[\s.]+")
@@ -40,3 +42,17 @@ def alpha2(text: str | None) -> str | None:
     if not text or not isinstance(text, str):
         return None
     return _names().get(_key(text))
+
+
+def event_country(value: str | None, where: str) -> str | None:
+    """An event's country as trackers write it (`CN`, `CHN`, `China`) -> alpha-2; one we cannot
+    name is an error, never dropped."""
+    if not value:
+        return None
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    code = alpha2(value)
+    if code is None:
+        raise FactsError(f"`{value}` is not a country we know", where=where,
+                         help="use an ISO 3166-1 code (`CN`, `CHN`) or the English name (`China`)", key="bad_country")
+    return code

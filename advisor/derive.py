@@ -175,16 +175,9 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         if stage is None and not known and e.status:
             read = stages.classify(e.status, exported, side)
             seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
-            if read.problem and not seller_typed:
-                problem = read.problem
-                notes.append(note("status_no_stage", {"event": e.index, "reason": problem, "status": e.status,
-                                                      "status_ru": e.status, "reported_by": None}, name=e.status))
-            elif read.unsure and not seller_typed:
-                notes.append(note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
-                                                    "words": list(read.words), "against": list(read.unsure)},
-                                  short=e.status[:60], said=", ".join(read.unsure)))
-            elif stage is None and not read.keeps and not seller_typed:
-                notes.append(note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60]))
+            problem = read.problem if not seller_typed else None
+            if not seller_typed:
+                notes.extend(_text_notes(e, read))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
         how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
@@ -205,6 +198,21 @@ def _place(places, e, phrase: str | None, stage: str | None, exported: bool, des
     home = dest if (rank[stage] >= rank["import"] if stage else exported) else None
     return read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
                       country=e.country, stage=stage, destination=dest, assume=home)
+
+
+def _text_notes(e, read) -> list[dict]:
+    """What the advice says of a status text: a problem no stage says, a costly reading the
+    line's other words put in doubt, or a text not understood (`read` is stages.Classified)."""
+    if read.problem:
+        return [note("status_no_stage", {"event": e.index, "reason": read.problem, "status": e.status,
+                                          "status_ru": e.status, "reported_by": None}, name=e.status)]
+    if read.unsure:
+        return [note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
+                                       "words": list(read.words), "against": list(read.unsure)},
+                     short=e.status[:60], said=", ".join(read.unsure))]
+    if read.stage is None and not read.keeps:
+        return [note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60])]
+    return []
 
 
 def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict]:

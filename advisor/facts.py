@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .countries import event_country
 from .dates import DateFormatError, parse_date
 from .errors import FactsError, did_you_mean, one_of
 from .jsonio import loads as json_loads
@@ -298,7 +299,7 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
-            country=_event_country(e.get("country"), i), city=e.get("city"), postcode=e.get("postcode"),
+            country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))
@@ -306,21 +307,6 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
             raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
                              help=did_you_mean(e["provider"], providers) or one_of(providers))
     return events
-
-
-def _event_country(value: str | None, i: int) -> str | None:
-    """An event's country as trackers write it (`CN`, `CHN`, `China`) -> alpha-2; one we cannot
-    name is an error, never dropped."""
-    if not value:
-        return None
-    if len(value) == 2 and value.isascii() and value.isalpha():
-        return value.upper()
-    from .countries import alpha2
-    code = alpha2(value)
-    if code is None:
-        raise FactsError(f"`{value}` is not a country we know", where=f"events[{i}].country",
-                         help="use an ISO 3166-1 code (`CN`, `CHN`) or the English name (`China`)", key="bad_country")
-    return code
 
 
 def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None:

@@ -28,3 +28,14 @@ def names(method: str, name: str) -> bool:
 
 def names_any(method: str, names_: list[str]) -> bool:
     return any(names(method, n) for n in names_)
+
+
+def named_first(readings: list[dict], carrier: str, other_names: dict) -> list[dict]:
+    """A tracker names the carrier (AfterShip's `fedex`, 17TRACK's `UPS`): its readings go first,
+    and a fake service's reading goes unless the tracker names that service, so a placeholder or
+    courier number of the fake service's shape keeps the tracker's real events."""
+    def named(r: dict) -> bool:
+        first = (r["carrier"] or "").split()[:1]
+        return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
+    first = [r for r in readings if named(r)]
+    return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]

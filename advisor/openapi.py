@@ -61,6 +61,23 @@ def _errors(*codes: int) -> dict:
             for c in codes}
 
 
+def _from_provider(op: dict, facts: dict, providers: list[str] | None, answer) -> None:
+    """The payload route: a tracker's payload with the order's facts beside it, or a webhook's body."""
+    op["requestBody"] = {"required": True, "content": {
+        "application/json": {"schema": {"type": "object", "description": (
+            "`{\"payload\": PAYLOAD, \"order\": {...}}`: the tracker's payload as it sends it, with the order's facts "
+            "beside it (parcel-facts/1 `order`; other facts fields such as `platform`, `today`, `seller` beside them); "
+            "or a webhook's body alone. Russian Post's SOAP answer may also be sent as it comes, with "
+            "`Content-Type: application/xml` (not listed here: client generators do not take XML bodies)"),
+            "properties": {"payload": {"description": "the tracker's payload: a JSON object, or XML text (Russian Post)"},
+                           "order": facts["properties"]["order"]}}}}}
+    answer(op, _ref("ParcelAdvice"), "application/json", 400, 413, 422,
+           description="the advice (parcel-advice/1), with `payload` naming the adapter that read it")
+    for p in op.get("parameters", []):
+        if p["name"] == "provider" and providers:
+            p["schema"] = {"type": "string", "enum": ["auto", *sorted(providers)]}
+
+
 def contract(generated: dict, platforms: list[str] | None = None, providers: list[str] | None = None) -> dict:
     """FastAPI's document with our bodies, answers and errors put in; `platforms`, the ones this
     server's rules know, are listed where a platform is given."""
@@ -105,20 +122,7 @@ def contract(generated: dict, platforms: list[str] | None = None, providers: lis
     op["requestBody"] = body
     answer(op, {"type": "string"}, "text/calendar", 400, 413, 422,
            description="an iCalendar file (RFC 5545): the advice's dated steps and dates")
-    op = paths["/v1/advice/from/{provider}"]["post"]
-    op["requestBody"] = {"required": True, "content": {
-        "application/json": {"schema": {"type": "object", "description": (
-            "`{\"payload\": PAYLOAD, \"order\": {...}}`: the tracker's payload as it sends it, with the order's facts "
-            "beside it (parcel-facts/1 `order`; other facts fields such as `platform`, `today`, `seller` beside them); "
-            "or a webhook's body alone"),
-            "properties": {"payload": {"description": "the tracker's payload: a JSON object, or XML text (Russian Post)"},
-                           "order": facts["properties"]["order"]}}},
-        "application/xml": {"schema": {"type": "string", "description": "Russian Post's SOAP answer as it comes"}}}}
-    answer(op, _ref("ParcelAdvice"), "application/json", 400, 413, 422,
-           description="the advice (parcel-advice/1), with `payload` naming the adapter that read it")
-    for p in op.get("parameters", []):
-        if p["name"] == "provider" and providers:
-            p["schema"] = {"type": "string", "enum": ["auto", *sorted(providers)]}
+    _from_provider(paths["/v1/advice/from/{provider}"]["post"], facts, providers, answer)
     answer(paths["/v1/track/{code}"]["get"], _ref("TrackAnalysis"), "application/json", 422,
            description="what the code is and where it is tracked")
     answer(paths["/healthz"]["get"], _ref("Health"), "application/json",

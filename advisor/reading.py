@@ -77,6 +77,12 @@ class Reader:
                     self._first.setdefault(k, []).append(entry)
         return self._first
 
+    def warm(self) -> None:
+        """Load the terms and the dictionaries now (a server does, before its first request)."""
+        self._index()
+        for lang in LANGS:
+            lemma("почта", lang)
+
     def roles(self, text: str) -> dict[tuple[str, str], str]:
         """(role, value) -> the words of the line that said it. The longest term wins where terms
         overlap, so "выдан на отправку" (sent on) never also reads as its word "выдан" (given out)."""

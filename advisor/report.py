@@ -51,7 +51,10 @@ def render_text(advisor, advice, lang: str, color: bool = False) -> str:
 
 def render_explain(advisor, advice, lang: str, why_not: dict | None = None) -> str:
     ctx = view(advisor, advice, lang)
-    ctx["trace"] = advice.to_dict()["trace"]
+    doc = advice.to_dict()
+    ctx["trace"] = doc["trace"]
+    ctx["read"] = [dict(e, label=advisor.vocab["stages"][e["stage"]][lang] if e.get("stage") else None)
+                   for e in doc["events"]]
     ctx["why_not"] = why_not
     ctx["em"] = _styler(False)
     return advisor.renderer.file("explain.txt.j2", lang, ctx)

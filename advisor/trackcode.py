@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import names, names_any
+from .methods import named_first, names, names_any
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -224,17 +224,6 @@ def _prefer_carrier(readings: list[dict], method: str, bonus: int, other_names: 
     return out
 
 
-def _named_carrier(readings: list[dict], carrier: str, other_names: dict) -> list[dict]:
-    """A tracker names the carrier (AfterShip's `fedex`, 17TRACK's `UPS`): its readings go first,
-    and a fake service's reading goes unless the tracker names that service, so a placeholder or
-    courier number of the fake service's shape keeps the tracker's real events."""
-    def named(r: dict) -> bool:
-        first = (r["carrier"] or "").split()[:1]
-        return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
-    first = [r for r in readings if named(r)]
-    return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]
-
-
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
@@ -362,7 +351,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     if method and len(readings) > 1:
         readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"], book.carrier_names)
     if carrier:
-        readings = _named_carrier(readings, carrier, book.carrier_names)
+        readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
     if top and top["repairs"]:
         changes = changes + top["repairs"]

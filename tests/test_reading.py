@@ -1,0 +1,76 @@
+"""Status lines read by their words (rules/reading.yaml): forms of a word are one word, roles
+decide, the longer term wins, a costly reading in doubt is not taken, and a broken file is an
+error at its line."""
+import pytest
+
+from advisor.api import Advisor
+from advisor.errors import RulesError
+from advisor.lemmas import english, lemmas
+
+from conftest import TODAY
+
+
+def read(advisor, text, exported=False):
+    return advisor.stages.classify(text, exported)
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Вручено отправителю", "returned"),                       # delivered, but to the sender
+    ("Посылка вручена отправителю 12.11", "returned"),         # a form no term spells out
+    ("Відправлення вручено: відправнику", "returned"),         # Ukrainian, its own dictionary
+    ("Delivered to the customs terminal", "customs"),
+    ("delivered to a service point", "arrived_office"),
+    ("Delivered to local carrier", "destination_sorting"),
+    ("Delivery failed", "arrived_office"),
+    ("The parcel is expected to be delivered during the day", "arrived_office"),
+    ("Returned by Yanwen, Delivered with signature", "returned"),
+    ("Custom clearance failed - Import", "customs_held"),
+    ("Выдан на отправку в г. отправителе", "origin_sorting"),   # "выдан на отправку" is not "выдан"
+    ("收件人已签收", "delivered"),                              # 收件人 (addressee) is not 收件 (picked up)
+    ("ВИДАНО КУР`ЄРУ", "arrived_office"),                      # an apostrophe written as a backtick
+    ("Package Delivered to UPS Access Point™", "arrived_office"),
+])
+def test_a_line_reads_by_what_its_words_say(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert (got.stage, got.how) == (stage, "terms"), got
+
+
+def test_forms_of_a_word_are_one_word():
+    assert lemmas("вручен") == lemmas("вручено") == lemmas("вручить")
+    assert english("delivered") == english("delivers") == english("deliver")
+    # inflection only: derivation would make the customer customs and the receiver received
+    assert english("customer") != english("customs") and english("receiver") != english("received")
+
+
+def test_a_costly_reading_in_doubt_is_not_taken_and_the_advice_says_why(advisor):
+    got = read(advisor, "Delivered, returned to sender cancelled")
+    assert got.stage is None and got.doubted == "returned" and "cancelled" in got.unsure
+    for lang, words in (("en", "speaks against it"), ("ru", "говорит об ином")):
+        a = advisor.advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01"},
+                            "events": [{"date": "2026-11-10", "status": "Delivered, returned to sender cancelled"}]},
+                           today=TODAY, lang=lang).to_dict()
+        unsure = [n for n in a["notes"] if n["kind"] == "status_unsure"]
+        assert unsure and words in unsure[0]["text"] and "«cancelled»" in unsure[0]["text"]
+        assert a["stage"] != "returned"
+
+
+def test_the_advice_echoes_the_words_that_decided_each_line(advisor):
+    a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "status": "Вручено отправителю"}]},
+                       today=TODAY).to_dict()
+    assert a["events"][0]["how"] == "text" and a["events"][0]["matched"] == "вручено + отправителю"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("  act:\n", "  action:\n"), "unknown role `action`"),
+    (('stage: returned}', 'stage: gone}'), "unknown stage id `gone`"),
+    (('["act:returned"]', '["act:retruned"]'), "`retruned` is not a value of `act`"),
+])
+def test_a_mistake_in_the_reading_file_is_an_error_at_its_line(rules_copy, edit, message):
+    rules = rules_copy
+    path = rules / "reading.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(RulesError) as err:
+        Advisor(rules=rules)
+    assert message in str(err.value) and "rules/reading.yaml:" in err.value.where

@@ -68,11 +68,13 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     dest = o.destination
     origin = track["origin_country"] if track else None
     dest_cc = dest.country if dest else None
-    price = {"amount": o.price.amount, "currency": o.price.currency} if o.price else None
     offered = None
     if facts.dispute and facts.dispute.offered_refund:
         m = facts.dispute.offered_refund
         offered = {"amount": m.amount, "currency": m.currency or (o.price.currency if o.price else None)}
+    # an amount without a currency is in the other one's, as the offer is compared with the price (derive.py)
+    price = ({"amount": o.price.amount, "currency": o.price.currency or (offered or {}).get("currency")}
+             if o.price else None)
     ctx = {
         "code": track["code"] if track else None,
         "track": track or {},
@@ -107,7 +109,7 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     return merged
 
 
-_DATE_NAMES = ("paid", "track_issued", "protection_ends", "last_event", "first_event", "stage_since",
+_DATE_NAMES = ("paid", "track_issued", "shipped", "protection_ends", "last_event", "first_event", "stage_since",
                "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
 _NO_FACTS = dict.fromkeys(FACTS)
 _NO_DATES = dict.fromkeys(_DATE_NAMES)
@@ -137,9 +139,14 @@ class Step:
         """Earliest first, then the more urgent rule (lower priority number), then rule-book order."""
         return (self.due or "9999-12-31", self.rule.priority, self.rule.order)
 
-    def to_dict(self) -> dict:
-        return {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
-                "source": self.rule.source}
+    def to_dict(self, planned: set[str] = frozenset()) -> dict:
+        """The step as the advice gives it; `unless` names the planned steps it is the fallback of."""
+        out = {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
+               "source": self.rule.source}
+        unless = [a for a in self.out.unless if a in planned]
+        if unless:
+            out["unless"] = unless
+        return out
 
 
 @dataclass
@@ -181,7 +188,8 @@ def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
     if given.plan is not None:
         _wait_no_longer_than_dispute(steps, given.plan, renderer, given.lang, given.context)
     steps.sort(key=Step.key)
-    actions = [s.to_dict() for s in steps]
+    planned = {s.action for s in steps}
+    actions = [s.to_dict(planned) for s in steps]
     _credit(got.trace, actions, got.flags, got.warnings, got.deadlines, got.msgs, got.dropped)
     return Advice(_document(given.facts, given.derived, given.track, given.lang, actions, got, given.extra))
 

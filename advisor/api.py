@@ -225,10 +225,17 @@ class Advisor:
         p = self._prepare(facts, today)
         return self.renderer.file(f"{name}.j2", lang, dict(p.context, rule_id=None))
 
+    def warm(self) -> "Advisor":
+        """Load now what the first parcel would (the status reading's terms and dictionaries)."""
+        if self.stages is not None and self.stages.reader is not None:
+            self.stages.reader.warm()
+        return self
+
     def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
         f = self.facts(facts, today)
-        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, f.order.carrier)
+        dest = f.order.destination.country if f.order.destination else None
+        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, dest, f.order.carrier)
                 if f.track is not None else None)
         track_full = code.result if code else None
         top = code.top if code else None

@@ -180,6 +180,7 @@ def facts_options(f):
         click.option("--dispute-opened", type=DATE, metavar="DATE", help=_("when you opened a dispute")),
         click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
         click.option("--offered-refund", type=MONEY, metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
+        click.option("--price", type=MONEY, metavar="AMOUNT[CUR]", help=_("the price you paid for the order, e.g. 12.50USD")),
         click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
@@ -340,12 +341,12 @@ def _advise(request: Request, output: Output) -> None:
 
 
 def _message_to_copy(messages: list[dict], copy: str, translation: bool) -> str:
-    """What `--copy` prints: the English text to send (a dispute's description), or with
-    `--translation` the Russian one to read."""
+    """What `--copy` prints: the text to send (a dispute's description; English, but Russian for a
+    request to the post), or with `--translation` the other one, to read."""
     for m in messages:
         if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
-            texts = m.get("text") or m
-            return texts["ru" if translation else "en"]
+            texts, send = m.get("text") or m, "ru" if m["kind"] == "post" else "en"
+            return texts[("en" if send == "ru" else "ru") if translation else send]
     have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
     raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
 

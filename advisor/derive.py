@@ -13,7 +13,7 @@ from .details import note
 from .facts import Facts
 from .ordering import in_order, keep_tracker_status, tracker_event
 from .methods import names_any
-from .placeread import EventPlace, read_place
+from .placeread import EventPlace, event_place
 from .stages import StageBook
 from .seasons import Seasons
 
@@ -44,6 +44,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
     "days_since_paid": ("int", "days from payment to today"),
     "days_since_track_issued": ("int", "days from the day the code was given to today"),
+    "days_since_shipped": ("int", "days since the first shipment: the code's issue or its first postal scan, whichever came first, never before payment"),
     "days_since_last_event": ("int", "days since the latest postal event"),
     "days_since_first_event": ("int", "days since the first postal event"),
     "days_in_stage": ("int", "days since the current stage began"),
@@ -70,7 +71,9 @@ FACTS: dict[str, tuple[str, str]] = {
     "days_since_dispute_opened": ("int", "days since the dispute was opened"),
     "seller_response": ("text", "none, rejected, partial_refund, resend_promise, accepted"),
     "offer_on_table": ("bool", "the seller offered money in the dispute"),
-    "offer_partial": ("bool", "the offer is less than the price (or the price is unknown)"),
+    "offer_partial": ("bool", "the offer is less than the price in the order's currency (or the seller calls it partial and names no amount)"),
+    "offer_vs_price": ("text", "full (the price or more), partial, or unknown (no price, or another currency than the order's)"),
+    "offer_share_pct": ("int", "the offer as a whole percentage of the price, when both are in the order's currency"),
     "dispute_escalated": ("bool", "the dispute was escalated to a claim"),
     "refund_received": ("bool", "the refund arrived"),
     "order_frozen": ("bool", "the platform froze the order"),
@@ -84,6 +87,7 @@ DATES: dict[str, str | None] = {
     "today": None,
     "paid": "days_since_paid",
     "track_issued": "days_since_track_issued",
+    "shipped": "days_since_shipped",
     "protection_ends": "protection_left",
     "last_event": "days_since_last_event",
     "first_event": "days_since_first_event",
@@ -183,21 +187,10 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
                         e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset,
-                        _place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
+                        event_place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
     keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
-
-
-def _place(places, e, phrase: str | None, stage: str | None, exported: bool, dest: str | None,
-           rank: dict[str, int]) -> EventPlace | None:
-    """The event's place (placeread.py). A line naming no country is taken to be in the
-    destination country only from import on (or, without a stage, after the export)."""
-    if places is None:
-        return None
-    home = dest if (rank[stage] >= rank["import"] if stage else exported) else None
-    return read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
-                      country=e.country, stage=stage, destination=dest, assume=home)
 
 
 def _text_notes(e, read) -> list[dict]:
@@ -344,6 +337,9 @@ def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
                         ("dispute_opened", facts.dispute.opened if facts.dispute else None)):
         if value:
             dates[name] = value
+    shipped = [d for d in (o.track_issued, dates.get("first_event")) if d and (not o.paid or d >= o.paid)]
+    if shipped:        # a code issued again later does not move the first shipment (D2)
+        dates["shipped"] = min(shipped)
     if o.promised_days is not None and start:
         dates["promised_by"] = (o.track_issued or o.paid) + dt.timedelta(days=o.promised_days)
         f["promised_days"] = o.promised_days
@@ -376,9 +372,25 @@ def _seller_and_dispute_facts(f: dict, facts: Facts) -> None:
     f["refund_received"] = bool(d and d.refund_received)
     f["seller_response"] = d.seller_response if d else "none"
     f["offer_on_table"] = bool(d and (d.offered_refund or d.seller_response == "partial_refund"))
-    price = o.price.amount if o.price else None
-    f["offer_partial"] = bool(d and (d.seller_response == "partial_refund" or (
-        d.offered_refund and (price is None or d.offered_refund.amount < price))))
+    _offer_facts(f, o, d)
     f["dispute_escalated"] = bool(d and d.escalated)
     f["order_frozen"] = o.frozen
     f["order_problem"] = o.problem or "none"
+
+
+def _offer_facts(f: dict, o, d) -> None:
+    """The seller's offer against the price, in the order's currency (P1-P4): the amount decides,
+    not the label the buyer chose; without a price (or in another currency) it is `unknown`."""
+    offered = d.offered_refund if d else None
+    if offered is None:
+        f["offer_partial"] = bool(d and d.seller_response == "partial_refund")
+        return
+    price = o.price
+    if price is None or not price.amount or (offered.currency and price.currency and offered.currency != price.currency):
+        f["offer_vs_price"], f["offer_partial"] = "unknown", False
+        return
+    share = float(offered.amount) / float(price.amount)
+    f["offer_share_pct"] = int(share * 100 + 1e-9)
+    f["offer_vs_price"] = "full" if share >= 1 else "partial"
+    f["offer_partial"] = share < 1
+

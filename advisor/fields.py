@@ -109,6 +109,7 @@ class Answers:
     refund_received: str | None = None
     seller_response: str | None = None
     offered_refund: str | None = None
+    price: str | None = None
     received: bool | None = None
     events: tuple[str, ...] = ()
 
@@ -129,6 +130,7 @@ def to_facts(answers: Answers, today: dt.date, stages: set[str],
     for field, path in PLACE_FIELDS.items():
         out[path] = read_place(getattr(answers, field), name_of(field))
     out["dispute.offered_refund"] = read_money(answers.offered_refund, name_of("offered_refund"))
+    out["order.price"] = read_money(answers.price, name_of("price"))
     events = [read_event(e, name_of("event"), today, stages) for e in answers.events]
     if events:
         out["events"] = events

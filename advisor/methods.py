@@ -39,3 +39,30 @@ def named_first(readings: list[dict], carrier: str, other_names: dict) -> list[d
         return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
     first = [r for r in readings if named(r)]
     return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]
+
+
+def prefer_carrier(readings: list[dict], method: str | None, destination: str | None, book) -> list[dict]:
+    """A code's readings (trackcode.py) re-ranked with the order (`book`: the FormatBook): one whose carrier the shipping method names (by the
+    carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
+    `carrier_names`, `Почта России`) scores `shipping_carrier` more; a domestic carrier's valid
+    reading scores `destination_match` more when the order is bound for one of its `countries`,
+    and any of its readings `destination_other` (less) when bound elsewhere."""
+    scores, out = book.scores, []
+    for r in readings:
+        carrier = r["carrier"] or ""
+        first = carrier.split()[:1]
+        bonus = 0
+        if method and first and (names(method, first[0]) or names_any(method, book.carrier_names.get(carrier, []))):
+            bonus += scores["shipping_carrier"]
+        if destination and r["countries"]:
+            bonus += (scores.get("destination_match", 0) if r["valid"] else 0) if destination in r["countries"] \
+                else scores.get("destination_other", 0)
+        out.append(dict(r, score=r["score"] + bonus) if bonus else r)
+    out.sort(key=lambda r: -r["score"])
+    return out
+
+
+def named_posts(method: str, posts, aliases: dict) -> set[str]:
+    """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
+    one of their other names (`carrier_names`)."""
+    return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}

@@ -29,7 +29,7 @@ from .yamlfile import load
 DATE_INPUTS = {"paid": "ago", "issued": "ago", "protection_ends": "left", "seller_messaged": "ago",
                "dispute_opened": "ago", "refund_received": "ago"}
 TEXT_INPUTS = ("code", "platform", "shipping", "dest", "dest_city", "seller_replied", "seller_response",
-               "offered_refund", "received", "history", "today")
+               "offered_refund", "price", "received", "history", "today")
 FORM_FIELDS = TEXT_INPUTS + tuple(DATE_INPUTS) + tuple(f"{f}_{n}" for f, n in DATE_INPUTS.items())
 MAX_FIELD = 200                  # characters of one short answer
 MAX_HISTORY = 64 * 1024          # characters of a pasted history
@@ -39,7 +39,7 @@ _WHOLE = re.compile(r"\d{1,5}")
 # where an error of the facts points (its `where`) -> the field of the form
 _FIELD_OF_PATH = [("order.destination", "dest"), ("tracked_destination", "dest"), ("events", "history"),
                   ("dispute.offered_refund", "offered_refund"), ("currency", "offered_refund"),
-                  ("amount", "offered_refund"), ("track", "code")] + \
+                  ("amount", "offered_refund"), ("order.price", "price"), ("track", "code")] + \
                  [(path, f) for f, path in {**fields.DATE_FIELDS, **fields.PLAIN_FIELDS}.items()]
 
 
@@ -151,9 +151,10 @@ class Page:
         if form.get("seller_response") and form["seller_response"] not in fields.SELLER_RESPONSES:
             problem("seller_response", "default", form["seller_response"])
         values["seller_response"] = form.get("seller_response")
-        values["offered_refund"] = form.get("offered_refund")
+        values["offered_refund"], values["price"] = form.get("offered_refund"), form.get("price")
         for name, reader in (("dest", lambda v: fields.read_place(v, "dest")),
-                             ("offered_refund", lambda v: fields.read_money(v, "offered_refund"))):
+                             ("offered_refund", lambda v: fields.read_money(v, "offered_refund")),
+                             ("price", lambda v: fields.read_money(v, "price"))):
             try:
                 reader(values.get(name))
             except FactsError as e:

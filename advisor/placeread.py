@@ -34,6 +34,18 @@ class EventPlace:
         return {k: v for k, v in out.items() if v is not None}
 
 
+def event_place(places: Places | None, e, phrase: str | None, stage: str | None, exported: bool,
+                destination: str | None, rank: dict[str, int]) -> EventPlace | None:
+    """The place of the facts' event `e` as derive.py classifies it. A line naming no country is
+    taken to be in the destination country only from import on (or, without a stage, after the
+    export)."""
+    if places is None:
+        return None
+    home = destination if (rank[stage] >= rank["import"] if stage else exported) else None
+    return read_place(places, status=e.status, matched=phrase, city=e.city, postcode=e.postcode,
+                      country=e.country, stage=stage, destination=destination, assume=home)
+
+
 def read_place(places: Places, *, status: str | None, matched: str | None, city: str | None,
                postcode: str | None, country: str | None, stage: str | None,
                destination: str | None, assume: str | None = None) -> EventPlace | None:

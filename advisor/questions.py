@@ -88,6 +88,9 @@ def ask(advisor, today: dt.date) -> fields.Answers:
         if kw["seller_response"] == "partial_refund":
             kw["offered_refund"] = _ask(_("How much does the seller offer? (e.g. 3.00USD)"),
                                         lambda t: fields.read_money(t, "amount") and t)
+            if kw["offered_refund"]:      # an offer is judged against the price, never guessed (P1-P4)
+                kw["price"] = _ask(_("How much did you pay for the order? (e.g. 12.50USD)"),
+                                   lambda t: fields.read_money(t, "amount") and t)
     kw["received"] = _yes_no(_("Do you have the parcel in hand?"))
     click.echo("")
     return fields.Answers.of(kw)

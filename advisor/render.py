@@ -289,7 +289,7 @@ def message_langs(templates_dir: Path) -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for lang in LANGS:
         base = templates_dir / lang
-        for kind in ("seller", "dispute"):
+        for kind in ("seller", "dispute", "post"):     # post: a request to the destination post, in its language
             for p in sorted((base / kind).glob("*.j2")) if (base / kind).is_dir() else []:
                 names.setdefault(f"{kind}/{p.stem}", set()).add(lang)
     return names

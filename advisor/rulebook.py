@@ -42,6 +42,7 @@ class Output:
     due: DateExpr | None = None
     text: dict | None = None
     severity: str | None = None
+    unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Rule:
     title: str
     source: list[str]
     note: str | None
-    platforms: list[str]
+    platforms: list[str]          # empty: every platform
     priority: int
     when: dict
     outputs: list[Output]
@@ -60,6 +61,7 @@ class Rule:
     replaces: list[str]
     reads: list[str]              # fact names the rule reads (for the trace)
     order: int = 0
+    platforms_said: bool = False  # `platforms:` was written (a list, or `all`)
 
     @cached_property
     def where(self) -> str:
@@ -234,7 +236,8 @@ def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
         if str(s) not in known_ids:
             raise RulesError(f"rule `{rid}` cites an unknown source `{s}`", where=raw.where("source"),
                              help=did_you_mean(str(s), known_ids) or "cite ids from guidance.md (T1, W3, ...) or seed numbers (\"000\")")
-    platforms = [str(p) for p in raw.get("platforms") or []]
+    said = raw.get("platforms")
+    platforms = [] if said == "all" else [str(p) for p in said or []]
     for p in platforms:
         if p not in profiles:
             raise RulesError(f"rule `{rid}` names an unknown platform `{p}`", where=raw.where("platforms"),
@@ -252,12 +255,12 @@ def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
     return Rule(id=rid, file=display, line=raw.line, title=str(raw.get("title", rid)),
                 source=[str(s) for s in source], note=raw.get("note"), platforms=platforms,
                 priority=int(raw.get("priority", 50)), when=when, outputs=outputs, message=message,
-                replaces=replaces, reads=list(dict.fromkeys(reads)))
+                replaces=replaces, reads=list(dict.fromkeys(reads)), platforms_said=said is not None)
 
 
 # ---- outputs ---------------------------------------------------------------------------------
 
-_OUTPUT_FIELDS = {"action": {"id", "due", "text"}, "flag": {"id", "severity", "text"},
+_OUTPUT_FIELDS = {"action": {"id", "due", "text", "unless"}, "flag": {"id", "severity", "text"},
                   "warning": {"id", "text"}, "deadline": {"id", "date"}}
 
 
@@ -316,7 +319,12 @@ def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profil
     if kind == "action" and text is None:
         raise RulesError(f"the action of rule `{rid}` has no text", where=where,
                          help="add `text: {en: ..., ru: ...}` saying what to do and why")
-    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity)
+    unless = tuple(str(u) for u in spec.get("unless") or ())
+    for u in unless:
+        if u not in vocab["actions"]:
+            raise RulesError(f"`unless` in rule `{rid}` names an unknown action `{u}`", where=where,
+                             help=did_you_mean(u, vocab["actions"]) or "action ids are listed in rules/vocabulary.yaml")
+    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity, unless=unless)
 
 
 def _message_of(then, rid: str, templates) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .coherence import Coherence
 from .details import detail, note
 from .errors import RulesError, did_you_mean
 from .i18n import LANGS
@@ -85,7 +86,9 @@ class Safety:
         self.plan_dispute = next(iter(ids(o, "dispute_action", actions, "action")))
         self.platform_guidance = {str(k): [str(p) for p in v]
                                   for k, v in (inv["platform_isolation"].get("guidance") or {}).items()}
+        self.platform_named = frozenset(str(g) for g in inv["platform_isolation"].get("named") or ())
         self.source = [str(s) for s in doc.get("source") or []]
+        self.coherence = Coherence(inv["coherence"], vocab, where) if isinstance(inv.get("coherence"), dict) else None
 
     # ---- what the rules may date, before anything is rendered
 
@@ -125,6 +128,8 @@ class Safety:
         self._deadline_safety(fix, f, dates, today, profile, render)
         self._one_plan(fix)
         self._never_empty(fix, f, today, render, labels)
+        if self.coherence is not None:
+            self.coherence.enforce(fix, f, dates, data["lang"], render)
         if fix.changed:
             actions = data["actions"]
             actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order
@@ -227,6 +232,12 @@ class Safety:
                         f"rule `{rule.id}` cites {gid}, which is about {', '.join(allowed)} only, but would fire on "
                         f"{', '.join(sorted(set(rule.platforms) - set(allowed))) or 'every platform'}",
                         where=rule.where, help=f"add `platforms: [{', '.join(allowed)}]` to the rule, or cite another id"))
+            unsaid = sorted(set(rule.source) & self.platform_named, key=rule.source.index)
+            if unsaid and not rule.platforms_said:
+                out.append(RulesError(
+                    f"rule `{rule.id}` cites {', '.join(unsaid)}, guidance of one platform's disputes, but does not say "
+                    "on which platforms it holds", where=rule.where,
+                    help="add `platforms: [aliexpress, ...]`, or `platforms: all` when it holds on every platform"))
         return out
 
 

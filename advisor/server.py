@@ -43,9 +43,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
                            help="pip install 'parcel-advisor[server]'") from None
     from .api import default_advisor
 
-    adv = advisor or default_advisor()
-    if adv.stages is not None and adv.stages.reader is not None:
-        adv.stages.reader.warm()        # the dictionaries load now, not inside the first request
+    adv = (advisor or default_advisor()).warm()     # dictionaries load now, not in the first request
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")

@@ -14,13 +14,14 @@ from operator import itemgetter
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import named_first, names, names_any
+from .methods import named_first, named_posts, prefer_carrier
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
 MAX_TEXT_CHARS = 10_000    # a pasted message or link may hold the code; a page may not
 _QUOTES = "\"'«»“”„‘’‚`"
 _CLEAN = re.compile(r"[A-Z0-9]+")
+_score_key = itemgetter("score")
 _WORD_SPLIT = re.compile(r"[^\w]+|_")
 _BIDI_OVERRIDES = {"\u202e", "\u202b", "\u2067"}
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−.·]+")
@@ -201,6 +202,8 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
             readings.append(r)
     if not readings:
         readings = [r for r in (_reading(f, code, book, platform, []) for f in fallbacks) if r]
+    elif len(readings) > 1 and any(r["repairs"] for r in readings) and any(r["valid"] and not r["repairs"] for r in readings):
+        readings = [r for r in readings if not r["repairs"]]   # a code valid as given is not "repaired" into another
     if len(readings) > 1:
         readings.sort(key=_score_key, reverse=True)     # stable: file order breaks ties
     return readings
@@ -209,19 +212,15 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
-def _prefer_carrier(readings: list[dict], method: str, bonus: int, other_names: dict) -> list[dict]:
-    """Readings re-ranked with the shipping method: one whose carrier the method names (by the
-    carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
-    `carrier_names`, `Почта России`) scores `bonus` more."""
-    out = []
-    for r in readings:
-        carrier = r["carrier"] or ""
-        first = carrier.split()[:1]
-        if first and (names(method, first[0]) or names_any(method, other_names.get(carrier, []))):
-            r = dict(r, score=r["score"] + bonus)
-        out.append(r)
-    out.sort(key=lambda r: -r["score"])
-    return out
+def _not_a_courier_of_a_post(readings: list[dict], method: str, book: FormatBook, platform: str | None) -> list[dict]:
+    """A method naming a national post ("China Post ...") for a code only couriers read: the post's
+    own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
+    posts, code = named_posts(method, book.posts.values(), book.carrier_names), readings[0]["code"]
+    if not posts or any(r["carrier"] in posts or r["kind"] not in ("carrier", "express") for r in readings):
+        return readings
+    fallback = [r for f in book.formats_for(len(code), code[:1], code[-1:]) if f.fallback
+                for r in [_reading(f, code, book, platform, [])] if r]
+    return fallback + [dict(r, score=r["score"] - book.scores["shipping_carrier"]) for r in readings] if fallback else readings
 
 
 def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
@@ -323,17 +322,19 @@ class CodeAnalysis:
     alternatives: list[dict]
 
 
-def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None) -> dict:
+def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
+            destination: str | None = None) -> dict:
     """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
-    `method` is the order's shipping method: a reading whose carrier it names is preferred."""
-    return read_code(text, book, platform, method).result
+    `method` is the order's shipping method: a reading whose carrier it names is preferred;
+    `destination`, the order's country, counts for or against domestic carriers' readings."""
+    return read_code(text, book, platform, method, destination).result
 
 
 def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
-              carrier: str | None = None) -> CodeAnalysis:
+              destination: str | None = None, carrier: str | None = None) -> CodeAnalysis:
     """The analysis with what the advice needs beyond its public part (see CodeAnalysis).
     `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
-    code's shape."""
+    code's shape and the order's destination."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
                              f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
@@ -348,8 +349,10 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     if not readings and len(code) > MAX_CODE_CHARS:
         raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
                              where="track", help="paste only the code, not the whole page")
-    if method and len(readings) > 1:
-        readings = _prefer_carrier(readings, method, book.scores["shipping_carrier"], book.carrier_names)
+    if (method or destination) and len(readings) > 1:
+        readings = prefer_carrier(readings, method, destination, book)
+    if method and readings:
+        readings = _not_a_courier_of_a_post(readings, method, book, platform)
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None

@@ -18,7 +18,7 @@ KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier",
 CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
-                 "source", "examples", "fallback"}
+                 "source", "examples", "fallback", "countries"}
 # Codes whose Babel territory is not an assigned ISO 3166-1 country.
 _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 
@@ -48,6 +48,7 @@ class Format:
     first: frozenset | None = None       # the characters a match can start with (None: any)
     last: frozenset | None = None        # ... and end with
     fallback: bool = False               # read only when no other format reads the code
+    countries: tuple = ()                # where a domestic carrier delivers (the destination decides)
 
     def __post_init__(self):
         self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
@@ -57,6 +58,7 @@ class Format:
             "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
             "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
             "score": self.rank, "note": self.note, "repairs": [], "source": self.source,
+            "countries": self.countries,
         }
 
 
@@ -171,9 +173,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
 CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
                 "lookalike", "reversed", "extracted"}
 SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
-OPTIONAL_SCORES = ("uncertain_within",)
-
-
+OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 
@@ -325,7 +325,17 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
         note=raw.get("note"), source=[str(s) for s in raw.get("source") or []],
         examples=dict(raw.get("examples") or {}), where=where, first=first_chars(pattern),
         last=last_chars(pattern), fallback=raw.get("fallback") is True,
+        countries=_countries(raw, fid, at),
     )
+
+
+def _countries(raw, fid: str, at) -> tuple:
+    """`countries:` of a format, a list of ISO 3166-1 codes (a misspelt one would never match)."""
+    given = raw.get("countries", [])
+    if not isinstance(given, list) or not all(isinstance(c, str) and c in _country_codes() for c in given):
+        raise RulesError(f"`countries` of format `{fid}` must be a list of ISO 3166-1 country codes, not `{given}`",
+                         where=at("countries"), help="for example `countries: [RU]`")
+    return tuple(given)
 
 
 def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:

@@ -143,6 +143,13 @@ class Report:
     by_stage: dict
     wrong: list
     costly: list
+    by_source: dict = None          # part -> Counter of (source, "n" | "ok")
+
+    def per_source(self, part: str) -> float:
+        """The mean of the sources' shares: one large code table weighs as much as a small history."""
+        c = self.by_source[part]
+        shares = [c[(s, "ok")] / c[(s, "n")] for s, k in c if k == "n"]
+        return sum(shares) / len(shares) if shares else 0.0
 
     def share(self, part: str) -> float:
         return self.right[part] / self.total[part] if self.total[part] else 0.0
@@ -150,7 +157,7 @@ class Report:
 
 def evaluate(advisor) -> Report:
     right, total = Counter(), Counter()
-    by_lang, by_stage = defaultdict(Counter), defaultdict(Counter)
+    by_lang, by_stage, by_source = defaultdict(Counter), defaultdict(Counter), defaultdict(Counter)
     wrong, bad = [], []
     for line in lines():
         ok, got = verdict(advisor, line)
@@ -159,6 +166,8 @@ def evaluate(advisor) -> Report:
         by_lang[part][(lang, "n")] += 1
         stage = line.expected.split(" / ")[-1].split(" ")[0]
         by_stage[part][(stage, "n")] += 1
+        by_source[part][(line.source, "n")] += 1
+        by_source[part][(line.source, "ok")] += ok
         if ok:
             right[part] += 1
             by_lang[part][(lang, "ok")] += 1
@@ -167,7 +176,7 @@ def evaluate(advisor) -> Report:
             wrong.append((line, got))
             if costly(line, got):
                 bad.append((line, got))
-    return Report(right, total, by_lang, by_stage, wrong, bad)
+    return Report(right, total, by_lang, by_stage, wrong, bad, by_source)
 
 
 def table(counter: Counter) -> str:
@@ -178,7 +187,8 @@ def table(counter: Counter) -> str:
 def summary(rep: Report) -> list[str]:
     out = []
     for part in ("dev", "heldout"):
-        out.append(f"{part}: {rep.right[part]} of {rep.total[part]} read right ({rep.share(part):.1%}); "
+        out.append(f"{part}: {rep.right[part]} of {rep.total[part]} read right ({rep.share(part):.1%}; "
+                   f"{rep.per_source(part):.1%} on average per source); "
                    f"wrong costly decisions {sum(1 for l, _ in rep.costly if l.split == part)}")
         out.append(f"  by language: {table(rep.by_lang[part])}")
         out.append(f"  by stage: {table(rep.by_stage[part])}")

@@ -93,10 +93,10 @@ def test_no_tracking_twelve_days_after_the_code(page):
 def test_a_partial_refund_offer_is_refused_and_the_dispute_kept_open(page):
     submit(page, code="RK190321410CN", paid_ago="45", issued_ago="40",
            dispute_opened=(TODAY - dt.timedelta(days=3)).isoformat(), seller_response="partial_refund",
-           offered_refund="3.00 USD")
+           offered_refund="3.00 USD", price="12.50 USD")
     assert next_step(page)[0] == "Keep the dispute open"
     never = page.locator(".never").inner_text()
-    assert "$3.00" in never and "compensation" in never
+    assert "$3.00, 24% of the $12.50 you paid" in never and "compensation" in never
     dates = page.locator(".dates").inner_text()
     assert "The dispute becomes a claim automatically on" in dates
 

@@ -137,7 +137,7 @@ def test_the_chinese_and_cis_logistics_are_recognised(code, fmt):
 @pytest.mark.parametrize("code, valid, service", [
     ("QA123456785CN", True, "business_reply"), ("QM123456785CN", True, "business_reply"),
     ("QN123456785CN", False, None), ("QZ123456785CN", False, None),
-    ("AA123456785CN", True, "recorded"), ("AU123456785CN", True, "recorded"),
+    ("AA123456785CN", False, None), ("AU123456785CN", False, None),     # AA-AU: not assigned
     ("AV123456785CN", True, "bilateral"), ("AZ123456785CN", True, "bilateral"), ("BA123456785CN", True, "bilateral"),
     ("DA123456785CN", True, "bilateral"), ("GA123456785CN", True, "bilateral"), ("GD123456785CN", True, "bilateral"),
     ("GB123456785CN", False, None), ("NA123456785CN", True, "bilateral"), ("PA123456785CN", True, "bilateral"),
@@ -191,7 +191,7 @@ def test_carrier_names_must_name_a_known_carrier(tmp_path):
 
 @pytest.mark.parametrize("code, fmt, carrier", [
     ("62009147017544", "ru_post_domestic", "Russian Post"), ("RA123456785RU", "s10", "Russian Post"),
-    ("6200914701754", "digits_only", None),     # 13 digits: not a shape Russian Post's tracking takes
+    ("6200914701754", "ukrposhta_domestic", "Ukrposhta"),   # 13 digits: Ukrposhta's shape, not Russian Post's
 ])
 def test_russian_post_shapes(code, fmt, carrier):
     a = analyse(code, BOOK, None, None)

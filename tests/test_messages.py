@@ -37,6 +37,15 @@ MESSAGES = {
     "seller/extend_or_dispute": (
         {"order": {"protection_ends": "2026-11-26"}, "events": MOVING},
         ["extend the delivery time", "open a dispute"], ["продлите срок доставки", "открыть спор"]),
+    "post/search_request": (
+        {"order": {"paid": "2026-09-20", "destination": {"country": "RU", "city": "Kazan"}},
+         "events": [{"date": "2026-09-25", "status": "Приём"}, {"date": "2026-10-10", "status": "Импорт"}]},
+        ["To: Russian Post", "Last tracking entry: October 10, 2026", "[the addressee's full name]"],
+        ["Кому: Почта России", "Последняя отметка в отслеживании: 10 октября 2026", "[фамилия, имя, отчество получателя]"]),
+    "seller/refuse_partial": (
+        {"order": {"price": {"amount": 12.5, "currency": "USD"}},
+         "dispute": {"opened": "2026-11-15", "offered_refund": {"amount": 3, "currency": "USD"}}},
+        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "заплатил(а) 12,50", "Спор останется открытым"]),
     "seller/search_claim": (
         {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
         ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),

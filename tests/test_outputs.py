@@ -10,10 +10,21 @@ def test_the_advice_is_what_outputs_sha256_records(advisor):
     header, recorded = outputs.read()
     if header != outputs.made_with():
         pytest.skip(f"the digests were made with {header[2:]}, this is {outputs.made_with()[2:]}")
-    found = outputs.digests(advisor)
+    lines: dict[str, str] = {}
+    found = outputs.digests(advisor, lines)
     assert len(found) > 500
     changed = [name for name, digest in found.items() if recorded.get(name) != digest]
     missing = sorted(set(recorded) - set(found))
+    before = outputs.read_lines()
+    shown = "".join(f"\n{name}\n  was {before.get(name)}\n  now {lines[name]}" for name in changed[:5])
     assert not changed and not missing, (
-        f"the advice changed for {len(changed)} of {len(found)} parcels (first: {changed[:3]}), "
-        f"{len(missing)} recorded ones are gone; if the change means it, run `python tests/outputs.py`")
+        f"the advice changed for {len(changed)} of {len(found)} parcels, {len(missing)} recorded ones are gone; "
+        f"if the change means it, run `python tests/outputs.py`{shown}")
+
+
+def test_the_readable_lines_are_those_of_the_recorded_advice(advisor):
+    """outputs.txt is refreshed with the digests: a reviewer's diff of it is the advice's diff."""
+    header, recorded = outputs.read()
+    if header != outputs.made_with():
+        pytest.skip(f"the digests were made with {header[2:]}, this is {outputs.made_with()[2:]}")
+    assert list(outputs.read_lines()) == list(recorded)

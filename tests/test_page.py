@@ -102,6 +102,17 @@ def test_a_pasted_russian_post_history_is_read(base):
     assert " ".join(text_of(page, "next-text")) == " ".join(advice["next_step"]["text"].split())
 
 
+def test_a_letter_post_code_whose_history_moves_is_not_called_untracked_on_the_page(base):
+    """LK…CN with events: the code line says why it is followed (issue 30)."""
+    history = "10.11.2026 08:00  Экспорт  Китай\n"
+    status, _, page = post(base, {"lang": "en", "today": DAY, "code": "LK123456785CN", "history": history,
+                                  "issued_ago": "20", "dest": "RU"}, follow=True)
+    assert status == 200 and "usually not tracked, but this history shows it moving" in page
+    status, _, page = post(base, {"lang": "en", "today": DAY, "code": "LK123456785CN", "issued_ago": "20",
+                                  "dest": "RU"}, follow=True)
+    assert status == 200 and "; not tracked." in page and "this history shows it moving" not in page
+
+
 def test_bad_answers_are_shown_next_to_their_fields_in_the_pages_language(base):
     status, _, page = post(base, {"lang": "ru", "today": DAY, "code": "RK190321410CN", "paid": "2026-11-30",
                                   "issued_ago": "много", "offered_refund": "три доллара"})

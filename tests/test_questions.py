@@ -47,12 +47,13 @@ def test_questions_in_russian_with_a_dispute_and_an_offer():
     c.expect("Что продавец ответил"); c.expect("Ваш ответ"); c.sendline("3")
     c.expect("Сколько предлагает"); c.sendline("три доллара")
     c.expect("не сумма"); c.expect("Сколько предлагает"); c.sendline("3.00USD")
+    c.expect("Сколько вы заплатили"); c.sendline("12.50USD")         # the offer is judged against the price
     c.expect("на руках"); c.sendline("н")
     c.expect(pexpect.EOF)
     c.close()
     assert c.exitstatus == 0
     shown = c.before
-    assert "Не закрывать спор" in shown and "3,00" in shown          # the partial offer is refused
+    assert "Не закрывать спор" in shown and "3,00" in shown and "24%" in shown   # the partial offer is refused
     assert "Traceback" not in shown
 
 

@@ -235,11 +235,20 @@ def test_a_twelve_digit_number_that_fails_fedex_is_not_called_fedex():
     assert fedex["valid"] is False and fedex["check_digit_ok"] is False
 
 
-def test_a_genuine_lao_post_code_is_not_called_a_fake_service():
-    a = analyse("EE123456785LA", BOOK, "aliexpress", None)      # S10 check digit passes
+def test_a_genuine_lao_post_code_is_not_called_a_fake_service_off_the_chinese_marketplaces():
+    a = analyse("EE123456785LA", BOOK, "ebay", None)            # S10 check digit passes
     assert a["format"] == "s10" and "fake_tracking_service" not in a["flags"]
-    b = analyse("RR123456780LA", BOOK, "aliexpress", None)      # it fails: the fake's shape
+    b = analyse("RR123456780LA", BOOK, "ebay", None)            # it fails: the fake's shape
     assert b["format"] == "fake_lao_post" and "fake_tracking_service" in b["flags"]
+
+
+def test_a_lao_post_code_on_an_order_from_china_is_the_fake_service_of_the_guides():
+    """T8 lists Entreprise des Postes Lao among the fake services: on AliExpress and Joom a ...LA
+    code is the seller's invented tracking, whatever its check digit."""
+    for platform in ("aliexpress", "joom"):
+        a = analyse("EE123456785LA", BOOK, platform, None)
+        assert a["format"] == "fake_lao_post_china_order" and "fake_tracking_service" in a["flags"]
+        assert analyse("RR123456780LA", BOOK, platform, None)["format"] == "fake_lao_post"
 
 
 @pytest.mark.parametrize("code", ["9505 5110 6960 5048 6006 24", "9101 1234 5678 9000 0000 13",

@@ -1,0 +1,171 @@
+"""One plan that never contradicts itself (`coherence` in `rules/safety.yaml`): steps and warnings
+that cannot stand together, a "never" that forbids a step the plan dates, a text that claims a
+stage or a running protection the advice is not in, and a step's text naming a day already past.
+
+Rules that are each right can still put "pick the parcel up" beside "open a 'not received'
+dispute", or "keep the dispute open" beside "confirm receipt". Which pairs exclude each other is
+data; this module checks every advice against it after the other guarantees, repairs what it can
+(a step becomes the fallback of the other, or goes) and says so in a `safety_repair` note; what it
+cannot repair (a text) is a `safety_unrepaired` note, which `rules test` and `rules safety` fail on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .details import detail, note
+from .errors import RulesError
+
+NAME = "coherence"
+_KINDS = ("action", "warning", "fact")
+
+
+@dataclass(frozen=True)
+class Item:
+    """`action ID`, `warning ID` or `fact NAME[=VALUE]` (a fact that holds, or has that value)."""
+    kind: str
+    id: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}" + (f"={self.value}" if self.value is not None else "")
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: Item
+    others: tuple[Item, ...]
+    fallback: bool            # a step of `others` may stay as the first one's fallback (`unless`)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Words a text may say only when the advice is so: in one of `stages` (and silent for fewer
+    than `quiet_below` days), or while protection still runs."""
+    words: dict
+    stages: frozenset | None
+    quiet_below: int | None
+    protection_running: bool
+
+
+class Coherence:
+    def __init__(self, node: dict, vocab: dict, where: str):
+        known = {"action": set(vocab["actions"]), "warning": set(vocab["warnings"]), "deadline": set(vocab["deadlines"])}
+
+        def item(text, at) -> Item:
+            kind, _, rest = str(text).partition(" ")
+            name, _, value = rest.partition("=")
+            if kind not in _KINDS or not name or (kind != "fact" and name not in known[kind]):
+                raise RulesError(f"`{text}` is not an item of the plan", where=at,
+                                 help="write `action ID`, `warning ID` or `fact NAME[=VALUE]` with ids of rules/vocabulary.yaml")
+            return Item(kind, name, value or None)
+
+        at = node.where() if hasattr(node, "where") else f"{where}:1:1"
+        self.pairs = [Pair(item(p["with"], at), tuple(item(x, at) for x in p["not"]), bool(p.get("fallback")))
+                      for p in node.get("exclusive") or []]
+        self.not_before = [(str(n["warning"]), str(n["action"]), str(n["deadline"])) for n in node.get("not_before") or []]
+        for w, a, d in self.not_before:
+            if w not in known["warning"] or a not in known["action"] or d not in known["deadline"]:
+                raise RulesError(f"`not_before` names an unknown id among `{w}`, `{a}`, `{d}`", where=at)
+        self.claims = [Claim({k: list(c[k]) for k in ("en", "ru")}, frozenset(c["stages"]) if c.get("stages") else None,
+                             c.get("quiet_below"), bool(c.get("protection_running"))) for c in node.get("claims") or []]
+        text = node.get("fallback_text") or {}
+        if not all(isinstance(text.get(lang), str) for lang in ("en", "ru")):
+            raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
+        self.fallback_text = {"en": text["en"], "ru": text["ru"]}
+
+    def enforce(self, fix, f: dict, dates: dict, lang: str, render) -> None:
+        """Check and repair one advice (`fix.data`); `render(text, values)` renders a text of the
+        file in the advice's language."""
+        self._pairs(fix, f, render)
+        self._not_before(fix)
+        self._claims(fix, f, lang)
+        self._past_days(fix, dates, lang)
+
+    def _present(self, it: Item, data: dict, f: dict) -> list[dict] | bool:
+        if it.kind == "fact":
+            v = f.get(it.id)
+            return bool(v) if it.value is None else str(v) == it.value
+        key = "actions" if it.kind == "action" else "warnings"
+        field = "action" if it.kind == "action" else "id"
+        return [x for x in data[key] if x[field] == it.id]
+
+    def _pairs(self, fix, f: dict, render) -> None:
+        data = fix.data
+        for pair in self.pairs:
+            if not self._present(pair.first, data, f):
+                continue
+            for other in pair.others:
+                for x in self._present(other, data, f) or []:
+                    if pair.fallback and other.kind == "action" and pair.first.id in (x.get("unless") or []):
+                        continue
+                    if pair.fallback and other.kind == "action":
+                        x["unless"] = [pair.first.id]
+                        x["text"] = render(self.fallback_text, {"due": dt.date.fromisoformat(x["due"]) if x["due"] else None})
+                        fix(NAME, "not_fallback", first=str(pair.first), other=str(other), rule=x.get("rule"))
+                        continue
+                    data["actions" if other.kind == "action" else "warnings"].remove(x)
+                    fix.changed = True
+                    fix(NAME, "excluded", first=str(pair.first), other=str(other), rule=x.get("rule"))
+
+    def _not_before(self, fix) -> None:
+        """A "never before DATE" goes when the plan dates that step earlier (the plan's date stands)."""
+        data = fix.data
+        for warning, action, deadline in self.not_before:
+            days = [d["date"] for d in data["deadlines"] if d["id"] == deadline]
+            steps = [a["due"] for a in data["actions"] if a["action"] == action and a["due"]]
+            if days and steps and min(steps) < days[0] and any(w["id"] == warning for w in data["warnings"]):
+                data["warnings"] = [w for w in data["warnings"] if w["id"] != warning]
+                data["deadlines"] = [d for d in data["deadlines"] if d["id"] != deadline]
+                fix(NAME, "never_before_step", warning=warning, action=action, date=days[0], due=min(steps))
+
+    def _claims(self, fix, f: dict, lang: str) -> None:
+        data = fix.data
+        texts = [(a["text"], a["rule"]) for a in data["actions"]] + [(w["text"], w["rule"]) for w in data["warnings"]]
+        for claim in self.claims:
+            holds = ((claim.stages is None or f.get("stage") in claim.stages)
+                     and (claim.quiet_below is None or (f.get("days_since_last_event") or 0) < claim.quiet_below)
+                     and (not claim.protection_running or f.get("protection_left") is None or f["protection_left"] >= 0))
+            if holds:
+                continue
+            for text, rule in texts:
+                said = next((w for w in claim.words[lang] if text and w.lower() in text.lower()), None)
+                if said:
+                    _unrepaired(data, "claim", words=said, rule=rule)
+
+    def _past_days(self, fix, dates: dict, lang: str) -> None:
+        """A step names no day before today that is neither a fact of the parcel nor one of the
+        advice's own dates (a last day already gone, "up to day 15" on day 20)."""
+        data = fix.data
+        today = dt.date.fromisoformat(data["today"])
+        known = {d for d in dates.values() if d} | {dt.date.fromisoformat(x["date"]) for x in data["events"] + data["deadlines"]}
+        for a in data["actions"]:
+            for day in days_in(a["text"] or "", lang):
+                if day < today and day not in known:
+                    _unrepaired(data, "past_day", day=day.isoformat(), rule=a["rule"], action=a["action"])
+
+
+def _unrepaired(data: dict, found: str, **values) -> None:
+    data["notes"].append(note("safety_repair", {"invariant": NAME}, sentence="safety_unrepaired",
+                              repair=detail("repairs", found, values)))
+
+
+_MONTHS = {"en": ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december"],
+           "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+                  "октября", "ноября", "декабря"]}
+_DAY_RE = {"en": re.compile(r"\b(" + "|".join(_MONTHS["en"]) + r")\s(\d{1,2}),\s(\d{4})", re.I),
+           "ru": re.compile(r"\b(\d{1,2})\s(" + "|".join(_MONTHS["ru"]) + r")\s(\d{4})", re.I)}
+
+
+def days_in(text: str, lang: str) -> list[dt.date]:
+    """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`)."""
+    out = []
+    for m in _DAY_RE[lang].finditer(text):
+        month, day = (m[1], m[2]) if lang == "en" else (m[2], m[1])
+        try:
+            out.append(dt.date(int(m[3]), _MONTHS[lang].index(month.lower()) + 1, int(day)))
+        except ValueError:
+            continue
+    return out

@@ -229,7 +229,7 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
                     if not keep:
                         got.dropped.setdefault(rule.id, []).append(out.id)
                         continue
-            text = (renderer.inline(out.text[lang], lang, context, rule.where,
+            text = (renderer.inline(out.text[lang], lang, context, out.where_of(lang, rule.where),
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
             _take(out, rule, when, text, got, book, lang)
         if rule.message and given.messages and not superseded and rule.message not in got.msgs:
@@ -349,7 +349,7 @@ def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, la
     for s in steps:
         if s.action == plan.wait and s.due and s.due > first:
             s.due = first
-            s.text = renderer.inline(s.out.text[lang], lang, context, s.rule.where,
+            s.text = renderer.inline(s.out.text[lang], lang, context, s.out.where_of(lang, s.rule.where),
                                      extra={"due": dt.date.fromisoformat(first), "rule_id": s.rule.id})
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Iterator
 
 from .errors import AdvisorError, FactsError, InternalError
-from .facts import check_json
+from .jsonio import check_json
 from .jsonio import line as json_line, loads
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused

@@ -10,7 +10,11 @@ version and build of its code; `PARCEL_ADVISOR_CACHE=off` turns it off. Entries 
 pickle and marshal, like Python's own `__pycache__`, so a folder someone else could write to is
 never read: one not owned by the user, writable by group or others, or a symbolic link is
 skipped (the cache is then off; `PARCEL_ADVISOR_DEBUG` says why), and entries are written through
-a new private file that is never a link, then renamed into place.
+a new private file that is never a link, then renamed into place. Every entry, compiled templates
+included, starts with the SHA-256 of the rest, checked before it is loaded: a flipped bit is a
+rebuilt entry, never code run (a damaged compiled template used to crash some starts and change a
+message in others). The folders are made private whatever the umask (under 002 they were made
+group-writable, then never trusted).
 """
 from __future__ import annotations
 
@@ -94,10 +98,10 @@ def cached(kind: str, key: bytes, build: Callable[[], T], dumps: Callable[[T], b
         return build()
     path = folder / f"{kind}-{hashlib.sha256(key).hexdigest()[:40]}"
     try:
-        data = path.read_bytes()
         # the entry's own digest first: a damaged entry is a miss, never a different value
-        if hashlib.sha256(data[DIGEST:]).digest() == data[:DIGEST]:
-            return loads(data[DIGEST:])
+        payload = _verified(path.read_bytes())
+        if payload is not None:
+            return loads(payload)
     except Exception:  # noqa: BLE001 - missing, unreadable or not loadable: rebuild it
         pass
     value = build()
@@ -110,7 +114,7 @@ def _write(folder: Path, path: Path, data: bytes) -> None:
     """Write atomically (a reader sees the old entry or the whole new one); on any error, skip."""
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make(folder)
         if not trusted(folder):
             return
         # a new file of our own: never an existing one, never through a link someone planted
@@ -124,6 +128,24 @@ def _write(folder: Path, path: Path, data: bytes) -> None:
             tmp.unlink()
         except OSError:
             pass
+
+
+def _make(folder: Path) -> None:
+    """The folder and the one above it, private whatever the umask (002 would let the group write)."""
+    folder.parent.parent.mkdir(parents=True, exist_ok=True)
+    for p in (folder.parent, folder):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(p, 0o700)
+
+
+def _verified(data: bytes) -> bytes | None:
+    """An entry's payload when its digest matches, else None."""
+    if len(data) >= DIGEST and hashlib.sha256(data[DIGEST:]).digest() == data[:DIGEST]:
+        return data[DIGEST:]
+    return None
 
 
 def _prune(folder: Path) -> None:
@@ -146,21 +168,21 @@ def template_cache():
         return None
     from jinja2 import FileSystemBytecodeCache
 
-    class Quiet(FileSystemBytecodeCache):
-        """Jinja raises when it cannot write an entry; for us a cache error only means a miss."""
+    class Verified(FileSystemBytecodeCache):
+        """Jinja's entries with our digest in front, checked before `marshal` loads the code; a
+        cache error only means a miss (Jinja's own raises when it cannot write)."""
 
         def load_bytecode(self, bucket) -> None:
             try:
-                super().load_bytecode(bucket)
-            except Exception:  # noqa: BLE001 - a damaged entry: compile the template again
+                payload = _verified(Path(self._get_cache_filename(bucket)).read_bytes())
+                if payload is not None:
+                    bucket.bytecode_from_string(payload)
+            except Exception:  # noqa: BLE001 - unreadable or not Jinja's: compile the template again
                 bucket.reset()
 
         def dump_bytecode(self, bucket) -> None:
-            try:
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                super().dump_bytecode(bucket)
-                _prune(folder)
-            except OSError:
-                pass
+            if bucket.code is not None:
+                payload = bucket.bytecode_to_string()
+                _write(folder, Path(self._get_cache_filename(bucket)), hashlib.sha256(payload).digest() + payload)
 
-    return Quiet(str(folder), pattern="jinja-%s")
+    return Verified(str(folder), pattern="jinja-%s")

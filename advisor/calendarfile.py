@@ -57,40 +57,49 @@ def parcel_key(advice: dict) -> str:
 
 def to_ics(advice: dict, texts: CalendarTexts) -> bytes:
     """The advice's dated steps and dates as an .ics file."""
-    from icalendar import Alarm, Calendar, Event
-
     lang = advice["lang"]
-    today = dt.date.fromisoformat(advice["today"])
-    code = (advice.get("track") or {}).get("code") or ""
-    platform = texts.platform_names.get(advice["platform"], {}).get(lang) or advice["platform"]
-    base = {"code": code, "platform": platform, "today": today}
-    parcel = hashlib.sha256(f"{advice['platform']}|{parcel_key(advice)}".encode()).hexdigest()[:20]
-    footer = texts.say("footer", lang, base)
+    cal = new_calendar(texts.say("name", lang, _base(advice, texts)))
+    for spec in events(advice, texts):
+        add_event(cal, spec, texts, lang)
+    return cal.to_ical()
 
+
+def new_calendar(name: str) -> Any:
+    from icalendar import Calendar
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", texts.say("name", lang, base))
+    cal.add("x-wr-calname", name)
+    return cal
 
-    def event(uid: str, day: dt.date, title: str, description: str, alarms: tuple[int, ...]) -> Any:
-        e = Event()
-        e.add("uid", f"{parcel}-{uid}@parcel-advisor")
-        e.add("dtstamp", dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.timezone.utc))
-        e.add("sequence", max(0, (today - SEQUENCE_EPOCH).days))
-        e.add("dtstart", day)
-        e.add("dtend", day + dt.timedelta(days=1))
-        e.add("summary", title)
-        e.add("description", f"{description}\n\n{footer}")
-        e.add("transp", "TRANSPARENT")
-        for days_before in alarms:
-            a = Alarm()
-            a.add("action", "DISPLAY")
-            a.add("trigger", dt.timedelta(hours=ALARM_HOUR - 24 * days_before))
-            a.add("description", texts.say("alarm_before" if days_before else "alarm_on", lang, {"title": title}))
-            e.add_component(a)
-        cal.add_component(e)
+
+def _base(advice: dict, texts: CalendarTexts) -> dict:
+    code = (advice.get("track") or {}).get("code") or ""
+    platform = texts.platform_names.get(advice["platform"], {}).get(advice["lang"]) or advice["platform"]
+    return {"code": code, "platform": platform, "today": dt.date.fromisoformat(advice["today"])}
+
+
+def parcel_uid(advice: dict) -> str:
+    """The part of every event's UID that names the parcel."""
+    return hashlib.sha256(f"{advice['platform']}|{parcel_key(advice)}".encode()).hexdigest()[:20]
+
+
+def events(advice: dict, texts: CalendarTexts) -> list[dict]:
+    """The events of one advice, each {uid, day, title, description, alarms, sequence, stamp}."""
+    lang = advice["lang"]
+    base = _base(advice, texts)
+    today = base["today"]
+    parcel = parcel_uid(advice)
+    footer = texts.say("footer", lang, base)
+    out: list[dict] = []
+
+    def event(uid: str, day: dt.date, title: str, description: str, alarms: tuple[int, ...]) -> None:
+        out.append({"uid": f"{parcel}-{uid}@parcel-advisor", "day": day, "title": title,
+                    "description": f"{description}\n\n{footer}", "alarms": alarms,
+                    "sequence": max(0, (today - SEQUENCE_EPOCH).days),
+                    "stamp": dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.timezone.utc)})
 
     seen: dict[str, int] = {}
     for step in advice.get("actions") or []:
@@ -109,4 +118,30 @@ def to_ics(advice: dict, texts: CalendarTexts) -> bytes:
         alarms = (1, 0) if day > today else (0,)
         title = texts.say("deadline_title", lang, values)
         event(f"date-{d['id']}", day, title, title, alarms)
-    return cal.to_ical()
+    return out
+
+
+def add_event(cal: Any, spec: dict, texts: CalendarTexts, lang: str, status: str | None = None) -> None:
+    """One event of `events()` into the calendar; `status` (CONFIRMED, CANCELLED) when the file
+    says which events are gone (`advise watch --ics`); a cancelled event has no alarms."""
+    from icalendar import Alarm, Event
+    e = Event()
+    e.add("uid", spec["uid"])
+    e.add("dtstamp", spec["stamp"])
+    e.add("sequence", spec["sequence"])
+    e.add("dtstart", spec["day"])
+    e.add("dtend", spec["day"] + dt.timedelta(days=1))
+    if spec.get("title"):
+        e.add("summary", spec["title"])
+    if spec.get("description"):
+        e.add("description", spec["description"])
+    e.add("transp", "TRANSPARENT")
+    if status:
+        e.add("status", status)
+    for days_before in spec["alarms"] if status != "CANCELLED" else ():
+        a = Alarm()
+        a.add("action", "DISPLAY")
+        a.add("trigger", dt.timedelta(hours=ALARM_HOUR - 24 * days_before))
+        a.add("description", texts.say("alarm_before" if days_before else "alarm_on", lang, {"title": spec["title"]}))
+        e.add_component(a)
+    cal.add_component(e)

@@ -222,7 +222,7 @@ def _render_all(advisor, book, templates_dir: Path, context: dict, add) -> None:
         for out in rule.outputs:
             for lang, text in (out.text or {}).items():
                 try:
-                    renderer.inline(text, lang, context, f"{rule.file}:{rule.line}:5", extra=extra)
+                    renderer.inline(text, lang, context, out.where_of(lang, f"{rule.file}:{rule.line}:5"), extra=extra)
                 except BudgetError as e:
                     add(e)
                 except AdvisorError:
@@ -232,7 +232,7 @@ def _render_all(advisor, book, templates_dir: Path, context: dict, add) -> None:
             try:
                 renderer.file(f"{name}.j2", lang, dict(context, rule_id="sample"))
             except BudgetError as e:
-                add(RulesError(e.message, where=f"templates/{lang}/{name}.j2:1:1"))
+                add(RulesError(e.message, where=f"templates/{lang}/{name}.j2:{e.line or 1}:1"))
             except AdvisorError:
                 pass
 

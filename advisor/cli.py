@@ -16,7 +16,7 @@ import click
 from . import fields, i18n
 from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
 from .dates import real_today
-from .errors import AdvisorError, FactsError, OutputError
+from .errors import AdvisorError, FactsError, HistoryError, OutputError
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
@@ -35,6 +35,17 @@ def fail(err: AdvisorError, at_once: bool = False) -> None:
         sys.stderr.flush()
         os._exit(err.exit_code)
     sys.exit(err.exit_code)
+
+
+def _output_closed() -> None:
+    """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
+    so Python's last flush cannot fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
+         at_once=True)
 
 
 class DefaultGroup(click.Group):
@@ -63,8 +74,10 @@ def run_safely(fn):
             return fn(*a, **kw)
         except AdvisorError as e:
             fail(e)
-        except (BrokenPipeError, KeyboardInterrupt):
+        except KeyboardInterrupt:
             sys.exit(130)
+        except BrokenPipeError:
+            _output_closed()
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -82,6 +95,11 @@ def run_safely(fn):
     return wrapper
 
 
+N_ = str          # a text for the catalog (pybabel extracts `N_`), translated where it is used
+ENCODING_NOTE = N_("the locale's encoding cannot show some characters of the advice; they are written as `?` "
+                   "(set a UTF-8 locale, e.g. LANG=C.UTF-8)")
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, help=_(
     "Advice for a parcel whose track code \"is not tracked\".\n\n"
     "\b\n"
@@ -92,6 +110,7 @@ def run_safely(fn):
                       help=_("Show the version and exit."))
 def main():
     """The `advise` group; its help text is the translated one above."""
+    i18n.fit_streams(_(ENCODING_NOTE), ENCODING_NOTE)
 
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------
@@ -244,7 +263,7 @@ def gather(request: Request):
         if request.history_file:
             pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
             events += pasted
-    except FactsError as e:
+    except (FactsError, HistoryError) as e:
         raise translated(e) from None        # the CLI's catalog holds these help lines
     if events:
         over["events"] = events
@@ -371,24 +390,5 @@ def wants_color(option: bool | None) -> bool:
 
 # ---- rules: check and test --------------------------------------------------------------------
 
-@main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
-    "Serve the advisor over HTTP: the page for buyers at /, POST /v1/advice, POST /v1/advice/batch, "
-    "POST /v1/advice.ics, GET /v1/track/{code}, GET /healthz; the OpenAPI document at /openapi.json "
-    "and /docs. Needs the `server` extra."))
-@click.option("--host", default="127.0.0.1", show_default=True, help=_("address to listen on"))
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help=_("processes serving the port, each with its own copy of the rules"))
-@click.option("--max-connections", type=click.IntRange(1, 100_000), default=1000, show_default=True,
-              help=_("open connections one process serves; beyond them the answer is 503"))
-@rules_options_decorator()
-@run_safely
-def serve_cmd(host, port, workers, max_connections, rules_dir, overlay_dir, templates_dir):
-    from .server import serve
-    options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
-    advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
-    serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections)
-
-
 # the commands of their own modules add themselves to `main`
-from . import cli_batch, cli_rules  # noqa: E402,F401
+from . import cli_batch, cli_rules, cli_serve, cli_watch  # noqa: E402,F401

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sys
 from pathlib import Path
@@ -47,8 +48,14 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
     done = 0
     if output:
         _check_output(Path(output))
-        if resume and partial.exists():
+        record = _run_record(stream, source, settings)
+        stream = record.pop("stream")
+        resuming = resume and partial.exists()
+        if resuming:
+            _same_run(_record_path(partial), record, source)
             done = _whole_lines(partial)
+        else:
+            _write_record(_record_path(partial), record)
         out = _open_output(partial, "ab" if resume else "wb")
     else:
         sys.stdout.flush()
@@ -72,6 +79,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
     if output:
         out.close()
         os.replace(partial, output)     # complete: the name the user asked for appears only now
+        _record_path(partial).unlink(missing_ok=True)
     if show:
         click.echo("", err=True)
     if totals.failed:
@@ -127,15 +135,33 @@ def _open_output(path: Path, mode: str):
         raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
 
 
-def _whole_lines(path: Path) -> int:
+def _whole_lines(path: Path, block: int = 1 << 20) -> int:
     """How many whole lines an interrupted run left in `path`; a torn last line (no newline,
-    the process was killed mid-write) is cut off so the resumed run writes it again."""
+    the process was killed mid-write) is cut off so the resumed run writes it again. Read from
+    the end for the last newline, then counted a block at a time: a 1 GB `.partial` used to be
+    read whole into memory."""
     with open(path, "rb+") as f:
-        data = f.read()
-        keep = data.rfind(b"\n") + 1
-        if keep < len(data):
+        end = pos = f.seek(0, os.SEEK_END)
+        keep = 0
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            f.seek(pos)
+            cut = f.read(step).rfind(b"\n")
+            if cut >= 0:
+                keep = pos + cut + 1
+                break
+        if keep < end:
             f.truncate(keep)
-    return data[:keep].count(b"\n")
+        f.seek(0)
+        count, left = 0, keep
+        while left > 0:
+            data = f.read(min(block, left))
+            if not data:
+                break
+            count += data.count(b"\n")
+            left -= len(data)
+    return count
 
 
 def _close_quietly(out) -> None:
@@ -143,3 +169,77 @@ def _close_quietly(out) -> None:
         out.close()
     except OSError:
         pass
+
+
+# ---- what `--resume` checks: the same input, options and day as the interrupted run --------------
+
+HEAD_BYTES = 64 * 1024       # the input's start whose digest a `.partial` is tied to
+
+
+def _record_path(partial: Path) -> Path:
+    """Beside the `.partial`, not in it: the output stays the advice lines alone, as a run
+    that was never interrupted writes them."""
+    return partial.with_name(partial.name + ".run")
+
+
+def _run_record(stream, source: str, settings) -> dict:
+    """The input's first HEAD_BYTES digested (the stream handed back, nothing lost), the options
+    that change the advice, and the day the lines without their own `today` are advised as of."""
+    import hashlib
+    from .dates import real_today
+    head = stream.read(HEAD_BYTES)
+    if hasattr(stream, "seek") and source != "-":
+        stream.seek(0)
+    else:
+        stream = _Prefixed(head, stream)
+    options = {k: getattr(settings, k, None) for k in ("rules", "templates", "overlay", "lang", "messages", "payload_from")}
+    return {"input": hashlib.sha256(head).hexdigest(), "options": options,
+            "day": settings.today or real_today().isoformat(), "stream": stream}
+
+
+def _write_record(path: Path, record: dict) -> None:
+    try:
+        path.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="-o") from None
+
+
+def _same_run(path: Path, record: dict, source: str) -> None:
+    """Refuse to go on from a `.partial` another input, other options or another day began."""
+    try:
+        was = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        click.echo(f"note: `{path}` is missing: the interrupted run's input, options and day cannot be "
+                   "compared; going on as asked", err=True)
+        return
+    again = "run without `--resume` to start again"
+    if was.get("input") != record["input"]:
+        raise FactsError(f"`{source}` is not the input the interrupted run read (its first "
+                         f"{HEAD_BYTES // 1024} KiB differ)", where="--resume", help=f"resume with the same input, or {again}")
+    for key, value in record["options"].items():
+        if (was.get("options") or {}).get(key) != value:
+            raise FactsError(f"the interrupted run had `{key}` = `{(was.get('options') or {}).get(key)}`, "
+                             f"this one `{value}`", where="--resume", help=f"resume with the same options, or {again}")
+    if was.get("day") != record["day"]:
+        raise FactsError(f"the interrupted run advised as of `{was.get('day')}`, this one would as of "
+                         f"`{record['day']}`", where="--resume",
+                         help=f"resume with `--today {was.get('day')}`, or {again}")
+
+
+class _Prefixed:
+    """A stream whose first bytes were already read (to digest them), read again from the start."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            out, self.head = (self.head, b"") if size < 0 or size >= len(self.head) else (self.head[:size], self.head[size:])
+            return out
+        return self.rest.read(size)
+
+    def tell(self) -> int:
+        raise OSError("not seekable")
+
+    def close(self) -> None:
+        self.rest.close()

@@ -32,8 +32,11 @@ class Reported(click.ClickException):
 
 
 def translated(err: AdvisorError) -> AdvisorError:
-    """The error with its help line from the CLI's catalog."""
+    """The error with its help line from the CLI's catalog, and its sentence too when it was
+    made from a template and values (a refused pasted history: layouts.REFUSALS)."""
     err.help = _(err.help) if err.help else None
+    if getattr(err, "template", None):
+        err.message = _(err.template).format(**err.values)
     return err
 
 

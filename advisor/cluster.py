@@ -69,8 +69,25 @@ def advise_files(sources: list[str], output_dir: str, settings: Settings | None 
         from .errors import AdvisorError
         raise AdvisorError("advising on Dask needs the `dask` extra", help="pip install 'parcel-advisor[dask]'") from None
     settings = settings or Settings()
+    _one_output_each(sources, output_dir)
     fs, _, (folder,) = fsspec.get_fs_token_paths(output_dir)
     fs.makedirs(folder, exist_ok=True)
     bag = db.from_sequence(sources, npartitions=max(1, len(sources)))
     work = bag.map(advise_file, output_dir, settings)
     return list(client.compute(work).result() if client is not None else work.compute())
+
+
+def _one_output_each(sources: list[str], output_dir: str) -> None:
+    """Every input its own output, checked before anything runs: two inputs of one file name in
+    different folders wrote one output, one file's advice lost and both reported done."""
+    from .errors import FactsError
+    seen: dict[str, str] = {}
+    for source in sources:
+        target = output_name(source, output_dir)
+        if target in seen:
+            same = seen[target] == source
+            raise FactsError(f"`{source}` is given twice" if same else
+                             f"`{seen[target]}` and `{source}` would both be advised into `{target}`",
+                             where="sources", help="give each input once" if same else
+                             "give the inputs distinct file names, or advise each folder into its own output folder")
+        seen[target] = source

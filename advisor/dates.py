@@ -173,6 +173,9 @@ def _tokens(s: str) -> list[tuple[str, object]]:
     return tokens
 
 
+MAX_DUE_NESTING = 8    # `latest(earliest(...))`: rules nest two deep at most
+
+
 def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:
     """Parse a due expression; raises ValueError with a readable reason."""
     s = str(text)
@@ -187,17 +190,19 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
         i += 1
         return tokens[i - 1]
 
-    def term():
+    def term(depth: int):
         kind, val = take() if i < len(tokens) else (None, None)
         if kind != "name":
             raise ValueError("expected a date name such as `track_issued` or `today`")
         if val in ("latest", "earliest"):
             if take() != ("op", "("):
                 raise ValueError(f"`{val}` needs its dates in parentheses")
-            args = [expr()]
+            if depth >= MAX_DUE_NESTING:       # 400 deep ran out of stack later: a crash, not an error
+                raise ValueError(f"`{val}(` nests deeper than {MAX_DUE_NESTING} levels")
+            args = [expr(depth + 1)]
             while peek() == ("op", ","):
                 take()
-                args.append(expr())
+                args.append(expr(depth + 1))
             if take() != ("op", ")"):
                 raise ValueError(f"`{val}(` is not closed")
             return (val, tuple(args))
@@ -205,8 +210,8 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
             raise ValueError(f"`{val}` is not a date fact")
         return ("date", val)
 
-    def expr():
-        base = term()
+    def expr(depth: int = 0):
+        base = term(depth)
         shifts = []
         while peek() in (("op", "+"), ("op", "-")):
             sign = 1 if take()[1] == "+" else -1

@@ -16,7 +16,7 @@ from typing import Any
 from .countries import event_country
 from .dates import DateFormatError, parse_date
 from .errors import FactsError, did_you_mean, one_of
-from .jsonio import loads as json_loads
+from .jsonio import MAX_JSON_DEPTH, check_json, loads as json_loads  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
 
@@ -129,47 +129,6 @@ def parse_document(text: str, source: str = "facts") -> dict:
         raise FactsError(f"the facts must be a mapping of fields, not `{type(doc).__name__}`", where=source,
                          help="start with fields such as `track:` and `order:`")
     return doc
-
-
-MAX_JSON_DEPTH = 32    # the facts nest four deep; a value nested deeper is an attack or a mistake
-
-
-def check_json(text: str | bytes, doc, source: str) -> None:
-    """What JSON parsers let through and we do not: a value nested deeper than MAX_JSON_DEPTH
-    (deep recursion later would be a crash, not an error) and a key given twice in one object.
-    One walk counts the keys; only when the text has more `:` than keys (a duplicate, or a colon
-    inside a string) is it parsed again to find the duplicate."""
-    colon = b":" if isinstance(text, bytes) else ":"
-    stack, keys = [(doc, 1, "")], 0
-    while stack:
-        value, depth, path = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise FactsError(f"the value nests deeper than {MAX_JSON_DEPTH} levels",
-                             where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source,
-                             help="facts nest a few levels at most: `order.price.amount`")
-        if isinstance(value, dict):
-            keys += len(value)
-            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in value.items()
-                         if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value) if isinstance(v, (dict, list)))
-    if text.count(colon) > keys:
-        _no_duplicate_keys(text.decode("utf-8") if isinstance(text, bytes) else text, source)
-
-
-def _no_duplicate_keys(text: str, source: str) -> None:
-    """A key given twice in one JSON object is an error, as in YAML: JSON parsers keep the last
-    one silently, and the buyer's first value would be dropped without a word. (A second,
-    slower parse; one parcel's facts are a few kilobytes.)"""
-    def pairs(items):
-        seen = set()
-        for key, _ in items:
-            if key in seen:
-                raise FactsError(f"the key `{key}` is given twice in one object", where=source,
-                                 help="a key may appear once in an object; remove or rename one of them")
-            seen.add(key)
-        return dict(items)
-    json.loads(text, object_pairs_hook=pairs)
 
 
 def _schema_error(err) -> FactsError:

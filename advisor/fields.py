@@ -147,5 +147,7 @@ def read_pasted(data: bytes, name: str) -> tuple[list[dict], dict]:
     if len(pasted.events) > max_events:
         raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
                          where=name, help="paste only this parcel's history", key="too_long")
-    events = [{k: e[k] for k in ("date", "time", "offset", "status") if k in e} for e in pasted.events]
+    # the place printed beside an event (city, postcode) travels as the event's `city`, as printed
+    events = [{**{k: e[k] for k in ("date", "time", "offset", "status") if k in e},
+               **({"city": e["place"]} if e.get("place") else {})} for e in pasted.events]
     return events, {"read": len(pasted.events), "unread": pasted.unread, "repaired": pasted.repaired}

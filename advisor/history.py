@@ -8,10 +8,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from html.parser import HTMLParser
 
 from .details import line
 from .errors import HistoryError
+from .htmlrows import html_rows
+from .layouts import arrange, refusal
 from .stages import CJK
 
 _DATE_SHAPES = [
@@ -49,7 +50,7 @@ _CP1252_MARK = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u016
 
 @dataclass
 class PastedHistory:
-    events: list[dict]      # {"date", "status", "line"}
+    events: list[dict]      # {"date", "status", "line", "place"?}
     unread: list[dict]      # {"line", "reason", "text"?}: lines not used, by number
     repaired: list[dict]    # {"line", "reason"}: lines read after undoing an encoding or markup
 
@@ -82,7 +83,7 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             out.repaired.append(line(n, fix))
         lines.append((n, text))
     if any(_HTML.search(text) for _, text in lines):
-        rows = _html_rows(lines)
+        rows = html_rows(lines)
         if rows:
             out.repaired.append(line(rows[0][0], "html"))
     else:
@@ -90,71 +91,34 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
     order, n = slash_order(rows)
     if order:
         out.repaired.append(line(n, "slashes_" + order))
-    for n, text in rows:
-        _read_line(" ".join(text.split()), n, out, order)
+    _read_pieces(rows, out, order)
     if not out.events and any("readings" in u for u in out.unread):
         first = next(u for u in out.unread if "readings" in u)
         raise HistoryError(f"the dates read two ways: `{first['text'].split()[0]}` can be {first['readings'][0]} or "
                            f"{first['readings'][1]}, and no line shows whether the day or the month comes first",
-                           where=f"line {first['line']}", help="write the dates as DD.MM.YYYY or YYYY-MM-DD")
+                           where=f"line {first['line']}", help="write the dates as DD.MM.YYYY or YYYY-MM-DD",
+                           key="history_two_readings")
     if not out.events and out.unread:
-        raise HistoryError("no line of the history starts with a date",
-                           where=f"line {out.unread[0]['line']}",
-                           help="paste the tracker's lines as they are, e.g. `22.11.2026 14:05 Экспорт`")
+        first = next((u for u in out.unread if "text" in u), out.unread[0])
+        raise refusal("no_date", {"line": first["line"], "text": (first.get("text") or first["reason"])[:60]},
+                      f"line {first['line']}")
     return out
 
 
-class _Rows(HTMLParser):
-    """Text of HTML, one row per table row, list item, paragraph, block or line break, each with
-    the line it starts on; scripts and styles dropped. Python's HTML parser, so a `>` inside an
-    attribute, a comment or a script does not end a tag early."""
-
-    BREAKS = {"tr", "li", "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "section", "article"}
-
-    def __init__(self, numbers: list[int]):
-        super().__init__(convert_charrefs=True)
-        self.numbers = numbers          # line of the fed text -> line of the pasted file
-        self.rows: list[tuple[int, str]] = []
-        self.current: list[str] = []
-        self.start: int | None = None
-        self.skip = 0
-
-    def _end_row(self) -> None:
-        text = " ".join(" ".join(self.current).split())
-        if text:
-            self.rows.append((self.start or 1, text))
-        self.current, self.start = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self.skip += 1
-        elif tag in self.BREAKS:
-            self._end_row()
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in self.BREAKS:
-            self._end_row()
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BREAKS:
-            self._end_row()
-
-    def handle_data(self, data):
-        if self.skip or not data.strip():
-            return
-        if self.start is None:
-            self.start = self.numbers[min(self.getpos()[0], len(self.numbers)) - 1]
-        self.current.append(data)
-
-
-def _html_rows(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    parser = _Rows([n for n, _ in lines])
-    parser.feed("\n".join(text for _, text in lines))
-    parser.close()
-    parser._end_row()
-    return parser.rows
+def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | None) -> None:
+    """The page's events in its layout (`layouts.py`: one line an event, cells, blocks), each
+    with the place printed beside it; the lines around a page of blocks are reported."""
+    def split(text: str):
+        date, rest = _leading_date(text, order)
+        return date, (_TIME.sub("", rest, count=1) if date is not None else rest)
+    pieces, outside = arrange(rows, split)
+    for p in pieces:
+        before = len(out.events)
+        _read_line(" ".join(p.text.split()), p.n, out, order)
+        if p.place and len(out.events) > before:
+            out.events[-1]["place"] = p.place[:200]
+    if outside:
+        out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
 
 
 def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
@@ -331,7 +295,7 @@ def _dateutil_date(line: str):
         try:
             one = parser.parse(head, default=dt.datetime(1904, 1, 1))
             two = parser.parse(head, default=dt.datetime(1908, 2, 2))
-        except (ValueError, OverflowError, TypeError):
+        except (ValueError, ArithmeticError, TypeError):     # `16t2222…h`: decimal's DivisionImpossible
             continue
         if one.date() == two.date():        # the day, the month and the year were all in the text
             return one.date(), line[len(head):]

@@ -64,3 +64,46 @@ def use_for_click(t: gettext.NullTranslations) -> None:
             module._ = t.gettext
         if hasattr(module, "ngettext"):
             module.ngettext = t.ngettext
+
+
+# ---- a terminal whose encoding is not UTF-8 (KOI8-R, ISO-8859-1) ---------------------------------
+
+_PLAIN = {"—": "-", "–": "-", "‑": "-", "−": "-", "«": '"', "»": '"', "„": '"', "“": '"', "”": '"',
+          "‘": "'", "’": "'", "…": "...", "\u00a0": " ", "\u202f": " ", "№": "No.", "₽": "RUB", "→": "->",
+          "•": "*", "·": "*", "✓": "+", "×": "x"}
+_said = {"note": None}
+
+
+def _fallback(err: UnicodeEncodeError):
+    """Punctuation the encoding lacks in its plain form (`—` as `-`); anything else as `?`, said
+    once on stderr: an encoding without Cyrillic cannot show a Russian text."""
+    bad = err.object[err.start:err.end]
+    if any(ch not in _PLAIN for ch in bad) and _said["note"]:
+        note, _said["note"] = _said["note"], None
+        import sys
+        try:
+            sys.stderr.write(note + "\n")
+        except (OSError, ValueError):
+            pass
+    return "".join(_PLAIN.get(ch, "?") for ch in bad), err.end
+
+
+def fit_streams(note: str, english: str) -> None:
+    """stdout and stderr in a locale whose encoding is not UTF-8: what it cannot encode is
+    written plainly (`note` said once when letters are lost: in `english` when the encoding
+    cannot show the translation either) instead of failing with exit 3."""
+    import codecs
+    import sys
+    try:
+        codecs.lookup_error("parcel-advisor")
+    except LookupError:
+        codecs.register_error("parcel-advisor", _fallback)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):
+            try:
+                (note).encode(getattr(sys.stderr, "encoding", None) or "utf-8")
+            except UnicodeEncodeError:
+                note = english
+            _said["note"] = _said["note"] or f"note: {note}"
+            stream.reconfigure(errors="parcel-advisor")

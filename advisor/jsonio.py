@@ -6,6 +6,8 @@ import json
 
 import orjson
 
+from .errors import FactsError
+
 
 def compact(value) -> str:
     """`value` as one line of JSON, non-ASCII kept as is (what `json.dumps(..., ensure_ascii=False,
@@ -31,3 +33,78 @@ def loads(text: str | bytes):
     `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises
     `json.JSONDecodeError` (orjson's is a subclass) with `msg`, `lineno` and `colno`."""
     return orjson.loads(text)
+
+
+MAX_JSON_DEPTH = 32    # the facts nest four deep; a value nested deeper is an attack or a mistake
+
+
+def check_json(text: str | bytes, doc, source: str, duplicates: bool = True) -> None:
+    """What JSON parsers let through and we do not: a value nested deeper than MAX_JSON_DEPTH
+    (deep recursion later would be a crash, not an error) and a key given twice in one object.
+    One walk counts the keys; only when the text has more `:` than keys (a duplicate, or a colon
+    inside a string) is it parsed again to find the duplicate."""
+    colon = b":" if isinstance(text, bytes) else ":"
+    stack, keys = [(doc, 1, "")], 0
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise FactsError(f"the value nests deeper than {MAX_JSON_DEPTH} levels",
+                             where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source,
+                             help="facts nest a few levels at most: `order.price.amount`")
+        if isinstance(value, dict):
+            keys += len(value)
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in value.items()
+                         if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value) if isinstance(v, (dict, list)))
+    if duplicates and text.count(colon) > keys:
+        _no_duplicate_keys(text.decode("utf-8") if isinstance(text, bytes) else text, source)
+
+
+def _no_duplicate_keys(text: str, source: str) -> None:
+    """A key given twice in one JSON object is an error, as in YAML: JSON parsers keep the last
+    one silently, and the buyer's first value would be dropped without a word. (A second,
+    slower parse; one parcel's facts are a few kilobytes.)"""
+    for where, key in duplicate_keys(text):
+        raise _twice(key, f"{source}{where}" if where.startswith("[") or not where else f"{source}.{where}")
+
+
+def _twice(key: str, where: str) -> FactsError:
+    return FactsError(f"the key `{key}` is given twice in one object", where=where,
+                      help="a key may appear once in an object; remove or rename one of them")
+
+
+class _Twice(dict):
+    """An object in which `key` was given twice."""
+    key = ""
+
+
+def duplicate_keys(text: str) -> list[tuple[str, str]]:
+    """Where each object with a key given twice is (`[3].order`), and the key, in document order."""
+    def pairs(items):
+        seen, out = set(), _Twice(items)
+        for key, _ in items:
+            if key in seen and not out.key:
+                out.key = key
+            seen.add(key)
+        return out if out.key else dict(items)
+    found, stack = [], [(json.loads(text, object_pairs_hook=pairs), "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _Twice):
+            found.append((path, value.key))
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(reversed([(v, f"{path}[{k}]" if isinstance(value, list) else f"{path}.{k}" if path else str(k))
+                               for k, v in items if isinstance(v, (dict, list))]))
+    return found
+
+
+def duplicates_in_batch(text: str, source: str = "body") -> dict[int, FactsError]:
+    """Each parcel of a JSON array with a key given twice, and its error naming the parcel and
+    field: one such parcel fails alone, as a line of `advise batch` does."""
+    out: dict[int, FactsError] = {}
+    for where, key in duplicate_keys(text):
+        if where.startswith("["):
+            index = int(where[1:where.index("]")])
+            out.setdefault(index, _twice(key, source + where))
+    return out

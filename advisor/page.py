@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from . import fields
 from .errors import AdvisorError, FactsError
 from .facts import merge
+from .pagelist import STATIC_FILES, list_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
@@ -50,6 +51,7 @@ class Answer:
     form: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     advice: object | None = None
+    facts: dict | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
     # a page with errors by its fields is still a page that answers (200): an error status would
     # be a failed load to the browser, in its console, for a form the buyer only has to correct
     status: int = 200
@@ -62,7 +64,7 @@ class Page:
         self.advisor = advisor
         folder = Path(advisor.templates_dir) / "page"
         self.texts = load(folder / "texts.yaml", "templates/page/texts.yaml")
-        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True,
+        self.env = SandboxedEnvironment(loader=FileSystemLoader(str(folder)), autoescape=True, finalize=_contained,
                                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.template = self.env.get_template("page.html.j2")
         self._words = advisor.vocab.get("relative_days")
@@ -122,7 +124,7 @@ class Page:
             try:
                 events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
             except AdvisorError as e:
-                problem("history", e.key or "history")
+                problem("history", e.key or "history", getattr(e, "lines", ""))   # the lines a refused paste names
         for name in list(values):           # the answers in error stay out of the facts
             if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
                 values[name] = None
@@ -191,6 +193,7 @@ class Page:
                 self.advisor.facts(doc)
             else:
                 answer.advice = self.advisor.advise(doc, lang=lang, extra=extra)
+                answer.facts = {k: v for k, v in doc.items() if k != "today"}
         except AdvisorError as e:
             name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
             text = self.t(lang)["errors"].get(e.key or e.kind) or self.t(lang)["errors"]["default"]
@@ -221,6 +224,7 @@ class Page:
             "responses": [(r, t["responses"][r]) for r in fields.SELLER_RESPONSES],
             "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
         }
+        context.update(list_view(self.advisor, t, lang, answer.facts))
         if a is not None:
             context.update(self._answer_view(answer.advice, a, t, lang, today, date, rel, query))
         return self.template.render(context)
@@ -296,10 +300,32 @@ def _countries(lang: str) -> list[tuple[str, str]]:
 _HERE = Path(__file__).parent / "static"
 STATIC = {"page.css": (_HERE / "page.css", "text/css; charset=utf-8"),
           "page.js": (_HERE / "page.js", "text/javascript; charset=utf-8"),
-          "icon.svg": (_HERE / "icon.svg", "image/svg+xml")}
+          "icon.svg": (_HERE / "icon.svg", "image/svg+xml"), **STATIC_FILES}
 
 
 def calendar_name(advice) -> str:
     """The downloaded file's name: `parcel-CODE.ics` (letters and digits only)."""
     code = re.sub(r"[^A-Za-z0-9]", "", ((advice.to_dict().get("track") or {}).get("code") or ""))[:40]
     return f"parcel-{code}.ics" if code else "parcel.ics"
+
+
+_EMBEDS, _ISOLATES = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068"
+
+
+def _contained(value):
+    """Every value the page shows with its bidi embeddings and isolates closed where it ends: a
+    right-to-left override in a pasted status reordered the page's own text after it."""
+    if not isinstance(value, str) or not any(ch in value for ch in _EMBEDS + _ISOLATES):
+        return value
+    open_: list[str] = []
+    for ch in value:
+        if ch == "\n":
+            open_.clear()                  # a new paragraph ends them all
+        elif ch in _EMBEDS or ch in _ISOLATES:
+            open_.append(ch)
+        elif ch == "\u202c" and open_ and open_[-1] in _EMBEDS:
+            open_.pop()
+        elif ch == "\u2069" and any(c in _ISOLATES for c in open_):
+            while open_.pop() not in _ISOLATES:
+                pass
+    return value + "".join("\u202c" if c in _EMBEDS else "\u2069" for c in reversed(open_))

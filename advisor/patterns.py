@@ -75,3 +75,72 @@ def _first_of(items: list, c, last: bool = False) -> frozenset | None:
             continue
         return None
     return None
+
+
+def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
+    """A located error when `pattern` could backtrack exponentially (see `backtracking`)."""
+    slow = backtracking(pattern)
+    if slow:
+        from .errors import RulesError
+        raise RulesError(f"{what} could take exponential time on a crafted code: {slow}", where=where,
+                         help="write each repeated part once: `[0-9]+`, not `(?:[0-9]+)+`")
+
+
+def backtracking(pattern: re.Pattern) -> str | None:
+    """Why matching `pattern` could take exponential time on a crafted code, or None. `re`
+    backtracks: `(?:[0-9]+)+[0-9]` tries every way of splitting a run of digits (28 s for 32 of
+    them). Refused: a part repeated more than once that itself matches texts of several lengths,
+    or that chooses between alternatives which can start with the same character; and three or
+    more parts of varying length in a row that can take the same characters (n^3 and worse)."""
+    try:
+        from re import _constants as c, _parser
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - `re` compiled it; its parser is internal
+        return None
+    return _backtracks(list(tree), c)
+
+
+def _backtracks(items: list, c) -> str | None:
+    varying: list[frozenset | None] = []          # what each part of varying length can start with
+    for op, av in items:
+        inner: list[list] = []
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            low, high, body = av
+            lo, hi = body.getwidth()
+            if high > 1 and lo != hi:
+                return "it repeats a part that itself matches texts of different lengths"
+            if high > 1 and _ambiguous(list(body), c):
+                return "it repeats a choice between alternatives that can start with the same character"
+            if low != high:
+                varying.append(_first_of(list(body), c))
+            inner = [list(body)]
+        elif op is c.SUBPATTERN:
+            inner = [list(av[3])]
+        elif op is c.BRANCH:
+            inner = [list(b) for b in av[1]]
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            inner = [list(av[1])]
+        for part in inner:
+            problem = _backtracks(part, c)
+            if problem:
+                return problem
+    for i, first in enumerate(varying):
+        alike = [f for f in varying if first is None or f is None or first & f]
+        if len(alike) >= 3:
+            return "three or more parts of varying length can take the same characters"
+    return None
+
+
+def _ambiguous(items: list, c) -> bool:
+    """Whether a choice in `items` has two alternatives that can start with the same character."""
+    for op, av in items:
+        if op is c.BRANCH:
+            seen: set[str] = set()
+            for branch in av[1]:
+                first = _first_of(list(branch), c)
+                if first is None or seen & first:
+                    return True
+                seen |= first
+        if op is c.SUBPATTERN and _ambiguous(list(av[3]), c):
+            return True
+    return False

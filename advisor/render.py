@@ -185,6 +185,13 @@ class Renderer:
                 raise RulesError(f"the text cannot be read as a template: {e}", where=where) from None
             compiled = self._inline[key] = (tpl, names)
         tpl, names = compiled
+        try:
+            return self._inline_render(tpl, names, key, context, where, extra)
+        except BudgetError as e:
+            e.where = _text_line(where, text, e.line)
+            raise
+
+    def _inline_render(self, tpl, names, key, context: dict, where: str, extra: dict | None) -> str:
         if names is None:
             return _render(tpl, dict(context, **(extra or {})), where)
         extra = extra or {}
@@ -263,7 +270,9 @@ def _render(tpl, context: dict, where: str, shared: bool = False, block=None) ->
         return _ONE_PERIOD.sub("г.", "".join(out).strip())
     except SecurityError as e:
         line = _template_line(e)
-        raise BudgetError(f"the template failed{f' at its line {line}' if line else ''}: {e}", where=where) from None
+        err = BudgetError(f"the template failed{f' at its line {line}' if line else ''}: {e}", where=where)
+        err.line = line
+        raise err from None
     except TemplateError as e:
         raise RulesError(f"the template failed: {e}", where=where) from None
     except RecursionError:
@@ -273,13 +282,30 @@ def _render(tpl, context: dict, where: str, shared: bool = False, block=None) ->
         raise RulesError(f"the template failed: {e}", where=where) from None
 
 
+def _text_line(where: str, text: str, line: int | None) -> str:
+    """`file:line:col` of a text's line `line`: `where` is its key's (`en:`); a text of several
+    lines is a block (`|`) whose first line is the one after the key."""
+    if where.count(":") < 2:            # a rule's own `file:line` (no text of its own located)
+        return where
+    file, _, rest = where.rpartition(":")
+    head, _, key_line = file.rpartition(":")
+    if not head or not key_line.isdigit() or not line:
+        return where
+    if "\n" not in text.rstrip("\n"):
+        return where
+    return f"{head}:{int(key_line) + line}:{rest or 1}"
+
+
 def _template_line(e: BaseException) -> int | None:
     """The line of the template an error was raised at (Jinja maps its frames to template lines)."""
     line, tb = None, e.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if name == "<template>" or name.endswith(".j2"):
-            line = tb.tb_lineno
+            # a frame of compiled template code maps its line back to the template's; a frame
+            # Jinja already rewrote (through `generate`) has the template's line as its own
+            tpl = tb.tb_frame.f_globals.get("__jinja_template__")
+            line = tpl.get_corresponding_lineno(tb.tb_lineno) if tpl is not None else tb.tb_lineno
         tb = tb.tb_next
     return line
 

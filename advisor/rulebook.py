@@ -43,6 +43,10 @@ class Output:
     text: dict | None = None
     severity: str | None = None
     unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
+    text_where: dict | None = None      # each text's `file:line:col` (its language's key)
+
+    def where_of(self, lang: str, rule_where: str) -> str:
+        return (self.text_where or {}).get(lang, rule_where)
 
 
 @dataclass
@@ -324,7 +328,9 @@ def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profil
         if u not in vocab["actions"]:
             raise RulesError(f"`unless` in rule `{rid}` names an unknown action `{u}`", where=where,
                              help=did_you_mean(u, vocab["actions"]) or "action ids are listed in rules/vocabulary.yaml")
-    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity, unless=unless)
+    text_where = {lang: text.where(lang) for lang in text} if text and hasattr(text, "where") else None
+    return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity, unless=unless,
+                  text_where=text_where)
 
 
 def _message_of(then, rid: str, templates) -> str | None:
@@ -351,7 +357,8 @@ def _due(text: str, rid, profiles, where, reads) -> DateExpr:
     try:
         expr = parse_expr(text, set(DATES), _is_number_name)
     except ValueError as e:
-        raise RulesError(f"cannot read the date `{text}` in rule `{rid}`: {e}", where=where,
+        shown = text if len(text) <= 80 else text[:60] + "…"
+        raise RulesError(f"cannot read the date `{shown}` in rule `{rid}`: {e}", where=where,
                          help="write e.g. `track_issued + 10d`, `protection_ends - 5d` or `latest(today, paid + 30d)`")
     for name in expr.day_names():
         if name.startswith("profile."):

@@ -10,16 +10,19 @@ field path for bad facts, 413 for bodies over the limit.
 import asyncio
 import datetime as dt
 import json
+import functools
 import logging
 import os
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from .errors import AdvisorError, FactsError, InternalError, RequestError
 from .dates import real_today
-from .facts import check_json
+from .jsonio import check_json, duplicates_in_batch
 from .i18n import LANGS
 from .jsonio import compact, loads
+from .pageroutes import add_page
 from .version import __version__
 
 MAX_BODY = 1024 * 1024            # one facts document
@@ -28,14 +31,22 @@ MAX_BATCH_ITEMS = 1000
 BATCH_PIECE = 25                  # parcels a batch request advises before single requests get a turn
 BATCHES_AT_ONCE = 2               # batch requests advised at the same time per process; more wait
 BATCHES_WAITING = 8               # batch requests that may wait for a turn; beyond, 503
-MAX_CONNECTIONS = 1000            # open connections per process; beyond, 503 (file descriptors stay bounded)
+BATCHES_PER_CLIENT = 2            # batch requests one client address may have in progress; beyond, 503
+MAX_CONNECTIONS = 1000            # open connections per process; beyond, the oldest idle one is closed, or 503
+HEADER_TIMEOUT = 10.0             # seconds a connection has to send a request head (connections.py)
+BODY_TIMEOUT = 30.0               # seconds a request has to send its whole body; then 408
+# The event loop shares the interpreter lock with the threads advising: at CPython's 5 ms it waited
+# behind four of them (`/healthz` 0.8 s under 32 page posts); at 0.2 ms, 0.03 s, for a tenth of the
+# throughput of single requests (bench/load.py).
+SWITCH_INTERVAL = 0.0002
 
 log = logging.getLogger("parcel_advisor.server")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANG_PATTERN = "^(" + "|".join(LANGS) + ")$"
 
 
-def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY):
+def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY,
+               body_timeout: float = BODY_TIMEOUT):
     try:
         from fastapi import FastAPI
     except ImportError:  # pragma: no cover - depends on the installed extras
@@ -52,11 +63,12 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     # on its own threads, so a few large batches cannot hold every thread a single request needs.
     singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
     pieces = ThreadPoolExecutor(max_workers=BATCHES_AT_ONCE, thread_name_prefix="batch")
-    _add_advice(app, adv, singles, max_body)
-    _add_payload(app, adv, singles, max_body)
-    _add_batch(app, adv, pieces, max_batch_body)
-    add_page(app, adv, singles, _read_body)
-    _add_track_and_health(app, adv, __version__)
+    read_body = functools.partial(_read_body, timeout=body_timeout)
+    _add_advice(app, adv, singles, max_body, read_body)
+    _add_payload(app, adv, singles, max_body, read_body)
+    _add_batch(app, adv, pieces, max_batch_body, read_body)
+    add_page(app, adv, singles, read_body)
+    _add_track_and_health(app, adv, singles, __version__)
     _add_error_handlers(app)
     return app
 
@@ -66,8 +78,9 @@ def _error(status: int, err: AdvisorError):
     return JSONResponse({"error": err.to_dict()}, status_code=status)
 
 
-async def _read_body(request, limit: int):
-    """The body's bytes, counted while reading: a body without a length stops at `limit`."""
+async def _read_body(request, limit: int, timeout: float = BODY_TIMEOUT):
+    """The body's bytes, counted while reading: a body without a length stops at `limit`, and a
+    body still coming after `timeout` seconds is answered 408 and its connection closed."""
     from starlette.requests import ClientDisconnect
     too_large = RequestError(f"the body is larger than {limit // 1024} KiB")
     declared = request.headers.get("content-length")
@@ -75,25 +88,46 @@ async def _read_body(request, limit: int):
         return None, _error(413, too_large)
     chunks, size = [], 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None, _error(413, too_large)
-            chunks.append(chunk)
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return None, _error(413, too_large)
+                chunks.append(chunk)
+    except TimeoutError:
+        log.warning("a body was still coming after %g s (%d bytes read)", timeout, size)
+        late = _error(408, RequestError(f"the body did not arrive within {timeout:g} s ({size} bytes came)",
+                                        help="send the body at once, or a smaller one"))
+        late.headers["Connection"] = "close"
+        return None, late
     except ClientDisconnect:
         log.warning("a client disconnected before its body ended (%d bytes read)", size)
         return None, _error(400, RequestError("the client disconnected before the body ended"))
     return b"".join(chunks), None
 
 
-async def _read_json(request, limit: int):
-    data, problem = await _read_body(request, limit)
+async def _read_json(request, limit: int, read_body, batch: bool = False, executor=None):
+    """The body read (`read_body`), then parsed and checked off the event loop (16 MB of JSON is
+    a tenth of a second of CPU that `/healthz` would otherwise wait for)."""
+    data, problem = await read_body(request, limit)
     if problem:
         return None, problem
+    return await asyncio.get_running_loop().run_in_executor(executor, _parse_json, data, batch)
+
+
+def _parse_json(data: bytes, batch: bool):
+    """The body's JSON; in a batch, a parcel with a key given twice becomes its error alone."""
     try:
         text = data.decode("utf-8")
         doc = loads(text)
-        check_json(text, doc, "body")
+        try:
+            check_json(text, doc, "body")
+        except FactsError as e:
+            twice = duplicates_in_batch(text) if batch and isinstance(doc, list) and "twice" in e.message else {}
+            if not twice:
+                raise
+            doc = [twice.get(i, item) for i, item in enumerate(doc)]
+            check_json(text, doc, "body", duplicates=False)
         return doc, None
     except UnicodeDecodeError as e:
         return None, _error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
@@ -120,7 +154,7 @@ def _facts_object(doc) -> dict:
     return doc
 
 
-def _add_advice(app, adv, singles, max_body: int) -> None:
+def _add_advice(app, adv, singles, max_body: int, read_body) -> None:
     """POST /v1/advice and POST /v1/advice.ics: one parcel's advice, or its dates as a calendar."""
     from fastapi import Query, Request
     from fastapi.responses import Response
@@ -134,7 +168,7 @@ def _add_advice(app, adv, singles, max_body: int) -> None:
     @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise")
     async def advice(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
-        doc, problem = await _read_json(request, max_body)
+        doc, problem = await _read_json(request, max_body, read_body)
         if problem:
             return problem
         try:
@@ -146,7 +180,7 @@ def _add_advice(app, adv, singles, max_body: int) -> None:
     @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
     async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
                          today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
-        doc, problem = await _read_json(request, max_body)
+        doc, problem = await _read_json(request, max_body, read_body)
         if problem:
             return problem
         try:
@@ -158,7 +192,7 @@ def _add_advice(app, adv, singles, max_body: int) -> None:
                         headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
 
 
-def _add_payload(app, adv, singles, max_body: int) -> None:
+def _add_payload(app, adv, singles, max_body: int, read_body) -> None:
     """POST /v1/advice/from/{provider}: a tracker's payload, with the order's facts beside it
     (`{"payload": ..., "order": {...}}`), or a webhook's body as the tracker sends it."""
     from fastapi import Query, Request
@@ -173,47 +207,36 @@ def _add_payload(app, adv, singles, max_body: int) -> None:
     @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload")
     async def advice_from(provider: str, request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
                           messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
-        data, problem = await _read_body(request, max_body)
+        data, problem = await read_body(request, max_body)
         if problem:
             return problem
         try:
             day = _today_of(today)
-            doc = data if data.lstrip()[:1] == b"<" else (await _parsed(data))
+        except AdvisorError as e:
+            return _error(422, e)
+        if data.lstrip()[:1] == b"<":
+            doc = data
+        else:                               # parsed off the event loop, as every JSON body is
+            doc, problem = await asyncio.get_running_loop().run_in_executor(None, _parse_json, data, False)
+            if problem:
+                return problem
+        try:
             return await asyncio.get_running_loop().run_in_executor(singles, advise_payload, doc, provider, day, lang, messages)
         except AdvisorError as e:
             return _error(422, e)
 
 
-async def _parsed(data: bytes):
-    """A JSON body, or the error `_read_json` gives for it."""
-    try:
-        text = data.decode("utf-8")
-        doc = loads(text)
-    except UnicodeDecodeError as e:
-        raise FactsError(f"the body is not UTF-8 (byte {e.start})", where="body") from None
-    except json.JSONDecodeError as e:
-        raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}") from None
-    check_json(text, doc, "body")
-    return doc
+def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
+    """POST /v1/advice/batch: advised a piece at a time on its own threads, two at once, eight waiting.
 
-
-def _add_batch(app, adv, pieces, max_batch_body: int) -> None:
-    """POST /v1/advice/batch: advised a piece at a time on its own threads, two at once, eight waiting."""
+    A body is read before its batch waits for a turn (a slow body used to hold a turn, and ten of
+    them every batch), and one client (address) has at most BATCHES_PER_CLIENT batches in progress,
+    so a few clients sending slowly cannot stall everyone else's."""
     from fastapi import Query, Request
     from fastapi.responses import Response
     turns = asyncio.Semaphore(BATCHES_AT_ONCE)
     waiting = {"n": 0}
-
-    def advise_piece(piece, start, day, lang, messages) -> bytes:
-        """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
-        answer takes a fraction of the memory its dicts would)."""
-        out = []
-        for i, doc in enumerate(piece, start):
-            try:
-                out.append(compact(adv.advise(_facts_object(doc), today=day, lang=lang, messages=messages).to_dict()))
-            except AdvisorError as e:
-                out.append(compact({"index": i, "error": e.to_dict()}))
-        return ",".join(out).encode("utf-8")
+    per_client: dict[str, int] = {}
 
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
     async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
@@ -222,31 +245,61 @@ def _add_batch(app, adv, pieces, max_batch_body: int) -> None:
             day = _today_of(today)
         except AdvisorError as e:
             return _error(422, e)
-        if waiting["n"] >= BATCHES_WAITING:
-            return _error(503, RequestError(f"{BATCHES_WAITING} batches are already waiting",
-                                            help="send the batch again in a moment, or split it"))
-        waiting["n"] += 1
+        client = request.client.host if request.client else ""
+        if per_client.get(client, 0) >= BATCHES_PER_CLIENT:
+            return _error(503, RequestError(f"this client already has {BATCHES_PER_CLIENT} batches in progress",
+                                            help="send the next batch when one has been answered"))
+        per_client[client] = per_client.get(client, 0) + 1
         try:
-            async with turns:
-                docs, problem = await _read_json(request, max_batch_body)
-                if problem:
-                    return problem
-                if not isinstance(docs, list):
-                    return _error(422, FactsError("expected a JSON array of facts objects", where="body"))
-                if len(docs) > MAX_BATCH_ITEMS:
-                    return _error(413, RequestError(f"more than {MAX_BATCH_ITEMS} parcels in one request"))
-                loop = asyncio.get_running_loop()
-                parts: list[bytes] = []
-                for start in range(0, len(docs), BATCH_PIECE):
-                    piece = docs[start:start + BATCH_PIECE]
-                    docs[start:start + BATCH_PIECE] = [None] * len(piece)     # answered parcels are let go
-                    parts.append(await loop.run_in_executor(pieces, advise_piece, piece, start, day, lang, messages))
-                return Response(b"[" + b",".join(p for p in parts if p) + b"]", media_type="application/json")
+            docs, problem = await _read_json(request, max_batch_body, read_body, batch=True, executor=pieces)
+            if problem:
+                return problem
+            if not isinstance(docs, list):
+                return _error(422, FactsError("expected a JSON array of facts objects", where="body"))
+            if len(docs) > MAX_BATCH_ITEMS:
+                return _error(413, RequestError(f"more than {MAX_BATCH_ITEMS} parcels in one request"))
+            if waiting["n"] >= BATCHES_WAITING:
+                return _error(503, RequestError(f"{BATCHES_WAITING} batches are already waiting",
+                                                help="send the batch again in a moment, or split it"))
+            waiting["n"] += 1
+            try:
+                async with turns:
+                    body = await _advised(adv, pieces, docs, day, lang, messages)
+                    return Response(body, media_type="application/json")
+            finally:
+                waiting["n"] -= 1
         finally:
-            waiting["n"] -= 1
+            per_client[client] -= 1
+            if not per_client[client]:
+                del per_client[client]
 
 
-def _add_track_and_health(app, adv, version: str) -> None:
+def _advise_piece(adv, piece, start, day, lang, messages) -> bytes:
+    """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
+    answer takes a fraction of the memory its dicts would); a parcel read as an error stays one."""
+    out = []
+    for i, doc in enumerate(piece, start):
+        try:
+            if isinstance(doc, FactsError):
+                raise doc
+            out.append(compact(adv.advise(_facts_object(doc), today=day, lang=lang, messages=messages).to_dict()))
+        except AdvisorError as e:
+            out.append(compact({"index": i, "error": e.to_dict()}))
+    return ",".join(out).encode("utf-8")
+
+
+async def _advised(adv, pieces, docs, day, lang, messages) -> bytes:
+    """A batch advised a piece at a time on the `pieces` threads: single requests get turns between."""
+    loop = asyncio.get_running_loop()
+    parts: list[bytes] = []
+    for start in range(0, len(docs), BATCH_PIECE):
+        piece = docs[start:start + BATCH_PIECE]
+        docs[start:start + BATCH_PIECE] = [None] * len(piece)     # answered parcels are let go
+        parts.append(await loop.run_in_executor(pieces, _advise_piece, adv, piece, start, day, lang, messages))
+    return b"[" + b",".join(p for p in parts if p) + b"]"
+
+
+def _add_track_and_health(app, adv, singles, version: str) -> None:
     from fastapi import Query
 
     @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked", operation_id="track")
@@ -258,7 +311,8 @@ def _add_track_and_health(app, adv, version: str) -> None:
         if len(code) > 200:
             return _error(422, FactsError("the code is longer than 200 characters", where="code"))
         try:
-            return adv.track(code, platform, shipping)
+            # the code analysis is CPU work: off the event loop, so /healthz never waits for it
+            return await asyncio.get_running_loop().run_in_executor(singles, adv.track, code, platform, shipping)
         except AdvisorError as e:
             return _error(422, e)
 
@@ -294,72 +348,6 @@ def _add_error_handlers(app) -> None:
         return _error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
 
 
-def add_page(app, adv, executor, read_body) -> None:
-    """The buyers' page (page.py): `/`, its calendar file and its two static files."""
-    from fastapi import Request
-    from fastapi.responses import HTMLResponse, RedirectResponse, Response
-    from urllib.parse import parse_qsl
-    from .page import Page, STATIC, calendar_name
-
-    page = Page(adv)
-    headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff",
-               "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
-    loop = asyncio.get_running_loop
-
-    def answer_of(values: dict, request: Request):
-        lang = page.language(values.get("lang"), request.headers.get("accept-language"))
-        return lang, page.advise(values, lang, real_today())
-
-    def html(answer, lang: str) -> HTMLResponse:
-        return HTMLResponse(page.html(answer, lang), status_code=answer.status, headers=headers)
-
-    @app.get("/", include_in_schema=False)
-    async def home(request: Request):
-        lang, answer = await loop().run_in_executor(executor, answer_of, dict(request.query_params), request)
-        return html(answer, lang)
-
-    @app.post("/", include_in_schema=False)
-    async def home_posted(request: Request):
-        data, problem = await read_body(request, MAX_FORM_BODY)
-        lang = page.language(None, request.headers.get("accept-language"))
-        if problem:            # said on the page, in its language: a browser shows what it is sent
-            return html(page.refused("form_too_large" if problem.status_code == 413 else "form_unreadable",
-                                     problem.status_code), lang)
-        try:
-            values = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, max_num_fields=100,
-                                    strict_parsing=bool(data)))
-        except (UnicodeDecodeError, ValueError):
-            return html(page.refused("form_unreadable", 400), lang)
-        lang, answer = await loop().run_in_executor(executor, answer_of, values, request)
-        target = page.redirect_target(answer, lang) if not answer.errors else None
-        if target:            # POST-redirect-GET: the answer's address holds the answers
-            return RedirectResponse(target, status_code=303, headers=headers)
-        return html(answer, lang)
-
-    @app.get("/advice.ics", include_in_schema=False)
-    async def page_calendar(request: Request):
-        lang, answer = await loop().run_in_executor(executor, answer_of, dict(request.query_params), request)
-        if answer.advice is None:
-            return html(answer, lang) if answer.errors else RedirectResponse("/", status_code=303)
-        return Response(answer.advice.to_ics(), media_type="text/calendar; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{calendar_name(answer.advice)}"',
-                                 "X-Content-Type-Options": "nosniff"})
-
-    @app.get("/static/{name}", include_in_schema=False)
-    async def static(name: str):
-        if name not in STATIC:
-            return Response(status_code=404)
-        path, media = STATIC[name]
-        return Response(path.read_bytes(), media_type=media,
-                        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
-
-
-# the page loads nothing from elsewhere and runs no inline script or style
-PAGE_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-MAX_FORM_BODY = 256 * 1024
-
-
 def _contract(app, platforms: list[str], providers: list[str]) -> dict:
     """The OpenAPI document, with our schemas in it (openapi.py), made once."""
     if app.openapi_schema is None:
@@ -377,23 +365,32 @@ def app_from_environment():
     """The app as `advise serve --workers N` runs it in each worker process."""
     from .api import advisor_for
     options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
-    return create_app(advisor_for(**options))
+    body_timeout = options.pop("body_timeout", None)
+    sys.setswitchinterval(SWITCH_INTERVAL)        # a spawned worker does not inherit it
+    return create_app(advisor_for(**options), body_timeout=float(body_timeout or BODY_TIMEOUT))
 
 
 def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None,
-          max_connections: int = MAX_CONNECTIONS) -> None:
+          max_connections: int = MAX_CONNECTIONS, per_client: int | None = None,
+          header_timeout: float = HEADER_TIMEOUT, body_timeout: float = BODY_TIMEOUT) -> None:
     """Serve on `host:port`: one process, or `workers` processes sharing the port (each with its
-    own Advisor, built from `options`). Connections beyond `max_connections` per process get 503."""
+    own Advisor, built from `options`). At `max_connections` per process (`per_client` of them
+    for one address) the oldest idle connection is closed for a new one; only when all are busy
+    is the answer 503 (connections.py)."""
     try:
         import uvicorn
+        from .connections import GuardedProtocol, configure
     except ImportError:
         raise AdvisorError("the HTTP server needs the `server` extra",
                            help="pip install 'parcel-advisor[server]'") from None
     logging.basicConfig(format="%(levelname)s: %(message)s")
-    common = dict(host=host, port=port, log_level="warning", limit_concurrency=max_connections,
-                  timeout_keep_alive=5)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    configure(max_connections=max_connections, per_client=per_client or max(1, max_connections // 4),
+              header_timeout=header_timeout)
+    common = dict(host=host, port=port, log_level="warning", http=GuardedProtocol, timeout_keep_alive=5)
     if workers > 1:
-        os.environ[_OPTIONS_ENV] = json.dumps({k: str(v) if v else None for k, v in (options or {}).items()})
+        os.environ[_OPTIONS_ENV] = json.dumps({**{k: str(v) if v else None for k, v in (options or {}).items()},
+                                               "body_timeout": body_timeout})
         uvicorn.run("advisor.server:app_from_environment", factory=True, workers=workers, **common)
     else:
-        uvicorn.run(create_app(advisor), **common)
+        uvicorn.run(create_app(advisor, body_timeout=body_timeout), **common)

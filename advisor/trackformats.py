@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .checksums import CHECK_FIELDS, CHECKSUMS, checker
 from .errors import RulesError, did_you_mean, one_of
-from .patterns import first_chars, last_chars, widths
+from .patterns import first_chars, last_chars, refuse_backtracking, widths
 from .yamlfile import load
 
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
@@ -302,6 +302,7 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     except re.error as e:
         raise RulesError(f"the pattern of format `{fid}` is not a valid regular expression: {e}",
                          where=at("pattern")) from None
+    refuse_backtracking(pattern, f"the pattern of format `{fid}`", at("pattern"))
     checksum, params = _checksum_of(raw.get("checksum", "none"), fid, at)
     checks = [("kind", KINDS), ("tracked", TRACKED), ("checksum_rule", CHECKSUM_RULES)]
     for key, allowed in checks:

@@ -174,7 +174,7 @@ RUNAWAY = "{% for a in 'x'*99999 %}{% for b in 'x'*99999 %}{% endfor %}{% endfor
 
 
 def test_rules_check_renders_every_text_and_template_under_the_budget(tmp_path):
-    """A runaway text passes every static check; `rules check` renders it and names its rule."""
+    """A runaway text passes every static check; `rules check` renders it and names its line."""
     overlay = tmp_path / "overlay"
     overlay.mkdir()
     (overlay / "local.yaml").write_text(f"""rules:
@@ -190,10 +190,11 @@ def test_rules_check_renders_every_text_and_template_under_the_budget(tmp_path):
     import time
     start = time.monotonic()
     code, out, _ = run_cli("rules", "check", "--rules-overlay", str(overlay))
-    assert code == 1 and "local.yaml:2:" in out and "loop steps" in out and "Traceback" not in out
+    # the text's own line (its `text:`), where the rule's first line was named before
+    assert code == 1 and "local.yaml:9:" in out and "loop steps" in out and "Traceback" not in out
     assert time.monotonic() - start < 20
     code, _, err = run_cli("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--rules-overlay", str(overlay))
-    assert code == 2 and "local.yaml:2:" in err and "loop steps" in err
+    assert code == 2 and "local.yaml:9:" in err and "loop steps" in err
 
 
 def test_a_runaway_template_is_found_by_rules_check(tmp_path):
@@ -251,3 +252,72 @@ def test_a_2_mb_rules_file_is_refused_before_its_memory_grows(shape):
     assert ("aliases" if shape == "aliases" else "200,000 values") in e.value.message
     assert e.value.where.startswith("rules/advice/big.yaml:")
     assert peak < 4 * len(text), (peak, len(text))
+
+
+def _interrupted_run(many, out):
+    """A run stopped by Ctrl-C once advice is being written: its `.partial` and record stay."""
+    import os
+    import signal
+    import time
+    p = subprocess.Popen(BATCH + [str(many), "-o", str(out), "--workers", "1"], stderr=subprocess.PIPE,
+                         cwd=ROOT, env=ENV, start_new_session=True)
+    partial = out.with_name(out.name + ".partial")
+    for _ in range(600):
+        if partial.exists() and partial.stat().st_size > 20_000:
+            break
+        time.sleep(0.05)
+    os.killpg(p.pid, signal.SIGINT)
+    assert p.wait(timeout=20) == 130
+    return partial
+
+
+@pytest.mark.slow
+def test_resume_reads_a_huge_partial_from_its_end_in_flat_memory(many, complete, tmp_path):
+    """A 1 GB `.partial` (here a torn last line 1 GB long, sparse on disk) was read whole into
+    memory to count its lines: 1 GB of RSS. It is read from the end and counted in blocks."""
+    import resource
+    out = tmp_path / "out.jsonl"
+    partial = _interrupted_run(many, out)
+    with open(partial, "ab") as f:
+        f.truncate(partial.stat().st_size + (1 << 30))      # a hole: no disk, 1 GB to read
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r = subprocess.run(BATCH + [str(many), "-o", str(out), "--resume", "--workers", "1"], capture_output=True,
+                       cwd=ROOT, env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == complete
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < max(before, 400 * 1024)   # KiB
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change, message", [
+    ("input", "is not the input the interrupted run read"),
+    ("--lang", "had `lang` = `en`, this one `ru`"),
+    ("day", "advised as of `2026-11-20`, this one would as of `2026-11-21`"),
+])
+def test_resume_refuses_another_input_other_options_or_another_day(many, tmp_path, change, message):
+    out = tmp_path / "out.jsonl"
+    partial = _interrupted_run(many, out)
+    before = partial.read_bytes()
+    args = BATCH + [str(many), "-o", str(out), "--resume"]
+    if change == "input":
+        other = tmp_path / "other.jsonl"
+        other.write_text(many.read_text(encoding="utf-8").replace("2026-11-01", "2026-11-02"), encoding="utf-8")
+        args[args.index(str(many))] = str(other)
+    elif change == "--lang":
+        args += ["--lang", "ru"]
+    else:
+        args[args.index("2026-11-20")] = "2026-11-21"          # as a run without --today after midnight
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV)
+    assert r.returncode == 2 and message in r.stderr and "help: " in r.stderr, r.stderr
+    assert partial.read_bytes() == before and not out.exists()      # nothing was mixed in
+
+
+@pytest.mark.slow
+def test_a_batch_whose_reader_stops_exits_4_every_time(many):
+    """`advise batch … | head -c 200` exited 130 (the status of Ctrl-C) in half the runs."""
+    codes = []
+    for _ in range(5):
+        r = subprocess.run(["bash", "-c", " ".join(BATCH + [str(many)]) + " 2>/dev/null | head -c 200 >/dev/null;"
+                            " exit ${PIPESTATUS[0]}"], cwd=ROOT, env=ENV)
+        codes.append(r.returncode)
+    assert codes == [4] * 5

@@ -197,3 +197,38 @@ def test_a_fifo_in_a_rules_directory_is_an_error_not_a_hang(rules_copy):
     assert p.returncode == 2 and "rules/advice/zz_pipe.yaml: not a regular file" in p.stderr
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "zz_pipe.yaml: not a regular file" in out
+
+
+def test_one_flipped_bit_in_any_entry_is_rebuilt_never_run(tmp_path):
+    """Issue 37: one flipped bit in a compiled template entry made 3 of 40 later starts crash and
+    4 of 40 change a message. Every entry's digest is checked before it is loaded: each damaged
+    entry is a miss, the advice is the uncached one, and the entry is written again whole."""
+    import random
+    cache = tmp_path / "cache"
+    first = advise(cache, *ARGS)
+    assert first[0] == 0, first[2]
+    rng = random.Random(37)
+    for _ in range(6):
+        damaged = {}
+        for path in entries(cache):
+            data = bytearray(path.read_bytes())
+            at = rng.randrange(len(data))
+            data[at] ^= 1 << rng.randrange(8)
+            path.write_bytes(bytes(data))
+            damaged[path] = bytes(data)
+        assert advise(cache, *ARGS) == first
+        assert all(p.read_bytes() != damaged[p] for p in damaged if p.exists())    # rebuilt
+
+
+def test_the_cache_is_used_under_umask_002(tmp_path):
+    """A umask of 002 made the cache folders group-writable, and so never trusted: no start was fast."""
+    import os
+    import stat
+    cache = tmp_path / "cache"
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": str(cache)}
+    code = "import sys; from advisor import Advisor; Advisor(); print('yaml' in sys.modules)"
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                           preexec_fn=lambda: os.umask(0o002)) for _ in range(2)]
+    assert [r.stdout.strip() for r in runs] == ["True", "False"], [r.stderr for r in runs]
+    for folder in {p.parent for p in entries(cache)} | {p.parent.parent for p in entries(cache)}:
+        assert not os.stat(folder).st_mode & (stat.S_IWGRP | stat.S_IWOTH)

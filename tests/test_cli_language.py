@@ -45,7 +45,7 @@ def test_usage_errors_are_russian_too():
 def test_every_help_text_of_the_cli_has_a_translation():
     """A help text or message added to cli.py without a Russian translation fails here."""
     marked = set()
-    for module in ("cli.py", "cli_rules.py", "cli_batch.py", "questions.py"):
+    for module in ("cli.py", "cli_rules.py", "cli_batch.py", "cli_watch.py", "questions.py"):
         tree = ast.parse((ROOT / "advisor" / module).read_text(encoding="utf-8"))
         marked |= {node.args[0].value for node in ast.walk(tree)
                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_"
@@ -55,3 +55,21 @@ def test_every_help_text_of_the_cli_has_a_translation():
         catalog = read_po(f, locale="ru")
     missing = sorted(m for m in marked if not (catalog.get(m) and catalog.get(m).string))
     assert missing == []
+
+
+def test_a_koi8_r_or_latin_1_locale_gets_the_advice_not_a_traceback():
+    """Issue 37: a KOI8-R or ISO-8859-1 locale exited 3 (UnicodeEncodeError on `—`). KOI8-R shows
+    the Russian advice with `-` for the dash; Latin-1 cannot show Cyrillic, and says so once."""
+    import subprocess
+    import sys
+    from conftest import CACHE, ROOT
+    args = [sys.executable, "-m", "advisor", "RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--lang", "ru"]
+    for encoding in ("koi8-r", "iso-8859-1"):
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONIOENCODING": encoding, "PARCEL_ADVISOR_CACHE": CACHE}
+        p = subprocess.run(args, capture_output=True, cwd=ROOT, env=env)
+        assert p.returncode == 0, p.stderr
+        out, err = p.stdout.decode(encoding), p.stderr.decode(encoding)
+        if encoding == "koi8-r":
+            assert "Написать продавцу - сегодня" in out and not err
+        else:
+            assert "RK190321410CN" in out and "?" in out and err.count("note:") == 1 and "LANG=C.UTF-8" in err, err

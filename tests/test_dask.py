@@ -66,3 +66,24 @@ def test_a_missing_input_file_is_a_clear_error_naming_it(tmp_path):
     assert e.value.where == missing and "cannot read" in e.value.message
     again = pickle.loads(pickle.dumps(e.value))             # as a worker's error reaches the client
     assert (type(again), again.where, again.message) == (FactsError, missing, e.value.message)
+
+
+def test_two_inputs_of_one_name_are_refused_before_anything_runs(tmp_path):
+    """Issue 37: `a/part.jsonl` and `b/part.jsonl` were both advised into `OUT/part.advice.jsonl`:
+    one file's advice lost, both reported done."""
+    from advisor.cluster import advise_files
+    from advisor.errors import FactsError
+    sources = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / "part.jsonl"
+        path.write_text(json.dumps({"track": "RK190321410CN"}) + "\n", encoding="utf-8")
+        sources.append(str(path))
+    out = tmp_path / "out"
+    with pytest.raises(FactsError) as e:
+        advise_files(sources, str(out))
+    assert sources[0] in e.value.message and sources[1] in e.value.message and "part.advice.jsonl" in e.value.message
+    assert e.value.help and not out.exists()                 # refused before anything ran
+    with pytest.raises(FactsError) as e:
+        advise_files([sources[0], sources[0]], str(out))
+    assert "given twice" in e.value.message

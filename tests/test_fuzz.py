@@ -13,7 +13,7 @@ from advisor import validation
 from advisor.errors import FactsError, HistoryError, TrackCodeError
 from advisor.history import read_history
 from advisor.trackcode import normalise
-from conftest import TODAY
+from conftest import ROOT, TODAY
 
 CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.\u200b\u200e\u202eАВЕКМНОРСТХабвгΑΒΝΟ١٢३ＡＢ１😀\n\t\x00"
 codes = st.one_of(
@@ -65,6 +65,40 @@ def test_history_reader_never_crashes(data):
         assert 1 <= item["line"] <= n_lines
     for e in h.events:
         dt.date.fromisoformat(e["date"])
+
+
+# the corpus of real pages, mutated where a hostile or broken paste breaks things: markup
+# declarations, tags cut in half, long digit runs inside dates, control characters
+CORPUS = sorted(p for d in ("pages", "histories") for p in (ROOT / "tests" / "corpus" / d).iterdir())
+SNIPPETS = ["<![", "<![octed4/span>", "<!", "</", "<!--", "-->", "<li>", "</li>", "<tr><td>", "&#", "&#x110000;",
+            "]]>", "<script>", "2222222222222222222222222222", "t", "th", "\u202e", "\x00", "\r", ".", " 2026 ", "Nov "]
+mutation = st.tuples(st.floats(0, 1), st.sampled_from(SNIPPETS + ["DELETE", "REPEAT"]), st.integers(1, 40))
+
+
+def mutated(page: bytes, mutations) -> bytes:
+    for where, what, n in mutations:
+        at = int(where * len(page))
+        if what == "DELETE":
+            page = page[:at] + page[at + n:]
+        elif what == "REPEAT":
+            page = page[:at] + page[at:at + n] * 3 + page[at:]
+        else:
+            page = page[:at] + what.encode("utf-8") + page[at:]
+    return page
+
+
+@given(st.sampled_from(CORPUS), st.lists(mutation, min_size=1, max_size=6))
+@example(CORPUS[0], [(0.0, "<![octed4/span>", 1)])          # a marked section no parser knows (found)
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_history_reader_never_crashes_on_mutated_real_pages(path, mutations):
+    test_history_reader_never_crashes.hypothesis.inner_test(mutated(path.read_bytes(), mutations))
+
+
+@example("Nov 16t222222222222222222222222222222h 2026 Delivered")       # decimal's DivisionImpossible (found)
+@example("<![octed4/span>\n<li>20.11.2026 Delivered</li>")              # AssertionError in html.parser (found)
+@given(st.just("22.11.2026 Delivered"))
+def test_the_pasted_histories_that_crashed_are_read(data):
+    test_history_reader_never_crashes.hypothesis.inner_test(data)
 
 
 dates = st.one_of(st.dates(dt.date(2020, 1, 1), dt.date(2026, 11, 22)).map(str), st.sampled_from(

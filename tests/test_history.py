@@ -112,3 +112,18 @@ def test_seller_typed_history_only(advisor):
                        today=__import__("datetime").date(2015, 6, 20)).to_dict()
     assert "seller_statuses_only" in [f["id"] for f in a["flags"]]
     assert a["stage"] == "none"
+
+
+def test_the_two_pasted_histories_that_crashed_the_cli_are_read_or_refused_clearly(tmp_path):
+    """Issue 37: both exited 3 (a traceback) in the CLI and were a 500 on the page."""
+    from conftest import run_cli
+    marked = tmp_path / "marked.html"
+    marked.write_text("<![octed4/span>\n<li>20.11.2026 Delivered</li>\n", encoding="utf-8")
+    code, out, err = run_cli("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22",
+                             "--history", str(marked), "--format", "json")
+    assert code == 0, err
+    assert [e["date"] for e in __import__("json").loads(out)["events"]] == ["2026-11-20"]
+    digits = tmp_path / "digits.txt"
+    digits.write_text("Nov 16t222222222222222222222222222222h 2026 Delivered\n", encoding="utf-8")
+    code, _, err = run_cli("RK190321410CN", "--issued", "2026-11-10", "--today", "2026-11-22", "--history", str(digits))
+    assert code == 2 and err.startswith("error: line 1: no line of the history has a date"), err

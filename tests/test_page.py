@@ -129,6 +129,19 @@ def test_bad_answers_are_shown_next_to_their_fields_in_the_pages_language(base):
     assert "The date and the number of days give different days" in page
 
 
+def test_a_pasted_page_that_pairs_two_ways_is_said_by_its_lines_in_the_pages_language(base):
+    history = "Parcel\n22.11.2026\nDelivered\n20.11.2026\nArrived\nHelp\n"
+    for lang, said in (("ru", "Строки 1–3: каждая дата может относиться и к строке над ней, и к строке под ней"),
+                       ("en", "Lines 1–3: each date can go with the line above it or the line below it")):
+        status, _, page = post(base, {"lang": lang, "today": DAY, "code": "RK190321410CN", "history": history})
+        assert status == 200 and said in html.unescape(page)
+        assert "как их показывает трекер" not in page and "as the tracker page shows them" not in page
+    history = "Вручение адресату\n22.11.2026 14:05\nМосква 101000\nПрибыло в место вручения\n20.11.2026 09:12\nМосква 101000\n"
+    status, _, page = post(base, {"lang": "ru", "today": DAY, "code": "RK190321410CN", "history": history,
+                                  "issued_ago": "30"}, follow=True)
+    assert status == 200 and "История: прочитано событий — 2." in page
+
+
 def test_the_page_escapes_what_it_is_given(base):
     status, _, page = get(base, "/?lang=en&code=" + urllib.parse.quote('<script>alert(1)</script>'))
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
@@ -191,3 +204,25 @@ def test_a_post_too_large_or_not_a_form_is_said_on_the_page(base):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req)
     assert e.value.code == 400 and "The form could not be read" in e.value.read().decode()
+
+
+def test_bidi_controls_in_a_pasted_status_cannot_reorder_the_page_after_it():
+    """Issue 37: a right-to-left override in a pasted status reordered the page's text after it
+    ("No refund; do not contact" read backwards). Every value the page shows ends with its
+    embeddings and isolates closed."""
+    import datetime as dt
+    import re
+    from advisor import Advisor
+    from advisor.page import Page
+    page = Page(Advisor())
+    history = "20.11.2026 Приём\n21.11.2026 Returned \u202etcatnoc ton od ;dnufer oN\n22.11.2026 \u2067Импорт"
+    for form in ({"track": "RK190321410CN", "track_issued": "2026-11-10", "history": history},
+                 {"track": "RK190321410CN", "track_issued": "2026-11-10\u202e"}):
+        html = page.html(page.advise(form, "en", dt.date(2026, 11, 22)), "en")
+        shown = re.findall(r"[\u202a-\u202e\u2066-\u2069]", html)
+        assert shown or "history" not in form, "the controls are kept as pasted"
+        for text in re.findall(r">([^<]*)<|\"([^\"]*)\"", html):      # each element's text and attribute
+            value = "".join(text).split("\n")[-1]
+            opened = sum(value.count(c) for c in "\u202a\u202b\u202d\u202e") - value.count("\u202c")
+            isolated = sum(value.count(c) for c in "\u2066\u2067\u2068") - value.count("\u2069")
+            assert opened <= 0 and isolated <= 0, repr(value)

@@ -1,5 +1,6 @@
-"""Realistic pasted tracker pages (tests/corpus/pages/): every event read with its date, the
-lines that are not events reported, and the stage the advice gives."""
+"""Realistic pasted tracker pages (tests/corpus/pages/): every event read with its date, status
+and printed place, the lines that are not events reported, and the stage the advice gives; a
+page whose dates and statuses can pair two ways is refused naming the lines."""
 import json
 
 import pytest
@@ -15,14 +16,18 @@ EXPECTED = yaml.safe_load((ROOT / "tests" / "corpus" / "pages.yaml").read_text(e
 
 def test_every_page_of_the_corpus_has_its_expectations():
     assert sorted(EXPECTED) == sorted(p.name for p in PAGES.iterdir())
-    assert len(EXPECTED) >= 9
+    assert len(EXPECTED) >= 20
+
+
+def _shown(event: dict) -> str:
+    return " | ".join([event["date"], event["status"]] + ([event["place"]] if event.get("place") else []))
 
 
 @pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if "events" in e))
 def test_a_pasted_page_gives_its_events(name):
     expected = EXPECTED[name]
     history = read_history((PAGES / name).read_bytes())
-    assert [f"{e['date']} {e['status']}" for e in history.events] == expected["events"]
+    assert [_shown(e) for e in history.events] == expected["events"]
     assert [u["line"] for u in history.unread] == expected["unread_lines"]
 
 
@@ -31,6 +36,15 @@ def test_a_pasted_page_gives_the_stage_a_person_reads_in_it(name):
     code, out, err = run_cli("RK190321410CN", "--history", str(PAGES / name), "--today", "2026-11-25", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["stage"] == EXPECTED[name]["stage"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if "error" in e and n != "ambiguous.txt"))
+def test_a_page_whose_dates_pair_both_ways_is_refused_naming_the_lines(name):
+    with pytest.raises(HistoryError) as e:
+        read_history((PAGES / name).read_bytes())
+    assert EXPECTED[name]["error"] in e.value.message
+    code, _, err = run_cli("RK190321410CN", "--history", str(PAGES / name))
+    assert code == 2 and EXPECTED[name]["error"] in err and "help: copy from the first event's first line" in err
 
 
 def test_a_page_whose_slashed_dates_read_both_ways_is_refused_with_both_readings():

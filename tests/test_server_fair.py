@@ -159,7 +159,9 @@ def test_a_large_batch_takes_memory_within_a_multiple_of_its_body():
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as r:
             assert len(json.loads(r.read())) == 500
-        assert peak() - before < 12 * len(body), (peak() - before, len(body))
+        # the answer echoes each event as read (index, time, offset, place, how, what matched): it is
+        # about as large as the body again, so the bound is 14 bodies (it was 12 before the echo)
+        assert peak() - before < 14 * len(body), (peak() - before, len(body))
     finally:
         proc.terminate()
         proc.wait(timeout=20)

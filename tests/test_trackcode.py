@@ -278,3 +278,20 @@ def test_fedex_ground_numbers_are_fedex_not_an_order_number(code):
     assert a["format"] == "fedex" and a["check_digit_ok"] is True
     assert "order_number_not_track" not in a["flags"]
     assert analyse("5682 8361 0012 732", BOOK, "aliexpress", None)["format"] != "fedex"   # jkeen's invalid one
+
+
+def test_a_format_pattern_that_backtracks_is_a_located_error_in_rules_check_and_advice(rules_copy):
+    """Issue 37: `(?:[0-9]+)+[0-9]` passed `rules check`, and a 32-character code then took 28 s
+    (on the server, with `/healthz` waiting). It is refused where it is written now."""
+    import time
+    from conftest import run_cli
+    path = rules_copy / "track_formats.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text[:text.index("pattern: '[0-9]{10}'")].count("\n") + 1
+    path.write_text(text.replace("pattern: '[0-9]{10}'", "pattern: '(?:[0-9]+)+[0-9]'", 1), encoding="utf-8")
+    start = time.monotonic()
+    code, out, err = run_cli("rules", "check", str(rules_copy))
+    assert code != 0 and f"track_formats.yaml:{line}:" in out + err and "exponential time" in out + err, out + err
+    code, _, err = run_cli("1" * 32 + "x", "--rules", str(rules_copy))
+    assert code == 2 and f"track_formats.yaml:{line}:" in err and "`(?:[0-9]+)+`" in err
+    assert time.monotonic() - start < 30                      # was 28 s for the code alone

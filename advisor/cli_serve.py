@@ -1,0 +1,33 @@
+"""`advise serve`: the advisor over HTTP (server.py), its connection bounds as options."""
+from __future__ import annotations
+
+import click
+
+from .cli import _, main, make_advisor, rules_options_decorator, run_safely
+
+
+@main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
+    "Serve the advisor over HTTP: the page for buyers at /, POST /v1/advice, POST /v1/advice/batch, "
+    "POST /v1/advice.ics, GET /v1/track/{code}, GET /healthz; the OpenAPI document at /openapi.json "
+    "and /docs. Needs the `server` extra."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("address to listen on"))
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help=_("processes serving the port, each with its own copy of the rules"))
+@click.option("--max-connections", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help=_("open connections one process serves; beyond them the oldest idle one is closed, or the answer is 503"))
+@click.option("--max-client-connections", type=click.IntRange(1, 100_000), default=None,
+              help=_("open connections of one client address; default a quarter of --max-connections"))
+@click.option("--header-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
+              help=_("seconds a connection has to send a request head; then it is closed"))
+@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+              help=_("seconds a request has to send its whole body; then the answer is 408"))
+@rules_options_decorator()
+@run_safely
+def serve_cmd(host, port, workers, max_connections, max_client_connections, header_timeout, body_timeout,
+              rules_dir, overlay_dir, templates_dir):
+    from .server import serve
+    options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
+    advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
+    serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections,
+          per_client=max_client_connections, header_timeout=header_timeout, body_timeout=body_timeout)

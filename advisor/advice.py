@@ -90,6 +90,8 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
         "destination_city": dest.city if dest else None,
         "tracked_country": facts.tracked_destination.country if facts.tracked_destination else None,
         "tracked_city": facts.tracked_destination.city if facts.tracked_destination else None,
+        "mismatch": derived.mismatch,
+        "office_place": derived.office,
         "origin_post": book_posts(origin),
         "destination_post": book_posts(dest_cc),
         "price": price,
@@ -367,7 +369,12 @@ def _event(e) -> dict:
     """One event as read, echoed so an embedder sees what was understood: its place in the input
     (`index`; null for the tracker's own current status), its time and offset as given, where,
     the stage and how it was read (`stage` id, `code`, `text` or `unknown`), and for a text the
-    words that decided it (`matched`: a known line, or the words of rules/reading.yaml)."""
-    return {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
-            "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
-            "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}
+    words that decided it (`matched`: a known line, or the words of rules/reading.yaml), and the
+    place read from the line or fields (`place`, when one was)."""
+    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
+           "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
+           "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}
+    place = e.place.to_dict() if e.place else None
+    if place:       # where it happened as read from its line or fields, and its kind (placeread.py)
+        out["place"] = place
+    return out

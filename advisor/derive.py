@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from . import destination
 from .details import note
 from .facts import Facts
 from .ordering import in_order, keep_tracker_status, tracker_event
 from .orderfacts import seller_and_dispute_facts, shipping_facts
+from .placeread import EventPlace, event_place
 from .stages import StageBook
 from .seasons import Seasons
 
@@ -53,8 +55,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "promised_days": ("int", "delivery time the seller promised"),
     "days_past_promise": ("int", "days since the promised delivery date (negative before it)"),
     "destination_country": ("text", "the order's destination country (ISO code)"),
-    "destination_mismatch": ("bool", "the tracker shows another country or city than the order's"),
-    "destination_mismatch_level": ("text", "country or city"),
+    "destination_mismatch": ("bool", "the post shows the parcel at an office or delivered in another country, region or city than the order's (or the tracker's destination is another country)"),
+    "destination_mismatch_level": ("text", "country, region or city"),
     "weight_diff_g": ("int", "largest difference between two real weighings, in grams"),
     "shipping_express": ("bool", "the shipping method names an express carrier (DHL, EMS, ...)"),
     "shipping_free": ("bool", "shipping was free"),
@@ -116,6 +118,7 @@ class Seen:
     how: str = "unknown"               # what gave the stage: stage (an id), code, text, or unknown
     time: str | None = None
     offset: str | None = None
+    place: EventPlace | None = None    # where it happened, as read (placeread.py)
 
 
 @dataclass
@@ -125,6 +128,8 @@ class Derived:
     events: list[Seen] = field(default_factory=list)   # classified history, for output
     notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
     season_name: dict | None = None
+    mismatch: dict | None = None       # the evidence of another address, for texts (destination.py)
+    office: dict | None = None         # the place of the latest delivery-office event, for texts
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -132,7 +137,7 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None, providers=None) -> tuple[list[Seen], list[dict]]:
+                    origin: str | None = None, providers=None, places=None) -> tuple[list[Seen], list[dict]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
@@ -180,7 +185,8 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             exported = True
         how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
-                        e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset))
+                        e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset,
+                        event_place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
     keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
@@ -235,22 +241,24 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     _code_facts(f, track, misread_changes)
     origin = track["origin_country"] if track is not None else None
     events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers,
-                                           alternatives)
+                                           alternatives, places)
     _order_dates(f, dates, facts, profile)
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
-    mismatch = _destination_mismatch(facts, postal, origin, places, notes, stages.rank)
+    mismatch = destination.find(facts, postal, origin, places, notes)
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
-        f["destination_mismatch_level"] = mismatch
+        f["destination_mismatch_level"] = mismatch.level
     shipping_facts(f, o, express_methods, courier_methods)
     seller_and_dispute_facts(f, facts)
     season = seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
+    office = destination.office(postal, places, dest)
     return Derived(engine=f, dates=dates, events=events, notes=notes,
-                   season_name=season.get("name") if season else None)
+                   season_name=season.get("name") if season else None,
+                   mismatch=mismatch.to_context() if mismatch else None, office=office)
 
 
 def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
@@ -276,12 +284,12 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
 
 
 def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers, alternatives) -> tuple[list[Seen], list[dict], list[Seen]]:
+                   invented_status_flags, providers, alternatives, places=None) -> tuple[list[Seen], list[dict], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
     origin = track["origin_country"] if track is not None else None
-    events, notes = classify_events(facts, stages, invented, origin, providers)
+    events, notes = classify_events(facts, stages, invented, origin, providers, places)
     if alternatives:        # readings close to the best one: the code is uncertain
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
@@ -344,38 +352,3 @@ def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
         cap = profile.get("max_protection_days")
         if isinstance(cap, int):
             f["extension_room_days"] = max(0, cap - f["protection_total_days"])
-
-
-def _destination_mismatch(facts: Facts, postal: list[Seen], origin: str | None, places, notes: list,
-                          rank: dict[str, int]) -> str | None:
-    """`country` or `city` when a tracker shows the parcel going somewhere else (D6, R3): a
-    place at the destination end that really differs. An event in the code's origin country is
-    at the origin end, whatever its words; cities are compared through the gazetteer
-    (`places`), and two names it cannot compare are a note, not a red flag."""
-    dest = facts.order.destination
-    if not dest:
-        return None
-    seen = []
-    if facts.tracked_destination:
-        seen.append((facts.tracked_destination.country, facts.tracked_destination.city, "tracked_destination"))
-    # the stages from import to delivery happen in the destination country (vocabulary.yaml's route order)
-    at_destination = range(rank["import"], rank["delivered"] + 1)
-    for e in postal:
-        if e.stage and rank[e.stage] in at_destination and e.country and e.country != origin:
-            seen.append((e.country, e.city, f"events[{e.index}]"))
-    for country, _city, _where in seen:
-        if dest.country and country and country != dest.country:
-            return "country"
-    compared: dict[tuple, bool | None] = {}     # a long history names the same few cities again and again
-    for country, city, where in seen:
-        if not (dest.city and city) or (country and dest.country and country != dest.country):
-            continue
-        key = (city, dest.country or country)
-        if key not in compared:
-            compared[key] = places.same_city(city, dest.city, dest.country or country) if places else None
-        same = compared[key]
-        if same is False:
-            return "city"
-        if same is None:
-            notes.append(note("city_unverified", {"field": where, "city": city, "order_city": dest.city}))
-    return None

@@ -31,6 +31,7 @@ class Money:
 class Place:
     country: str | None = None
     city: str | None = None
+    postcode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Event:
     stage: str | None = None
     country: str | None = None
     city: str | None = None
+    postcode: str | None = None
     weight_g: float | None = None
     source: str | None = None
     index: int = 0
@@ -201,7 +203,7 @@ def _place(d, where: str) -> Place | None:
         if cc not in _country_codes():
             raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
                              help="use two letters such as `RU`, `UA`, `BY`, `KZ`", key="bad_country")
-    return _new(Place, country=cc, city=d.get("city"))
+    return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
 def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
@@ -256,7 +258,7 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
-            country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"),
+            country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))

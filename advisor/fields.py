@@ -42,13 +42,20 @@ def read_date(value: str | None, name: str, today: dt.date) -> str | None:
 
 
 def read_place(value: str | None, name: str) -> dict | None:
-    """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`)."""
+    """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`); six digits after the country are the
+    postcode (`RU,Kazan 420111`, `RU,420111`), the rest the city."""
     if value is None:
         return None
     parts = re.split(r"[,/:]", value, maxsplit=1)
     out = {"country": parts[0].strip()}
-    if len(parts) > 1 and parts[1].strip():
-        out["city"] = parts[1].strip()
+    rest = parts[1] if len(parts) > 1 else ""
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", rest)
+    if code:
+        out["postcode"] = code.group(0)
+        rest = rest[:code.start()] + rest[code.end():]
+    rest = rest.strip(" ,;/:")
+    if rest:
+        out["city"] = rest
     if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
         raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
                          help="write e.g. `RU` or `RU,Moscow`", key="bad_country")

@@ -121,6 +121,20 @@ def fmt_country(code, lang: str) -> str:
 _ONE_PERIOD = re.compile(r"(?<=\s)г\.\.")
 
 
+def fmt_place(p, lang: str) -> str:
+    """A place (destination.view) in `lang`: its city (the gazetteer's English name in English)
+    or else its region, its postcode, and the country when asked to show it."""
+    if not isinstance(p, dict):
+        return str(_given(p, "place"))
+    city, region = p.get("city"), p.get("region")
+    parts = [city.get(lang) or city.get("en")] if city else [region.get(lang) or region.get("en")] if region else []
+    if p.get("postcode"):
+        parts.append(p["postcode"])
+    if p.get("country") and (p.get("with_country") or not parts):
+        parts.append(fmt_country(p["country"], lang))
+    return ", ".join(x for x in parts if x)
+
+
 def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
     """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
     named = named_days(words, lang)
@@ -134,6 +148,7 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "days": lambda v: fmt_days(v, lang),
         "money": lambda v: fmt_money(v, lang),
         "country": lambda v: fmt_country(v, lang),
+        "place": lambda v: fmt_place(v, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
         # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;
         # `{{ d|when(today) }}` for a date

@@ -150,3 +150,20 @@ def pytest_terminal_summary(terminalreporter):
             for key, value in getattr(report, "user_properties", []):
                 if str(key).startswith(MEASURED_PREFIX):
                     terminalreporter.write_line(f"{key[len(MEASURED_PREFIX):]}: {value}")
+
+
+# Debian's Chromium for the page's tests (tests/test_browser.py, tests/test_watch_page.py); as the
+# machine's probe found, without these flags it keeps trying the closed network
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium through Playwright, one per test module."""
+    sync = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
+    with sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

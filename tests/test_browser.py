@@ -5,14 +5,12 @@ what the page shows. Screenshots are kept in `test-artifacts/` (one per language
 """
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TODAY, run_cli, serving
+from conftest import CHROMIUM, ROOT, TODAY, run_cli, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
     pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); .ci/run installs it",
                 allow_module_level=True)
@@ -20,9 +18,6 @@ playwright = pytest.importorskip("playwright.sync_api", reason="the test extras 
 
 ARTIFACTS = ROOT / "test-artifacts"
 DAY = TODAY.isoformat()
-# as the machine's probe found: without these, Chromium keeps trying the closed network
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +25,6 @@ def base():
     for port in serving():
         yield f"http://127.0.0.1:{port}"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

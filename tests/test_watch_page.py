@@ -3,21 +3,17 @@ in the browser's local storage, re-advised when the page opens, with what is due
 loaded as the file `advise watch export/import` uses."""
 import datetime as dt
 import json
-import shutil
 
 import pytest
 
-from conftest import TODAY, run_cli, serving
+from conftest import CHROMIUM, TODAY, run_cli, serving
 from test_watch import NEXT_WEEK, add_ten, watch
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
     pytest.skip("Chromium is not installed here (Debian: apt-get install chromium); .ci/run installs it",
                 allow_module_level=True)
 playwright = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +21,6 @@ def base():
     for port in serving():
         yield f"http://127.0.0.1:{port}"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

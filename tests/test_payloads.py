@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from advisor.api import Advisor
-from advisor.cli import main
 from advisor.errors import FactsError
+
+from conftest import run_cli
 
 HERE = Path(__file__).parent / "fixtures" / "payloads"
 INDEX = yaml.safe_load((HERE / "index.yaml").read_text(encoding="utf-8"))
@@ -41,12 +41,12 @@ def test_a_published_payload_gives_the_stage_it_states_through_python(advisor, n
 @pytest.mark.parametrize("name", sorted(INDEX))
 def test_a_published_payload_gives_its_stage_through_the_cli(name):
     spec = INDEX[name]
-    result = CliRunner().invoke(main, ["--from", "auto", str(HERE / name), "--today", str(spec["today"]),
-                                       "--format", "json", "--no-messages"])
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
+    code, stdout, stderr = run_cli("--from", "auto", str(HERE / name), "--today", str(spec["today"]),
+                                   "--format", "json", "--no-messages")
+    assert code == 0, stderr
+    out = json.loads(stdout)
     assert out["stage"] == spec["stage"]
-    assert f"({spec['form']})" in result.stderr
+    assert f"({spec['form']})" in stderr
 
 
 @pytest.mark.parametrize("name", sorted(INDEX))
@@ -96,10 +96,10 @@ def test_a_pasted_newest_first_history_is_read_oldest_first(advisor, tmp_path):
     page = tmp_path / "page.txt"
     page.write_text("20.11.2026 Вручение адресату\n20.11.2026 Прибыло в место вручения\n18.11.2026 Импорт\n",
                     encoding="utf-8")
-    result = CliRunner().invoke(main, ["RK190321410CN", "--history", str(page), "--today", "2026-11-22",
-                                       "--format", "json", "--no-messages"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["stage"] == "delivered"
+    code, stdout, stderr = run_cli("RK190321410CN", "--history", str(page), "--today", "2026-11-22",
+                                   "--format", "json", "--no-messages")
+    assert code == 0, stderr
+    assert json.loads(stdout)["stage"] == "delivered"
 
 
 def test_a_named_carrier_is_never_read_as_a_fake_service(advisor):
@@ -144,12 +144,11 @@ def test_order_facts_beside_the_payload_win_and_events_come_from_it(advisor):
 def test_a_wrong_provider_or_payload_is_one_clear_error(tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text('{"hello": 1}', encoding="utf-8")
-    runner = CliRunner()
-    result = runner.invoke(main, ["--from", "aftershipp", str(bad)])
-    assert result.exit_code == 2 and "unknown provider `aftershipp`" in result.stderr and "aftership" in result.stderr
-    result = runner.invoke(main, ["--from", "auto", str(bad)])
-    assert result.exit_code == 2 and "no adapter recognises" in result.stderr
-    assert "Traceback" not in result.output
+    code, stdout, stderr = run_cli("--from", "aftershipp", str(bad))
+    assert code == 2 and "unknown provider `aftershipp`" in stderr and "aftership" in stderr
+    code, stdout, stderr = run_cli("--from", "auto", str(bad))
+    assert code == 2 and "no adapter recognises" in stderr
+    assert "Traceback" not in stdout + stderr
 
 
 def test_batch_reads_one_payload_a_line(tmp_path):
@@ -157,10 +156,10 @@ def test_batch_reads_one_payload_a_line(tmp_path):
              for n in ("17track_webhook.json", "ship24_webhook.json")]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["batch", str(src), "--from", "auto", "--workers", "1", "--today",
-                                       "2025-06-01", "--no-messages"])
-    assert result.exit_code == 0, result.output
-    out = [json.loads(line) for line in result.stdout.splitlines()]
+    code, stdout, stderr = run_cli("batch", str(src), "--from", "auto", "--workers", "1", "--today",
+                                   "2025-06-01", "--no-messages")
+    assert code == 0, stderr
+    out = [json.loads(line) for line in stdout.splitlines()]
     assert [o["payload"]["provider"] for o in out] == ["17track", "ship24"]
     assert [o["stage"] for o in out] == ["delivered", "delivered"]
 

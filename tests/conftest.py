@@ -87,18 +87,25 @@ class Served(int):
     pid: int
 
 
+def answers_health(proc, port, limit=90.0):
+    """Whether `advise serve` answers /healthz before `limit` seconds or its exit: a loaded
+    machine starts its workers slowly, so the wait ends on an answer, not on a count of tries."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def serving(*args):
     """`advise serve` on a free loopback port; yields the port (a `Served`) once /healthz answers."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    if not answers_health(proc, port):
         proc.kill()
         pytest.fail("the server did not start: " + proc.stderr.read().decode())
     served = Served(port)

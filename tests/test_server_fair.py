@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, http_call
+from conftest import ROOT, answers_health, free_port, http_call
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -26,12 +26,8 @@ def start(*args, stderr=subprocess.DEVNULL):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--port", str(port), *args],
                             stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT)
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
+    if answers_health(proc, port):
+        return proc, f"http://127.0.0.1:{port}"
     proc.kill()
     pytest.fail("the server did not start")
 

@@ -2,8 +2,9 @@
 
 Trackers name countries three ways: two letters (`CN`), three letters (AfterShip's `CHN`) or an
 English name (Cainiao's `China`, Russian Post's `Russian Federation`, 17TRACK's `Germany`). The
-names come from maintained data, never a hand list: pycountry (ISO 3166's codes, names, official
-and common names) and Babel's English territory names (CLDR: `Russia`, `Turkey`).
+names come from maintained data, never a hand list: ISO 3166's codes, names, official and common
+names (made from pycountry into advisor/geodata/countries.tsv, gazetteer.py) and Babel's English
+territory names (CLDR: `Russia`, `Turkey`).
 """
 from __future__ import annotations
 
@@ -23,13 +24,14 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
     """Every code and name we know, normalised, -> alpha-2."""
-    import pycountry
     from babel import Locale
+
+    from .gazetteer import countries
     out: dict[str, str] = {}
-    for c in pycountry.countries:
-        for name in (c.alpha_2, c.alpha_3, c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+    for row in countries():
+        for name in row:
             if name:
-                out.setdefault(_key(name), c.alpha_2)
+                out.setdefault(_key(name), row[0])
     for code, name in Locale("en").territories.items():
         if len(code) == 2 and code.isalpha() and _key(code) in out:
             out.setdefault(_key(name), code)

@@ -2,9 +2,9 @@
 
 The catalog is extracted with pybabel from `cli.py` (the help texts and the CLI's own messages)
 and from click (its "Usage:", "Options:", usage errors), and translated in
-`locale/ru/LC_MESSAGES/advisor.po` (see the README). A wheel carries it compiled (`advisor.mo`,
-made by the build hook in `hatch_build.py`); a source checkout has only the `.po`, which is
-compiled in memory on first use, so both read the same catalog.
+`locale/ru/LC_MESSAGES/advisor.po` (see docs/translations.md). A wheel carries it compiled
+(`advisor.mo`, made by the build hook in `hatch_build.py`); a source checkout has only the `.po`,
+which is compiled in memory on first use, so both read the same catalog.
 """
 from __future__ import annotations
 

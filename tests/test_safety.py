@@ -72,7 +72,7 @@ def phrases(advisor):
 
 @pytest.mark.slow
 def test_generated_timelines_keep_every_guarantee(advisor):
-    """A bounded run here; `advise rules safety --parcels 200000` is the long one (README)."""
+    """A bounded run here; `advise rules safety --parcels 200000` is the long one (docs/advice.md)."""
     n, broken, checked = 4000, [], 0
     for i, doc in enumerate(parcels(advisor, n, seed=20261201)):
         advice = advisor.advise(doc, messages=i % 8 == 0).to_dict()

@@ -165,7 +165,7 @@ def test_healthz_answers_while_32_clients_post_64_kb_histories_to_the_page():
     """Building the page's HTML on the event loop held `/healthz` for 2.1-2.6 s under this load:
     as long as a page took. Measured as a ratio, which holds on a loaded machine: `/healthz`
     answers in a small part of the time a page takes under the same load (on an idle 2-core
-    machine 0.03 s against 1 s and more; see the README)."""
+    machine 0.03 s against 1 s and more; see docs/operations.md)."""
     proc, base = start()
     history = "\n".join(f"{1 + i % 28:02d}.11.2026 10:{i % 60:02d} Arrived at the sorting centre, city {i}"
                         for i in range(1200))[:64 * 1024]

@@ -40,7 +40,7 @@ class CalendarTexts:
         self.titles = texts.get("deadline_titles") or {}
         self.same_as = {k: tuple(v) for k, v in (texts.get("same_as") or {}).items()}
         self.remind_before = set(texts.get("remind_day_before") or ())
-        self.not_in_calendar = texts.get("not_in_calendar") or {}
+        self.not_in_calendar = texts.get("not_in_calendar") or []
 
     def title_of(self, deadline: str, lang: str) -> str:
         """A date's title written for a calendar (`deadline_titles`), or "" for its sentence and day."""
@@ -144,8 +144,8 @@ def _dated_steps(advice: dict, texts: CalendarTexts, base: dict) -> list[dict]:
         action = step["action"]
         seen[action] = seen.get(action, 0) + 1
         text = step.get("text") or ""
-        for words in texts.not_in_calendar.get(lang, ()):
-            text = text.replace(words, "")
+        for words in texts.not_in_calendar:
+            text = text.replace(words[lang], "")
         values = dict(base, label=texts.labels[action][lang], date=day, text=text)
         parts = [text] if text else []
         for m in advice.get("messages") or []:

@@ -180,14 +180,14 @@ def test_rules_check_finds_a_page_text_without_russian_and_a_misspelt_page_name(
     texts = templates / "page" / "texts.yaml"
     texts.write_text(texts.read_text(encoding="utf-8").replace('stage: {en: "Stage", ru: "Этап"}', 'stage: {en: "Stage"}'),
                      encoding="utf-8")
-    page = templates / "page" / "page.html.j2"
+    page = templates / "page" / "form.html.j2"          # the form's own partial, included by page.html.j2
     page.write_text(page.read_text(encoding="utf-8").replace("{{ t.submit }}", "{{ t.submt }}"), encoding="utf-8")
     code, out, err = run_cli("rules", "check", "--templates", str(templates))
     assert code == 1
     line = next(n for n, text in enumerate(texts.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("stage:"))
     assert f"templates/page/texts.yaml:{line}:8: a text has no Russian" in out + err
     line = next(n for n, text in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if "t.submt" in text)
-    assert f"templates/page/page.html.j2:{line}:1: the page cannot be shown in English" in out + err
+    assert f"templates/page/form.html.j2:{line}:1: the page cannot be shown in English" in out + err
 
 
 def test_a_post_too_large_or_not_a_form_is_said_on_the_page(base):

@@ -41,6 +41,21 @@ class CalendarTexts:
         self.same_as = {k: tuple(v) for k, v in (texts.get("same_as") or {}).items()}
         self.remind_before = set(texts.get("remind_day_before") or ())
         self.not_in_calendar = texts.get("not_in_calendar") or []
+        self._check_ids(texts, set(vocab.get("deadlines") or ()), set(self.labels))
+
+    def _check_ids(self, texts: dict, deadlines: set[str], actions: set[str]) -> None:
+        """The dates and steps the calendar's own lists name are the vocabulary's: a misspelt one
+        would silently give two events again, or no reminder the day before."""
+        named = [(d, "deadline_titles", deadlines) for d in self.titles] + \
+                [(d, "same_as", deadlines) for d in self.same_as] + \
+                [(a, "same_as", actions) for ids in self.same_as.values() for a in ids] + \
+                [(d, "remind_day_before", deadlines) for d in self.remind_before]
+        for ident, key, known in named:
+            if ident not in known:
+                node = texts.get(key)
+                where = node.where() if hasattr(node, "where") else f"templates/calendar.yaml ({key})"
+                raise RulesError(f"`{key}` names `{ident}`, which is not in rules/vocabulary.yaml", where=where,
+                                 help="use an id of `deadlines` (dates) or `actions` (steps) there")
 
     def title_of(self, deadline: str, lang: str) -> str:
         """A date's title written for a calendar (`deadline_titles`), or "" for its sentence and day."""

@@ -73,7 +73,7 @@ class Page:
         # what is the same on every request, made once: each language's texts, the lists the
         # form offers as <option>s, and the empty form (the page most visitors load first)
         self._t = {lang: _in_lang(self.texts, lang) for lang in LANGS}
-        check_bar(self._t["en"], advisor.vocab["stages"])
+        check_bar(self.texts, advisor.vocab["stages"])
         self._stages = {lang: {k: v[lang] for k, v in advisor.vocab["stages"].items()} for lang in LANGS}
         self._options = {lang: {
             "platforms": _Options((p, (prof.get("name") or {}).get(lang, p)) for p, prof in advisor.profiles.items()),

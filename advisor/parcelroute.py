@@ -17,19 +17,28 @@ SHOWN_EVENTS = 5        # the newest events shown at once; the rest fold under "
 
 
 def check_bar(texts: dict, stages: dict) -> None:
-    """Every stage of the vocabulary is on the bar (a step's `stages` or `toward`) or `route_off`."""
-    placed = set(texts.get("route_off") or ())
-    for step in texts["route_bar"]:
-        placed.update(step.get("stages") or ())
-        placed.update(step.get("toward") or ())
-    unknown = sorted(placed - set(stages))
-    missing = sorted(set(stages) - placed)
-    if unknown:
-        raise RulesError(f"the route bar names the stage `{unknown[0]}`, which rules/vocabulary.yaml does not have",
-                         where="templates/page/texts.yaml (route_bar)")
-    if missing:
-        raise RulesError(f"the route bar places no step for the stage `{missing[0]}`",
-                         where="templates/page/texts.yaml (route_bar)")
+    """Every stage of the vocabulary is on the bar (a step's `stages` or `toward`) or `route_off`,
+    and the bar names no other; `texts` as loaded, so an error names its file:line."""
+    bar = texts["route_bar"]
+    placed: dict[str, str] = {s: _where(texts.get("route_off"), texts, "route_off") for s in texts.get("route_off") or ()}
+    for i, step in enumerate(bar):
+        for stage in [*(step.get("stages") or ()), *(step.get("toward") or ())]:
+            placed[stage] = _where(bar, texts, "route_bar", i)
+    for stage, where in placed.items():
+        if stage not in stages:
+            raise RulesError(f"the route bar names the stage `{stage}`, which rules/vocabulary.yaml does not have",
+                             where=where, help="name a stage of `stages` in rules/vocabulary.yaml")
+    for stage in stages:
+        if stage not in placed:
+            raise RulesError(f"the route bar places no step for the stage `{stage}`", where=_where(bar, texts, "route_bar"),
+                             help="add it to a step's `stages` or `toward`, or to `route_off`")
+
+
+def _where(node, texts, key: str, index: int | None = None) -> str:
+    """file:line of a located node (templates/page/texts.yaml as loaded), else the key's name."""
+    if hasattr(node, "where"):
+        return node.where(index) if index is not None else node.where()
+    return f"templates/page/texts.yaml ({key})"
 
 
 def route_view(advice: dict, t: dict, stage_names: dict[str, str], date: Callable, country: Callable) -> dict:

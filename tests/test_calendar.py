@@ -139,3 +139,16 @@ def test_http_answers_a_calendar_for_facts(port):
     assert all("\nDo it today." not in str(e["description"]) for e in events.values())
     status, err = http_call(base, "POST", "/v1/advice.ics", body={"order": {"paid": "2026-13-01"}})
     assert status == 422 and err["error"]["where"] == "order.paid"
+
+
+def test_rules_check_refuses_a_calendar_list_naming_no_known_date(tmp_path):
+    import shutil
+    from conftest import ROOT
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    path = templates / "calendar.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  open_dispute_by: [open_dispute]", "  open_dispute_until: [open_dispute]"),
+                    encoding="utf-8")
+    code, out, err = run_cli("rules", "check", "--templates", str(templates))
+    line = next(n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if t.startswith("same_as:"))
+    assert code == 1 and f"templates/calendar.yaml:{line + 1}:3: `same_as` names `open_dispute_until`" in out + err

@@ -1,8 +1,10 @@
 """The advice's dates as an iCalendar file (RFC 5545, written by the `icalendar` library).
 
-One all-day event per dated step of the plan and per date of the advice (`deadlines`), in the
-advice's language (texts: `templates/calendar.yaml`). Deadlines get two alarms, the day before
-and on the day, at 09:00; steps one, on the day. Each event's UID is made of the parcel (its
+One all-day event per date of the advice (`deadlines`) and per dated step of the plan that is not
+already one of those dates (a step due on its date is told inside the date's event), in the
+advice's language (texts: `templates/calendar.yaml`). Reminders only where they help: nothing on
+the advice's own day (the buyer is reading it), one at 09:00 on a later step's or date's day, and
+one the day before too for the dates something must be done by. Each event's UID is made of the parcel (its
 track code, else its payment or code date) and the step, and SEQUENCE grows with the advice's
 date, so importing a newer file for the same parcel updates its events instead of adding copies.
 """
@@ -23,7 +25,8 @@ class CalendarTexts:
     """What the calendar says, in each language: the texts of `templates/calendar.yaml`, the
     steps' names and timings (rules/vocabulary.yaml) and the platforms' names."""
 
-    KEYS = ("name", "step_title", "step_when", "deadline_title", "footer", "alarm_before", "alarm_on")
+    KEYS = ("name", "step_title", "step_when", "deadline_title", "deadline_when", "footer", "alarm_before",
+            "alarm_on", "message_head")
 
     def __init__(self, texts: dict, vocab: dict, profiles: dict, inline: Callable[..., str]):
         missing = [k for k in self.KEYS if k not in (texts or {})]
@@ -34,6 +37,29 @@ class CalendarTexts:
         self.timing = {action: kind for kind, ids in (vocab.get("timing") or {}).items() for action in ids}
         self.platform_names = {name: p.get("name") or {} for name, p in profiles.items()}
         self._inline = inline
+        self.titles = texts.get("deadline_titles") or {}
+        self.same_as = {k: tuple(v) for k, v in (texts.get("same_as") or {}).items()}
+        self.remind_before = set(texts.get("remind_day_before") or ())
+        self.not_in_calendar = texts.get("not_in_calendar") or []
+        self._check_ids(texts, set(vocab.get("deadlines") or ()), set(self.labels))
+
+    def _check_ids(self, texts: dict, deadlines: set[str], actions: set[str]) -> None:
+        """The dates and steps the calendar's own lists name are the vocabulary's: a misspelt one
+        would silently give two events again, or no reminder the day before."""
+        named = [(d, "deadline_titles", deadlines) for d in self.titles] + \
+                [(d, "same_as", deadlines) for d in self.same_as] + \
+                [(a, "same_as", actions) for ids in self.same_as.values() for a in ids] + \
+                [(d, "remind_day_before", deadlines) for d in self.remind_before]
+        for ident, key, known in named:
+            if ident not in known:
+                node = texts.get(key)
+                where = node.where() if hasattr(node, "where") else f"templates/calendar.yaml ({key})"
+                raise RulesError(f"`{key}` names `{ident}`, which is not in rules/vocabulary.yaml", where=where,
+                                 help="use an id of `deadlines` (dates) or `actions` (steps) there")
+
+    def title_of(self, deadline: str, lang: str) -> str:
+        """A date's title written for a calendar (`deadline_titles`), or "" for its sentence and day."""
+        return (self.titles.get(deadline) or {}).get(lang, "")
 
     def say(self, key: str, lang: str, values: dict, sub: str | None = None) -> str:
         text = self.texts[key][sub] if sub else self.texts[key]
@@ -87,7 +113,9 @@ def parcel_uid(advice: dict) -> str:
 
 
 def events(advice: dict, texts: CalendarTexts) -> list[dict]:
-    """The events of one advice, each {uid, day, title, description, alarms, sequence, stamp}."""
+    """The events of one advice, each {uid, day, title, description, alarms, sequence, stamp}:
+    one per date of the advice, with the steps that are that date's own (`same_as`) told in it,
+    then one per other dated step."""
     lang = advice["lang"]
     base = _base(advice, texts)
     today = base["today"]
@@ -101,23 +129,48 @@ def events(advice: dict, texts: CalendarTexts) -> list[dict]:
                     "sequence": max(0, (today - SEQUENCE_EPOCH).days),
                     "stamp": dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.timezone.utc)})
 
+    steps = _dated_steps(advice, texts, base)
+    told: set[str] = set()
+    for d in advice.get("deadlines") or []:
+        day = dt.date.fromisoformat(d["date"])
+        values = dict(base, text=d["text"], date=day, title=texts.title_of(d["id"], lang))
+        own = [s for s in steps if s["day"] == day and s["action"] in texts.same_as.get(d["id"], ())]
+        told.update(s["uid"] for s in own)
+        lines = [texts.say("deadline_when", lang, values)] + [s["told"] for s in own if s["told"]]
+        before = d["id"] in texts.remind_before and day > today + dt.timedelta(days=1)
+        alarms = ((1, 0) if before else (0,)) if day > today else ()
+        event(f"date-{d['id']}", day, texts.say("deadline_title", lang, values), "\n\n".join(lines), alarms)
+    for s in steps:
+        if s["uid"] not in told:
+            event(s["uid"], s["day"], s["title"], s["description"], (0,) if s["day"] > today else ())
+    return out
+
+
+def _dated_steps(advice: dict, texts: CalendarTexts, base: dict) -> list[dict]:
+    """The plan's dated steps, each {uid, action, day, title, description, told}: its timing, its text
+    without the words that point elsewhere, and the seller's messages it asks to send."""
+    lang = advice["lang"]
     seen: dict[str, int] = {}
+    out = []
     for step in advice.get("actions") or []:
         if not step.get("due"):
             continue
         day = dt.date.fromisoformat(step["due"])
         action = step["action"]
         seen[action] = seen.get(action, 0) + 1
-        uid = f"step-{action}" + (f"-{seen[action]}" if seen[action] > 1 else "")
-        values = dict(base, label=texts.labels[action][lang], date=day, text=step.get("text") or "")
-        when = texts.say("step_when", lang, values, sub=texts.timing.get(action, "by"))
-        event(uid, day, texts.say("step_title", lang, values), f"{when}\n{values['text']}".strip(), (0,))
-    for d in advice.get("deadlines") or []:
-        day = dt.date.fromisoformat(d["date"])
-        values = dict(base, text=d["text"], date=day)
-        alarms = (1, 0) if day > today else (0,)
-        title = texts.say("deadline_title", lang, values)
-        event(f"date-{d['id']}", day, title, title, alarms)
+        text = step.get("text") or ""
+        for words in texts.not_in_calendar:
+            text = text.replace(words[lang], "")
+        values = dict(base, label=texts.labels[action][lang], date=day, text=text)
+        parts = [text] if text else []
+        for m in advice.get("messages") or []:
+            if m.get("kind") == "seller" and m.get("rule") == step.get("rule") and m.get("en"):
+                head = texts.say("message_head", lang, {"title": (m.get("title") or {}).get(lang, "")})
+                parts.append(f"{head}\n{m['en']}")
+        out.append({"uid": f"step-{action}" + (f"-{seen[action]}" if seen[action] > 1 else ""), "action": action,
+                    "day": day, "title": texts.say("step_title", lang, values), "told": "\n\n".join(parts),
+                    "description": f"{texts.say('step_when', lang, values, sub=texts.timing.get(action, 'by'))}\n"
+                                   + "\n\n".join(parts)})
     return out
 
 

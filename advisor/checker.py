@@ -173,10 +173,21 @@ def _check_page_and_calendar(advisor, templates_dir: Path, add) -> None:
                 answer.advice.to_ics()
             page.html(page.advise({"paid": "not a date"}, lang, dt.date(2026, 1, 1)), lang)
         except TemplateError as e:
-            line = getattr(e, "lineno", None) or _template_line(e, "page.html.j2")
-            add(RulesError(f"the page cannot be shown in {LANG_NAMES[lang]}: {e}", where=f"templates/page/page.html.j2:{line}:1"))
+            name = _template_of(e, ("form.html.j2", "parcels.html.j2", "page.html.j2"))
+            line = getattr(e, "lineno", None) or _template_line(e, name)
+            add(RulesError(f"the page cannot be shown in {LANG_NAMES[lang]}: {e}", where=f"templates/page/{name}:{line}:1"))
         except AdvisorError as e:
             add(e)
+
+
+def _template_of(error: Exception, names: tuple[str, ...]) -> str:
+    """Which of the page's templates (the page or a partial it includes) a render error is in:
+    the innermost one among the traceback's frames."""
+    tb, found = error.__traceback__, names[-1]
+    while tb is not None:
+        found = next((n for n in names if tb.tb_frame.f_code.co_filename.endswith(n)), found)
+        tb = tb.tb_next
+    return found
 
 
 def _template_line(error: Exception, name: str) -> int:

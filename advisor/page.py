@@ -23,6 +23,7 @@ from . import fields
 from .errors import AdvisorError, FactsError
 from .facts import merge
 from .pagelist import STATIC_FILES, list_view
+from .parcelroute import check_bar, route_marks, route_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
@@ -72,9 +73,11 @@ class Page:
         # what is the same on every request, made once: each language's texts, the lists the
         # form offers as <option>s, and the empty form (the page most visitors load first)
         self._t = {lang: _in_lang(self.texts, lang) for lang in LANGS}
+        check_bar(self.texts, advisor.vocab["stages"])
+        self._stages = {lang: {k: v[lang] for k, v in advisor.vocab["stages"].items()} for lang in LANGS}
         self._options = {lang: {
             "platforms": _Options((p, (prof.get("name") or {}).get(lang, p)) for p, prof in advisor.profiles.items()),
-            "countries": _Options(_countries(lang)),
+            "countries": _Options((), _countries(lang, self._t[lang])),
             "responses": _Options((r, self._t[lang]["responses"][r]) for r in fields.SELLER_RESPONSES)}
             for lang in LANGS}
         self._empty: dict[str, str] = {}
@@ -237,6 +240,8 @@ class Page:
 
         context = {
             "t": t, "lang": lang, "other_lang": other, "form": answer.form, "errors": answer.errors,
+            "error_list": _error_list(answer.errors, t), "likely_country": dict(t.get("likely_country") or ()).get(lang),
+            "folded": a is not None and not answer.errors, "asked": _asked(answer.form),
             "other_url": "/?" + urlencode(dict(query, lang=other)),
             "default_platform": self.advisor.default_platform, **self._options[lang],
             "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
@@ -252,12 +257,13 @@ class Page:
         steps = []
         for s in v["actions"]:
             steps.append(dict(s, due_text=_due(s, today, t, date)))
+        names = self._stages[lang]
         pic = timeline(a, t["timeline_today"], t["windows"], {w["label"]: t[w["label"]] for w in t["windows"]},
-                       date, rel)
+                       date, rel, route_marks(a, t, names))
         deadlines = [dict(d, when_text=date(d["when"]) + (f" ({rel((d['when'] - today).days)})"
                                                           if abs((d["when"] - today).days) <= 1 else ""))
                      for d in v["deadlines"]]
-        return {"v": v, "steps": steps, "next": steps[0] if steps else None, "pic": pic, "deadlines": deadlines,
+        return {"v": v, "steps": steps, "route": route_view(a, t, names, date, lambda cc: fmt_country(cc, lang)), "next": steps[0] if steps else None, "pic": pic, "deadlines": deadlines,
                 "ics_url": "/advice.ics?" + urlencode(dict(query, lang=lang)),
                 "missing": [dict(m, anchor=_field_of(m["field"]) or "code") for m in a["missing"]],
                 "country": lambda cc: fmt_country(cc, lang), "money": lambda m: fmt_money(m, lang)}
@@ -276,6 +282,19 @@ class Page:
 def _asked(form: dict) -> bool:
     """Whether the form holds any answer about the parcel (not just the language)."""
     return any(k not in ("today",) for k in form)
+
+
+def _error_list(errors: dict[str, str], t: dict) -> list[dict]:
+    """The summary above the form: each error with its field's name, linked to the field, in the
+    form's order (a `NAME_ago` / `NAME_left` number is named by its date's label)."""
+    def order(name: str) -> int:
+        return FORM_FIELDS.index(name) if name in FORM_FIELDS else len(FORM_FIELDS)
+    out = []
+    for name in sorted((n for n in errors if n != "form"), key=order):
+        base = name.rsplit("_", 1)[0] if name not in t and name.endswith(("_ago", "_left")) else name
+        label = t.get(base) if isinstance(t.get(base), str) else None
+        out.append({"anchor": f"f-{name}", "label": label or t["errors"]["default"], "text": errors[name]})
+    return out
 
 
 def _due(step: dict, today: dt.date, t: dict, date) -> str:
@@ -308,12 +327,19 @@ def _in_lang(node, lang: str):
 
 
 class _Options:
-    """A select's <option>s rendered once (escaped); `selected(value)` marks the chosen one: a
-    loop over 250 countries in the sandboxed template was most of the page's cost."""
+    """A select's <option>s rendered once (escaped), in <optgroup>s when `groups` (label, pairs)
+    are given; `selected(value)` marks the chosen one: a loop over 250 countries in the sandboxed
+    template was most of the page's cost."""
 
-    def __init__(self, pairs):
-        self.pairs = [(str(value), str(name)) for value, name in pairs]
-        self.html = "".join(f'<option value="{escape(v)}">{escape(n)}</option>' for v, n in self.pairs)
+    def __init__(self, pairs, groups=None):
+        parts = []
+        self.pairs: list[tuple[str, str]] = []
+        for label, items in groups or [(None, pairs)]:
+            items = [(str(value), str(name)) for value, name in items]
+            self.pairs += items
+            options = "".join(f'<option value="{escape(v)}">{escape(n)}</option>' for v, n in items)
+            parts.append(f'<optgroup label="{escape(label)}">{options}</optgroup>' if label else options)
+        self.html = "".join(parts)
 
     def selected(self, value) -> Markup:
         if value is None:
@@ -322,11 +348,17 @@ class _Options:
         return Markup(self.html.replace(mark, mark[:-1] + " selected>", 1))
 
 
-def _countries(lang: str) -> list[tuple[str, str]]:
+def _countries(lang: str, t: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The countries in two groups: where most buyers are (`countries_first`: its first one
+    first, then by name), then every other country by name."""
     from babel import Locale
     from .trackformats import _country_codes
     names = Locale.parse(lang).territories
-    return sorted(((cc, names.get(cc, cc)) for cc in _country_codes()), key=lambda x: x[1])
+    codes = _country_codes()
+    first = [cc for cc in t["countries_first"] if cc in codes]
+    rest = sorted(((cc, names.get(cc, cc)) for cc in codes if cc not in first), key=lambda x: x[1])
+    head = first[:1] + sorted(first[1:], key=lambda cc: names.get(cc, cc))
+    return [(t["countries_first_group"], [(cc, names.get(cc, cc)) for cc in head]), (t["countries_other_group"], rest)]
 
 
 _HERE = Path(__file__).parent / "static"

@@ -1,9 +1,11 @@
-"""The page's timeline picture: the advice's dates laid out as marks on a vertical line.
+"""The page's timeline picture: the parcel's route and the advice's dates as marks on one vertical line.
 
 Only geometry is made here (where each mark, label line and window goes); the page template
 draws it as inline SVG. Vertical, so that it reads at 360 px as well as on a desktop: a mark's
 height follows its label, and marks keep their order and a minimum gap while the gaps between
-them grow with the days.
+them grow with the days. The route's marks (the first event of each stage, parcelroute.py) come
+before today, the advice's dates after it, so the buyer sees how long each part of the way took
+against the days left.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class Mark:
     y: int
     lines: list[str]
     date: str
-    kind: str           # today, deadline, past
+    kind: str           # today, deadline, past, event (the parcel's route)
     id: str
 
 
@@ -48,24 +50,26 @@ class Picture:
 
 
 def timeline(advice: dict, today_label: str, windows: list[dict], window_labels: dict[str, str],
-             date_text, relative_text) -> Picture | None:
-    """Today and every date of the advice; `windows` (`from`, `to`: deadline ids or `today`)
-    become bands beside the line. `date_text(day)` and `relative_text(days)` say a date and its
-    distance from today in the page's language. None when the advice has no dates."""
+             date_text, relative_text, route: list[tuple[str, dt.date, str]] = ()) -> Picture | None:
+    """Today, the route's marks (`route`: (id, day, label)) and every date of the advice;
+    `windows` (`from`, `to`: deadline ids or `today`) become bands beside the line.
+    `date_text(day)` and `relative_text(days)` say a date and its distance from today in the
+    page's language. None when there is nothing but today."""
     today = dt.date.fromisoformat(advice["today"])
-    items = [("today", today, today_label)]
-    items += [(d["id"], dt.date.fromisoformat(d["date"]), d["text"]) for d in advice.get("deadlines") or []]
+    items = [("today", today, today_label, 1)]
+    items += [(ident, day, text, 0) for ident, day, text in route]
+    items += [(d["id"], dt.date.fromisoformat(d["date"]), d["text"], 2) for d in advice.get("deadlines") or []]
     if len(items) == 1:
         return None
-    items.sort(key=lambda x: (x[1], x[0] != "today"))
+    items.sort(key=lambda x: (x[1], x[3]))
     marks, y, last_day, min_gap = [], TOP, None, 0
     ys: dict[str, int] = {}
-    for ident, day, text in items:
+    for ident, day, text, order in items:
         if last_day is not None:
             y = max(y + min_gap, y + min(120, (day - last_day).days * PX_PER_DAY))
         lines = textwrap.wrap(text, WRAP) or [text]
         when = date_text(day) if day == today else f"{date_text(day)} · {relative_text((day - today).days)}"
-        kind = "today" if ident == "today" else "past" if day < today else "deadline"
+        kind = "today" if order == 1 else "event" if order == 0 else "past" if day < today else "deadline"
         marks.append(Mark(y=y, lines=lines, date=when, kind=kind, id=ident))
         ys[ident] = y
         min_gap = LINE * (len(lines) + 1) + 10

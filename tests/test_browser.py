@@ -5,6 +5,7 @@ what the page shows. Screenshots are kept in `test-artifacts/` (one per language
 """
 import datetime as dt
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,8 @@ def test_at_360_pixels_nothing_scrolls_sideways(browser, base, lang):
     pg.goto(f"{base}/?lang={lang}&today={DAY}&code=RK190321410CN&paid_ago=45&issued_ago=40"
             f"&dispute_opened_ago=3&seller_response=partial_refund&offered_refund=3.00+USD")
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    pg.locator("details.change > summary").click()            # the folded form too
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"page-{lang}-360.png"), full_page=True)
     context.close()
@@ -197,9 +200,11 @@ def test_at_360_pixels_nothing_scrolls_sideways(browser, base, lang):
 def test_a_desktop_screenshot(browser, base):
     context = browser.new_context(viewport={"width": 1000, "height": 900})
     pg = context.new_page()
-    pg.goto(f"{base}/?lang=en&today={DAY}&code=RK190321410CN&issued_ago=20&protection_ends=2026-12-20")
+    history = "21.10.2026 10:00 Accepted by the post Shenzhen\n24.10.2026 09:00 Departed from the airport of origin Guangzhou\n"
+    pg.goto(f"{base}/?lang=en&today={DAY}&code=RK190321410CN&issued_ago=35&protection_ends_left=12&history="
+            + urllib.parse.quote(history))
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / "page-en-1000.png"), full_page=True)
+    pg.screenshot(path=str(ARTIFACTS / "page-en-1000.png"), full_page=True)      # docs/page.png
     assert Path(ARTIFACTS / "page-en-1000.png").stat().st_size > 10_000
     context.close()
 

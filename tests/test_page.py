@@ -180,14 +180,14 @@ def test_rules_check_finds_a_page_text_without_russian_and_a_misspelt_page_name(
     texts = templates / "page" / "texts.yaml"
     texts.write_text(texts.read_text(encoding="utf-8").replace('stage: {en: "Stage", ru: "Этап"}', 'stage: {en: "Stage"}'),
                      encoding="utf-8")
-    page = templates / "page" / "page.html.j2"
+    page = templates / "page" / "form.html.j2"          # the form's own partial, included by page.html.j2
     page.write_text(page.read_text(encoding="utf-8").replace("{{ t.submit }}", "{{ t.submt }}"), encoding="utf-8")
     code, out, err = run_cli("rules", "check", "--templates", str(templates))
     assert code == 1
     line = next(n for n, text in enumerate(texts.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("stage:"))
     assert f"templates/page/texts.yaml:{line}:8: a text has no Russian" in out + err
     line = next(n for n, text in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if "t.submt" in text)
-    assert f"templates/page/page.html.j2:{line}:1: the page cannot be shown in English" in out + err
+    assert f"templates/page/form.html.j2:{line}:1: the page cannot be shown in English" in out + err
 
 
 def test_a_post_too_large_or_not_a_form_is_said_on_the_page(base):
@@ -226,3 +226,30 @@ def test_bidi_controls_in_a_pasted_status_cannot_reorder_the_page_after_it():
             opened = sum(value.count(c) for c in "\u202a\u202b\u202d\u202e") - value.count("\u202c")
             isolated = sum(value.count(c) for c in "\u2066\u2067\u2068") - value.count("\u2069")
             assert opened <= 0 and isolated <= 0, repr(value)
+
+
+def test_a_long_history_shows_its_newest_events_and_folds_the_rest(base):
+    days = [f"{d:02d}.11.2026 10:00 Прибыло в сортировочный центр Москва" for d in range(1, 9)]
+    query = urllib.parse.urlencode({"code": "RK190321410CN", "issued_ago": "30", "history": "\n".join(days),
+                                    "lang": "ru", "today": DAY})
+    status, _, page = get(base, "/?" + query)
+    assert status == 200
+    shown, folded = page.split('<details class="more-events">', 1)
+    assert shown.count('<span class="when">') == 5 and "8 ноября 2026" in shown      # the newest first
+    assert "Все события (8)" in folded and folded.count('<span class="when">', 0, folded.index("</details>")) == 3
+    assert "1 ноября 2026" in folded
+
+
+def test_rules_check_refuses_a_stage_the_route_bar_does_not_place(tmp_path):
+    import shutil
+    from conftest import ROOT
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    texts = templates / "page" / "texts.yaml"
+    text = texts.read_text(encoding="utf-8")
+    texts.write_text(text.replace("route_off: [returned]", "route_off: []").replace("[customs, customs_held]", "[customs, custom_held]"),
+                     encoding="utf-8")
+    code, out, err = run_cli("rules", "check", "--templates", str(templates))
+    assert code == 1
+    line = next(n for n, t in enumerate(texts.read_text(encoding="utf-8").splitlines(), 1) if "custom_held" in t)
+    assert f"templates/page/texts.yaml:{line}:5: the route bar names the stage `custom_held`" in out + err

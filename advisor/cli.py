@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import fields, i18n
-from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
+from .cli_types import DAY, EVENT, LANG, _, field_options, translated
 from .dates import real_today
 from .errors import AdvisorError, FactsError, HistoryError, OutputError
 
@@ -178,29 +178,16 @@ def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None,
 
 
 def facts_options(f):
+    """The facts of one parcel: a file, a tracker's payload, the day, and every field of the table
+    (`templates/fields.yaml`, made into options by `cli_types.field_options`)."""
+    code, *answers = field_options()
     opts = [
-        click.argument("code", required=False),
+        code,
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
-        click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
         click.option("--from", "payload_from", metavar="PROVIDER", help=_("the argument is a tracker's payload file (JSON or XML; - for stdin) from PROVIDER (aftership, 17track, ...; auto recognises it)")),
         click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)")),
-        click.option("--issued", type=DATE, metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
-        click.option("--paid", type=DATE, metavar="DATE", help=_("the payment date")),
-        click.option("--protection-ends", type=DATE, metavar="DATE", help=_("the day buyer protection ends")),
-        click.option("--promised-days", type=click.IntRange(0, 1000), help=_("delivery time the seller promised, in days")),
-        click.option("--shipping", metavar="METHOD", help=_("the shipping method on the order, e.g. \"FedEx\", \"China Post Registered Air Mail\"")),
-        click.option("--free-shipping/--paid-shipping", default=None, help=_("whether the shipping was free")),
-        click.option("--platform", metavar="NAME", help=_("aliexpress (default), joom, ebay, ok")),
-        click.option("--dest", type=PLACE, metavar="CC[,CITY]", help=_("destination country (and city), e.g. RU,Moscow")),
-        click.option("--tracked-dest", type=PLACE, metavar="CC[,CITY]", help=_("where a tracker says the parcel is going")),
+        *answers,
         click.option("--event", "events", type=EVENT, metavar="DATE=STATUS", multiple=True, help=_("a tracking event (status text or stage id); repeatable")),
-        click.option("--seller-messaged", type=DATE, metavar="DATE", help=_("when you wrote to the seller")),
-        click.option("--seller-replied/--seller-silent", default=None, help=_("whether the seller answered")),
-        click.option("--dispute-opened", type=DATE, metavar="DATE", help=_("when you opened a dispute")),
-        click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
-        click.option("--offered-refund", type=MONEY, metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
-        click.option("--price", type=MONEY, metavar="AMOUNT[CUR]", help=_("the price you paid for the order, e.g. 12.50USD")),
-        click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
     for o in reversed(opts):
@@ -234,8 +221,9 @@ def _read(path: str, what: str) -> str:
         raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
 
 
-def _option_name(field: str) -> str:
-    return "--" + field.replace("_", "-")
+def _option_name(name: str) -> str:
+    f = fields.table().by_name.get(name)
+    return f.option_name if f else "--" + name.replace("_", "-")
 
 
 def gather(request: Request):
@@ -262,6 +250,9 @@ def gather(request: Request):
         extra = {}
         if request.history_file:
             pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
+            events += pasted
+        elif request.answers.get("history"):           # pasted in question mode
+            pasted, extra["history"] = fields.read_pasted(str(request.answers.get("history")).encode("utf-8"), "history")
             events += pasted
     except (FactsError, HistoryError) as e:
         raise translated(e) from None        # the CLI's catalog holds these help lines

@@ -12,6 +12,7 @@ import click
 from . import fields, i18n
 from .dates import real_today
 from .errors import AdvisorError
+from .fieldtable import Field, table
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
 # options are declared when the CLI is imported, so the catalog is chosen then.
@@ -58,8 +59,11 @@ class _Checked(click.ParamType):
 class DateText(_Checked):
     name = "date"
 
+    def __init__(self, counts: str = "ago"):
+        self.counts = counts
+
     def check(self, value: str, where: str) -> None:
-        fields.read_date(value, where, real_today())
+        fields.read_date(value, where, real_today(), self.counts)
 
 
 class PlaceText(_Checked):
@@ -100,3 +104,31 @@ class Day(click.ParamType):
 
 
 DATE, PLACE, MONEY, EVENT, DAY = DateText(), PlaceText(), MoneyText(), EventText(), Day()
+_TYPES = {"date": (DATE, "DATE"), "date_left": (DateText("left"), "DATE"), "place": (PLACE, "CC[,CITY]"),
+          "amount": (MONEY, "AMOUNT[CUR]"), "number": (click.IntRange(0, fields.MAX_DAYS), "DAYS"),
+          "text": (None, "TEXT")}
+
+
+def field_option(f: Field):
+    """The click option (or the argument) of one field of the table, its help in the CLI's language;
+    a date's help says what `Nd` means for it."""
+    help_ = f.text("help", LANG)
+    hint = table().kind_text(f.kind, "hint", LANG) if f.kind in ("date", "date_left") else None
+    if hint:
+        help_ += f" ({hint})"
+    if f.option == "CODE":
+        return click.argument(f.name, required=False)
+    if f.kind == "bool":
+        on, off = f.flags or (f.option_name, "--no-" + f.option_name[2:])
+        return click.option(f"{on}/{off}", f.name, default=None, help=help_)
+    if f.kind == "history":
+        return click.option(f.option_name, f"{f.name}_file", metavar="FILE", help=help_)
+    if f.kind == "choice" and f.choice_ids():
+        return click.option(f.option_name, f.name, type=click.Choice(f.choice_ids()), help=help_)
+    type_, metavar = _TYPES.get(f.kind, (None, "NAME"))
+    return click.option(f.option_name, f.name, type=type_, metavar=metavar, help=help_)
+
+
+def field_options() -> list:
+    """Every field of the table as the CLI asks it: `advise CODE --paid 12d ...`."""
+    return [field_option(f) for f in table().fields]

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import fields, i18n
-from .cli_types import DAY, EVENT, LANG, _, field_options, translated
+from .cli_types import DAY, EVENT, LANG, _, as_options, field_options, translated
 from .dates import real_today
 from .errors import AdvisorError, FactsError, HistoryError, OutputError
 
@@ -328,7 +328,10 @@ def _advise(request: Request, output: Output) -> None:
     if output.why_not:
         from .explain import why_not as explain_why_not
         why = extra["why_not"] = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
-    advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
+    try:
+        advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
+    except FactsError as e:
+        raise as_options(e, request.answers.get) from None
     if output.translation and not copy:
         raise FactsError("`--translation` goes with `--copy`", where="--translation",
                          help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))

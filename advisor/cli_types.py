@@ -41,6 +41,25 @@ def translated(err: AdvisorError) -> AdvisorError:
     return err
 
 
+def as_options(err: AdvisorError, answered) -> AdvisorError:
+    """An error of the facts about an answer given as an option, said in the options' words:
+    `--goods-problem`, not `order.problem`; `--received`, not `received: true`."""
+    import re
+    f = fields.field_of_path(err.where)
+    if f is None or answered(f.name) is None:
+        return err
+    err.where = f.option_name
+    for other in table().fields:
+        err.message = err.message.replace(f"`{other.path}`", f"`{other.option_name}`")
+        if err.help and other.kind == "bool":
+            on, off = other.flags or (other.option_name, "--no-" + other.option_name[2:])
+            err.help = re.sub(rf"`{re.escape(other.path)}: (true|false)`",
+                              lambda m: f"`{on if m[1] == 'true' else off}`", err.help)
+        if err.help:
+            err.help = err.help.replace(f"`{other.path}`", f"`{other.option_name}`")
+    return err
+
+
 class _Checked(click.ParamType):
     """A text checked by one of `fields`' readers and kept as typed: dates that count back from
     today are counted once the day advised for is known (`--today` or the facts file)."""

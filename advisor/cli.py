@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,83 +17,15 @@ import click
 from . import fields, i18n
 from .cli_types import DAY, EVENT, LANG, _, as_options, field_options, translated
 from .dates import real_today
-from .errors import AdvisorError, FactsError, HistoryError, OutputError
+from .errors import FactsError, HistoryError, OutputError
 
-EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
+from .cli_base import EXIT_INTERNAL, DefaultGroup, _DefaultContext, fail, run_safely  # noqa: F401 (used by cli_*.py)
 
 i18n.use_for_click(i18n.translations(LANG))
 
 
 def _default_lang() -> str:
     return i18n.language([], os.environ)
-
-
-def fail(err: AdvisorError, at_once: bool = False) -> None:
-    """Say the error and exit with its status. `at_once`: end the process without tidying up
-    (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
-    click.echo(f"error: {err.render()}", err=True)
-    if at_once:
-        sys.stderr.flush()
-        os._exit(err.exit_code)
-    sys.exit(err.exit_code)
-
-
-def _output_closed() -> None:
-    """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
-    so Python's last flush cannot fail."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
-         at_once=True)
-
-
-class DefaultGroup(click.Group):
-    """`advise CODE ...` runs the default command; `advise rules check` runs a subcommand."""
-
-    default = "advice"
-
-    def parse_args(self, ctx, args):
-        if not args:
-            # `advise` alone: on a terminal, ask the questions; elsewhere there is no one to ask
-            if sys.stdin.isatty() and sys.stdout.isatty():
-                return super().parse_args(ctx, ["questions"])
-            raise click.UsageError(_("give a track code, or run `advise` alone in a terminal to answer a few questions"), ctx)
-        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
-            args.insert(0, self.default)
-        return super().parse_args(ctx, args)
-
-    def format_usage(self, ctx, formatter):
-        formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
-
-
-def run_safely(fn):
-    """Every error a user can cause becomes one clear line and an exit status, never a traceback."""
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except AdvisorError as e:
-            fail(e)
-        except KeyboardInterrupt:
-            sys.exit(130)
-        except BrokenPipeError:
-            _output_closed()
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except SystemExit:
-            raise
-        except Exception as e:  # noqa: BLE001 - last line of defence for the user
-            if os.environ.get("PARCEL_ADVISOR_DEBUG"):
-                raise
-            click.echo(f"error: internal error ({type(e).__name__}: {e})\n"
-                       "help: this is a bug in parcel-advisor; set PARCEL_ADVISOR_DEBUG=1 for details", err=True)
-            sys.exit(EXIT_INTERNAL)
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
 
 
 N_ = str          # a text for the catalog (pybabel extracts `N_`), translated where it is used
@@ -295,7 +228,7 @@ def advice_options(f):
     return f
 
 
-@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
+@main.command("advice", cls=type("AdviceCommand", (click.Command,), {"context_class": _DefaultContext}), hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
 @facts_options
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
@@ -350,6 +283,9 @@ def _advise(request: Request, output: Output) -> None:
     text = render_text(advisor, advice, lang, color=use_color)
     if output.explain or why is not None:
         text += "\n\n" + render_explain(advisor, advice, lang, why)
+    if sys.stdout.isatty():               # a terminal folds mid-word; a pipe gets the lines whole
+        from .termwrap import wrap
+        text = wrap(text, shutil.get_terminal_size().columns)
     click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
 
 

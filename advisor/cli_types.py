@@ -54,7 +54,7 @@ def as_options(err: AdvisorError, answered) -> AdvisorError:
         if err.help and other.kind == "bool":
             on, off = other.flags or (other.option_name, "--no-" + other.option_name[2:])
             err.help = re.sub(rf"`{re.escape(other.path)}: (true|false)`",
-                              lambda m: f"`{on if m[1] == 'true' else off}`", err.help)
+                              lambda m, on=on, off=off: f"`{on if m[1] == 'true' else off}`", err.help)
         if err.help:
             err.help = err.help.replace(f"`{other.path}`", f"`{other.option_name}`")
     return err

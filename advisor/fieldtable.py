@@ -111,7 +111,7 @@ def read(path: Path, display: str = DISPLAY) -> Table:
     kinds = {k: {which: _langs(t, v.where(which)) for which, t in v.items()} for k, v in (doc.get("kinds") or {}).items()}
     rows = doc.get("fields") or {}
     names = set(rows)
-    fields_ = tuple(_row(name, row, groups, names, lambda: rows.where(name)) for name, row in rows.items())
+    fields_ = tuple(_row(name, row, groups, names, lambda name=name: rows.where(name)) for name, row in rows.items())
     asking = {k: _langs(v, doc["asking"].where(k)) for k, v in (doc.get("asking") or {}).items()}
     return Table(fields=fields_, groups=groups, kinds=kinds, asking=asking)
 

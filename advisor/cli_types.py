@@ -149,5 +149,11 @@ def field_option(f: Field):
 
 
 def field_options() -> list:
-    """Every field of the table as the CLI asks it: `advise CODE --paid 12d ...`."""
-    return [field_option(f) for f in table().fields]
+    """Every field of the table as the CLI asks it: `advise CODE --paid 12d ...`. A table its
+    editor broke is said as our error (`templates/fields.yaml:LINE:COL`), not a traceback."""
+    try:
+        fields_ = table().fields
+    except AdvisorError as e:
+        click.echo(f"error: {e.render()}", err=True)
+        sys.exit(e.exit_code)
+    return [field_option(f) for f in fields_]

@@ -62,22 +62,34 @@ class DefaultGroup(click.Group):
             ctx.exit(0)
         if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
             if not args[0].startswith("-"):
-                _not_a_command(args[0], [n for n, c in self.commands.items() if not c.hidden] + ["help"])
+                _not_a_command(args[0], self._command_words())
             args.insert(0, self.default)
         return super().parse_args(ctx, args)
+
+    def _command_words(self) -> dict[str, str]:
+        """Each word a command is called by -> the command line it starts (`check` -> `rules check`)."""
+        words = {"help": "help"}
+        for name, command in self.commands.items():
+            if command.hidden:
+                continue
+            for sub in getattr(command, "commands", {}):
+                words.setdefault(sub, f"{name} {sub}")
+            words[name] = name
+        return words
 
     def format_usage(self, ctx, formatter):
         formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
 
 
-def _not_a_command(word: str, commands: list[str]) -> None:
-    """A word of letters only that is close to a command is a mistyped command: a track code has
-    digits. Said with the command meant, exit 2."""
+def _not_a_command(word: str, commands: dict[str, str]) -> None:
+    """A word of letters only that is close to a command's word is a mistyped or misplaced command
+    (`advise serv`, `advise check`): a track code has digits. Said with the command meant, exit 2."""
     import difflib
-    near = difflib.get_close_matches(word.lower(), commands, n=1, cutoff=0.6)
+    near = difflib.get_close_matches(word.lower(), list(commands), n=1, cutoff=0.6)
     if near and word.isalpha():
         fail(FactsError(_("`{word}` is not a command, and a track code has digits").format(word=word),
-                        help=_("did you mean `advise {command}`? (`advise help` lists the commands)").format(command=near[0])))
+                        help=_("did you mean `advise {command}`? (`advise help` lists the commands)").format(
+                            command=commands[near[0]])))
 
 
 def run_safely(fn):

@@ -109,7 +109,8 @@ class _Checker:
         said = table().kind_text(kind, "error", self.lang) if e.key in ("bad_date", "bad_amount", "bad_number",
                                                                          "bad_country") else None
         said = said or (self.errors.get(e.key or "") or {}).get(self.lang)
-        return said.replace("{text}", str(value)).replace("{value}", str(value)) if said else e.render()
+        shown = str(getattr(e, "lines", "")) if f.kind == "history" else str(value)   # the lines a refused paste names
+        return said.replace("{text}", shown).replace("{value}", shown) if said else e.render()
 
 
 def ask(advisor, today: dt.date) -> fields.Answers:

@@ -23,6 +23,8 @@ def test_a_mistyped_command_is_said_with_the_one_meant():
     assert code == 2 and out == ""
     assert err == ("error: `serv` is not a command, and a track code has digits\n"
                    "help: did you mean `advise serve`? (`advise help` lists the commands)\n")
+    code, _, err = run_cli("check")                              # a subcommand's word without its group
+    assert code == 2 and "help: did you mean `advise rules check`?" in err
     code, out, _ = run_cli("RK190321410CN", "--today", DAY)      # a code is still a code
     assert code == 0 and "RK190321410CN" in out
 

@@ -182,3 +182,26 @@ def test_a_table_row_without_its_russian_is_an_error_at_its_line(tmp_path):
         read(tmp_path / "fields.yaml", "fields.yaml")
     line = next(i for i, s in enumerate(broken.splitlines(), 1) if 'question: {en: "When did you pay?"}' in s)
     assert e.value.where.startswith(f"fields.yaml:{line}:") and "every language" in e.value.message
+
+
+def test_a_history_pasted_in_question_mode_is_read_as_the_cli_reads_it(tmp_path):
+    history = ["20.11.2026 10:00 Принято в отделении связи", "22.11.2026 14:05 Экспорт"]
+    c = _spawn("C.UTF-8")
+    for expect, answer in [("Track code", "RK190321410CN"), ("Your answer", "1"), ("When did you pay", ""),
+                           ("give the track code", "20d"), ("protection end", ""), ("write to the seller", ""),
+                           ("open a dispute", ""), ("parcel in hand", ""), ("Add more", "y"), ("freeze", ""),
+                           ("promise", ""), ("shipping method", ""), ("free", ""), ("going", ""), ("tracker say", ""),
+                           ("carrier", ""), ("history", "nothing like a date"), ("", ""),
+                           ("No line has a date with its year", None), ("history", history[0]), ("", history[1]),
+                           ("", "")]:
+        c.expect(expect)
+        if answer is not None:
+            c.sendline(answer)
+    c.expect(pexpect.EOF)
+    c.close()
+    assert c.exitstatus == 0
+    (tmp_path / "h.txt").write_text("\n".join(history) + "\n", encoding="utf-8")
+    code, out, _ = run_cli("RK190321410CN", "--issued", "20d", "--history", str(tmp_path / "h.txt"), "--format", "json")
+    advice = json.loads(out)
+    shown = " ".join(c.before.split())
+    assert advice["history"]["read"] == 2 and " ".join(advice["next_step"]["text"].split()) in shown

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,85 +15,17 @@ from pathlib import Path
 import click
 
 from . import fields, i18n
-from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
+from .cli_types import DAY, EVENT, LANG, _, as_options, field_options, translated
 from .dates import real_today
-from .errors import AdvisorError, FactsError, HistoryError, OutputError
+from .errors import FactsError, HistoryError, OutputError
 
-EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
+from .cli_base import EXIT_INTERNAL, DefaultGroup, _DefaultContext, fail, run_safely  # noqa: F401 (used by cli_*.py)
 
 i18n.use_for_click(i18n.translations(LANG))
 
 
 def _default_lang() -> str:
     return i18n.language([], os.environ)
-
-
-def fail(err: AdvisorError, at_once: bool = False) -> None:
-    """Say the error and exit with its status. `at_once`: end the process without tidying up
-    (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
-    click.echo(f"error: {err.render()}", err=True)
-    if at_once:
-        sys.stderr.flush()
-        os._exit(err.exit_code)
-    sys.exit(err.exit_code)
-
-
-def _output_closed() -> None:
-    """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
-    so Python's last flush cannot fail."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
-         at_once=True)
-
-
-class DefaultGroup(click.Group):
-    """`advise CODE ...` runs the default command; `advise rules check` runs a subcommand."""
-
-    default = "advice"
-
-    def parse_args(self, ctx, args):
-        if not args:
-            # `advise` alone: on a terminal, ask the questions; elsewhere there is no one to ask
-            if sys.stdin.isatty() and sys.stdout.isatty():
-                return super().parse_args(ctx, ["questions"])
-            raise click.UsageError(_("give a track code, or run `advise` alone in a terminal to answer a few questions"), ctx)
-        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
-            args.insert(0, self.default)
-        return super().parse_args(ctx, args)
-
-    def format_usage(self, ctx, formatter):
-        formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
-
-
-def run_safely(fn):
-    """Every error a user can cause becomes one clear line and an exit status, never a traceback."""
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except AdvisorError as e:
-            fail(e)
-        except KeyboardInterrupt:
-            sys.exit(130)
-        except BrokenPipeError:
-            _output_closed()
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except SystemExit:
-            raise
-        except Exception as e:  # noqa: BLE001 - last line of defence for the user
-            if os.environ.get("PARCEL_ADVISOR_DEBUG"):
-                raise
-            click.echo(f"error: internal error ({type(e).__name__}: {e})\n"
-                       "help: this is a bug in parcel-advisor; set PARCEL_ADVISOR_DEBUG=1 for details", err=True)
-            sys.exit(EXIT_INTERNAL)
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
 
 
 N_ = str          # a text for the catalog (pybabel extracts `N_`), translated where it is used
@@ -178,29 +111,16 @@ def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None,
 
 
 def facts_options(f):
+    """The facts of one parcel: a file, a tracker's payload, the day, and every field of the table
+    (`templates/fields.yaml`, made into options by `cli_types.field_options`)."""
+    code, *answers = field_options()
     opts = [
-        click.argument("code", required=False),
+        code,
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
-        click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
         click.option("--from", "payload_from", metavar="PROVIDER", help=_("the argument is a tracker's payload file (JSON or XML; - for stdin) from PROVIDER (aftership, 17track, ...; auto recognises it)")),
         click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)")),
-        click.option("--issued", type=DATE, metavar="DATE", help=_("the day the seller gave the code (YYYY-MM-DD, DD.MM.YYYY or Nd = N days ago)")),
-        click.option("--paid", type=DATE, metavar="DATE", help=_("the payment date")),
-        click.option("--protection-ends", type=DATE, metavar="DATE", help=_("the day buyer protection ends")),
-        click.option("--promised-days", type=click.IntRange(0, 1000), help=_("delivery time the seller promised, in days")),
-        click.option("--shipping", metavar="METHOD", help=_("the shipping method on the order, e.g. \"FedEx\", \"China Post Registered Air Mail\"")),
-        click.option("--free-shipping/--paid-shipping", default=None, help=_("whether the shipping was free")),
-        click.option("--platform", metavar="NAME", help=_("aliexpress (default), joom, ebay, ok")),
-        click.option("--dest", type=PLACE, metavar="CC[,CITY]", help=_("destination country (and city), e.g. RU,Moscow")),
-        click.option("--tracked-dest", type=PLACE, metavar="CC[,CITY]", help=_("where a tracker says the parcel is going")),
+        *answers,
         click.option("--event", "events", type=EVENT, metavar="DATE=STATUS", multiple=True, help=_("a tracking event (status text or stage id); repeatable")),
-        click.option("--seller-messaged", type=DATE, metavar="DATE", help=_("when you wrote to the seller")),
-        click.option("--seller-replied/--seller-silent", default=None, help=_("whether the seller answered")),
-        click.option("--dispute-opened", type=DATE, metavar="DATE", help=_("when you opened a dispute")),
-        click.option("--seller-response", type=click.Choice(["none", "rejected", "partial_refund", "resend_promise", "accepted"]), help=_("the seller's answer to the dispute")),
-        click.option("--offered-refund", type=MONEY, metavar="AMOUNT[CUR]", help=_("money the seller offers in the dispute, e.g. 3.00USD")),
-        click.option("--price", type=MONEY, metavar="AMOUNT[CUR]", help=_("the price you paid for the order, e.g. 12.50USD")),
-        click.option("--received/--not-received", default=None, help=_("whether you have the parcel in hand")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
     ] + rules_options()
     for o in reversed(opts):
@@ -234,8 +154,9 @@ def _read(path: str, what: str) -> str:
         raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
 
 
-def _option_name(field: str) -> str:
-    return "--" + field.replace("_", "-")
+def _option_name(name: str) -> str:
+    f = fields.table().by_name.get(name)
+    return f.option_name if f else "--" + name.replace("_", "-")
 
 
 def gather(request: Request):
@@ -262,6 +183,9 @@ def gather(request: Request):
         extra = {}
         if request.history_file:
             pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
+            events += pasted
+        elif request.answers.get("history"):           # pasted in question mode
+            pasted, extra["history"] = fields.read_pasted(str(request.answers.get("history")).encode("utf-8"), "history")
             events += pasted
     except (FactsError, HistoryError) as e:
         raise translated(e) from None        # the CLI's catalog holds these help lines
@@ -304,7 +228,7 @@ def advice_options(f):
     return f
 
 
-@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
+@main.command("advice", cls=type("AdviceCommand", (click.Command,), {"context_class": _DefaultContext}), hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
 @facts_options
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
@@ -337,7 +261,10 @@ def _advise(request: Request, output: Output) -> None:
     if output.why_not:
         from .explain import why_not as explain_why_not
         why = extra["why_not"] = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
-    advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
+    try:
+        advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
+    except FactsError as e:
+        raise as_options(e, request.answers.get) from None
     if output.translation and not copy:
         raise FactsError("`--translation` goes with `--copy`", where="--translation",
                          help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
@@ -356,6 +283,9 @@ def _advise(request: Request, output: Output) -> None:
     text = render_text(advisor, advice, lang, color=use_color)
     if output.explain or why is not None:
         text += "\n\n" + render_explain(advisor, advice, lang, why)
+    if sys.stdout.isatty():               # a terminal folds mid-word; a pipe gets the lines whole
+        from .termwrap import wrap
+        text = wrap(text, shutil.get_terminal_size().columns)
     click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .cli import _, main, make_advisor, rules_options_decorator, run_safely
+from .errors import AdvisorError
 
 
 @main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
@@ -29,5 +30,31 @@ def serve_cmd(host, port, workers, max_connections, max_client_connections, head
     from .server import serve
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
     advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
+    _can_listen(host, port)
+    click.echo(started(host, port, workers, rules_dir, overlay_dir), err=True)
     serve(host, port, advisor, workers=workers, options=options, max_connections=max_connections,
           per_client=max_client_connections, header_timeout=header_timeout, body_timeout=body_timeout)
+
+
+def started(host: str, port: int, workers: int, rules_dir: str | None, overlay_dir: str | None) -> str:
+    """The start-up line: where the page is, how many processes serve it, which rules they use."""
+    shown = f"[{host}]" if ":" in host else host
+    rules = rules_dir or _("the shipped rules")
+    if overlay_dir:
+        rules += " + " + overlay_dir
+    return _("Serving the page at http://{address}:{port}/ (workers: {workers}; rules: {rules}). "
+             "Ctrl-C stops it.").format(address=shown, port=port, workers=workers, rules=rules)
+
+
+def _can_listen(host: str, port: int) -> None:
+    """The address taken or not ours is said as our error before anything starts, not after a line
+    that says the page is served."""
+    import socket
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(info[0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(info[4])
+    except OSError as e:
+        raise AdvisorError(f"cannot listen on {host}:{port}: {e.strerror or e}", where="--port",
+                           help=_("choose another port with `--port`, or stop what is listening there")) from None

@@ -12,6 +12,7 @@ import click
 from . import fields, i18n
 from .dates import real_today
 from .errors import AdvisorError
+from .fieldtable import Field, table
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
 # options are declared when the CLI is imported, so the catalog is chosen then.
@@ -40,6 +41,25 @@ def translated(err: AdvisorError) -> AdvisorError:
     return err
 
 
+def as_options(err: AdvisorError, answered) -> AdvisorError:
+    """An error of the facts about an answer given as an option, said in the options' words:
+    `--goods-problem`, not `order.problem`; `--received`, not `received: true`."""
+    import re
+    f = fields.field_of_path(err.where)
+    if f is None or answered(f.name) is None:
+        return err
+    err.where = f.option_name
+    for other in table().fields:
+        err.message = err.message.replace(f"`{other.path}`", f"`{other.option_name}`")
+        if err.help and other.kind == "bool":
+            on, off = other.flags or (other.option_name, "--no-" + other.option_name[2:])
+            err.help = re.sub(rf"`{re.escape(other.path)}: (true|false)`",
+                              lambda m, on=on, off=off: f"`{on if m[1] == 'true' else off}`", err.help)
+        if err.help:
+            err.help = err.help.replace(f"`{other.path}`", f"`{other.option_name}`")
+    return err
+
+
 class _Checked(click.ParamType):
     """A text checked by one of `fields`' readers and kept as typed: dates that count back from
     today are counted once the day advised for is known (`--today` or the facts file)."""
@@ -58,8 +78,11 @@ class _Checked(click.ParamType):
 class DateText(_Checked):
     name = "date"
 
+    def __init__(self, counts: str = "ago"):
+        self.counts = counts
+
     def check(self, value: str, where: str) -> None:
-        fields.read_date(value, where, real_today())
+        fields.read_date(value, where, real_today(), self.counts)
 
 
 class PlaceText(_Checked):
@@ -100,3 +123,37 @@ class Day(click.ParamType):
 
 
 DATE, PLACE, MONEY, EVENT, DAY = DateText(), PlaceText(), MoneyText(), EventText(), Day()
+_TYPES = {"date": (DATE, "DATE"), "date_left": (DateText("left"), "DATE"), "place": (PLACE, "CC[,CITY]"),
+          "amount": (MONEY, "AMOUNT[CUR]"), "number": (click.IntRange(0, fields.MAX_DAYS), "DAYS"),
+          "text": (None, "TEXT")}
+
+
+def field_option(f: Field):
+    """The click option (or the argument) of one field of the table, its help in the CLI's language;
+    a date's help says what `Nd` means for it."""
+    help_ = f.text("help", LANG)
+    hint = table().kind_text(f.kind, "hint", LANG) if f.kind in ("date", "date_left") else None
+    if hint:
+        help_ += f" ({hint})"
+    if f.option == "CODE":
+        return click.argument(f.name, required=False)
+    if f.kind == "bool":
+        on, off = f.flags or (f.option_name, "--no-" + f.option_name[2:])
+        return click.option(f"{on}/{off}", f.name, default=None, help=help_)
+    if f.kind == "history":
+        return click.option(f.option_name, f"{f.name}_file", metavar="FILE", help=help_)
+    if f.kind == "choice" and f.choice_ids():
+        return click.option(f.option_name, f.name, type=click.Choice(f.choice_ids()), help=help_)
+    type_, metavar = _TYPES.get(f.kind, (None, "NAME"))
+    return click.option(f.option_name, f.name, type=type_, metavar=metavar, help=help_)
+
+
+def field_options() -> list:
+    """Every field of the table as the CLI asks it: `advise CODE --paid 12d ...`. A table its
+    editor broke is said as our error (`templates/fields.yaml:LINE:COL`), not a traceback."""
+    try:
+        fields_ = table().fields
+    except AdvisorError as e:
+        click.echo(f"error: {e.render()}", err=True)
+        sys.exit(e.exit_code)
+    return [field_option(f) for f in fields_]

@@ -1,8 +1,8 @@
-"""The facts a person types, one field at a time: the CLI's options and the page's form.
+"""The facts a person types, one field at a time: the CLI's options, the questions, the page's form.
 
-Both ask the same questions (dates, the destination, the offered refund, events) and both turn
-the answers into a `parcel-facts/1` document here, so the page and the terminal give the same
-advice for the same answers. An error names the field as the asker calls it: `name_of("paid")`
+All three ask the fields of one table (`fieldtable.py`, `templates/fields.yaml`) and turn the
+answers into a `parcel-facts/1` document here, so the page, the questions and the terminal give
+the same advice for the same answers. An error names the field as the asker calls it: `name_of("paid")`
 is `--paid` on the command line and `paid` on the page; its `key` says which kind of problem it
 is, for an interface that words its errors in the user's language.
 """
@@ -10,35 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields as dataclass_fields
 from typing import Callable, Mapping
 
 from .dates import DateFormatError, parse_date
 from .errors import FactsError
 
-# field -> its path in the facts document and how its text is read
-DATE_FIELDS = {
-    "paid": "order.paid", "issued": "order.track_issued", "protection_ends": "order.protection_ends",
-    "seller_messaged": "seller.messaged", "dispute_opened": "dispute.opened",
-    "refund_received": "dispute.refund_received",
-}
-PLACE_FIELDS = {"dest": "order.destination", "tracked_dest": "tracked_destination"}
-PLAIN_FIELDS = {
-    "code": "track", "platform": "platform", "promised_days": "order.promised_days",
-    "shipping": "order.shipping.method", "free_shipping": "order.shipping.free",
-    "seller_replied": "seller.replied", "seller_response": "dispute.seller_response", "received": "received",
-}
-SELLER_RESPONSES = ("none", "rejected", "partial_refund", "resend_promise", "accepted")
+from .fieldtable import Field, table
+
+_DAYS = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
 
 
-def read_date(value: str | None, name: str, today: dt.date) -> str | None:
-    """`YYYY-MM-DD`, `DD.MM.YYYY` or `Nd` (N days ago) as an ISO date."""
+def read_date(value: str | None, name: str, today: dt.date, counts: str = "ago") -> str | None:
+    """`YYYY-MM-DD`, `DD.MM.YYYY` or `Nd`: N days ago, or with `counts="left"` (buyer protection,
+    as AliExpress shows it) N days from today."""
     if value is None:
         return None
+    days = _DAYS.match(value.strip())
+    if days and counts == "left":
+        try:
+            return (today + dt.timedelta(days=int(days[1]))).isoformat()
+        except OverflowError:
+            raise FactsError(f"`{value}` is too far ahead", where=name, key="bad_date") from None
     try:
         return parse_date(value, today=today, relative=True).isoformat()
     except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a date: {e}", where=name, key="bad_date") from None
+        said = str(e).replace("N days ago", "N days left") if counts == "left" else str(e)
+        raise FactsError(f"`{value}` is not a date: {said}", where=name, key="bad_date") from None
 
 
 def read_place(value: str | None, name: str) -> dict | None:
@@ -87,54 +84,81 @@ def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
-@dataclass
-class Answers:
-    """What a person answered, one field at a time (the CLI's options, the questions, the page):
-    texts for dates, places and money, read by `to_facts` against the day advised for; the typed
-    value for the rest. Unanswered fields are None."""
+def read_number(value, name: str) -> int | None:
+    """A whole number of days, 0 to 1000 (`30`)."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{1,4}", text) or int(text) > MAX_DAYS:
+        raise FactsError(f"`{value}` is not a whole number of days from 0 to {MAX_DAYS}", where=name,
+                         help="write e.g. `30`", key="bad_number")
+    return int(text)
 
-    code: str | None = None
-    platform: str | None = None
-    paid: str | None = None
-    issued: str | None = None
-    protection_ends: str | None = None
-    promised_days: int | None = None
-    shipping: str | None = None
-    free_shipping: bool | None = None
-    dest: str | None = None
-    tracked_dest: str | None = None
-    seller_messaged: str | None = None
-    seller_replied: bool | None = None
-    dispute_opened: str | None = None
-    refund_received: str | None = None
-    seller_response: str | None = None
-    offered_refund: str | None = None
-    price: str | None = None
-    received: bool | None = None
-    events: tuple[str, ...] = ()
+
+MAX_DAYS = 1000
+
+
+def read_answer(f: Field, value, name: str, today: dt.date):
+    """One answer as its fact (an ISO date, a place, an amount, a number; the rest as given);
+    a FactsError naming `name` when it cannot be read."""
+    if value is None:
+        return None
+    if f.kind in ("date", "date_left"):
+        return read_date(value, name, today, f.counts)
+    if f.kind == "place":
+        return read_place(value, name)
+    if f.kind == "amount":
+        return read_money(value, name)
+    if f.kind == "number":
+        return read_number(value, name)
+    if f.kind == "choice" and isinstance(f.choices, dict) and value not in f.choices:
+        raise FactsError(f"`{value}` is not one of the answers", where=name,
+                         help="answers: " + ", ".join(f"`{c}`" for c in f.choices), key="bad_choice")
+    return value
+
+
+class Answers:
+    """What a person answered, by the field names of the table (`templates/fields.yaml`): texts
+    for dates, places and money, read by `to_facts` against the day advised for; the typed value
+    for the rest; `events`, the CLI's `--event`s. Unanswered fields are left out."""
+
+    def __init__(self, values: Mapping[str, object] | None = None):
+        self.values = {k: v for k, v in (values or {}).items() if v is not None and v != ()}
 
     @classmethod
     def of(cls, values: Mapping[str, object]) -> "Answers":
         """The answers among `values` (an interface's options or form): the other keys are not answers."""
-        return cls(**{f.name: values[f.name] for f in dataclass_fields(cls) if values.get(f.name) is not None})
+        names = [f.name for f in table().fields if f.kind != "history"] + ["events"]
+        return cls({name: values.get(name) for name in names})
+
+    def get(self, name: str):
+        return self.values.get(name)
+
+    @property
+    def code(self) -> str | None:
+        return self.values.get("code")  # type: ignore[return-value]
 
 
 def to_facts(answers: Answers, today: dt.date, stages: set[str],
              name_of: Callable[[str], str]) -> dict[str, object]:
-    """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None."""
+    """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None.
+    A pasted history is read by each interface (`read_pasted`), a file or a form's text."""
     out: dict[str, object] = {"today": today.isoformat()}
-    for field, path in PLAIN_FIELDS.items():
-        out[path] = getattr(answers, field)
-    for field, path in DATE_FIELDS.items():
-        out[path] = read_date(getattr(answers, field), name_of(field), today)
-    for field, path in PLACE_FIELDS.items():
-        out[path] = read_place(getattr(answers, field), name_of(field))
-    out["dispute.offered_refund"] = read_money(answers.offered_refund, name_of("offered_refund"))
-    out["order.price"] = read_money(answers.price, name_of("price"))
-    events = [read_event(e, name_of("event"), today, stages) for e in answers.events]
+    for f in table().fields:
+        if f.kind != "history":
+            out[f.path] = read_answer(f, answers.get(f.name), name_of(f.name), today)
+    events = [read_event(e, name_of("event"), today, stages) for e in answers.get("events") or ()]
     if events:
         out["events"] = events
     return out
+
+
+def field_of_path(where: str | None) -> Field | None:
+    """The field whose fact an error of the facts points at (`order.paid`, `order.price.currency`)."""
+    for f in sorted(table().fields, key=lambda f: -len(f.path)):
+        if where and (where == f.path or where.startswith(f.path + ".") or where.startswith(f.path + "[")):
+            return f
+    return None
 
 
 def read_pasted(data: bytes, name: str) -> tuple[list[dict], dict]:

@@ -16,34 +16,31 @@ from typing import Mapping
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import fields
 from .errors import AdvisorError, FactsError
 from .facts import merge
+from .pageform import field_groups
 from .pagelist import STATIC_FILES, list_view
 from .parcelroute import check_bar, route_marks, route_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
 
-# date fields, and the number that may stand for them: days ago, or (protection) days left
-DATE_INPUTS = {"paid": "ago", "issued": "ago", "protection_ends": "left", "seller_messaged": "ago",
-               "dispute_opened": "ago", "refund_received": "ago"}
-TEXT_INPUTS = ("code", "platform", "shipping", "dest", "dest_city", "seller_replied", "seller_response",
-               "offered_refund", "price", "received", "history", "today")
-FORM_FIELDS = TEXT_INPUTS + tuple(DATE_INPUTS) + tuple(f"{f}_{n}" for f, n in DATE_INPUTS.items())
+# the form's inputs, from the field table: a date and the number of days that may stand for it
+# (`paid_ago`, `protection_ends_left`), a place's country and its city (`dest`, `dest_city`)
+_FIELDS = [f for f in fields.table().fields]
+DATE_INPUTS = {f.name: f.counts for f in _FIELDS if f.kind in ("date", "date_left")}
+FORM_FIELDS = (tuple(f.name for f in _FIELDS) + tuple(f"{f}_{n}" for f, n in DATE_INPUTS.items())
+               + tuple(f"{f.name}_city" for f in _FIELDS if f.kind == "place") + ("today",))
 MAX_FIELD = 200                  # characters of one short answer
 MAX_HISTORY = 64 * 1024          # characters of a pasted history
 MAX_URL = 6000                   # a longer query (a long pasted history) is answered from the POST itself
 MAX_DAYS = 3650
 _WHOLE = re.compile(r"\d{1,5}")
-# where an error of the facts points (its `where`) -> the field of the form
-_FIELD_OF_PATH = [("order.destination", "dest"), ("tracked_destination", "dest"), ("events", "history"),
-                  ("dispute.offered_refund", "offered_refund"), ("currency", "offered_refund"),
-                  ("amount", "offered_refund"), ("order.price", "price"), ("track", "code")] + \
-                 [(path, f) for f, path in {**fields.DATE_FIELDS, **fields.PLAIN_FIELDS}.items()]
+# where an error of a money fact points without its field (`currency`) -> the form's field
+_FIELD_OF_PART = {"currency": "offered_refund", "amount": "offered_refund"}
 
 
 @dataclass
@@ -75,11 +72,9 @@ class Page:
         self._t = {lang: _in_lang(self.texts, lang) for lang in LANGS}
         check_bar(self.texts, advisor.vocab["stages"])
         self._stages = {lang: {k: v[lang] for k, v in advisor.vocab["stages"].items()} for lang in LANGS}
-        self._options = {lang: {
-            "platforms": _Options((p, (prof.get("name") or {}).get(lang, p)) for p, prof in advisor.profiles.items()),
-            "countries": _Options((), _countries(lang, self._t[lang])),
-            "responses": _Options((r, self._t[lang]["responses"][r]) for r in fields.SELLER_RESPONSES)}
-            for lang in LANGS}
+        self._groups = {lang: field_groups(advisor, lang, self._t[lang]) for lang in LANGS}
+        self._labels = {lang: {f["name"]: f["label"] for g in self._groups[lang] for f in g["fields"]}
+                        for lang in LANGS}
         self._empty: dict[str, str] = {}
 
     # -- language
@@ -131,7 +126,7 @@ class Page:
         values: dict[str, object] = {}
         for name, number in DATE_INPUTS.items():
             values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
-        values.update(self._choices(form, problem))
+        values.update(self._others(form, today, problem))
         extra: dict = {}
         events: list[dict] = []
         if form.get("history", "").strip() and "history" not in err:
@@ -140,7 +135,7 @@ class Page:
             except AdvisorError as e:
                 problem("history", e.key or "history", getattr(e, "lines", ""))   # the lines a refused paste names
         for name in list(values):           # the answers in error stay out of the facts
-            if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err:
+            if name in err or f"{name}_{DATE_INPUTS.get(name)}" in err or f"{name}_city" in err:
                 values[name] = None
         over = fields.to_facts(fields.Answers.of(values), today, set(self.advisor.vocab["stages"]), lambda name: name)
         over.pop("events", None)
@@ -149,32 +144,30 @@ class Page:
             doc["events"] = events
         return answer, doc, extra
 
-    def _choices(self, form: dict, problem) -> dict[str, object]:
-        """The answers that are not dates: the code, the platform, the destination, yes/no and
-        the seller's answer, the amount offered; each one the form cannot hold is a problem."""
-        values: dict[str, object] = {name: form.get(name) for name in ("code", "shipping")}
-        if form.get("platform") and form["platform"] not in self.advisor.profiles:
-            problem("platform", "default", form["platform"])
-        values["platform"] = form.get("platform")
-        if form.get("dest_city") and not form.get("dest"):
-            problem("dest", "bad_city")
-        if form.get("dest"):
-            values["dest"] = form["dest"] + (f",{form['dest_city']}" if form.get("dest_city") else "")
-        for name in ("seller_replied", "received"):
-            if name in form and form[name] not in ("yes", "no"):
-                problem(name, "default", form[name])
-            values[name] = {"yes": True, "no": False}.get(form.get(name, ""))
-        if form.get("seller_response") and form["seller_response"] not in fields.SELLER_RESPONSES:
-            problem("seller_response", "default", form["seller_response"])
-        values["seller_response"] = form.get("seller_response")
-        values["offered_refund"], values["price"] = form.get("offered_refund"), form.get("price")
-        for name, reader in (("dest", lambda v: fields.read_place(v, "dest")),
-                             ("offered_refund", lambda v: fields.read_money(v, "offered_refund")),
-                             ("price", lambda v: fields.read_money(v, "price"))):
+    def _others(self, form: dict, today: dt.date, problem) -> dict[str, object]:
+        """The answers that are not dates, each read as its kind of the table says; each one the
+        form cannot hold is a problem by its field."""
+        values: dict[str, object] = {}
+        for f in _FIELDS:
+            value = form.get(f.name)
+            if f.kind in ("date", "date_left", "history"):
+                continue
+            if f.kind == "place":
+                city = form.get(f"{f.name}_city")
+                if city and not value:
+                    problem(f.name, "bad_city")
+                value = value + (f",{city}" if city else "") if value else None
+            elif f.kind == "bool":
+                if value is not None and value not in ("yes", "no"):
+                    problem(f.name, "default", value)
+                value = {"yes": True, "no": False}.get(value or "")
+            elif f.choices == "platforms" and value and value not in self.advisor.profiles:
+                problem(f.name, "default", value)
             try:
-                reader(values.get(name))
+                fields.read_answer(f, value, f.name, today)
             except FactsError as e:
-                problem(name, e.key or "default", form.get(name, ""))
+                problem(f.name, e.key or "default", form.get(f.name, ""))
+            values[f.name] = value
         return values
 
     def _date(self, form: dict, name: str, number: str, sign: int, today: dt.date, problem) -> str | None:
@@ -240,11 +233,10 @@ class Page:
 
         context = {
             "t": t, "lang": lang, "other_lang": other, "form": answer.form, "errors": answer.errors,
-            "error_list": _error_list(answer.errors, t), "likely_country": dict(t.get("likely_country") or ()).get(lang),
+            "error_list": _error_list(answer.errors, t, self._labels[lang]), "likely_country": dict(t.get("likely_country") or ()).get(lang),
             "folded": a is not None and not answer.errors, "asked": _asked(answer.form),
             "other_url": "/?" + urlencode(dict(query, lang=other)),
-            "default_platform": self.advisor.default_platform, **self._options[lang],
-            "date_inputs": DATE_INPUTS, "a": a, "date": date, "rel": rel,
+            "field_groups": self._groups[lang], "a": a, "date": date, "rel": rel,
         }
         context.update(list_view(self.advisor, t, lang, answer.facts))
         if a is not None:
@@ -284,15 +276,15 @@ def _asked(form: dict) -> bool:
     return any(k not in ("today",) for k in form)
 
 
-def _error_list(errors: dict[str, str], t: dict) -> list[dict]:
+def _error_list(errors: dict[str, str], t: dict, labels: dict[str, str]) -> list[dict]:
     """The summary above the form: each error with its field's name, linked to the field, in the
     form's order (a `NAME_ago` / `NAME_left` number is named by its date's label)."""
     def order(name: str) -> int:
         return FORM_FIELDS.index(name) if name in FORM_FIELDS else len(FORM_FIELDS)
     out = []
     for name in sorted((n for n in errors if n != "form"), key=order):
-        base = name.rsplit("_", 1)[0] if name not in t and name.endswith(("_ago", "_left")) else name
-        label = t.get(base) if isinstance(t.get(base), str) else None
+        base = name.rsplit("_", 1)[0] if name not in labels and name.endswith(("_ago", "_left", "_city")) else name
+        label = labels.get(base) or (t.get(base) if isinstance(t.get(base), str) else None)
         out.append({"anchor": f"f-{name}", "label": label or t["errors"]["default"], "text": errors[name]})
     return out
 
@@ -307,12 +299,13 @@ def _due(step: dict, today: dt.date, t: dict, date) -> str:
 
 
 def _field_of(where: str | None) -> str | None:
+    """The form's field an error of the facts (its `where`) points at."""
     if not where:
         return None
-    for path, name in _FIELD_OF_PATH:
-        if where == path or where.startswith(path + ".") or where.startswith(path + "["):
-            return name
-    return where if where in FORM_FIELDS else None
+    f = fields.field_of_path(where)
+    if f is not None:
+        return f.name
+    return _FIELD_OF_PART.get(where) or (where if where in FORM_FIELDS else None)
 
 
 def _in_lang(node, lang: str):
@@ -324,41 +317,6 @@ def _in_lang(node, lang: str):
     if isinstance(node, list):
         return [_in_lang(x, lang) for x in node]
     return node
-
-
-class _Options:
-    """A select's <option>s rendered once (escaped), in <optgroup>s when `groups` (label, pairs)
-    are given; `selected(value)` marks the chosen one: a loop over 250 countries in the sandboxed
-    template was most of the page's cost."""
-
-    def __init__(self, pairs, groups=None):
-        parts = []
-        self.pairs: list[tuple[str, str]] = []
-        for label, items in groups or [(None, pairs)]:
-            items = [(str(value), str(name)) for value, name in items]
-            self.pairs += items
-            options = "".join(f'<option value="{escape(v)}">{escape(n)}</option>' for v, n in items)
-            parts.append(f'<optgroup label="{escape(label)}">{options}</optgroup>' if label else options)
-        self.html = "".join(parts)
-
-    def selected(self, value) -> Markup:
-        if value is None:
-            return Markup(self.html)
-        mark = f'<option value="{escape(str(value))}">'
-        return Markup(self.html.replace(mark, mark[:-1] + " selected>", 1))
-
-
-def _countries(lang: str, t: dict) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The countries in two groups: where most buyers are (`countries_first`: its first one
-    first, then by name), then every other country by name."""
-    from babel import Locale
-    from .trackformats import _country_codes
-    names = Locale.parse(lang).territories
-    codes = _country_codes()
-    first = [cc for cc in t["countries_first"] if cc in codes]
-    rest = sorted(((cc, names.get(cc, cc)) for cc in codes if cc not in first), key=lambda x: x[1])
-    head = first[:1] + sorted(first[1:], key=lambda cc: names.get(cc, cc))
-    return [(t["countries_first_group"], [(cc, names.get(cc, cc)) for cc in head]), (t["countries_other_group"], rest)]
 
 
 _HERE = Path(__file__).parent / "static"

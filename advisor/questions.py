@@ -1,8 +1,11 @@
-"""Question mode: `advise` alone on a terminal asks the few questions that matter, one at a
-time (Enter skips), in the user's language, then prints the advice as `advise CODE …` would.
+"""Question mode: `advise` alone on a terminal asks the fields of the table (`templates/fields.yaml`)
+one at a time (Enter skips), in the user's language, then prints the advice as `advise CODE …` would.
 
-A wrong answer is said at once and asked again, so nothing typed is lost or silently changed.
-The answers become the same options the command line takes (`fields.py` reads them).
+Each answer is checked as it is given, alone and together with the answers before it (a refund
+before the dispute, a date after today): a wrong one is said at once and asked again, so nothing
+typed is lost or silently changed. A follow-up (the seller's answer to a dispute, what is wrong
+with goods that arrived) is asked only after the answer it follows; the rarer fields only after
+"more details?" is answered yes.
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import click
 
 from . import fields
 from .cli import _
-from .errors import FactsError
+from .errors import AdvisorError, FactsError
+from .facts import merge
+from .fieldtable import Field, table
 
 YES = {"y", "yes", "д", "да"}
 NO = {"n", "no", "н", "нет"}
@@ -21,79 +26,138 @@ NO = {"n", "no", "н", "нет"}
 def _ask(question: str, check=None):
     """One question; Enter gives None. `check(text)` raises FactsError for a wrong answer."""
     while True:
-        text = click.prompt(question, default="", show_default=False, prompt_suffix=": ").strip()
+        text = click.prompt(question, default="", show_default=False,
+                            prompt_suffix=" " if question.endswith("?") else ": ").strip()
         if not text:
             return None
         try:
             return check(text) if check else text
         except FactsError as e:
-            click.echo("  " + _problem(e, text), err=True)
+            click.echo("  " + e.message, err=True)
 
 
-def _problem(e: FactsError, text: str) -> str:
-    """The problem with an answer, in the user's language."""
-    said = {"bad_date": _("`{text}` is not a date: write it as 20.11.2026, or 12d for 12 days ago"),
-            "bad_amount": _("`{text}` is not an amount: write it as 3.00USD")}.get(e.key or "")
-    return said.format(text=text) if said else e.message
-
-
-def _yes_no(question: str) -> bool | None:
-    def check(text: str) -> bool:
+def _yes_no(question: str, check=None) -> bool | None:
+    def read(text: str) -> bool:
         word = text.lower()
-        if word in YES or word in NO:
-            return word in YES
-        raise FactsError(_("answer y or n, or press Enter to skip"))
-    return _ask(question + " " + _("[y/n]"), check)
+        if word not in YES and word not in NO:
+            raise FactsError(_("answer y or n, or press Enter to skip"))
+        return check(word in YES) if check else word in YES
+    return _ask(question + " " + _("[y/n]"), read)
 
 
-def _one_of(question: str, choices: dict[str, str]) -> str | None:
+def _one_of(question: str, choices: dict[str, str], check=None) -> str | None:
     """A choice by its number or its id: `1) …  2) …`."""
     keys = list(choices)
     click.echo(question)
     for i, key in enumerate(keys, 1):
         click.echo(f"  {i}) {choices[key]}")
 
-    def check(text: str) -> str:
+    def read(text: str) -> str:
         if text.isdigit() and 1 <= int(text) <= len(keys):
-            return keys[int(text) - 1]
-        if text in choices:
-            return text
-        raise FactsError(_("type a number from 1 to {n}, or press Enter to skip").format(n=len(keys)))
-    return _ask(_("Your answer"), check)
+            text = keys[int(text) - 1]
+        if text not in choices:
+            raise FactsError(_("type a number from 1 to {n}, or press Enter to skip").format(n=len(keys)))
+        return check(text) if check else text
+    return _ask(_("Your answer"), read)
+
+
+def _pasted(question: str, check) -> str | None:
+    """A pasted history: lines until an empty one; a history that cannot be read is said and asked again."""
+    while True:
+        click.echo(f"{question} ({table().asking['after_history'][_lang()]}):")
+        lines = []
+        while True:
+            line = click.prompt("", default="", show_default=False, prompt_suffix="")
+            if not line.strip():
+                break
+            lines.append(line)
+        if not lines:
+            return None
+        try:
+            return check("\n".join(lines))
+        except FactsError as e:
+            click.echo("  " + e.message, err=True)
+
+
+class _Checker:
+    """Each answer read alone (its kind), then with the answers before it as the facts they make."""
+
+    def __init__(self, advisor, today: dt.date, lang: str):
+        self.advisor, self.today, self.lang = advisor, today, lang
+        self.errors = _error_texts(advisor)
+        self.answers: dict[str, object] = {}
+
+    def __call__(self, f: Field):
+        def check(value):
+            try:
+                fields.read_answer(f, value, f.name, self.today)
+                facts = fields.to_facts(fields.Answers.of({**self.answers, f.name: value}), self.today,
+                                        set(self.advisor.vocab["stages"]), lambda name: name)
+                doc = merge({}, facts)
+                if f.kind == "history":
+                    doc["events"] = fields.read_pasted(value.encode("utf-8"), f.name)[0]
+                self.advisor.facts(doc, today=self.today)
+            except AdvisorError as e:
+                raise FactsError(self._said(f, e, value)) from None
+            return value
+        return check
+
+    def _said(self, f: Field, e: AdvisorError, value) -> str:
+        """The problem with an answer, in the user's language: the kind's own words for an
+        answer that cannot be read, the page's words for answers that cannot be true together."""
+        kind = "date_left" if f.kind == "date_left" else f.kind
+        said = table().kind_text(kind, "error", self.lang) if e.key in ("bad_date", "bad_amount", "bad_number",
+                                                                         "bad_country") else None
+        said = said or (self.errors.get(e.key or "") or {}).get(self.lang)
+        shown = str(getattr(e, "lines", "")) if f.kind == "history" else str(value)   # the lines a refused paste names
+        return said.replace("{text}", shown).replace("{value}", shown) if said else e.render()
 
 
 def ask(advisor, today: dt.date) -> fields.Answers:
     """The answers, as the command line's options would give them."""
-    def date(text: str) -> str:
-        return fields.read_date(text, "date", today) or text
-
+    lang, t = _lang(), table()
+    check = _Checker(advisor, today, lang)
     click.echo(_("A few questions about your parcel. Press Enter to skip one you do not know."))
-    kw: dict = {"code": _ask(_("Track code (as the seller gave it)"))}
-    platforms = {p: (profile.get("name") or {}).get(_lang(), p) for p, profile in advisor.profiles.items()}
-    kw["platform"] = _one_of(_("Where did you buy it?"), platforms)
-    hint = _("a date as 20.11.2026, or 12d for 12 days ago")
-    kw["paid"] = _ask(_("When did you pay? ({hint})").format(hint=hint), date)
-    kw["issued"] = _ask(_("When did the seller give the track code? ({hint})").format(hint=hint), date)
-    kw["protection_ends"] = _ask(_("When does buyer protection end? (a date as 20.12.2026)"), date)
-    kw["seller_messaged"] = _ask(_("When did you write to the seller about it? ({hint})").format(hint=hint), date)
-    if kw["seller_messaged"]:
-        kw["seller_replied"] = _yes_no(_("Did the seller answer?"))
-    kw["dispute_opened"] = _ask(_("When did you open a dispute? ({hint})").format(hint=hint), date)
-    if kw["dispute_opened"]:
-        answers = {"none": _("no answer yet"), "rejected": _("rejected the dispute"),
-                   "partial_refund": _("offers part of the money back"),
-                   "resend_promise": _("promises to send the item again"),
-                   "accepted": _("agreed to a full refund")}
-        kw["seller_response"] = _one_of(_("What did the seller answer to the dispute?"), answers)
-        if kw["seller_response"] == "partial_refund":
-            kw["offered_refund"] = _ask(_("How much does the seller offer? (e.g. 3.00USD)"),
-                                        lambda t: fields.read_money(t, "amount") and t)
-            if kw["offered_refund"]:      # an offer is judged against the price, never guessed (P1-P4)
-                kw["price"] = _ask(_("How much did you pay for the order? (e.g. 12.50USD)"),
-                                   lambda t: fields.read_money(t, "amount") and t)
-    kw["received"] = _yes_no(_("Do you have the parcel in hand?"))
+    more = None
+    for f in t.fields:
+        if not _follows(f, check.answers):
+            continue
+        if f.more and more is None:
+            more = _yes_no(t.asking["more"][lang]) or False
+        if f.more and not more:
+            continue
+        value = _question(f, advisor, lang, check(f))
+        if value is not None:
+            check.answers[f.name] = value
     click.echo("")
-    return fields.Answers.of(kw)
+    return fields.Answers({**fields.Answers.of(check.answers).values, "history": check.answers.get("history")})
+
+
+def _follows(f: Field, answers: dict) -> bool:
+    """A follow-up is asked only when the answers it follows were given as it says."""
+    return all(name in answers if want == "given" else answers.get(name) == want for name, want in f.ask_if.items())
+
+
+def _question(f: Field, advisor, lang: str, check):
+    question = f.text("question", lang)
+    hint = table().kind_text(f.kind, "hint", lang)
+    if f.kind == "bool":
+        return _yes_no(question, check)
+    if f.kind == "choice":
+        choices = ({p: (prof.get("name") or {}).get(lang, p) for p, prof in advisor.profiles.items()}
+                   if f.choices == "platforms" else {c: words[lang] for c, words in f.choices.items()})
+        return _one_of(question, choices, check)
+    if f.kind == "history":
+        return _pasted(question, check)
+    return _ask(f"{question} ({hint})" if hint else question, check)
+
+
+def _error_texts(advisor) -> dict:
+    """The page's error texts by key (`templates/page/texts.yaml`): one wording of "this date is
+    after today" for the page and the questions."""
+    from pathlib import Path
+    from .yamlfile import load
+    return load(Path(advisor.templates_dir) / "page" / "texts.yaml", "templates/page/texts.yaml").get("errors") or {}
 
 
 def _lang() -> str:

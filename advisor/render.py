@@ -7,6 +7,7 @@ literal. StrictUndefined makes a misspelt variable an error instead of an empty 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -157,6 +158,8 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "when": lambda d, today: fmt_relative((_given(d, "date") - today).days, lang, named),
         "plural": lambda n, *forms: fmt_plural(n, lang, *forms),
     })
+    # texts for a terminal, not HTML: JSON values as readable as the rest (`"доставлено"`, not `\u0434...`)
+    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
     env.globals["lang"] = lang
     return env
 

@@ -24,6 +24,7 @@ def test_questions_in_english_give_the_advice_the_options_give():
     c.expect(r"Did the seller answer\? \[y/n\]"); c.sendline("n")
     c.expect("open a dispute"); c.sendline("")
     c.expect("parcel in hand"); c.sendline("")
+    c.expect("Add more"); c.sendline("")
     c.expect(pexpect.EOF)
     c.close()
     assert c.exitstatus == 0
@@ -48,7 +49,10 @@ def test_questions_in_russian_with_a_dispute_and_an_offer():
     c.expect("Сколько предлагает"); c.sendline("три доллара")
     c.expect("не сумма"); c.expect("Сколько предлагает"); c.sendline("3.00USD")
     c.expect("Сколько вы заплатили"); c.sendline("12.50USD")         # the offer is judged against the price
+    c.expect("передан на рассмотрение"); c.sendline("")
+    c.expect("Когда вернулись деньги"); c.sendline("")
     c.expect("на руках"); c.sendline("н")
+    c.expect("Рассказать подробнее"); c.sendline("н")
     c.expect(pexpect.EOF)
     c.close()
     assert c.exitstatus == 0

@@ -32,8 +32,8 @@ MAX_STATUS = 500
 @dataclass(frozen=True)
 class Form:
     name: str
-    expr: dict                 # field -> compiled JMESPath (FORM_FIELDS)
-    event: dict                # field -> compiled JMESPath, on each event (EVENT_FIELDS)
+    expr: dict[str, Any]                 # field -> compiled JMESPath (FORM_FIELDS)
+    event: dict[str, Any]                # field -> compiled JMESPath, on each event (EVENT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Adapter:
 @dataclass
 class Reading:
     """What a payload gave: the facts it holds, and which adapter and form read it."""
-    facts: dict
+    facts: dict[str, Any]
     provider: str
     form: str
     recognised: bool
@@ -121,7 +121,7 @@ def _truthy(value) -> bool:
     return value not in (None, False, "", [], {})
 
 
-def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
+def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
     """The facts document the payload holds (track, carrier, current status, events)."""
     root = form.expr["root"].search(data) if "root" in form.expr else data
     if isinstance(root, list):
@@ -130,7 +130,7 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
                              help="give one parcel's payload; `advise batch --from` reads one a line")
         root = root[0]
     get = {k: (v.search(root) if k not in ("when", "root") else None) for k, v in form.expr.items()}
-    facts: dict = {}
+    facts: dict[str, Any] = {}
     if _text(get.get("track")):
         facts["track"] = _text(get["track"])
     if _text(get.get("carrier")):
@@ -145,9 +145,9 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
     return facts
 
 
-def _status(adapter: Adapter, get: dict) -> dict | None:
+def _status(adapter: Adapter, get: dict[str, Any]) -> dict | None:
     code, text = _text(get.get("status")), _text(get.get("status_text"))
-    out: dict = {}
+    out: dict[str, Any] = {}
     if code and adapter.codes:
         out.update(provider=adapter.codes, code=code[:60])
     elif code or text:
@@ -159,7 +159,7 @@ def _status(adapter: Adapter, get: dict) -> dict | None:
     return out or None
 
 
-def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
+def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
     """One event of the payload as a facts event, its `index` its place in the payload."""
     where = f"payload events[{i}]"
     v = {k: x.search(e) for k, x in form.event.items()}
@@ -173,7 +173,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
     if date is None:
         raise FactsError(f"event {i} of the payload has no date", where=where,
                          help=f"{adapter.title} events carry one; check that this is the whole payload")
-    out: dict = {"date": date}
+    out: dict[str, Any] = {"date": date}
     if time:
         out["time"] = time
         if offset:
@@ -191,7 +191,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
     return out
 
 
-def _place(out: dict, v: dict, where: str) -> None:
+def _place(out: dict[str, Any], v: dict, where: str) -> None:
     country = _text(v.get("country"))
     if country:
         code = alpha2(country)
@@ -278,7 +278,7 @@ def _read_file(path: Path, display: str, providers: set[str]) -> Adapter:
     return Adapter(doc["adapter"], str(doc.get("title") or doc["adapter"]), codes, tuple(forms))
 
 
-def payload_facts(reading: Reading, order: dict | None = None, facts: dict | None = None) -> dict:
+def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: dict | None = None) -> dict:
     """The facts to advise on: the payload's, with the order's own facts beside it (the dates only
     the buyer or the shop knows). The order's fields win over the payload's (`carrier`); events
     come from the payload alone."""

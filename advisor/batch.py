@@ -13,7 +13,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import Any, IO, Iterator
 
 from .errors import AdvisorError, FactsError, InternalError
 from .jsonio import check_json
@@ -34,7 +34,7 @@ class Settings:
     payload_from: str | None = None      # `--from PROVIDER`: each line is a tracker's payload
 
 
-def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes | None, dict | None]]:
+def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes | None, dict[str, Any] | None]]:
     """(number of the first line, whole lines) pieces of about `size` bytes; a line still open
     past MAX_LINE_BYTES becomes (its number, None, error) and is skipped to its end without being
     held. Splitting into lines is left to whoever advises the piece: the reading process (the
@@ -65,7 +65,7 @@ def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[in
             n += 1
 
 
-def _too_long(n: int) -> dict:
+def _too_long(n: int) -> dict[str, Any]:
     return FactsError(f"the line is longer than {MAX_LINE_BYTES // 1024} KiB", where=f"line {n}").to_dict()
 
 
@@ -81,7 +81,7 @@ def _init(settings: Settings) -> None:
     _ADVISOR = advisor_for(settings.rules, settings.templates, settings.overlay)
 
 
-def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
+def advise_line(n: int, raw: bytes | None, error: dict[str, Any] | None) -> bytes:
     """One output line (UTF-8, newline included) for one input line; never raises."""
     if error is not None:
         return json_line({"line": n, "error": error})
@@ -146,7 +146,7 @@ class _Stop:
         return False
 
 
-def _advised_lines(n: int, data: bytes | None, error: dict | None):
+def _advised_lines(n: int, data: bytes | None, error: dict[str, Any] | None):
     """The output lines for one piece of input, one at a time."""
     if data is None:
         yield advise_line(n, None, error)
@@ -156,7 +156,7 @@ def _advised_lines(n: int, data: bytes | None, error: dict | None):
             yield advise_line(i, None, _too_long(i)) if len(raw) > MAX_LINE_BYTES else advise_line(i, raw, None)
 
 
-def advise_chunk(n: int, data: bytes | None, error: dict | None) -> tuple[bytes, int, int]:
+def advise_chunk(n: int, data: bytes | None, error: dict[str, Any] | None) -> tuple[bytes, int, int]:
     """A piece of input (see `read_chunks`) advised: (output lines in one piece, how many, how
     many failed). Blank lines are skipped but counted. In a worker, one result per piece is what
     the parent, which shares the cores, has to unpickle and write."""
@@ -185,7 +185,7 @@ class Interrupted(Exception):
         self.totals = totals
 
 
-def skip_lines(chunks: Iterator[tuple[int, bytes | None, dict | None]], done: int):
+def skip_lines(chunks: Iterator[tuple[int, bytes | None, dict[str, Any] | None]], done: int):
     """The pieces of `chunks` after the first `done` advised lines (blank lines are not advised,
     so they are not counted), line numbers kept: what `--resume` goes on from."""
     for n, data, error in chunks:
@@ -266,7 +266,7 @@ def _run_in_pool(chunks, settings: Settings, workers: int, emit, stop: "_Stop", 
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
     try:
         _widen_pipes(pool)
-        pending: deque = deque()
+        pending: deque[Any] = deque()
 
         def take():
             while True:           # wait in short steps, so Ctrl-C is seen within one

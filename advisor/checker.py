@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, meta
+from typing import Any
 
 from .errors import AdvisorError, RulesError, did_you_mean
 from .render import LANG_NAMES, LANGS, make_env, message_langs
@@ -18,7 +19,7 @@ from .render import LANG_NAMES, LANGS, make_env, message_langs
 @dataclass
 class CheckReport:
     problems: list[AdvisorError] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -93,7 +94,7 @@ def _check_templates(templates_dir: Path, add) -> int:
     return count
 
 
-def _check_message_titles(vocab: dict, langs: dict, add) -> None:
+def _check_message_titles(vocab: dict[str, Any], langs: dict, add) -> None:
     """Every message template has a title in both languages under `messages:` in vocabulary.yaml."""
     titles = vocab.get("messages") or {}
     for name in sorted(langs):
@@ -212,7 +213,7 @@ SAMPLE = {"track": "RK190321410CN", "order": {"track_issued": "2025-12-10", "pai
           "events": [{"date": "2025-12-15", "status": "Приём"}]}
 
 
-def _render_all(advisor, book, templates_dir: Path, context: dict, add) -> None:
+def _render_all(advisor, book, templates_dir: Path, context: dict[str, Any], add) -> None:
     """Render every rule text and message template once, under the same budget as advice: a
     text that loops, recurses or builds past the bounds fails here, at its `file:line`, not in
     a server. Errors that depend on the facts (a value this sample lacks) are not reported."""

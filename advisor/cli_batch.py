@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from typing import Any
 
 from . import i18n
 from .cli import _, fail, main, rules_options_decorator, run_safely
@@ -182,7 +183,7 @@ def _record_path(partial: Path) -> Path:
     return partial.with_name(partial.name + ".run")
 
 
-def _run_record(stream, source: str, settings) -> dict:
+def _run_record(stream, source: str, settings) -> dict[str, Any]:
     """The input's first HEAD_BYTES digested (the stream handed back, nothing lost), the options
     that change the advice, and the day the lines without their own `today` are advised as of."""
     import hashlib
@@ -197,14 +198,14 @@ def _run_record(stream, source: str, settings) -> dict:
             "day": settings.today or real_today().isoformat(), "stream": stream}
 
 
-def _write_record(path: Path, record: dict) -> None:
+def _write_record(path: Path, record: dict[str, Any]) -> None:
     try:
         path.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
     except OSError as e:
         raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="-o") from None
 
 
-def _same_run(path: Path, record: dict, source: str) -> None:
+def _same_run(path: Path, record: dict[str, Any], source: str) -> None:
     """Refuse to go on from a `.partial` another input, other options or another day began."""
     try:
         was = json.loads(path.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from typing import Any
 
 from .cli import _, main, run_safely
 from .errors import AdvisorError
@@ -105,7 +106,7 @@ def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show, sav
     from .timelines import parcels as generated
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
     advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
-    broken: dict[str, list[dict]] = {}
+    broken: dict[str, list[dict[str, Any]]] = {}
     counts: dict[str, int] = {}
     refused = 0
     start = time.perf_counter()
@@ -190,7 +191,7 @@ def rules_impact(base, directory, templates_dir, overlay_dir, parcels, seed, exa
                                                   for group, ex, advice in result.saved]))
 
 
-def _json_text(doc: dict) -> str:
+def _json_text(doc: dict[str, Any]) -> str:
     import json
     return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from .cli import _, main, make_advisor, rules_options_decorator, run_safely
+from .cli_types import _
+from .cli import main, make_advisor, rules_options_decorator, run_safely
 
 
 @main.command("serve", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
@@ -24,8 +25,9 @@ from .cli import _, main, make_advisor, rules_options_decorator, run_safely
               help=_("seconds a request has to send its whole body; then the answer is 408"))
 @rules_options_decorator()
 @run_safely
-def serve_cmd(host, port, workers, max_connections, max_client_connections, header_timeout, body_timeout,
-              rules_dir, overlay_dir, templates_dir):
+def serve_cmd(host: str, port: int, workers: int, max_connections: int, max_client_connections: int | None,
+              header_timeout: float, body_timeout: float, rules_dir: str | None, overlay_dir: str | None,
+              templates_dir: str | None) -> None:
     from .server import serve
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
     advisor = make_advisor(rules_dir, templates_dir, overlay_dir)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from typing import Any
 
 from . import i18n
 from .cli import (Request, _default_lang, _read, _write_calendar, facts_options, gather, main, make_advisor,
@@ -133,7 +134,7 @@ def _calendar_name(advisor, lang: str) -> str:
     return text or _("My parcels: what to do and by when")
 
 
-def _row_json(row: watching.Row) -> dict:
+def _row_json(row: watching.Row) -> dict[str, Any]:
     a = row.advice or {}
     return {"code": row.parcel.code, "added": row.parcel.added, "done": row.parcel.done, "stage": a.get("stage"),
             "next_step": a.get("next_step"), "change": row.change,
@@ -172,7 +173,7 @@ def _row_text(row: watching.Row, w: _Words, color: bool) -> list[str]:
     return lines + [""]
 
 
-def _change_text(change: dict, w: _Words) -> str:
+def _change_text(change: dict[str, Any], w: _Words) -> str:
     parts = []
     if "stage" in change:
         parts.append(_("the stage was: {stage}").format(stage=w.stage(change["stage"][0])))
@@ -216,7 +217,7 @@ def add_cmd(db, **options):
     _saved(watch, parcel, advisor, advice, today, lang, _("Added {code} to your list.").format(code=code))
 
 
-def _saved(watch: WatchList, parcel, advisor, advice: dict, today: dt.date, lang: str, said: str) -> None:
+def _saved(watch: WatchList, parcel, advisor, advice: dict[str, Any], today: dt.date, lang: str, said: str) -> None:
     """Keep the new advice and show the parcel's line, with what changed."""
     watch.keep_advice(parcel, today.isoformat(), watching.digest(advice), advice)
     row = watching.Row(parcel, advice, history=watch.advices(parcel, last=2))
@@ -354,7 +355,7 @@ def due_cmd(today, lang, fmt, db, days, quiet, rules_dir, overlay_dir, templates
     sys.exit(0 if any(s["today"] for s in steps) else 1)
 
 
-def _due_text(steps: list[dict], w: _Words, until: dt.date) -> str:
+def _due_text(steps: list[dict[str, Any]], w: _Words, until: dt.date) -> str:
     if not steps:
         return _("Nothing is due by {date}.").format(date=fmt_date(until, w.lang))
     now = [s for s in steps if s["today"]]

@@ -10,6 +10,7 @@ no timeline has, or a case still to write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .compiler import compile_map
 from .conditions import holds
@@ -38,8 +39,8 @@ class Coverage:
     def never(self, name: str) -> list[str]:
         return [k for k, n in getattr(self, name).items() if not n]
 
-    def to_dict(self) -> dict:
-        out: dict = {"schema": "parcel-coverage/1", "parcels": self.parcels, "refused": self.refused,
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"schema": "parcel-coverage/1", "parcels": self.parcels, "refused": self.refused,
                      "percent": round(self.percent(), 1)}
         for name in ("rules", "conditions", "messages"):
             covered, total = self.part(name)
@@ -61,7 +62,7 @@ def _show(v) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _conditions(rule) -> list[tuple[str, dict]]:
+def _conditions(rule) -> list[tuple[str, dict[str, Any]]]:
     """(label, a `when` of its own) for each condition of the rule, each group of an `any` too."""
     out = []
     for fact, cond in rule.when.items():

@@ -10,6 +10,7 @@ only, and only while no office or delivery has been seen. Where it cannot tell, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .details import note
 from .places import Places, Region
@@ -22,15 +23,15 @@ class Mismatch:
     level: str              # country, region or city
     kind: str               # office, delivered or tracked (the tracker's destination field)
     event: int | None       # the event's index in the facts, for `tracked` None
-    seen: dict              # the place shown (view(): names in both languages)
-    order: dict             # the order's place
+    seen: dict[str, Any]              # the place shown (view(): names in both languages)
+    order: dict[str, Any]             # the order's place
 
-    def to_context(self) -> dict:
+    def to_context(self) -> dict[str, Any]:
         return {"level": self.level, "kind": self.kind, "event": self.event, "seen": self.seen, "order": self.order}
 
 
 def view(places: Places, city: str | None, postcode: str | None, country: str | None,
-         region: Region | None, with_country: bool = False) -> dict:
+         region: Region | None, with_country: bool = False) -> dict[str, Any]:
     """A place for texts: the city's name in English (the gazetteer's, for the seller) and as
     written (for Russian prose), its postcode, region and country (`place` filter in render.py)."""
     english = places.english(city, country) if city else None
@@ -43,7 +44,7 @@ def view(places: Places, city: str | None, postcode: str | None, country: str | 
             "country": country, "with_country": with_country}
 
 
-def office(events: list, places: Places | None, dest) -> dict | None:
+def office(events: list, places: Places | None, dest) -> dict[str, Any] | None:
     """The latest delivery office's place for texts (the pick-up step names it), with `route`
     when it is a route place; None when that event names no place."""
     offices = [e for e in events if e.stage == "arrived_office"]
@@ -126,7 +127,7 @@ def _mismatch(places, level, kind, index, city, postcode, country, region, dest)
                     view(places, dest.city, dest.postcode, dest.country, order_region(places, dest), foreign))
 
 
-def _unverified(places, reason, where, city, postcode, country, region, dest) -> dict:
+def _unverified(places, reason, where, city, postcode, country, region, dest) -> dict[str, Any]:
     seen = view(places, city, postcode, country, region, bool(country and dest.country and country != dest.country))
     order = view(places, dest.city, dest.postcode, dest.country, order_region(places, dest), seen["with_country"])
     label = ", ".join(x for x in (city, postcode, country) if x) or "?"

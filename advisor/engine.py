@@ -21,6 +21,7 @@ import itertools
 import re
 import threading
 import weakref
+from typing import Any
 
 from .errors import AdvisorError, RulesError
 from .jsonio import compact
@@ -113,7 +114,7 @@ def compiled_rules(book: RuleBook) -> "CompiledRules":
     return compiled
 
 
-def _profiles_digest(profiles: dict) -> str:
+def _profiles_digest(profiles: dict[str, Any]) -> str:
     import hashlib
     return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in profiles.items())).encode()).hexdigest()[:12]
 
@@ -177,7 +178,7 @@ class CompiledRules:
                 self.reads[platform] = tuple(reads)
         weakref.finalize(self, _free, [h for hs in self.handles.values() for h in hs])
 
-    def evaluate(self, platform: str, fact: dict) -> list[str]:
+    def evaluate(self, platform: str, fact: dict[str, Any]) -> list[str]:
         """Ids of the rules that fired for this fact, in rule-book order.
 
         Talks to the compiled rulesets through the engine's C interface: assert the fact, then

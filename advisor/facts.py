@@ -95,7 +95,7 @@ class Facts:
     seller: Seller = field(default_factory=Seller)
     dispute: Dispute | None = None
     received: bool = False
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 _object_new = object.__new__
@@ -111,7 +111,7 @@ def _new(cls, **fields):
     return obj
 
 
-def parse_document(text: str, source: str = "facts") -> dict:
+def parse_document(text: str, source: str = "facts") -> dict[str, Any]:
     """JSON or YAML text to a mapping; syntax errors name `source:line:col`."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -206,7 +206,7 @@ def _place(d, where: str) -> Place | None:
     return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
-def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
+def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | None = None,
                 default_platform: str = "aliexpress", providers: list[str] | None = None) -> Facts:
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
@@ -268,7 +268,7 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
     return events
 
 
-def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None:
+def _tracker_status(d: dict[str, Any] | None, providers: list[str] | None) -> Event | None:
     """The tracker's current status as one more event (index -1): read like an event's code or text."""
     if not d:
         return None
@@ -280,7 +280,7 @@ def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
 
 
-def _dispute(d: dict | None) -> Dispute | None:
+def _dispute(d: dict[str, Any] | None) -> Dispute | None:
     """The dispute, typed; it needs the day it was opened."""
     if not d:
         return None
@@ -333,7 +333,7 @@ def _check_dates(f: Facts) -> None:
                          where="dispute.opened", key="before_issued")
 
 
-def merge(base: dict, overrides: dict[str, Any]) -> dict:
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict:
     """Put CLI option values (dotted paths) into a facts mapping; options win over the file."""
     out = json.loads(json.dumps(base, default=str)) if base else {}
     for path, value in overrides.items():

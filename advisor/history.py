@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 from .details import line
 from .errors import HistoryError
@@ -50,9 +51,9 @@ _CP1252_MARK = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u016
 
 @dataclass
 class PastedHistory:
-    events: list[dict]      # {"date", "status", "line", "place"?}
-    unread: list[dict]      # {"line", "reason", "text"?}: lines not used, by number
-    repaired: list[dict]    # {"line", "reason"}: lines read after undoing an encoding or markup
+    events: list[dict[str, Any]]      # {"date", "status", "line", "place"?}
+    unread: list[dict[str, Any]]      # {"line", "reason", "text"?}: lines not used, by number
+    repaired: list[dict[str, Any]]    # {"line", "reason"}: lines read after undoing an encoding or markup
 
 
 def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistory:
@@ -121,7 +122,7 @@ def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | N
         out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
 
 
-def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
+def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict[str, Any]], list[dict]]:
     """(events, unread lines) of a pasted history; see `read_history`."""
     h = read_history(text, max_lines=max_lines)
     return h.events, h.unread
@@ -203,7 +204,7 @@ def _read_line(text: str, n: int, out: PastedHistory, order: str | None = None) 
     out.events.append({"date": date.isoformat(), "status": status[:500], "line": n, **_time_of(clock)})
 
 
-def _time_of(clock) -> dict:
+def _time_of(clock) -> dict[str, Any]:
     """The time a line prints after its date (`14:05`, `2:05 PM`) and its offset (`(GMT-7)`,
     `+0300`), for ordering one day's events; the day stays the one printed."""
     if not clock or not clock[1]:
@@ -308,7 +309,7 @@ class _Weekday:
     compiled on first use (loading the locales costs 20 ms that a start without histories saves)."""
 
     @cached_property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         from babel import Locale
         names = set()
         for lang in PAGE_LANGS:

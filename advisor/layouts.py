@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .details import line
 from .errors import HistoryError
@@ -43,7 +43,7 @@ class Piece:
     status: str = ""
 
 
-def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], list[dict]]:
+def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], list[dict[str, Any]]]:
     """The pieces of a page, one an event (lines without a date stay pieces: `history.py`
     reports them), and the lines a block page holds around its events (its title, a footer)."""
     split = _remembered(split)
@@ -149,7 +149,7 @@ def is_place(text: str) -> bool:
     return bool(_PLACE.match(" ".join(text.split())))
 
 
-def _blocks(rows: list[tuple[int, str, str]], split: Split) -> tuple[list[Piece], list[dict]]:
+def _blocks(rows: list[tuple[int, str, str]], split: Split) -> tuple[list[Piece], list[dict[str, Any]]]:
     """A page of blocks: the text lines between date lines are read both ways round (status
     after its date, or before it) and the one way the page allows is taken."""
     pieces = [_one_line(n, text, split) for n, text, kind in rows if kind == "event"]
@@ -220,7 +220,7 @@ def _told_apart(possible: dict[str, Reading]) -> dict[str, Reading]:
     return possible
 
 
-def _both_ways(heads, gaps) -> dict:
+def _both_ways(heads, gaps) -> dict[str, Any]:
     """The first date whose status can be the line above it or the line below it."""
     (n, date), above, below = heads[0], gaps[0][-1], gaps[1][0]
     return {"line": n, "date": date, "above": above[0], "above_text": above[1][:60],
@@ -243,7 +243,7 @@ REFUSALS = {
 }
 
 
-def refusal(kind: str, values: dict, where: str) -> HistoryError:
+def refusal(kind: str, values: dict[str, Any], where: str) -> HistoryError:
     """A page that cannot be read, said with the lines that show why; `template` and `values`
     let an interface say it in its own language (the CLI's catalog, the page's texts, whose
     `{value}` is the lines concerned)."""

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=None)
-def widths(pattern: re.Pattern) -> tuple[int, int]:
+def widths(pattern: re.Pattern[str]) -> tuple[int, int]:
     """The shortest and longest text a pattern can match; when the parser cannot tell (it is
     internal to `re`), every length, so the index only ever skips formats, never answers."""
     try:
@@ -18,7 +18,7 @@ def widths(pattern: re.Pattern) -> tuple[int, int]:
         return 0, 1 << 30
 
 
-def first_chars(pattern: re.Pattern) -> frozenset | None:
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The characters a match of `pattern` can start with, read from `re`'s own parse of it;
     None when that cannot be told (the index then keeps the format for every character)."""
     try:
@@ -28,7 +28,7 @@ def first_chars(pattern: re.Pattern) -> frozenset | None:
         return None
 
 
-def last_chars(pattern: re.Pattern) -> frozenset | None:
+def last_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The characters a match of `pattern` can end with (None when that cannot be told)."""
     try:
         from re import _constants as c, _parser
@@ -37,7 +37,7 @@ def last_chars(pattern: re.Pattern) -> frozenset | None:
         return None
 
 
-def _first_of(items: list, c, last: bool = False) -> frozenset | None:
+def _first_of(items: list, c, last: bool = False) -> frozenset[str] | None:
     """The characters the sequence `items` of `re`'s parse can start (or, with `last`, end) with."""
     out: set[str] = set()
     for op, av in (reversed(items) if last else items):
@@ -77,7 +77,7 @@ def _first_of(items: list, c, last: bool = False) -> frozenset | None:
     return None
 
 
-def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
+def refuse_backtracking(pattern: re.Pattern[str], what: str, where: str) -> None:
     """A located error when `pattern` could backtrack exponentially (see `backtracking`)."""
     slow = backtracking(pattern)
     if slow:
@@ -86,7 +86,7 @@ def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
                          help="write each repeated part once: `[0-9]+`, not `(?:[0-9]+)+`")
 
 
-def backtracking(pattern: re.Pattern) -> str | None:
+def backtracking(pattern: re.Pattern[str]) -> str | None:
     """Why matching `pattern` could take exponential time on a crafted code, or None. `re`
     backtracks: `(?:[0-9]+)+[0-9]` tries every way of splitting a run of digits (28 s for 32 of
     them). Refused: a part repeated more than once that itself matches texts of several lengths,
@@ -101,7 +101,7 @@ def backtracking(pattern: re.Pattern) -> str | None:
 
 
 def _backtracks(items: list, c) -> str | None:
-    varying: list[frozenset | None] = []          # what each part of varying length can start with
+    varying: list[frozenset[str] | None] = []          # what each part of varying length can start with
     for op, av in items:
         inner: list[list] = []
         if op in (c.MAX_REPEAT, c.MIN_REPEAT):

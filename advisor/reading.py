@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import RulesError
 from .lemmas import lemma, language, normalise, tokens
@@ -61,7 +62,7 @@ COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one 
 class Reader:
     terms: list[Term]
     rows: list[Row]
-    doubt: dict = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
+    doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
     _first: dict[str, list[Term]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list]:
@@ -127,7 +128,7 @@ class Reader:
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, self._doubts(row, found))
         return None
 
-    def _doubts(self, row: Row, found: dict) -> tuple[str, ...]:
+    def _doubts(self, row: Row, found: dict[str, Any]) -> tuple[str, ...]:
         """For a delivery, a return or a customs decision: the words of the line that put it in
         doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
         decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from typing import Any
 
 
 def _styler(color: bool):
@@ -16,7 +17,7 @@ def _styler(color: bool):
     return em
 
 
-def view(advisor, advice, lang: str) -> dict:
+def view(advisor, advice, lang: str) -> dict[str, Any]:
     """What the report template shows: the advice plus labels in the chosen language."""
     d = advice.to_dict()
     v = advisor.vocab
@@ -49,7 +50,7 @@ def render_text(advisor, advice, lang: str, color: bool = False) -> str:
     return advisor.renderer.file("report.txt.j2", lang, ctx)
 
 
-def render_explain(advisor, advice, lang: str, why_not: dict | None = None) -> str:
+def render_explain(advisor, advice, lang: str, why_not: dict[str, Any] | None = None) -> str:
     ctx = view(advisor, advice, lang)
     doc = advice.to_dict()
     ctx["trace"] = doc["trace"]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .conditions import TERM as _TERM
 from .dates import DateExpr, parse_expr
@@ -40,10 +41,10 @@ class Output:
     kind: str          # action | flag | warning | deadline
     id: str
     due: DateExpr | None = None
-    text: dict | None = None
+    text: dict[str, Any] | None = None
     severity: str | None = None
     unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
-    text_where: dict | None = None      # each text's `file:line:col` (its language's key)
+    text_where: dict[str, Any] | None = None      # each text's `file:line:col` (its language's key)
 
     def where_of(self, lang: str, rule_where: str) -> str:
         return (self.text_where or {}).get(lang, rule_where)
@@ -59,7 +60,7 @@ class Rule:
     note: str | None
     platforms: list[str]          # empty: every platform
     priority: int
-    when: dict
+    when: dict[str, Any]
     outputs: list[Output]
     message: str | None
     replaces: list[str]
@@ -80,10 +81,10 @@ class Rule:
 class RuleBook:
     rules: list[Rule]
     files: list[str]
-    vocab: dict
-    profiles: dict
+    vocab: dict[str, Any]
+    profiles: dict[str, Any]
     digest: str
-    by_id: dict = field(default_factory=dict)
+    by_id: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         self.by_id = {r.id: r for r in self.rules}
@@ -97,7 +98,7 @@ def _where(node, key=None) -> str:
     return node.where(key) if hasattr(node, "where") else "?"
 
 
-def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str],
+def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict, known_ids: set[str],
                   templates, display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Read every rule file under `rules_dir/advice` (and an overlay); raise the first problem."""
     problems: list[RulesError] = []
@@ -107,7 +108,7 @@ def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[s
     return book
 
 
-def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], templates,
+def collect(rules_dir: Path, vocab: dict[str, Any], profiles: dict, known_ids: set[str], templates,
             problems: list[RulesError], display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`).
 
@@ -191,10 +192,10 @@ _FIELD_HELP = {
 }
 
 
-def schema_problems(doc, problems: list) -> set:
+def schema_problems(doc, problems: list) -> set[str]:
     """Validate one rule file against schemas/rules-file-1.json; add each problem with its
     `file:line:col`. Returns the indexes of broken rules (None: the whole file is unusable)."""
-    broken: set = set()
+    broken: set[str] = set()
     for err in validation.errors("rules-file-1", doc):
         from jsonschema.exceptions import best_match   # here: importing jsonschema costs 30 ms
         while err.validator in ("anyOf", "oneOf") and err.context:

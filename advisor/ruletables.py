@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from .compiler import compile_map
 from .conditions import TERM
@@ -27,7 +28,7 @@ def texts(lang: str) -> dict[str, str]:
                                         "templates/workbench/texts.yaml").items()}
 
 
-def number(value, profile: dict) -> str:
+def number(value, profile: dict[str, Any]) -> str:
     """A number sum with this platform's profile values added up: `7 + season_extra_days`."""
     const, names = 0, []
     for sign, term in TERM.findall(str(value)):
@@ -43,7 +44,7 @@ def number(value, profile: dict) -> str:
     return " ".join([str(const)] + names)
 
 
-def due(text: str, profile: dict) -> str:
+def due(text: str, profile: dict[str, Any]) -> str:
     """A due expression with this platform's profile values as days, runs of days added up."""
     out = _PROFILE.sub(lambda m: f"{profile.get(m[1])}d", text)
     while True:
@@ -58,7 +59,7 @@ def _fold(m) -> str:
     return f"{'+' if total >= 0 else '-'} {abs(total)}d"
 
 
-def condition(fact: str, cond, profile: dict) -> list[str]:
+def condition(fact: str, cond, profile: dict[str, Any]) -> list[str]:
     """One condition of a `when` as short phrases: `days_in_stage < 20 + season_extra_days`."""
     if fact == "any":
         alts = [" and ".join(p for f, c in alt.items() for p in condition(f, c, profile)) for alt in cond]
@@ -111,7 +112,7 @@ def _stages(rule, order: list[str]) -> tuple[int, list[str], bool]:
     return (len(order) if negated else first), stages, negated
 
 
-def rows(advisor, platform: str, lang: str) -> list[dict]:
+def rows(advisor, platform: str, lang: str) -> list[dict[str, Any]]:
     """The rules with a window on one platform, in route order of their stages."""
     vocab, profile = advisor.vocab, advisor.profiles[platform]
     order = list(vocab["stages"])

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .checksums import CHECK_FIELDS, CHECKSUMS, checker
 from .errors import RulesError, did_you_mean, one_of
@@ -26,8 +27,8 @@ _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 @dataclass
 class Format:
     id: str
-    name: dict
-    pattern: re.Pattern
+    name: dict[str, Any]
+    pattern: re.Pattern[str]
     layout: str | None
     checksum: str
     checksum_rule: str
@@ -42,11 +43,11 @@ class Format:
     platforms: list
     note: str | None
     source: list
-    examples: dict
+    examples: dict[str, Any]
     where: str
-    checksum_params: dict = field(default_factory=dict)
-    first: frozenset | None = None       # the characters a match can start with (None: any)
-    last: frozenset | None = None        # ... and end with
+    checksum_params: dict[str, Any] = field(default_factory=dict)
+    first: frozenset[str] | None = None       # the characters a match can start with (None: any)
+    last: frozenset[str] | None = None        # ... and end with
     fallback: bool = False               # read only when no other format reads the code
     countries: tuple = ()                # where a domestic carrier delivers (the destination decides)
 
@@ -65,25 +66,25 @@ class Format:
 @dataclass
 class FormatBook:
     formats: list[Format]
-    services: dict
-    cyrillic: dict
-    other_scripts: dict
-    digit_for_letter: dict
-    letter_for_digit: dict
+    services: dict[str, Any]
+    cyrillic: dict[str, Any]
+    other_scripts: dict[str, Any]
+    digit_for_letter: dict[str, Any]
+    letter_for_digit: dict[str, Any]
     express_methods: list
     misread_changes: list
     invented_status_flags: list
-    scores: dict
+    scores: dict[str, Any]
     courier_methods: list
-    posts: dict
+    posts: dict[str, Any]
     universal: list
-    countries: set = field(default_factory=set)
-    carrier_names: dict = field(default_factory=dict)
+    countries: set[str] = field(default_factory=set)
+    carrier_names: dict[str, Any] = field(default_factory=dict)
 
     def country_ok(self, cc: str) -> bool:
         return cc in self.countries
 
-    def post_of(self, cc: str | None) -> dict | None:
+    def post_of(self, cc: str | None) -> dict[str, Any] | None:
         return self.posts.get(cc) if cc else None
 
     def formats_for(self, n: int, first: str | None = None, last: str | None = None) -> list[Format]:
@@ -104,7 +105,7 @@ class FormatBook:
             self._by_length[key] = found
         return found
 
-    def _may_be(self, fmt: Format, chars: frozenset | None, at: int, c: str) -> bool:
+    def _may_be(self, fmt: Format, chars: frozenset[str] | None, at: int, c: str) -> bool:
         if chars is None or c in chars:
             return True
         if not fmt.layout:
@@ -113,7 +114,7 @@ class FormatBook:
         swap = self.digit_for_letter.get(c) if want == "D" else self.letter_for_digit.get(c) if want == "L" else None
         return swap is not None and swap in chars
 
-    _by_length: dict = field(default_factory=dict, repr=False)
+    _by_length: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _can_be(fmt: Format, n: int) -> bool:
@@ -177,9 +178,9 @@ OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 
-def _services(given, display: str) -> dict:
+def _services(given, display: str) -> dict[str, Any]:
     """The S10 service table with its ranges (`QA-QM`) spelt out as two-letter keys."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, value in given.items():
         key = str(key)
         m = _RANGE.fullmatch(key)
@@ -208,7 +209,7 @@ def _change_kinds(doc, display: str) -> list[str]:
     return list(kinds)
 
 
-def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dict[str, list[str]]:
+def _carrier_names(doc, formats: list[Format], posts: dict[str, Any], display: str) -> dict[str, list[str]]:
     """`carrier_names:`, other names a shipping method gives a carrier: each key a carrier that a
     format or a post names, each value a list of names."""
     given = doc.get("carrier_names") or {}
@@ -339,9 +340,9 @@ def _countries(raw, fid: str, at) -> tuple:
     return tuple(given)
 
 
-def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:
+def _checksum_of(checksum, fid: str, at) -> tuple[str, dict[str, Any]]:
     """A format's check digit: an algorithm's name, one with its parameters, or one per length."""
-    params: dict = {}
+    params: dict[str, Any] = {}
     if isinstance(checksum, list):
         per_length = {}
         for item in checksum:
@@ -358,7 +359,7 @@ def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:
     return checksum, params
 
 
-def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
+def _checksum_spec(spec, fid: str, at) -> tuple[str, dict[str, Any]]:
     """A check digit given as a mapping: `{name: ALGORITHM, its numbers..., length?}` (see
     CHECK_FIELDS); anything else is a located error naming what the algorithm needs."""
     params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}

@@ -10,13 +10,14 @@ import json
 import marshal
 import re
 from functools import lru_cache
+from typing import Any
 
 from . import cache
 from .resources import schemas_dir
 
 
 @lru_cache(maxsize=None)
-def schema(name: str) -> dict:
+def schema(name: str) -> dict[str, Any]:
     return json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
 
 
@@ -33,12 +34,12 @@ def _fast(name: str):
     key = json.dumps([fastjsonschema.VERSION, body], sort_keys=True).encode()
     func, code = cache.cached("schema", key, lambda: _compile(body, name),
                               dumps=marshal.dumps, loads=marshal.loads)
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(code, namespace)      # noqa: S102 - code fastjsonschema generated from our own schema
     return namespace[func]
 
 
-def _compile(body: dict, name: str) -> tuple[str, object]:
+def _compile(body: dict[str, Any], name: str) -> tuple[str, object]:
     """(the validating function's name, the compiled module code); the generated module defines
     that function first, before the ones for its `$defs`."""
     import fastjsonschema
@@ -52,7 +53,7 @@ _FIRST_DEF = re.compile(r"^def (\w+)\(", re.M)
 _ANNOTATIONS = {"description", "title", "$comment", "examples"}
 
 
-def _inline_refs(node, defs: dict, stack: tuple = ()):
+def _inline_refs(node, defs: dict[str, Any], stack: tuple = ()):
     """Put each `#/$defs/x` in place, except where a definition refers to itself (kept as a
     `$ref`): fastjsonschema calls a referenced definition through a `str.format(**locals())` per
     array item, a third of its time on a parcel with events."""

@@ -145,7 +145,7 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
     return facts
 
 
-def _status(adapter: Adapter, get: dict[str, Any]) -> dict | None:
+def _status(adapter: Adapter, get: dict[str, Any]) -> dict[str, Any] | None:
     code, text = _text(get.get("status")), _text(get.get("status_text"))
     out: dict[str, Any] = {}
     if code and adapter.codes:
@@ -191,7 +191,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
     return out
 
 
-def _place(out: dict[str, Any], v: dict, where: str) -> None:
+def _place(out: dict[str, Any], v: dict[str, Any], where: str) -> None:
     country = _text(v.get("country"))
     if country:
         code = alpha2(country)
@@ -278,7 +278,7 @@ def _read_file(path: Path, display: str, providers: set[str]) -> Adapter:
     return Adapter(doc["adapter"], str(doc.get("title") or doc["adapter"]), codes, tuple(forms))
 
 
-def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: dict | None = None) -> dict:
+def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: dict[str, Any] | None = None) -> dict:
     """The facts to advise on: the payload's, with the order's own facts beside it (the dates only
     the buyer or the shop knows). The order's fields win over the payload's (`carrier`); events
     come from the payload alone."""

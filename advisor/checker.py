@@ -94,7 +94,7 @@ def _check_templates(templates_dir: Path, add) -> int:
     return count
 
 
-def _check_message_titles(vocab: dict[str, Any], langs: dict, add) -> None:
+def _check_message_titles(vocab: dict[str, Any], langs: dict[str, Any], add) -> None:
     """Every message template has a title in both languages under `messages:` in vocabulary.yaml."""
     titles = vocab.get("messages") or {}
     for name in sorted(langs):

@@ -51,7 +51,7 @@ class Claim:
 
 
 class Coherence:
-    def __init__(self, node: dict[str, Any], vocab: dict, where: str):
+    def __init__(self, node: dict[str, Any], vocab: dict[str, Any], where: str):
         known = {"action": set(vocab["actions"]), "warning": set(vocab["warnings"]), "deadline": set(vocab["deadlines"])}
 
         def item(text, at) -> Item:
@@ -76,7 +76,7 @@ class Coherence:
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
         self.fallback_text = {"en": text["en"], "ru": text["ru"]}
 
-    def enforce(self, fix, f: dict[str, Any], dates: dict, lang: str, render) -> None:
+    def enforce(self, fix, f: dict[str, Any], dates: dict[str, Any], lang: str, render) -> None:
         """Check and repair one advice (`fix.data`); `render(text, values)` renders a text of the
         file in the advice's language."""
         self._pairs(fix, f, render)
@@ -84,7 +84,7 @@ class Coherence:
         self._claims(fix, f, lang)
         self._past_days(fix, dates, lang)
 
-    def _present(self, it: Item, data: dict[str, Any], f: dict) -> list[dict] | bool:
+    def _present(self, it: Item, data: dict[str, Any], f: dict[str, Any]) -> list[dict] | bool:
         if it.kind == "fact":
             v = f.get(it.id)
             return bool(v) if it.value is None else str(v) == it.value

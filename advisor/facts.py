@@ -333,7 +333,7 @@ def _check_dates(f: Facts) -> None:
                          where="dispute.opened", key="before_issued")
 
 
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict:
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Put CLI option values (dotted paths) into a facts mapping; options win over the file."""
     out = json.loads(json.dumps(base, default=str)) if base else {}
     for path, value in overrides.items():

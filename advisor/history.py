@@ -122,7 +122,7 @@ def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | N
         out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
 
 
-def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict[str, Any]], list[dict]]:
+def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(events, unread lines) of a pasted history; see `read_history`."""
     h = read_history(text, max_lines=max_lines)
     return h.events, h.unread

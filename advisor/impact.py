@@ -53,7 +53,7 @@ class Impact:
     by_rule: Counter[str] = field(default_factory=Counter)
     by_place: Counter[str] = field(default_factory=Counter)            # `platform / stage` -> parcels
     seconds: float = 0.0
-    saved: list[tuple[str, dict[str, Any], dict]] = field(default_factory=list)   # (group, parcel, after) per group
+    saved: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)   # (group, parcel, after) per group
 
     def to_dict(self) -> dict[str, Any]:
         groups = sorted(self.groups.values(), key=lambda g: (KINDS.index(g.kind), -g.count, g.what))
@@ -67,7 +67,7 @@ class Impact:
                 "by_rule": dict(self.by_rule.most_common()), "by_platform_stage": dict(self.by_place.most_common())}
 
 
-def advise_both(before, after, parcel: Parcel) -> tuple[dict[str, Any] | str, dict | str]:
+def advise_both(before, after, parcel: Parcel) -> tuple[dict[str, Any] | str, dict[str, Any] | str]:
     """The advice of each side, or the refusal's message."""
     out = []
     for advisor in (before, after):
@@ -78,7 +78,7 @@ def advise_both(before, after, parcel: Parcel) -> tuple[dict[str, Any] | str, di
     return out[0], out[1]
 
 
-def compare(old: dict[str, Any] | str, new: dict | str) -> list[Change]:
+def compare(old: dict[str, Any] | str, new: dict[str, Any] | str) -> list[Change]:
     """Every change between two advices of one parcel (empty when the advice is the same)."""
     if isinstance(old, str) or isinstance(new, str):
         if old == new:
@@ -113,7 +113,7 @@ def compare(old: dict[str, Any] | str, new: dict | str) -> list[Change]:
     return out
 
 
-def _dated(old: list[dict[str, Any]], new: list[dict], key: str, date: str, what: str) -> list[Change]:
+def _dated(old: list[dict[str, Any]], new: list[dict[str, Any]], key: str, date: str, what: str) -> list[Change]:
     """Steps (or deadlines) by id: added, dropped, moved by N days; a step's text changed alone."""
     a, b = {x[key]: x for x in old}, {x[key]: x for x in new}
     out = []
@@ -137,13 +137,13 @@ def _moved(x: str | None, y: str | None) -> str:
     return f"{days:+d} day{'s' if abs(days) != 1 else ''}"
 
 
-def _presence(old: list[dict[str, Any]], new: list[dict], what: str) -> list[Change]:
+def _presence(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str) -> list[Change]:
     a, b = {x["id"]: x for x in old}, {x["id"]: x for x in new}
     return ([Change("flag", f"- {what} {k}", a[k].get("rule")) for k in a if k not in b]
             + [Change("flag", f"+ {what} {k}", b[k].get("rule")) for k in b if k not in a])
 
 
-def _messages(old: list[dict[str, Any]], new: list[dict]) -> list[Change]:
+def _messages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
     def name(m): return f"{m['kind']}/{m['purpose']}"
     a, b = {name(m): m for m in old}, {name(m): m for m in new}
     out = [Change("message", f"- {k}", a[k].get("rule")) for k in a if k not in b]
@@ -157,7 +157,7 @@ def fired(advice: dict[str, Any] | str) -> set[str]:
     return set() if isinstance(advice, str) else {t["rule"] for t in advice["trace"]}
 
 
-def side(advice: dict[str, Any] | str) -> dict | str:
+def side(advice: dict[str, Any] | str) -> dict[str, Any] | str:
     """What a reviewer compares: the advice a buyer sees, without the trace and the code's details."""
     if isinstance(advice, str):
         return advice

@@ -98,7 +98,7 @@ def _where(node, key=None) -> str:
     return node.where(key) if hasattr(node, "where") else "?"
 
 
-def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict, known_ids: set[str],
+def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str],
                   templates, display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Read every rule file under `rules_dir/advice` (and an overlay); raise the first problem."""
     problems: list[RulesError] = []
@@ -108,7 +108,7 @@ def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict, known_
     return book
 
 
-def collect(rules_dir: Path, vocab: dict[str, Any], profiles: dict, known_ids: set[str], templates,
+def collect(rules_dir: Path, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str], templates,
             problems: list[RulesError], display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`).
 

@@ -213,7 +213,7 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict[st
 _score_key = itemgetter("score")
 
 
-def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict]:
+def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A method naming a national post ("China Post ...") for a code only couriers read: the post's
     own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
     posts, code = named_posts(method, book.posts.values(), book.carrier_names), readings[0]["code"]
@@ -289,8 +289,8 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         + changes, readings
 
 
-def _in_text(text: str, code: str, changes: list[dict[str, Any]], readings: list[dict], book: FormatBook,
-             platform: str | None) -> tuple[str, list[dict[str, Any]], list[dict]]:
+def _in_text(text: str, code: str, changes: list[dict[str, Any]], readings: list[dict[str, Any]], book: FormatBook,
+             platform: str | None) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """The code a pasted text holds. Digits written in groups are one number, and a code that
     reads as one code with its spaces taken out is not searched for codes inside it ("TBC 0000
     0000 0000" stays Amazon's), unless the text reads as a sentence around a code whose check
@@ -383,7 +383,7 @@ _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_di
                "tracked": "unknown", "origin_country": None, "carrier": None}
 
 
-def _alternatives(top: dict[str, Any] | None, readings: list[dict], within: int) -> list[dict]:
+def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
     the code may be either, and the advice says so. A fake service is never offered as one."""
     if not top or not within or len(readings) < 2:

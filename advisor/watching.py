@@ -36,7 +36,7 @@ class Row:
         return step.get("due")
 
 
-def substance(advice: dict[str, Any], today: str | None = None) -> dict:
+def substance(advice: dict[str, Any], today: str | None = None) -> dict[str, Any]:
     """What an advice says, without its wording: compared to tell a change. A step due on or
     before `today` (default: the advice's day) is due "now", so a step still to do is no change."""
     now = today or advice["today"]
@@ -157,7 +157,7 @@ def calendar_uids(watch: WatchList, parcel: Parcel, texts) -> list[tuple[str, st
     return sorted(out.items())
 
 
-def merge_facts(stored: dict[str, Any], new: dict) -> tuple[dict, int]:
+def merge_facts(stored: dict[str, Any], new: dict[str, Any]) -> tuple[dict, int]:
     """`advise watch update`: the new facts over the stored ones (mappings merged key by key,
     values replaced), events added after the stored ones; an event already there (same date,
     time, status, stage and code) is not added twice. (merged facts, events already known)."""

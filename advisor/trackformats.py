@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import AbstractSet, Any, Callable
 
 from .checksums import CHECK_FIELDS, CHECKSUMS, checker
 from .errors import RulesError, did_you_mean, one_of
@@ -37,21 +37,21 @@ class Format:
     tracked: str
     origin: str | None
     carrier: str | None
-    trackers: list
-    flags: list
+    trackers: list[str]
+    flags: list[str]
     rank: int
-    platforms: list
+    platforms: list[str]
     note: str | None
-    source: list
+    source: list[str]
     examples: dict[str, Any]
     where: str
     checksum_params: dict[str, Any] = field(default_factory=dict)
     first: frozenset[str] | None = None       # the characters a match can start with (None: any)
     last: frozenset[str] | None = None        # ... and end with
     fallback: bool = False               # read only when no other format reads the code
-    countries: tuple = ()                # where a domestic carrier delivers (the destination decides)
+    countries: tuple[str, ...] = ()                # where a domestic carrier delivers (the destination decides)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
         # the parts of a reading every code of this format shares; readings copy it
         self.base = {
@@ -71,14 +71,14 @@ class FormatBook:
     other_scripts: dict[str, Any]
     digit_for_letter: dict[str, Any]
     letter_for_digit: dict[str, Any]
-    express_methods: list
-    misread_changes: list
-    invented_status_flags: list
+    express_methods: list[str]
+    misread_changes: list[str]
+    invented_status_flags: list[str]
     scores: dict[str, Any]
-    courier_methods: list
+    courier_methods: list[str]
     posts: dict[str, Any]
-    universal: list
-    countries: set[str] = field(default_factory=set)
+    universal: list[dict[str, Any]]
+    countries: AbstractSet[str] = field(default_factory=set)
     carrier_names: dict[str, Any] = field(default_factory=dict)
 
     def country_ok(self, cc: str) -> bool:
@@ -114,7 +114,7 @@ class FormatBook:
         swap = self.digit_for_letter.get(c) if want == "D" else self.letter_for_digit.get(c) if want == "L" else None
         return swap is not None and swap in chars
 
-    _by_length: dict[str, Any] = field(default_factory=dict, repr=False)
+    _by_length: dict[int | tuple[int, str | None, str | None], list[Format]] = field(default_factory=dict, repr=False)
 
 
 def _can_be(fmt: Format, n: int) -> bool:
@@ -128,7 +128,7 @@ def _can_be(fmt: Format, n: int) -> bool:
 def _country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes known to Babel (read once: building the set costs ~80 µs)."""
     from babel import Locale
-    return frozenset({c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
+    return frozenset({c for c in Locale("en").territories if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
 
 
 def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
@@ -178,7 +178,7 @@ OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 
-def _services(given, display: str) -> dict[str, Any]:
+def _services(given: Any, display: str) -> dict[str, Any]:
     """The S10 service table with its ranges (`QA-QM`) spelt out as two-letter keys."""
     out: dict[str, Any] = {}
     for key, value in given.items():
@@ -196,12 +196,12 @@ def _services(given, display: str) -> dict[str, Any]:
     return out
 
 
-def _where(doc, key: str, display: str) -> str:
+def _where(doc: Any, key: str, display: str) -> str:
     """`file:line` of a top-level key, else the file: where an error about that key points."""
     return doc.where(key) if hasattr(doc, "where") and key in doc else display
 
 
-def _change_kinds(doc, display: str) -> list[str]:
+def _change_kinds(doc: Any, display: str) -> list[str]:
     kinds = doc.get("misread_changes") or []
     where = _where(doc, "misread_changes", display)
     _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
@@ -209,7 +209,7 @@ def _change_kinds(doc, display: str) -> list[str]:
     return list(kinds)
 
 
-def _carrier_names(doc, formats: list[Format], posts: dict[str, Any], display: str) -> dict[str, list[str]]:
+def _carrier_names(doc: Any, formats: list[Format], posts: dict[str, Any], display: str) -> dict[str, list[str]]:
     """`carrier_names:`, other names a shipping method gives a carrier: each key a carrier that a
     format or a post names, each value a list of names."""
     given = doc.get("carrier_names") or {}
@@ -227,7 +227,7 @@ def _carrier_names(doc, formats: list[Format], posts: dict[str, Any], display: s
     return {str(k): list(v) for k, v in given.items()}
 
 
-def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
+def _flag_list(doc: Any, key: str, known_flags: set[str] | None, display: str) -> list[str]:
     flags = doc.get(key) or []
     where = _where(doc, key, display)
     if known_flags is not None:
@@ -235,7 +235,7 @@ def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
     return list(flags)
 
 
-def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
+def _check_ids(given: Any, known: AbstractSet[str], where: str, list_of: str, unknown: str) -> None:
     """`given` is a list of ids from `known`; else an error at `where` (`unknown` formats the id)."""
     if not isinstance(given, list):
         raise RulesError(f"{list_of}, not `{given}`", where=where)
@@ -244,7 +244,7 @@ def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
             raise RulesError(unknown.format(x), where=where, help=did_you_mean(str(x), known) or one_of(known))
 
 
-def _scores(doc, display: str) -> dict[str, int]:
+def _scores(doc: Any, display: str) -> dict[str, int]:
     given = doc.get("scores")
     where = _where(doc, "scores", display)
     if not isinstance(given, dict):
@@ -270,7 +270,7 @@ def _display(path: Path, rules_dir: Path) -> str:
         return str(path)
 
 
-def _check_platforms(raw, what: str, known: set[str] | None) -> None:
+def _check_platforms(raw: Any, what: str, known: set[str] | None) -> None:
     given = raw.get("platforms") if isinstance(raw, dict) else None
     if known is None or given is None:
         return
@@ -279,12 +279,12 @@ def _check_platforms(raw, what: str, known: set[str] | None) -> None:
                what.replace("{", "{{").replace("}", "}}") + " names an unknown platform `{}`")
 
 
-def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
+def _format(raw: Any, seen: set[str], known_flags: set[str] | None) -> Format:
     where = raw.where() if hasattr(raw, "where") else "track_formats.yaml"
     if not isinstance(raw, dict):
         raise RulesError("a format must be a mapping", where=where)
 
-    def at(key):
+    def at(key: str) -> str:
         return raw.where(key) if hasattr(raw, "where") else where
 
     for key in raw:
@@ -331,7 +331,7 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     )
 
 
-def _countries(raw, fid: str, at) -> tuple:
+def _countries(raw: Any, fid: str, at: Callable[[str], str]) -> tuple[str, ...]:
     """`countries:` of a format, a list of ISO 3166-1 codes (a misspelt one would never match)."""
     given = raw.get("countries", [])
     if not isinstance(given, list) or not all(isinstance(c, str) and c in _country_codes() for c in given):
@@ -340,7 +340,7 @@ def _countries(raw, fid: str, at) -> tuple:
     return tuple(given)
 
 
-def _checksum_of(checksum, fid: str, at) -> tuple[str, dict[str, Any]]:
+def _checksum_of(checksum: Any, fid: str, at: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """A format's check digit: an algorithm's name, one with its parameters, or one per length."""
     params: dict[str, Any] = {}
     if isinstance(checksum, list):
@@ -359,7 +359,7 @@ def _checksum_of(checksum, fid: str, at) -> tuple[str, dict[str, Any]]:
     return checksum, params
 
 
-def _checksum_spec(spec, fid: str, at) -> tuple[str, dict[str, Any]]:
+def _checksum_spec(spec: Any, fid: str, at: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """A check digit given as a mapping: `{name: ALGORITHM, its numbers..., length?}` (see
     CHECK_FIELDS); anything else is a located error naming what the algorithm needs."""
     params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}
@@ -374,7 +374,7 @@ def _checksum_spec(spec, fid: str, at) -> tuple[str, dict[str, Any]]:
         what = f"has no `{sorted(missing)[0]}`" if missing else f"does not take `{sorted(extra)[0]}`"
         raise RulesError(f"the `{name}` check digit of format `{fid}` {what}", where=at("checksum"),
                          help=f"`{name}` takes " + (", ".join(f"`{k}`" for k in sorted(needed | optional | {'length'}))))
-    bad = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
+    bad: list[str] = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
            and (not isinstance(params[k], int) or isinstance(params[k], bool) or params[k] < (1 if k != "evens" and k != "odds" else 0))]
     if "weights" in params and not (isinstance(params["weights"], list) and params["weights"]
                                     and all(isinstance(w, int) and not isinstance(w, bool) for w in params["weights"])):

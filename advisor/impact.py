@@ -14,10 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import AdvisorError
 from .workload import Parcel
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 KINDS = ["refused", "stage", "next_step", "date", "step", "flag", "message", "text", "note", "other"]
 KIND_TITLES = {"refused": "refused on one side", "stage": "stage changed", "next_step": "next step changed",
@@ -67,9 +70,9 @@ class Impact:
                 "by_rule": dict(self.by_rule.most_common()), "by_platform_stage": dict(self.by_place.most_common())}
 
 
-def advise_both(before, after, parcel: Parcel) -> tuple[dict[str, Any] | str, dict[str, Any] | str]:
+def advise_both(before: Advisor, after: Advisor, parcel: Parcel) -> tuple[dict[str, Any] | str, dict[str, Any] | str]:
     """The advice of each side, or the refusal's message."""
-    out = []
+    out: list[dict[str, Any] | str] = []
     for advisor in (before, after):
         try:
             out.append(advisor.advise(parcel.facts, today=parcel.today).to_dict())
@@ -144,7 +147,7 @@ def _presence(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str) -
 
 
 def _messages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
-    def name(m): return f"{m['kind']}/{m['purpose']}"
+    def name(m: dict[str, Any]) -> str: return f"{m['kind']}/{m['purpose']}"
     a, b = {name(m): m for m in old}, {name(m): m for m in new}
     out = [Change("message", f"- {k}", a[k].get("rule")) for k in a if k not in b]
     out += [Change("message", f"+ {k}", b[k].get("rule")) for k in b if k not in a]
@@ -169,7 +172,8 @@ def side(advice: dict[str, Any] | str) -> dict[str, Any] | str:
             "notes": [n["kind"] for n in advice["notes"]], "rules": sorted(fired(advice))}
 
 
-def run(before, after, parcels: list[Parcel], *, examples: int = 3, step=None) -> Impact:
+def run(before: Advisor, after: Advisor, parcels: list[Parcel], *, examples: int = 3,
+        step: Callable[[], object] | None = None) -> Impact:
     """Advise every parcel on both sides and gather the changes; `step()` after each parcel."""
     import time
     impact = Impact(str(before.rules_dir), str(after.rules_dir), parcels=len(parcels),
@@ -186,7 +190,7 @@ def run(before, after, parcels: list[Parcel], *, examples: int = 3, step=None) -
     return impact
 
 
-def record(impact: Impact, parcel: Parcel, old, new, changes: list[Change], examples: int) -> None:
+def record(impact: Impact, parcel: Parcel, old: dict[str, Any] | str, new: dict[str, Any] | str, changes: list[Change], examples: int) -> None:
     """One changed parcel into the counts, and into its groups' examples while they have room."""
     impact.changed.append(parcel.id)
     moved = fired(old) ^ fired(new)

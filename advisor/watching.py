@@ -11,10 +11,14 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AdvisorError
 from .watchlist import Parcel, Stored, WatchList
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .calendarfile import CalendarTexts
 
 LAST_VIEW = "last_view"          # meta key: the day the list was last shown
 CANCELLED_KEPT_DAYS = 60         # a gone step's cancellation stays in the calendar file this long
@@ -41,7 +45,7 @@ def substance(advice: dict[str, Any], today: str | None = None) -> dict[str, Any
     before `today` (default: the advice's day) is due "now", so a step still to do is no change."""
     now = today or advice["today"]
 
-    def step(s: dict[str, Any] | None) -> list | None:
+    def step(s: dict[str, Any] | None) -> list[Any] | None:
         return [s["action"], "now" if s.get("due") and s["due"] <= now else s.get("due")] if s else None
     return {"stage": advice["stage"],
             "next": step(advice.get("next_step")),
@@ -58,7 +62,7 @@ def facts_for_today(parcel: Parcel) -> dict[str, Any]:
     return {k: v for k, v in parcel.facts.items() if k != "today"}
 
 
-def readvise(watch: WatchList, advisor, today: dt.date, lang: str, since: str | None = None,
+def readvise(watch: WatchList, advisor: Advisor, today: dt.date, lang: str, since: str | None = None,
              with_done: bool = False) -> list[Row]:
     """Every parcel advised as of `today`, each new advice kept; `since` (a day): changes kept
     on or after it are said. Sorted by the next step's date, undated ones last."""
@@ -104,19 +108,20 @@ def due_steps(rows: list[Row], today: dt.date, days: int) -> list[dict[str, Any]
     until = today + dt.timedelta(days=days)
     out = []
     for row in rows:
-        for step in (row.advice or {}).get("actions") or []:
+        advice = row.advice or {}
+        for step in advice.get("actions") or []:
             if not step.get("due"):
                 continue
             day = dt.date.fromisoformat(step["due"])
             if day <= until:
                 out.append({"code": row.parcel.code, "action": step["action"], "due": step["due"],
                             "today": day <= today, "overdue": day < today, "text": step.get("text") or "",
-                            "stage": row.advice["stage"]})
+                            "stage": advice["stage"]})
     out.sort(key=lambda s: (s["due"], s["code"]))
     return out
 
 
-def calendar(watch: WatchList, rows: list[Row], advisor, today: dt.date, lang: str, name: str) -> bytes:
+def calendar(watch: WatchList, rows: list[Row], advisor: Advisor, today: dt.date, lang: str, name: str) -> bytes:
     """One .ics for the whole list: every parcel's current events (STATUS:CONFIRMED); an event an
     earlier advice had and the current one has not, the events of a parcel marked done and of a
     removed one are STATUS:CANCELLED with a higher SEQUENCE, so a calendar that imports the file
@@ -144,20 +149,21 @@ def calendar(watch: WatchList, rows: list[Row], advisor, today: dt.date, lang: s
         if uid in current or spec["day"] < oldest:
             continue
         add_event(cal, dict(spec, sequence=sequence, stamp=stamp), texts, spec.get("lang", lang), status="CANCELLED")
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
-def calendar_uids(watch: WatchList, parcel: Parcel, texts) -> list[tuple[str, str]]:
+def calendar_uids(watch: WatchList, parcel: Parcel, texts: CalendarTexts) -> list[tuple[str, str]]:
     """(UID, day) of every event the parcel's kept advices had: what a removal must cancel."""
     from .calendarfile import events
-    out = {}
+    out: dict[str, str] = {}
     for kept in watch.advices(parcel):
         for spec in events(kept.advice, texts):
             out[spec["uid"]] = spec["day"].isoformat()
     return sorted(out.items())
 
 
-def merge_facts(stored: dict[str, Any], new: dict[str, Any]) -> tuple[dict, int]:
+def merge_facts(stored: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """`advise watch update`: the new facts over the stored ones (mappings merged key by key,
     values replaced), events added after the stored ones; an event already there (same date,
     time, status, stage and code) is not added twice. (merged facts, events already known)."""
@@ -181,5 +187,5 @@ def merge_facts(stored: dict[str, Any], new: dict[str, Any]) -> tuple[dict, int]
     return out, known
 
 
-def _event_key(e: dict[str, Any]) -> tuple:
+def _event_key(e: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(e.get(k) or "").strip().lower() for k in ("date", "time", "status", "stage", "code", "provider"))

@@ -12,7 +12,7 @@ import os
 import pickle
 import stat
 from pathlib import Path
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .errors import AdvisorError, RulesError

@@ -13,7 +13,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Protocol
 
 from .errors import AdvisorError, FactsError, InternalError
 from .jsonio import check_json
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
 
     from .api import Advisor
+
+
+class Readable(Protocol):
+    """What a batch reads: a binary file, stdin, or one whose start was read already (cli_batch)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def tell(self) -> int: ...
+    def close(self) -> None: ...
+
 
 # a piece of input: its first line's number, its bytes, or the error of a line too long to read
 Chunk = tuple[int, "bytes | None", "dict[str, Any] | None"]
@@ -44,7 +53,7 @@ class Settings:
     payload_from: str | None = None      # `--from PROVIDER`: each line is a tracker's payload
 
 
-def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[Chunk]:
+def read_chunks(stream: Readable, size: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """(number of the first line, whole lines) pieces of about `size` bytes; a line still open
     past MAX_LINE_BYTES becomes (its number, None, error) and is skipped to its end without being
     held. Splitting into lines is left to whoever advises the piece: the reading process (the
@@ -217,7 +226,7 @@ def skip_lines(chunks: Iterator[Chunk], done: int) -> Iterator[Chunk]:
                     break
 
 
-def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
+def run(stream: Readable, out: IO[bytes], settings: Settings, workers: int = 1,
         progress: Callable[[int, float], None] | None = None,
         skip: int = 0) -> Totals:
     """Advise every line of `stream` into `out` (both binary: lines are UTF-8 JSON); returns how

@@ -216,7 +216,7 @@ _score_key = itemgetter("score")
 def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A method naming a national post ("China Post ...") for a code only couriers read: the post's
     own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
-    posts, code = named_posts(method, book.posts.values(), book.carrier_names), readings[0]["code"]
+    posts, code = named_posts(method, list(book.posts.values()), book.carrier_names), readings[0]["code"]
     if not posts or any(r["carrier"] in posts or r["kind"] not in ("carrier", "express") for r in readings):
         return readings
     fallback = [r for f in book.formats_for(len(code), code[:1], code[-1:]) if f.fallback
@@ -224,7 +224,7 @@ def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: 
     return fallback + [dict(r, score=r["score"] - book.scores["shipping_carrier"]) for r in readings] if fallback else readings
 
 
-def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
+def _reversed(text: str, code: str, book: FormatBook, platform: str | None) -> Found | None:
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
     if not _BIDI_OVERRIDES.intersection(text):
@@ -236,6 +236,8 @@ def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     return code[::-1], changes + [change("reversed")], readings
 
 
+# a code read from a text: the code, the changes made to read it, its readings (best first)
+Found = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 _GROUPS = re.compile(r"[A-Za-z0-9]+(?:[ \-‐‑‒–—−.·]+[A-Za-z0-9]+)*")
 
 
@@ -250,14 +252,14 @@ def _one_code(text: str) -> bool:
     return all(len(w) <= 4 and i in (0, len(words) - 1) for i, w in enumerate(words) if w.isalpha())
 
 
-def _find_in_text(text: str, book: FormatBook, platform: str | None):
+def _find_in_text(text: str, book: FormatBook, platform: str | None) -> Found | None:
     """A code inside a sentence or a link ("my track is RK…CN, thanks"): try every run of up to
     five words (a code may be written in groups), keep the runs that read as a valid code, and
     take the code when the text holds exactly one. Several different codes are an error."""
     words = [w for w in _WORD_SPLIT.split(text) if w]
     if len(words) < 2 and text.strip() == (words[0] if words else ""):
         return None
-    found: dict[str, tuple[str, list, list]] = {}
+    found: dict[str, Found] = {}
     for i in range(len(words)):
         for n in range(1, 6):
             if i + n > len(words):
@@ -383,7 +385,7 @@ _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_di
                "tracked": "unknown", "origin_country": None, "carrier": None}
 
 
-def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict]:
+def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict[str, Any]]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
     the code may be either, and the advice says so. A fake service is never offered as one."""
     if not top or not within or len(readings) < 2:

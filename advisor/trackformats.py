@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import AbstractSet, Any, Callable
 
-from .checksums import CHECK_FIELDS, CHECKSUMS, checker
+from .checksums import CHECK_FIELDS, CHECKSUMS, Check, checker
 from .errors import RulesError, did_you_mean, one_of
 from .patterns import first_chars, last_chars, refuse_backtracking, widths
 from .yamlfile import load
@@ -37,7 +37,7 @@ class Format:
     tracked: str
     origin: str | None
     carrier: str | None
-    trackers: list[str]
+    trackers: list[dict[str, Any]]     # {name, url}
     flags: list[str]
     rank: int
     platforms: list[str]
@@ -52,9 +52,9 @@ class Format:
     countries: tuple[str, ...] = ()                # where a domestic carrier delivers (the destination decides)
 
     def __post_init__(self) -> None:
-        self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
+        self.check: Check | None = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
         # the parts of a reading every code of this format shares; readings copy it
-        self.base = {
+        self.base: dict[str, Any] = {
             "format": self.id, "name": self.name, "kind": self.kind, "code": "", "valid": True, "reason": None,
             "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
             "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, ParamSpec, TypeVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,11 @@ from . import fields, i18n
 from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
 from .dates import real_today
 from .errors import AdvisorError, FactsError, HistoryError, OutputError
+if TYPE_CHECKING:
+    from .api import Advisor
+P = ParamSpec("P")                      # the wrapped command's parameters (run_safely)
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
@@ -27,7 +33,7 @@ def _default_lang() -> str:
     return i18n.language([], os.environ)
 
 
-def fail(err: AdvisorError, at_once: bool = False) -> None:
+def fail(err: AdvisorError, at_once: bool = False) -> NoReturn:
     """Say the error and exit with its status. `at_once`: end the process without tidying up
     (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
     click.echo(f"error: {err.render()}", err=True)
@@ -37,7 +43,7 @@ def fail(err: AdvisorError, at_once: bool = False) -> None:
     sys.exit(err.exit_code)
 
 
-def _output_closed() -> None:
+def _output_closed() -> NoReturn:
     """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
     so Python's last flush cannot fail."""
     try:
@@ -67,9 +73,9 @@ class DefaultGroup(click.Group):
         formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
 
 
-def run_safely(fn):
+def run_safely(fn: Callable[P, R]) -> Callable[P, R]:
     """Every error a user can cause becomes one clear line and an exit status, never a traceback."""
-    def wrapper(*a, **kw):
+    def wrapper(*a: P.args, **kw: P.kwargs) -> R:
         try:
             return fn(*a, **kw)
         except AdvisorError as e:
@@ -108,14 +114,14 @@ ENCODING_NOTE = N_("the locale's encoding cannot show some characters of the adv
     "advise CODE --help        every facts option (dates, platform, events, dispute)"))
 @click.version_option(None, "-V", "--version", package_name="parcel-advisor", prog_name="advise",
                       help=_("Show the version and exit."))
-def main():
+def main() -> None:
     """The `advise` group; its help text is the translated one above."""
     i18n.fit_streams(_(ENCODING_NOTE), ENCODING_NOTE)
 
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------
 
-def rules_options():
+def rules_options() -> list[Callable[[F], F]]:
     return [
         click.option("--rules", "rules_dir", metavar="DIR", help=_("use another rules directory")),
         click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("rules that replace shipped ones by id, or add to them")),
@@ -123,8 +129,8 @@ def rules_options():
     ]
 
 
-def rules_options_decorator():
-    def deco(f):
+def rules_options_decorator() -> Callable[[F], F]:
+    def deco(f: F) -> F:
         for o in reversed(rules_options()):
             f = o(f)
         return f
@@ -172,12 +178,12 @@ class Output:
                                               "why_not", "ics") if k in options}, **given)
 
 
-def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None, overlay_dir: str | None = None):
+def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None, overlay_dir: str | None = None) -> Advisor:
     from .api import advisor_for
     return advisor_for(rules_dir, templates_dir, overlay_dir)
 
 
-def facts_options(f):
+def facts_options(f: F) -> F:
     opts = [
         click.argument("code", required=False),
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
@@ -290,7 +296,7 @@ def _payload(advisor, request: Request, doc: dict, over: dict) -> tuple[dict, di
                  "events": len(out.get("events") or [])}
 
 
-def advice_options(f):
+def advice_options(f: F) -> F:
     for o in reversed([
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for programs (parcel-advice/1)")),
         click.option("--copy", "copy", metavar="KIND/PURPOSE", help=_("print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard")),
@@ -309,7 +315,7 @@ def advice_options(f):
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
 @run_safely
-def advice_cmd(**options):
+def advice_cmd(**options: Any) -> None:
     _advise(Request.of(options), Output.of(options))
 
 
@@ -317,14 +323,14 @@ def advice_cmd(**options):
 @facts_options
 @advice_options
 @run_safely
-def explain_cmd(**options):
+def explain_cmd(**options: Any) -> None:
     _advise(Request.of(options), Output.of(options, explain=True))
 
 
 @main.command("questions", hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
               help=_("Answer a few questions about the parcel, then get the advice."))
 @run_safely
-def questions_cmd():
+def questions_cmd() -> None:
     from .questions import ask
     _advise(Request(ask(make_advisor(), real_today())), Output())
 

@@ -10,13 +10,17 @@ no timeline has, or a case still to write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TYPE_CHECKING
 
 from .compiler import compile_map
 from .conditions import holds
 from .errors import AdvisorError
 from .workload import Parcel
 from .yamlfile import plain
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .rulebook import Rule
 
 
 @dataclass
@@ -49,11 +53,11 @@ class Coverage:
         return out
 
 
-def condition_label(rule_id: str, fact: str, cond) -> str:
+def condition_label(rule_id: str, fact: str, cond: Any) -> str:
     return f"{rule_id}: {fact}: {_show(plain(cond))}"
 
 
-def _show(v) -> str:
+def _show(v: Any) -> str:
     """A condition as the rule file writes it, in flow style: `{at_least: 15 + season_extra_days}`."""
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) + "}"
@@ -62,9 +66,9 @@ def _show(v) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _conditions(rule) -> list[tuple[str, dict[str, Any]]]:
+def _conditions(rule: Rule) -> list[tuple[str, dict[str, Any]]]:
     """(label, a `when` of its own) for each condition of the rule, each group of an `any` too."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for fact, cond in rule.when.items():
         out.append((condition_label(rule.id, fact, cond), {fact: cond}))
         if fact == "any":
@@ -76,11 +80,11 @@ def _conditions(rule) -> list[tuple[str, dict[str, Any]]]:
 class Counter:
     """Counts over one advisor; the compiled conditions are kept per platform."""
 
-    def __init__(self, advisor):
+    def __init__(self, advisor: Advisor):
         self.advisor = advisor
         self.result = Coverage(rules={r.id: 0 for r in advisor.book.rules},
                                messages={m: 0 for m in sorted(advisor.messages)})
-        self.terms: dict[str, list[tuple[str, list | None]]] = {}
+        self.terms: dict[str, list[tuple[str, list[Any] | None]]] = {}
         for platform, profile in advisor.profiles.items():
             self.terms[platform] = []
             for rule in advisor.book.rules:
@@ -110,7 +114,7 @@ class Counter:
             r.messages[name] = r.messages.get(name, 0) + 1
 
 
-def measure(advisor, parcels: list[Parcel], step=None) -> Coverage:
+def measure(advisor: Advisor, parcels: list[Parcel], step: Callable[[], object] | None = None) -> Coverage:
     counter = Counter(advisor)
     for parcel in parcels:
         counter.add(parcel)

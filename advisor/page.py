@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -26,6 +26,10 @@ from .pagelist import STATIC_FILES, list_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
+
+if TYPE_CHECKING:
+    from .advice import Advice
+    from .api import Advisor
 
 # date fields, and the number that may stand for them: days ago, or (protection) days left
 DATE_INPUTS = {"paid": "ago", "issued": "ago", "protection_ends": "left", "seller_messaged": "ago",
@@ -51,8 +55,8 @@ class Answer:
 
     form: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
-    advice: object | None = None
-    facts: dict | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
+    advice: Advice | None = None
+    facts: dict[str, Any] | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
     # a page with errors by its fields is still a page that answers (200): an error status would
     # be a failed load to the browser, in its console, for a form the buyer only has to correct
     status: int = 200
@@ -61,7 +65,7 @@ class Answer:
 class Page:
     """The page for one Advisor: its texts, its template and the lists its form offers."""
 
-    def __init__(self, advisor):
+    def __init__(self, advisor: Advisor):
         self.advisor = advisor
         folder = Path(advisor.templates_dir) / "page"
         self.texts = load(folder / "texts.yaml", "templates/page/texts.yaml")

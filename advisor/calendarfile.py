@@ -25,7 +25,7 @@ class CalendarTexts:
 
     KEYS = ("name", "step_title", "step_when", "deadline_title", "footer", "alarm_before", "alarm_on")
 
-    def __init__(self, texts: dict, vocab: dict, profiles: dict, inline: Callable[..., str]):
+    def __init__(self, texts: dict[str, Any], vocab: dict[str, Any], profiles: dict[str, Any], inline: Callable[..., str]):
         missing = [k for k in self.KEYS if k not in (texts or {})]
         if missing:
             raise RulesError(f"the calendar texts lack `{missing[0]}`", where="templates/calendar.yaml:1:1")
@@ -35,33 +35,34 @@ class CalendarTexts:
         self.platform_names = {name: p.get("name") or {} for name, p in profiles.items()}
         self._inline = inline
 
-    def say(self, key: str, lang: str, values: dict, sub: str | None = None) -> str:
+    def say(self, key: str, lang: str, values: dict[str, Any], sub: str | None = None) -> str:
         text = self.texts[key][sub] if sub else self.texts[key]
         where = f"templates/calendar.yaml ({key}{'.' + sub if sub else ''})"
         return self._inline(text[lang], lang, where, values)
 
 
-def parcel_key(advice: dict) -> str:
+def parcel_key(advice: dict[str, Any]) -> str:
     """What names this parcel across advices: its code, else the day it was paid or its code was
     given (from today and the day counts), else the advice's date (no better name is known)."""
     track = advice.get("track") or {}
     if track.get("code"):
-        return "code:" + track["code"]
+        return "code:" + str(track["code"])
     today = dt.date.fromisoformat(advice["today"])
     for name in ("since_paid", "since_track_issued"):
         n = (advice.get("days") or {}).get(name)
         if n is not None:
             return f"{name}:{(today - dt.timedelta(days=n)).isoformat()}"
-    return "today:" + advice["today"]
+    return "today:" + str(advice["today"])
 
 
-def to_ics(advice: dict, texts: CalendarTexts) -> bytes:
+def to_ics(advice: dict[str, Any], texts: CalendarTexts) -> bytes:
     """The advice's dated steps and dates as an .ics file."""
     lang = advice["lang"]
     cal = new_calendar(texts.say("name", lang, _base(advice, texts)))
     for spec in events(advice, texts):
         add_event(cal, spec, texts, lang)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def new_calendar(name: str) -> Any:
@@ -75,25 +76,25 @@ def new_calendar(name: str) -> Any:
     return cal
 
 
-def _base(advice: dict, texts: CalendarTexts) -> dict:
+def _base(advice: dict[str, Any], texts: CalendarTexts) -> dict[str, Any]:
     code = (advice.get("track") or {}).get("code") or ""
     platform = texts.platform_names.get(advice["platform"], {}).get(advice["lang"]) or advice["platform"]
     return {"code": code, "platform": platform, "today": dt.date.fromisoformat(advice["today"])}
 
 
-def parcel_uid(advice: dict) -> str:
+def parcel_uid(advice: dict[str, Any]) -> str:
     """The part of every event's UID that names the parcel."""
     return hashlib.sha256(f"{advice['platform']}|{parcel_key(advice)}".encode()).hexdigest()[:20]
 
 
-def events(advice: dict, texts: CalendarTexts) -> list[dict]:
+def events(advice: dict[str, Any], texts: CalendarTexts) -> list[dict[str, Any]]:
     """The events of one advice, each {uid, day, title, description, alarms, sequence, stamp}."""
     lang = advice["lang"]
     base = _base(advice, texts)
     today = base["today"]
     parcel = parcel_uid(advice)
     footer = texts.say("footer", lang, base)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
 
     def event(uid: str, day: dt.date, title: str, description: str, alarms: tuple[int, ...]) -> None:
         out.append({"uid": f"{parcel}-{uid}@parcel-advisor", "day": day, "title": title,
@@ -121,7 +122,7 @@ def events(advice: dict, texts: CalendarTexts) -> list[dict]:
     return out
 
 
-def add_event(cal: Any, spec: dict, texts: CalendarTexts, lang: str, status: str | None = None) -> None:
+def add_event(cal: Any, spec: dict[str, Any], texts: CalendarTexts, lang: str, status: str | None = None) -> None:
     """One event of `events()` into the calendar; `status` (CONFIRMED, CANCELLED) when the file
     says which events are gone (`advise watch --ics`); a cancelled event has no alarms."""
     from icalendar import Alarm, Event

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, fields as dataclass_fields
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from .dates import DateFormatError, parse_date
 from .errors import FactsError
@@ -41,7 +41,7 @@ def read_date(value: str | None, name: str, today: dt.date) -> str | None:
         raise FactsError(f"`{value}` is not a date: {e}", where=name, key="bad_date") from None
 
 
-def read_place(value: str | None, name: str) -> dict | None:
+def read_place(value: str | None, name: str) -> dict[str, Any] | None:
     """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`); six digits after the country are the
     postcode (`RU,Kazan 420111`, `RU,420111`), the rest the city."""
     if value is None:
@@ -62,7 +62,7 @@ def read_place(value: str | None, name: str) -> dict | None:
     return out
 
 
-def read_money(value: str | None, name: str) -> dict | None:
+def read_money(value: str | None, name: str) -> dict[str, Any] | None:
     """`3`, `3.00`, `3,50` or `3.00USD`."""
     if value is None:
         return None
@@ -70,13 +70,13 @@ def read_money(value: str | None, name: str) -> dict | None:
     if not m:
         raise FactsError(f"`{value}` is not an amount", where=name, help="write e.g. `3.00` or `3.00USD`",
                          key="bad_amount")
-    out: dict = {"amount": float(m[1].replace(",", "."))}
+    out: dict[str, Any] = {"amount": float(m[1].replace(",", "."))}
     if m[2]:
         out["currency"] = m[2].upper()
     return out
 
 
-def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
+def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict[str, Any]:
     """`DATE=STATUS` (or `DATE STATUS`); a status that is a stage id is given as the stage."""
     m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
     if not m:
@@ -137,7 +137,7 @@ def to_facts(answers: Answers, today: dt.date, stages: set[str],
     return out
 
 
-def read_pasted(data: bytes, name: str) -> tuple[list[dict], dict]:
+def read_pasted(data: bytes, name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """A tracking history pasted from a tracker page: (its events, what the advice says of the
     reading: lines read, lines not read, lines repaired)."""
     from . import validation

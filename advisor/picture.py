@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 WIDTH = 340
 AXIS_X = 18
@@ -47,8 +48,8 @@ class Picture:
     windows: list[Window] = field(default_factory=list)
 
 
-def timeline(advice: dict, today_label: str, windows: list[dict], window_labels: dict[str, str],
-             date_text, relative_text) -> Picture | None:
+def timeline(advice: dict[str, Any], today_label: str, windows: list[dict[str, Any]], window_labels: dict[str, str],
+             date_text: Callable[[dt.date], str], relative_text: Callable[[int], str]) -> Picture | None:
     """Today and every date of the advice; `windows` (`from`, `to`: deadline ids or `today`)
     become bands beside the line. `date_text(day)` and `relative_text(days)` say a date and its
     distance from today in the page's language. None when the advice has no dates."""

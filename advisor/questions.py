@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from typing import Any
 
 from . import fields
 from .cli import _
@@ -68,7 +69,7 @@ def ask(advisor, today: dt.date) -> fields.Answers:
         return fields.read_date(text, "date", today) or text
 
     click.echo(_("A few questions about your parcel. Press Enter to skip one you do not know."))
-    kw: dict = {"code": _ask(_("Track code (as the seller gave it)"))}
+    kw: dict[str, Any] = {"code": _ask(_("Track code (as the seller gave it)"))}
     platforms = {p: (profile.get("name") or {}).get(_lang(), p) for p, profile in advisor.profiles.items()}
     kw["platform"] = _one_of(_("Where did you buy it?"), platforms)
     hint = _("a date as 20.11.2026, or 12d for 12 days ago")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:       # what type checkers see; at run time the names load on 
     from .errors import AdvisorError
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     # Lazy: `advise <code>` should not pay for the engine import until it needs it.
     if name in ("Advisor", "advise"):
         from . import api

@@ -14,11 +14,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .countries import alpha2
 from .errors import FactsError, RulesError, did_you_mean, one_of
-from .yamlfile import load
+from .yamlfile import Located, load
+
+if TYPE_CHECKING:
+    from jmespath.parser import ParsedResult
 
 EVENT_FIELDS = ("at", "date", "time", "offset", "code", "text", "city", "country", "place")
 FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events")
@@ -32,8 +35,8 @@ MAX_STATUS = 500
 @dataclass(frozen=True)
 class Form:
     name: str
-    expr: dict                 # field -> compiled JMESPath (FORM_FIELDS)
-    event: dict                # field -> compiled JMESPath, on each event (EVENT_FIELDS)
+    expr: dict[str, ParsedResult]        # field -> compiled JMESPath (FORM_FIELDS)
+    event: dict[str, ParsedResult]             # field -> compiled JMESPath, on each event (EVENT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Adapter:
 @dataclass
 class Reading:
     """What a payload gave: the facts it holds, and which adapter and form read it."""
-    facts: dict
+    facts: dict[str, Any]
     provider: str
     form: str
     recognised: bool
@@ -117,11 +120,11 @@ def _form_of(adapter: Adapter, data: Any) -> Form | None:
     return None
 
 
-def _truthy(value) -> bool:
+def _truthy(value: object) -> bool:
     return value not in (None, False, "", [], {})
 
 
-def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
+def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
     """The facts document the payload holds (track, carrier, current status, events)."""
     root = form.expr["root"].search(data) if "root" in form.expr else data
     if isinstance(root, list):
@@ -130,11 +133,12 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
                              help="give one parcel's payload; `advise batch --from` reads one a line")
         root = root[0]
     get = {k: (v.search(root) if k not in ("when", "root") else None) for k, v in form.expr.items()}
-    facts: dict = {}
+    facts: dict[str, Any] = {}
     if _text(get.get("track")):
         facts["track"] = _text(get["track"])
-    if _text(get.get("carrier")):
-        facts["order"] = {"carrier": _text(get["carrier"])[:100]}
+    carrier = _text(get.get("carrier"))
+    if carrier:
+        facts["order"] = {"carrier": carrier[:100]}
     status = _status(adapter, get)
     if status:
         facts["tracker_status"] = status
@@ -145,13 +149,13 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
     return facts
 
 
-def _status(adapter: Adapter, get: dict) -> dict | None:
+def _status(adapter: Adapter, get: dict[str, Any]) -> dict[str, Any] | None:
     code, text = _text(get.get("status")), _text(get.get("status_text"))
-    out: dict = {}
+    out: dict[str, Any] = {}
     if code and adapter.codes:
         out.update(provider=adapter.codes, code=code[:60])
     elif code or text:
-        out["status"] = (code or text)[:MAX_STATUS]
+        out["status"] = (code or text or "")[:MAX_STATUS]
     if out and get.get("status_at"):
         day = _moment(get["status_at"], "status_at")[0]
         if day:
@@ -159,7 +163,7 @@ def _status(adapter: Adapter, get: dict) -> dict | None:
     return out or None
 
 
-def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
+def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
     """One event of the payload as a facts event, its `index` its place in the payload."""
     where = f"payload events[{i}]"
     v = {k: x.search(e) for k, x in form.event.items()}
@@ -173,7 +177,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
     if date is None:
         raise FactsError(f"event {i} of the payload has no date", where=where,
                          help=f"{adapter.title} events carry one; check that this is the whole payload")
-    out: dict = {"date": date}
+    out: dict[str, Any] = {"date": date}
     if time:
         out["time"] = time
         if offset:
@@ -191,7 +195,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
     return out
 
 
-def _place(out: dict, v: dict, where: str) -> None:
+def _place(out: dict[str, Any], v: dict[str, Any], where: str) -> None:
     country = _text(v.get("country"))
     if country:
         code = alpha2(country)
@@ -204,7 +208,7 @@ def _place(out: dict, v: dict, where: str) -> None:
         out["city"] = city[:200]
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     """A value the payload gives as text: strings stripped, numbers as digits, lists joined by `.`
     (Russian Post's operation type and attribute make one code, `2.1`)."""
     if value is None or value is False:
@@ -220,7 +224,7 @@ def _text(value) -> str | None:
     return text or None
 
 
-def _moment(value, where: str) -> tuple[str | None, str | None, str | None]:
+def _moment(value: object, where: str) -> tuple[str | None, str | None, str | None]:
     """(date, time, offset) as printed: `2018-08-01T13:19:47-04:00` is 1 August at 13:19:47 at
     UTC-4, never moved to another day."""
     m = _MOMENT.match(str(value)) if isinstance(value, str) else None
@@ -230,14 +234,14 @@ def _moment(value, where: str) -> tuple[str | None, str | None, str | None]:
     return m[1], m[2], _offset(m[3]) if m[3] else None
 
 
-def _clock(value) -> str | None:
+def _clock(value: object) -> str | None:
     m = re.match(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?", str(value))
     if not m:
         return None
     return f"{int(m[1]):02d}:{m[2]}" + (f":{m[3]}" if m[3] else "")
 
 
-def _offset(value) -> str | None:
+def _offset(value: object) -> str | None:
     """`Z`, `+0300`, `+03:00`, `GMT+8`, `+8` -> `Z` or `+HH:MM`."""
     text = str(value).strip()
     if text in ("Z", "z"):
@@ -253,14 +257,14 @@ def _read_file(path: Path, display: str, providers: set[str]) -> Adapter:
     import jmespath
     from jmespath.exceptions import JMESPathError
     doc = load(path, display)
-    if not isinstance(doc, dict) or not isinstance(doc.get("adapter"), str) or not isinstance(doc.get("forms"), list):
+    if not isinstance(doc, Located) or not isinstance(doc.get("adapter"), str) or not isinstance(doc.get("forms"), list):
         raise RulesError("an adapter file needs `adapter:` (its id), `title:` and `forms:`", where=f"{display}:1:1")
     codes = doc.get("codes")
     if codes is not None and codes not in providers:
         raise RulesError(f"unknown code table `{codes}`", where=doc.where("codes"),
                          help=did_you_mean(str(codes), providers) or one_of(providers))
 
-    def compiled(spec, key, known):
+    def compiled(spec: Any, key: str, known: tuple[str, ...]) -> ParsedResult:
         if key not in known:
             raise RulesError(f"unknown field `{key}`", where=spec.where(key), help=did_you_mean(str(key), known) or one_of(known))
         try:
@@ -268,7 +272,7 @@ def _read_file(path: Path, display: str, providers: set[str]) -> Adapter:
         except JMESPathError as e:
             raise RulesError(f"`{spec[key]}` is not a JMESPath expression: {str(e).splitlines()[0]}", where=spec.where(key)) from None
 
-    forms = []
+    forms: list[Form] = []
     for spec in doc["forms"]:
         if not isinstance(spec, dict) or "form" not in spec or "when" not in spec or not isinstance(spec.get("event"), dict):
             raise RulesError("a form needs `form:` (its name), `when:` and `event:`", where=f"{display}:1:1")
@@ -278,7 +282,7 @@ def _read_file(path: Path, display: str, providers: set[str]) -> Adapter:
     return Adapter(doc["adapter"], str(doc.get("title") or doc["adapter"]), codes, tuple(forms))
 
 
-def payload_facts(reading: Reading, order: dict | None = None, facts: dict | None = None) -> dict:
+def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The facts to advise on: the payload's, with the order's own facts beside it (the dates only
     the buyer or the shop knows). The order's fields win over the payload's (`carrier`); events
     come from the payload alone."""

@@ -13,11 +13,30 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Protocol
 
 from .errors import AdvisorError, FactsError, InternalError
 from .jsonio import check_json
 from .jsonio import line as json_line, loads
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
+
+    from .api import Advisor
+
+
+class Readable(Protocol):
+    """What a batch reads: a binary file, stdin, or one whose start was read already (cli_batch)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def tell(self) -> int: ...
+    def close(self) -> None: ...
+
+
+# a piece of input: its first line's number, its bytes, or the error of a line too long to read
+Chunk = tuple[int, "bytes | None", "dict[str, Any] | None"]
+# writes advised lines: the lines (or one piece's bytes), how many, how many failed
+Emit = Callable[["list[bytes] | bytes", int, int], None]
 
 MAX_LINE_BYTES = 1024 * 1024     # a facts document is a few kB; anything this long is refused
 CHUNK_BYTES = 128 * 1024         # input a worker takes at a time: about 200 parcels
@@ -34,7 +53,7 @@ class Settings:
     payload_from: str | None = None      # `--from PROVIDER`: each line is a tracker's payload
 
 
-def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes | None, dict | None]]:
+def read_chunks(stream: Readable, size: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """(number of the first line, whole lines) pieces of about `size` bytes; a line still open
     past MAX_LINE_BYTES becomes (its number, None, error) and is skipped to its end without being
     held. Splitting into lines is left to whoever advises the piece: the reading process (the
@@ -65,11 +84,11 @@ def read_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[tuple[in
             n += 1
 
 
-def _too_long(n: int) -> dict:
+def _too_long(n: int) -> dict[str, Any]:
     return FactsError(f"the line is longer than {MAX_LINE_BYTES // 1024} KiB", where=f"line {n}").to_dict()
 
 
-_ADVISOR = None
+_ADVISOR: Advisor | None = None
 _SETTINGS: Settings | None = None
 
 
@@ -81,9 +100,9 @@ def _init(settings: Settings) -> None:
     _ADVISOR = advisor_for(settings.rules, settings.templates, settings.overlay)
 
 
-def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
+def advise_line(n: int, raw: bytes | None, error: dict[str, Any] | None) -> bytes:
     """One output line (UTF-8, newline included) for one input line; never raises."""
-    if error is not None:
+    if error is not None or raw is None:       # an over-long line comes with its error
         return json_line({"line": n, "error": error})
     try:
         try:
@@ -97,16 +116,17 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
         if not isinstance(doc, dict):
             raise _LineError(f"expected a facts object, got `{type(doc).__name__}`")
         check_json(raw, doc, f"line {n}")
-        s = _SETTINGS
+        s, adv = _SETTINGS, _ADVISOR
+        assert s is not None and adv is not None, "_init runs first"
         today = dt.date.fromisoformat(s.today) if s.today else None
         if s.payload_from:      # a payload as the tracker sends it, or {"payload": ..., "order": ...}
             beside = "payload" in doc and set(doc) <= {"payload", "order", "today", "platform", "seller", "dispute", "received"}
-            advice = _ADVISOR.advise_payload(doc["payload"] if beside else doc, provider=s.payload_from,
+            advice = adv.advise_payload(doc["payload"] if beside else doc, provider=s.payload_from,
                                              order=doc.get("order") if beside else None,
                                              facts={k: v for k, v in doc.items() if k not in ("payload", "order")} if beside else None,
                                              today=today, lang=s.lang, messages=s.messages)
         else:
-            advice = _ADVISOR.advise(doc, today=today, lang=s.lang, messages=s.messages)
+            advice = adv.advise(doc, today=today, lang=s.lang, messages=s.messages)
         return json_line(advice.to_dict())
     except _LineError as e:
         return json_line({"line": n, "error": FactsError(str(e), where=f"line {n}").to_dict()})
@@ -125,28 +145,28 @@ class _Stop:
     written whole or not at all, and the count said is the count written. (Only in the main
     thread: elsewhere signals cannot be caught, and the run is the caller's to stop.)"""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.asked = False
-        self._before = None
+        self._before: Any = None      # the SIGINT handler before ours
 
-    def __enter__(self):
+    def __enter__(self) -> _Stop:
         import signal
         import threading
         if threading.current_thread() is threading.main_thread():
             self._before = signal.signal(signal.SIGINT, self._ask)
         return self
 
-    def _ask(self, *_):
+    def _ask(self, *_: object) -> None:
         self.asked = True
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         import signal
         if self._before is not None:
             signal.signal(signal.SIGINT, self._before)
         return False
 
 
-def _advised_lines(n: int, data: bytes | None, error: dict | None):
+def _advised_lines(n: int, data: bytes | None, error: dict[str, Any] | None) -> Iterator[bytes]:
     """The output lines for one piece of input, one at a time."""
     if data is None:
         yield advise_line(n, None, error)
@@ -156,7 +176,7 @@ def _advised_lines(n: int, data: bytes | None, error: dict | None):
             yield advise_line(i, None, _too_long(i)) if len(raw) > MAX_LINE_BYTES else advise_line(i, raw, None)
 
 
-def advise_chunk(n: int, data: bytes | None, error: dict | None) -> tuple[bytes, int, int]:
+def advise_chunk(n: int, data: bytes | None, error: dict[str, Any] | None) -> tuple[bytes, int, int]:
     """A piece of input (see `read_chunks`) advised: (output lines in one piece, how many, how
     many failed). Blank lines are skipped but counted. In a worker, one result per piece is what
     the parent, which shares the cores, has to unpickle and write."""
@@ -185,7 +205,7 @@ class Interrupted(Exception):
         self.totals = totals
 
 
-def skip_lines(chunks: Iterator[tuple[int, bytes | None, dict | None]], done: int):
+def skip_lines(chunks: Iterator[Chunk], done: int) -> Iterator[Chunk]:
     """The pieces of `chunks` after the first `done` advised lines (blank lines are not advised,
     so they are not counted), line numbers kept: what `--resume` goes on from."""
     for n, data, error in chunks:
@@ -206,7 +226,8 @@ def skip_lines(chunks: Iterator[tuple[int, bytes | None, dict | None]], done: in
                     break
 
 
-def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1, progress=None,
+def run(stream: Readable, out: IO[bytes], settings: Settings, workers: int = 1,
+        progress: Callable[[int, float], None] | None = None,
         skip: int = 0) -> Totals:
     """Advise every line of `stream` into `out` (both binary: lines are UTF-8 JSON); returns how
     many lines and how many failed. `skip`: lines already advised by an interrupted run. Ctrl-C
@@ -236,7 +257,7 @@ def run(stream: IO[bytes], out: IO[bytes], settings: Settings, workers: int = 1,
     return totals
 
 
-def _run_here(chunks, settings: Settings, emit, stop: "_Stop", totals: Totals) -> None:
+def _run_here(chunks: Iterable[Chunk], settings: Settings, emit: Emit, stop: "_Stop", totals: Totals) -> None:
     """One process: each line advised in turn; Ctrl-C stops after the line being advised."""
     _init(settings)
     for n, data, error in chunks:
@@ -252,7 +273,7 @@ def _run_here(chunks, settings: Settings, emit, stop: "_Stop", totals: Totals) -
             raise Interrupted(totals)
 
 
-def _run_in_pool(chunks, settings: Settings, workers: int, emit, stop: "_Stop", totals: Totals) -> None:
+def _run_in_pool(chunks: Iterable[Chunk], settings: Settings, workers: int, emit: Emit, stop: "_Stop", totals: Totals) -> None:
     """Several processes: chunks advised in parallel, written back in input order, at most two a
     worker in flight (memory stays bounded whatever the input's length)."""
     import multiprocessing as mp
@@ -266,9 +287,9 @@ def _run_in_pool(chunks, settings: Settings, workers: int, emit, stop: "_Stop", 
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(settings,))
     try:
         _widen_pipes(pool)
-        pending: deque = deque()
+        pending: deque[AsyncResult[tuple[bytes, int, int]]] = deque()
 
-        def take():
+        def take() -> tuple[bytes, int, int]:
             while True:           # wait in short steps, so Ctrl-C is seen within one
                 try:
                     return pending[0].get(0.1)
@@ -301,7 +322,7 @@ def _init_worker(settings: Settings) -> None:
     _init(settings)
 
 
-def _stop(pool) -> None:
+def _stop(pool: Pool) -> None:
     """Stop the workers now: kill them (they hold nothing that must be saved). The pool itself
     is left for the process's exit: `Pool.terminate` can wait forever on its task thread, blocked
     writing to a pipe no worker reads any more (3 runs in 34 hung that way)."""
@@ -315,14 +336,14 @@ def _stop(pool) -> None:
 PIPE_BYTES = 1 << 20
 
 
-def _widen_pipes(pool) -> None:
+def _widen_pipes(pool: Pool) -> None:
     """Give the pool's two pipes 1 MiB instead of Linux's 64 KiB: a piece's advice is ~800 KB,
     and through 64 KiB the parent wakes a dozen times per piece (measured with two workers:
     6,000 -> 1,300 context switches per 40,000 parcels, 5% more parcels/s). It reaches into the
     pool's own queues, so anything missing (another OS, another Python) just skips it."""
     try:
         import fcntl
-        pipes = (pool._inqueue._writer, pool._outqueue._reader)
+        pipes = (pool._inqueue._writer, pool._outqueue._reader)  # type: ignore[attr-defined]  # the pool's own queues
         set_size = fcntl.F_SETPIPE_SZ
     except (ImportError, AttributeError):
         return

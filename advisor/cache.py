@@ -26,9 +26,13 @@ import stat
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, TYPE_CHECKING, TypeVar
 
 from .version import __version__
+
+if TYPE_CHECKING:
+    from jinja2 import FileSystemBytecodeCache
+    from jinja2.bccache import Bucket
 
 T = TypeVar("T")
 
@@ -161,18 +165,19 @@ def _prune(folder: Path) -> None:
             pass
 
 
-def template_cache():
+def template_cache() -> FileSystemBytecodeCache | None:
     """Jinja's own bytecode cache, kept in our folder and pruned with it; None when off."""
     folder = directory()
     if folder is None or not trusted(folder):
         return None
     from jinja2 import FileSystemBytecodeCache
+    root: Path = folder
 
     class Verified(FileSystemBytecodeCache):
         """Jinja's entries with our digest in front, checked before `marshal` loads the code; a
         cache error only means a miss (Jinja's own raises when it cannot write)."""
 
-        def load_bytecode(self, bucket) -> None:
+        def load_bytecode(self, bucket: Bucket) -> None:
             try:
                 payload = _verified(Path(self._get_cache_filename(bucket)).read_bytes())
                 if payload is not None:
@@ -180,9 +185,9 @@ def template_cache():
             except Exception:  # noqa: BLE001 - unreadable or not Jinja's: compile the template again
                 bucket.reset()
 
-        def dump_bytecode(self, bucket) -> None:
+        def dump_bytecode(self, bucket: Bucket) -> None:
             if bucket.code is not None:
                 payload = bucket.bytecode_to_string()
-                _write(folder, Path(self._get_cache_filename(bucket)), hashlib.sha256(payload).digest() + payload)
+                _write(root, Path(self._get_cache_filename(bucket)), hashlib.sha256(payload).digest() + payload)
 
     return Verified(str(folder), pattern="jinja-%s")

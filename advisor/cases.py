@@ -9,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .i18n import LANGS
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
 from .yamlfile import Located, load, plain
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 # expect key -> (what it compares, must be present/absent)
 LIST_KEYS = {
@@ -36,8 +40,8 @@ class Case:
     name: str
     where: str
     today: str | None
-    facts: dict
-    expect: dict
+    facts: dict[str, Any]
+    expect: dict[str, Any]
     source: list[str] = field(default_factory=list)    # the guidance ids the case rests on
 
 
@@ -67,7 +71,7 @@ def load_cases(rules_dir: Path) -> list[Case]:
             where = doc["cases"].where(i)
             if not isinstance(c, Located) or not isinstance(c.get("facts"), dict):
                 raise RulesError("a case needs `name`, `facts` and `expect`", where=where)
-            expect = c.get("expect") or {}
+            expect = c.get("expect") or Located()
             for key in expect:
                 if key not in EXPECT_KEYS:
                     raise RulesError(f"unknown expectation `{key}`", where=expect.where(key),
@@ -81,7 +85,7 @@ def load_cases(rules_dir: Path) -> list[Case]:
     return out
 
 
-def observed(advice: dict) -> dict:
+def observed(advice: dict[str, Any]) -> dict[str, Any]:
     """What a case can assert on, from one advice document."""
     return {
         "actions": [a["action"] for a in advice["actions"]],
@@ -97,7 +101,7 @@ def observed(advice: dict) -> dict:
     }
 
 
-def run_case(advisor, case: Case) -> CaseResult:
+def run_case(advisor: Advisor, case: Case) -> CaseResult:
     result = CaseResult(case)
     unknown = [g for g in case.source if g not in advisor.guidance_ids]
     if unknown:
@@ -152,7 +156,7 @@ def run_case(advisor, case: Case) -> CaseResult:
     return result
 
 
-def coverage(advisor, results: list[CaseResult]) -> dict:
+def coverage(advisor: Advisor, results: list[CaseResult]) -> dict[str, Any]:
     """Rules no case fires, and guidance ids no rule cites or no fired rule exercises."""
     fired = set().union(*(r.fired for r in results)) if results else set()
     rules = [r.id for r in advisor.book.rules]

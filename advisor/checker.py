@@ -9,16 +9,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
 from jinja2 import TemplateSyntaxError, meta
 
 from .errors import AdvisorError, RulesError, did_you_mean
-from .render import LANG_NAMES, LANGS, make_env, message_langs
+from .i18n import LANGS
+from .render import LANG_NAMES, make_env, message_langs
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .rulebook import RuleBook
+
+T = TypeVar("T")
 
 
 @dataclass
 class CheckReport:
     problems: list[AdvisorError] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -34,7 +43,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
     report = CheckReport()
     add = report.problems.append
 
-    def step(fn, *a, **kw):
+    def step(fn: Callable[..., T], *a: Any, **kw: Any) -> T | None:
         try:
             return fn(*a, **kw)
         except AdvisorError as e:
@@ -71,7 +80,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
     return report
 
 
-def _check_templates(templates_dir: Path, add) -> int:
+def _check_templates(templates_dir: Path, add: Callable[[AdvisorError], None]) -> int:
     """Every template compiles, and every message exists in both languages."""
     count = 0
     for lang in LANGS:
@@ -93,7 +102,7 @@ def _check_templates(templates_dir: Path, add) -> int:
     return count
 
 
-def _check_message_titles(vocab: dict, langs: dict, add) -> None:
+def _check_message_titles(vocab: dict[str, Any], langs: dict[str, Any], add: Callable[[AdvisorError], None]) -> None:
     """Every message template has a title in both languages under `messages:` in vocabulary.yaml."""
     titles = vocab.get("messages") or {}
     for name in sorted(langs):
@@ -107,7 +116,8 @@ def _check_message_titles(vocab: dict, langs: dict, add) -> None:
                 break
 
 
-def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
+def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None, book: RuleBook,
+                     add: Callable[[AdvisorError], None]) -> None:
     """Variables a message template or rule text names must be ones the facts provide."""
     from .api import Advisor
     try:
@@ -141,7 +151,7 @@ def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
     _check_page_and_calendar(advisor, templates_dir, add)
 
 
-def _check_page_and_calendar(advisor, templates_dir: Path, add) -> None:
+def _check_page_and_calendar(advisor: Advisor, templates_dir: Path, add: Callable[[AdvisorError], None]) -> None:
     """The page's and the calendar's texts exist in every language, and the page and a calendar
     render for a sample parcel in each (a misspelt name in the page template fails here)."""
     from jinja2 import TemplateError
@@ -201,7 +211,7 @@ def _template_line(error: Exception, name: str) -> int:
     return line
 
 
-def _every_language(node, where: str, add) -> None:
+def _every_language(node: Any, where: str, add: Callable[[AdvisorError], None]) -> None:
     """A text (a mapping with a language key) has every language, each a non-empty string."""
     if isinstance(node, dict):
         if any(lang in node for lang in LANGS):
@@ -223,11 +233,12 @@ SAMPLE = {"track": "RK190321410CN", "order": {"track_issued": "2025-12-10", "pai
           "events": [{"date": "2025-12-15", "status": "Приём"}]}
 
 
-def _render_all(advisor, book, templates_dir: Path, context: dict, add) -> None:
+def _render_all(advisor: Advisor, book: RuleBook, templates_dir: Path, context: dict[str, Any],
+                add: Callable[[AdvisorError], None]) -> None:
     """Render every rule text and message template once, under the same budget as advice: a
     text that loops, recurses or builds past the bounds fails here, at its `file:line`, not in
     a server. Errors that depend on the facts (a value this sample lacks) are not reported."""
-    from .render import BudgetError
+    from .sandbox import BudgetError
     renderer, extra = advisor.renderer, {"due": dt.date(2026, 1, 5), "rule_id": "sample"}
     for rule in book.rules:
         for out in rule.outputs:

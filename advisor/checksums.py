@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from operator import mul
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 CHECKSUMS = {"none", "s10", "ru_post", "weighted_mod", "mod10", "mod7", "luhn", "mod37_36"}
 # The check-digit algorithms carriers use, each named and parameterised in track_formats.yaml.
@@ -32,14 +32,17 @@ CHECK_FIELDS = {
 }
 
 
+# a format's check: the code and its match -> whether its check character is right (None: not checked)
+Check = Callable[[str, "re.Match[str] | None"], "bool | None"]
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 _ZERO = ord("0")
 
 
-def _weighted(digits: str, weights) -> int:
+def _weighted(digits: str, weights: Sequence[int]) -> int:
     """The sum of ASCII digits times weights, done in C (bytes and map): the check digits of a
     batch of codes are a hot path."""
-    return sum(map(mul, digits.encode("ascii"), weights)) - _ZERO * sum(weights[:len(digits)])
+    total: int = sum(map(mul, digits.encode("ascii"), weights))
+    return total - _ZERO * sum(weights[:len(digits)])
 
 
 def s10_check_digit(serial8: str) -> int:
@@ -114,40 +117,40 @@ def mod37_36_ok(body: str, check: str) -> bool | None:
     return _ALNUM[0 if cd == 36 else cd] == check
 
 
-def checksum_ok(kind: str, code: str, params: dict | None = None, match: re.Match | None = None) -> bool | None:
+def checksum_ok(kind: str, code: str, params: dict[str, Any] | None = None, match: re.Match[str] | None = None) -> bool | None:
     """Whether the check character of `code` matches, or None when the check does not apply."""
     return checker(kind, params or {})(code, match)
 
 
-def checker(kind: str, p: dict) -> Callable[[str, re.Match | None], bool | None]:
+def checker(kind: str, p: dict[str, Any]) -> Check:
     """The check of one format as a function of the code and its match, its numbers bound once
     (a format is checked for every code of its shape)."""
     if kind == "per_length":               # a list of checks, each for codes of one length
         table = {n: checker(k, q) for n, (k, q) in p["per_length"].items()}
 
-        def per_length(code, m):
+        def per_length(code: str, m: re.Match[str] | None) -> bool | None:
             one = table.get(len(code))
             return one(code, m) if one else None
         return per_length
     length = p.get("length")
     if kind == "s10":
-        def s10(code, m):
+        def s10(code: str, m: re.Match[str] | None) -> bool | None:
             digits = code[2:11]
             return digits.isascii() and digits.isdigit() and s10_check_digit(digits[:8]) == int(digits[8])
-        check = s10
+        check: Check = s10
     elif kind == "ru_post":
-        def ru_post(code, m):
+        def ru_post(code: str, m: re.Match[str] | None) -> bool | None:
             return code.isdigit() and len(code) == 14 and ru_post_check_digit(code[:13]) == int(code[13])
         check = ru_post
     elif kind in ("weighted_mod", "mod10", "mod7", "luhn", "mod37_36"):
-        algorithm = {
+        algorithm: Callable[[str, str], bool | None] = {
             "weighted_mod": lambda body, c: weighted_mod_ok(body, c, p["weights"], p["mod1"], p["mod2"]),
             "mod10": lambda body, c: mod10_ok(body, c, p["evens"], p["odds"], bool(p.get("reverse"))),
             "mod7": mod7_ok, "luhn": luhn_ok, "mod37_36": mod37_36_ok,
         }[kind]
         prefix = str(p.get("prefix") or "")
 
-        def parts(code, m):
+        def parts(code: str, m: re.Match[str] | None) -> bool | None:
             body = m.group("body") if m is not None and "body" in m.re.groupindex else None
             c = m.group("check") if m is not None and "check" in m.re.groupindex else None
             body = code[:-1] if body is None else body

@@ -1,18 +1,24 @@
 """`advise batch`: JSON Lines of facts in, JSON Lines of advice out, in several processes."""
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import os
 import sys
 from pathlib import Path
 
+from typing import IO, TYPE_CHECKING, Any, Callable
+
 import click
 
 from . import i18n
-from .cli import _, fail, main, rules_options_decorator, run_safely
-from .cli_types import DAY
+from .cli import fail, main, rules_options_decorator, run_safely
+from .cli_types import DAY, _
 from .errors import FactsError, OutputError
+
+if TYPE_CHECKING:
+    from .batch import Readable, Settings
 
 
 @main.command("batch", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
@@ -30,8 +36,8 @@ from .errors import FactsError, OutputError
 @click.option("--resume", is_flag=True, help=_("go on from an interrupted run with the same -o (its .partial file)"))
 @rules_options_decorator()
 @run_safely
-def batch_cmd(source, output, workers, today, lang, no_messages, progress, payload_from, resume, rules_dir, overlay_dir,
-              templates_dir):
+def batch_cmd(source: str, output: str | None, workers: int | None, today: dt.date | None, lang: str, no_messages: bool,
+              progress: bool | None, payload_from: str | None, resume: bool, rules_dir: str | None, overlay_dir: str | None, templates_dir: str | None) -> None:
     from .batch import Interrupted, Settings, default_workers, run
     if rules_dir or templates_dir or overlay_dir:
         from .api import Advisor
@@ -46,7 +52,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
                          help="run again with the same `-o` as the interrupted run")
     partial = Path(f"{output}.partial") if output else None
     done = 0
-    if output:
+    if output and partial is not None:
         _check_output(Path(output))
         record = _run_record(stream, source, settings)
         stream = record.pop("stream")
@@ -76,7 +82,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
     finally:
         if source != "-":
             stream.close()
-    if output:
+    if output and partial is not None:
         out.close()
         os.replace(partial, output)     # complete: the name the user asked for appears only now
         _record_path(partial).unlink(missing_ok=True)
@@ -88,7 +94,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
         sys.exit(1)
 
 
-def _open_source(source: str):
+def _open_source(source: str) -> tuple[IO[bytes], int | None]:
     """(the input as bytes, its size when it is a file, for the ETA)."""
     if source == "-":
         return sys.stdin.buffer, None
@@ -97,7 +103,7 @@ def _open_source(source: str):
     return open(source, "rb"), Path(source).stat().st_size
 
 
-def _reporter(stream, total_bytes: int | None):
+def _reporter(stream: Readable, total_bytes: int | None) -> Callable[[int, float], None]:
     """Progress on stderr: parcels, rate, and the time left when the input's size is known."""
     def report(count: int, seconds: float) -> None:
         rate = count / seconds if seconds > 0 else 0.0
@@ -128,7 +134,7 @@ def _check_output(path: Path) -> None:
         raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
 
 
-def _open_output(path: Path, mode: str):
+def _open_output(path: Path, mode: str) -> IO[bytes]:
     try:
         return open(path, mode)
     except OSError as e:
@@ -164,7 +170,7 @@ def _whole_lines(path: Path, block: int = 1 << 20) -> int:
     return count
 
 
-def _close_quietly(out) -> None:
+def _close_quietly(out: IO[bytes]) -> None:
     try:
         out.close()
     except OSError:
@@ -182,7 +188,7 @@ def _record_path(partial: Path) -> Path:
     return partial.with_name(partial.name + ".run")
 
 
-def _run_record(stream, source: str, settings) -> dict:
+def _run_record(stream: Readable, source: str, settings: Settings) -> dict[str, Any]:
     """The input's first HEAD_BYTES digested (the stream handed back, nothing lost), the options
     that change the advice, and the day the lines without their own `today` are advised as of."""
     import hashlib
@@ -197,14 +203,14 @@ def _run_record(stream, source: str, settings) -> dict:
             "day": settings.today or real_today().isoformat(), "stream": stream}
 
 
-def _write_record(path: Path, record: dict) -> None:
+def _write_record(path: Path, record: dict[str, Any]) -> None:
     try:
         path.write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
     except OSError as e:
         raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="-o") from None
 
 
-def _same_run(path: Path, record: dict, source: str) -> None:
+def _same_run(path: Path, record: dict[str, Any], source: str) -> None:
     """Refuse to go on from a `.partial` another input, other options or another day began."""
     try:
         was = json.loads(path.read_text(encoding="utf-8"))
@@ -229,7 +235,7 @@ def _same_run(path: Path, record: dict, source: str) -> None:
 class _Prefixed:
     """A stream whose first bytes were already read (to digest them), read again from the start."""
 
-    def __init__(self, head: bytes, rest):
+    def __init__(self, head: bytes, rest: Readable):
         self.head, self.rest = head, rest
 
     def read(self, size: int = -1) -> bytes:

@@ -7,19 +7,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typing import Any, ContextManager
+
 import click
 
-from .cli import _, main, run_safely
+from .cli import main, run_safely
+from .cli_types import _
 from .errors import AdvisorError
 from .i18n import LANGS
 
 
 @main.group("rules", context_settings={"help_option_names": ["-h", "--help"]}, help=_('Check a rules directory, or run its example cases.'))
-def rules_group():
+def rules_group() -> None:
     """The `rules` group: its subcommands do the work."""
 
 
-def _dirs(directory, templates_dir, overlay_dir):
+def _dirs(directory: str | None, templates_dir: str | None, overlay_dir: str | None) -> tuple[Path, Path, Path | None]:
     from .resources import rules_dir, templates_dir as shipped_templates
     rules = Path(directory) if directory else rules_dir()
     templates = Path(templates_dir) if templates_dir else shipped_templates()
@@ -34,7 +37,7 @@ def _dirs(directory, templates_dir, overlay_dir):
 @click.option("--templates", "templates_dir", metavar="DIR", help=_("the templates to check with them (default: the shipped ones)"))
 @click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay to check on top of DIR"))
 @run_safely
-def rules_check(directory, templates_dir, overlay_dir):
+def rules_check(directory: str | None, templates_dir: str | None, overlay_dir: str | None) -> None:
     from .checker import check
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
     report = check(rules, templates, overlay)
@@ -57,7 +60,7 @@ def rules_check(directory, templates_dir, overlay_dir):
 @click.option("--parcels", type=click.IntRange(0, 1_000_000), default=1000, show_default=True,
               help=_("generated parcels the coverage also runs (0: the cases alone)"))
 @run_safely
-def rules_test(directory, templates_dir, overlay_dir, strict, quiet, parcels):
+def rules_test(directory: str | None, templates_dir: str | None, overlay_dir: str | None, strict: bool, quiet: bool, parcels: int) -> None:
     from .api import Advisor
     from .cases import coverage, load_cases, run_case
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
@@ -98,14 +101,15 @@ def rules_test(directory, templates_dir, overlay_dir, strict, quiet, parcels):
               help=_("facts of this many parcels per broken guarantee, to turn into cases"))
 @click.option("--save-case", is_flag=True, help=_("write the parcels shown into DIR/cases/ as cases to edit"))
 @run_safely
-def rules_safety(directory, templates_dir, overlay_dir, parcels, seed, show, save_case):
+def rules_safety(directory: str | None, templates_dir: str | None, overlay_dir: str | None, parcels: int, seed: int, show: int,
+                 save_case: bool) -> None:
     import json
     import time
     from .api import Advisor
     from .timelines import parcels as generated
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
     advisor = Advisor(rules=rules, templates=templates, overlay=overlay)
-    broken: dict[str, list[dict]] = {}
+    broken: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = {}   # (parcel, facts, advice)
     counts: dict[str, int] = {}
     refused = 0
     start = time.perf_counter()
@@ -141,7 +145,7 @@ def _saved(path: Path, count: int) -> None:
     click.echo(f"saved {count} case(s) into {path}: check each expectation before keeping it", err=True)
 
 
-def _progress(total: int, label: str):
+def _progress(total: int, label: str) -> ContextManager[Any]:
     """A progress bar on stderr when it is a terminal; nothing in a pipe or a CI log."""
     import contextlib
     if not sys.stderr.isatty():
@@ -162,7 +166,8 @@ def _progress(total: int, label: str):
 @click.option("--html", "html_file", metavar="FILE", help=_("also write the impact as one HTML file for a reviewer"))
 @click.option("--save-case", is_flag=True, help=_("write the first example of each group into DIR/cases/ as a case to edit"))
 @run_safely
-def rules_impact(base, directory, templates_dir, overlay_dir, parcels, seed, examples, fmt, html_file, save_case):
+def rules_impact(base: str | None, directory: str | None, templates_dir: str | None, overlay_dir: str | None, parcels: int, seed: int,
+                 examples: int, fmt: str, html_file: str | None, save_case: bool) -> None:
     from . import impact, impactview
     from .api import Advisor
     from .workload import base_rules, parcels as workload
@@ -190,7 +195,7 @@ def rules_impact(base, directory, templates_dir, overlay_dir, parcels, seed, exa
                                                   for group, ex, advice in result.saved]))
 
 
-def _json_text(doc: dict) -> str:
+def _json_text(doc: dict[str, Any]) -> str:
     import json
     return json.dumps(doc, ensure_ascii=False, indent=1, default=str)
 
@@ -206,7 +211,8 @@ def _json_text(doc: dict) -> str:
               help=_("exit 1 when the share of rules, conditions and messages that fire is below this"))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for CI"))
 @run_safely
-def rules_coverage(directory, templates_dir, overlay_dir, parcels, seed, fail_under, fmt):
+def rules_coverage(directory: str | None, templates_dir: str | None, overlay_dir: str | None, parcels: int, seed: int,
+                   fail_under: float | None, fmt: str) -> None:
     from .api import Advisor
     from .coverage import measure, text as coverage_text
     from .workload import parcels as workload
@@ -228,7 +234,7 @@ def rules_coverage(directory, templates_dir, overlay_dir, parcels, seed, fail_un
 @click.option("--lang", type=click.Choice(list(LANGS)), default="en", help=_("the language of the tables"))
 @click.option("-o", "--output", metavar="FILE", help=_("write to FILE instead of the standard output"))
 @run_safely
-def rules_table(directory, overlay_dir, fmt, lang, output):
+def rules_table(directory: str | None, overlay_dir: str | None, fmt: str, lang: str, output: str | None) -> None:
     from .api import Advisor
     from .impactview import write
     from .ruletables import render

@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
 import click
 
 from . import i18n
@@ -23,15 +25,20 @@ from .dates import real_today
 from .errors import AdvisorError, FactsError, OutputError
 from .render import fmt_date, fmt_relative, named_days
 from . import watchfile, watching
-from .watchlist import ENV_VAR, WatchList, default_path
+from .watchlist import ENV_VAR, Parcel, WatchList, default_path
+
+if TYPE_CHECKING:
+    from .api import Advisor
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _db_option(f):
+def _db_option(f: F) -> F:
     return click.option("--db", "db", metavar="FILE", help=_("the list's file (default: parcels.sqlite3 in your data "
                                                              "directory, or $PARCEL_ADVISOR_WATCHLIST)"))(f)
 
 
-def _view_options(f):
+def _view_options(f: F) -> F:
     for o in reversed([
         click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: the real date)")),
         click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=None, help=_("language of the advice (default: from the locale)")),
@@ -46,7 +53,7 @@ def _open(db: str | None, create: bool = True) -> WatchList:
     return WatchList(Path(db) if db else default_path(), create=create)
 
 
-def _rows(db: str | None, advisor, today: dt.date, lang: str, **how) -> tuple[WatchList | None, list]:
+def _rows(db: str | None, advisor: Advisor, today: dt.date, lang: str, **how: Any) -> tuple[WatchList | None, list[watching.Row]]:
     """The list re-advised; no file yet is an empty list (a view creates no file)."""
     path = Path(db) if db else default_path()
     if not path.exists():
@@ -59,15 +66,15 @@ class _Words:
     """The list's words in one language: stages, steps and flags from the rules' vocabulary,
     dates and day counts from Babel."""
 
-    def __init__(self, advisor, lang: str, today: dt.date):
+    def __init__(self, advisor: Advisor, lang: str, today: dt.date):
         self.v, self.lang, self.today = advisor.vocab, lang, today
         self.named = named_days(self.v.get("relative_days"), lang)
 
     def stage(self, sid: str) -> str:
-        return self.v["stages"][sid][self.lang]
+        return str(self.v["stages"][sid][self.lang])
 
     def action(self, aid: str) -> str:
-        return self.v["actions"][aid][self.lang]
+        return str(self.v["actions"][aid][self.lang])
 
     def flag(self, fid: str) -> str:
         label = (self.v.get("flags") or {}).get(fid)
@@ -99,20 +106,21 @@ class _Words:
 @rules_options_decorator()
 @click.pass_context
 @run_safely
-def watch_cmd(ctx, today, lang, fmt, db, show_all, ics, color, rules_dir, overlay_dir, templates_dir):
+def watch_cmd(ctx: click.Context, today: dt.date | None, lang: str | None, fmt: str, db: str | None, show_all: bool, ics: str | None,
+              color: bool | None, rules_dir: str | None, overlay_dir: str | None, templates_dir: str | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
     today, lang = today or real_today(), lang or _default_lang()
     path = Path(db) if db else default_path()
     watch = WatchList(path) if path.exists() or ics else None      # a view creates no file
-    rows = []
+    rows: list[watching.Row] = []
     if watch is not None:
         since = watch.meta(watching.LAST_VIEW)
         rows = watching.readvise(watch, advisor, today, lang, since=since, with_done=show_all or bool(ics))
         if not since or since < today.isoformat():
             watch.set_meta(watching.LAST_VIEW, today.isoformat())
-    if ics:
+    if ics and watch is not None:       # --ics makes the file
         data = watching.calendar(watch, rows, advisor, today, lang, _calendar_name(advisor, lang))
         if ics == "-":
             sys.stdout.buffer.write(data)
@@ -128,12 +136,12 @@ def watch_cmd(ctx, today, lang, fmt, db, show_all, ics, color, rules_dir, overla
     _fail_on_errors(rows)
 
 
-def _calendar_name(advisor, lang: str) -> str:
+def _calendar_name(advisor: Advisor, lang: str) -> str:
     text = (advisor.calendar.texts.get("list_name") or {}).get(lang)
     return text or _("My parcels: what to do and by when")
 
 
-def _row_json(row: watching.Row) -> dict:
+def _row_json(row: watching.Row) -> dict[str, Any]:
     a = row.advice or {}
     return {"code": row.parcel.code, "added": row.parcel.added, "done": row.parcel.done, "stage": a.get("stage"),
             "next_step": a.get("next_step"), "change": row.change,
@@ -150,14 +158,14 @@ def _list_text(rows: list[watching.Row], w: _Words, color: bool) -> str:
 
 
 def _row_text(row: watching.Row, w: _Words, color: bool) -> list[str]:
-    def em(text: str, **style) -> str:
+    def em(text: str, **style: Any) -> str:
         return click.style(text, **style) if color else text
     code = em(row.parcel.code, bold=True)
     if row.parcel.done:
         return [f"{code}  " + _("done on {date}").format(date=w.date(row.parcel.done)), ""]
     if row.error is not None:
         return [f"{code}  " + em(_("cannot be advised: {error}").format(error=row.error.message), fg="red"), ""]
-    a = row.advice
+    a = row.advice or {}
     step = a.get("next_step")
     if step and step.get("due"):
         due = w.when(step["due"])
@@ -172,7 +180,7 @@ def _row_text(row: watching.Row, w: _Words, color: bool) -> list[str]:
     return lines + [""]
 
 
-def _change_text(change: dict, w: _Words) -> str:
+def _change_text(change: dict[str, Any], w: _Words) -> str:
     parts = []
     if "stage" in change:
         parts.append(_("the stage was: {stage}").format(stage=w.stage(change["stage"][0])))
@@ -191,7 +199,7 @@ def _change_text(change: dict, w: _Words) -> str:
 def _fail_on_errors(rows: list[watching.Row]) -> None:
     failed = [r for r in rows if r.error is not None]
     for r in failed:
-        click.echo(f"error: {r.parcel.code}: {r.error.render()}", err=True)
+        click.echo(f"error: {r.parcel.code}: {r.error.render() if r.error else ''}", err=True)
     if failed:
         sys.exit(2)
 
@@ -203,7 +211,7 @@ def _fail_on_errors(rows: list[watching.Row]) -> None:
 @facts_options
 @_db_option
 @run_safely
-def add_cmd(db, **options):
+def add_cmd(db: str | None, **options: Any) -> None:
     request = Request.of(options)
     if not request.answers.code:
         raise FactsError("give the parcel's track code", where="CODE", help=_("e.g. `advise watch add RK190321410CN --issued 12d`"))
@@ -216,7 +224,7 @@ def add_cmd(db, **options):
     _saved(watch, parcel, advisor, advice, today, lang, _("Added {code} to your list.").format(code=code))
 
 
-def _saved(watch: WatchList, parcel, advisor, advice: dict, today: dt.date, lang: str, said: str) -> None:
+def _saved(watch: WatchList, parcel: Parcel, advisor: Advisor, advice: dict[str, Any], today: dt.date, lang: str, said: str) -> None:
     """Keep the new advice and show the parcel's line, with what changed."""
     watch.keep_advice(parcel, today.isoformat(), watching.digest(advice), advice)
     row = watching.Row(parcel, advice, history=watch.advices(parcel, last=2))
@@ -231,7 +239,7 @@ def _saved(watch: WatchList, parcel, advisor, advice: dict, today: dt.date, lang
 @facts_options
 @_db_option
 @run_safely
-def update_cmd(db, **options):
+def update_cmd(db: str | None, **options: Any) -> None:
     request = Request.of(options)
     if not request.answers.code:
         raise FactsError("give the parcel's track code", where="CODE", help=_("see your list with `advise watch`"))
@@ -250,7 +258,7 @@ def update_cmd(db, **options):
     _saved(watch, parcel, advisor, advice, today, lang, said)
 
 
-def _code_of(advisor, text: str) -> str:
+def _code_of(advisor: Advisor, text: str) -> str:
     """The code as the list keeps it: cleaned as `advise CODE` cleans it."""
     try:
         return advisor.track(text).get("code") or text.strip()
@@ -266,7 +274,7 @@ def _code_of(advisor, text: str) -> str:
 @click.option("--today", type=DAY, metavar="DATE", help=_("the day it was done (default: the real date)"))
 @_db_option
 @run_safely
-def done_cmd(code, undo, today, db):
+def done_cmd(code: str, undo: bool, today: dt.date | None, db: str | None) -> None:
     advisor = make_advisor()
     watch = _open(db, create=False)
     parcel = watch.need(_code_of(advisor, code))
@@ -280,7 +288,7 @@ def done_cmd(code, undo, today, db):
 @click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
-def remove_cmd(code, today, db):
+def remove_cmd(code: str, today: dt.date | None, db: str | None) -> None:
     advisor = make_advisor()
     watch = _open(db, create=False)
     parcel = watch.need(_code_of(advisor, code))
@@ -294,7 +302,7 @@ def remove_cmd(code, today, db):
 @click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
-def export_cmd(target, today, db):
+def export_cmd(target: str, today: dt.date | None, db: str | None) -> None:
     text = watchfile.dumps(watchfile.export(_open(db, create=False), today or real_today()))
     if target == "-":
         click.echo(text, nl=False)
@@ -318,7 +326,7 @@ def export_cmd(target, today, db):
 @click.option("--today", type=DAY, metavar="DATE", help=_("today's date (default: the real date)"))
 @_db_option
 @run_safely
-def import_cmd(source, today, db):
+def import_cmd(source: str, today: dt.date | None, db: str | None) -> None:
     advisor = make_advisor()
     watch = _open(db)               # a list that cannot be used is said before the file is read
     parcels = watchfile.read(_read(source, "import"), "list" if source == "-" else source, advisor, today or real_today())
@@ -337,7 +345,8 @@ def import_cmd(source, today, db):
 @click.option("-q", "--quiet", is_flag=True, help=_("print nothing: the exit status says it"))
 @rules_options_decorator()
 @run_safely
-def due_cmd(today, lang, fmt, db, days, quiet, rules_dir, overlay_dir, templates_dir):
+def due_cmd(today: dt.date | None, lang: str | None, fmt: str, db: str | None, days: int, quiet: bool, rules_dir: str | None,
+            overlay_dir: str | None, templates_dir: str | None) -> None:
     advisor = make_advisor(rules_dir, templates_dir, overlay_dir)
     today, lang = today or real_today(), lang or _default_lang()
     _watch, rows = _rows(db, advisor, today, lang)
@@ -354,7 +363,7 @@ def due_cmd(today, lang, fmt, db, days, quiet, rules_dir, overlay_dir, templates
     sys.exit(0 if any(s["today"] for s in steps) else 1)
 
 
-def _due_text(steps: list[dict], w: _Words, until: dt.date) -> str:
+def _due_text(steps: list[dict[str, Any]], w: _Words, until: dt.date) -> str:
     if not steps:
         return _("Nothing is due by {date}.").format(date=fmt_date(until, w.lang))
     now = [s for s in steps if s["today"]]

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .batch import Settings
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass
@@ -59,7 +63,7 @@ def advise_file(source: str, output_dir: str, settings: Settings) -> FileResult:
 
 
 def advise_files(sources: list[str], output_dir: str, settings: Settings | None = None,
-                 client=None) -> list[FileResult]:
+                 client: Client | None = None) -> list[FileResult]:
     """Every file advised on the cluster `client` is connected to (or Dask's default scheduler
     when there is none); the results in the order of `sources`."""
     try:
@@ -72,9 +76,12 @@ def advise_files(sources: list[str], output_dir: str, settings: Settings | None 
     _one_output_each(sources, output_dir)
     fs, _, (folder,) = fsspec.get_fs_token_paths(output_dir)
     fs.makedirs(folder, exist_ok=True)
-    bag = db.from_sequence(sources, npartitions=max(1, len(sources)))
+    bag = db.from_sequence(sources,  # type: ignore[no-untyped-call]  # dask.bag is not annotated
+                           npartitions=max(1, len(sources)))
     work = bag.map(advise_file, output_dir, settings)
-    return list(client.compute(work).result() if client is not None else work.compute())
+    if client is not None:
+        return list(client.compute(work).result())  # type: ignore[no-untyped-call]  # distributed's compute is not annotated
+    return list(work.compute())
 
 
 def _one_output_each(sources: list[str], output_dir: str) -> None:

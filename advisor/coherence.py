@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .details import detail, note
 from .errors import RulesError
@@ -43,14 +44,14 @@ class Pair:
 class Claim:
     """Words a text may say only when the advice is so: in one of `stages` (and silent for fewer
     than `quiet_below` days), or while protection still runs."""
-    words: dict
-    stages: frozenset | None
+    words: dict[str, Any]
+    stages: frozenset[str] | None
     quiet_below: int | None
     protection_running: bool
 
 
 class Coherence:
-    def __init__(self, node: dict, vocab: dict, where: str):
+    def __init__(self, node: dict[str, Any], vocab: dict[str, Any], where: str):
         known = {"action": set(vocab["actions"]), "warning": set(vocab["warnings"]), "deadline": set(vocab["deadlines"])}
 
         def item(text, at) -> Item:
@@ -75,7 +76,7 @@ class Coherence:
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
         self.fallback_text = {"en": text["en"], "ru": text["ru"]}
 
-    def enforce(self, fix, f: dict, dates: dict, lang: str, render) -> None:
+    def enforce(self, fix, f: dict[str, Any], dates: dict[str, Any], lang: str, render) -> None:
         """Check and repair one advice (`fix.data`); `render(text, values)` renders a text of the
         file in the advice's language."""
         self._pairs(fix, f, render)
@@ -83,7 +84,7 @@ class Coherence:
         self._claims(fix, f, lang)
         self._past_days(fix, dates, lang)
 
-    def _present(self, it: Item, data: dict, f: dict) -> list[dict] | bool:
+    def _present(self, it: Item, data: dict[str, Any], f: dict[str, Any]) -> list[dict] | bool:
         if it.kind == "fact":
             v = f.get(it.id)
             return bool(v) if it.value is None else str(v) == it.value
@@ -91,7 +92,7 @@ class Coherence:
         field = "action" if it.kind == "action" else "id"
         return [x for x in data[key] if x[field] == it.id]
 
-    def _pairs(self, fix, f: dict, render) -> None:
+    def _pairs(self, fix, f: dict[str, Any], render) -> None:
         data = fix.data
         for pair in self.pairs:
             if not self._present(pair.first, data, f):
@@ -120,7 +121,7 @@ class Coherence:
                 data["deadlines"] = [d for d in data["deadlines"] if d["id"] != deadline]
                 fix(NAME, "never_before_step", warning=warning, action=action, date=days[0], due=min(steps))
 
-    def _claims(self, fix, f: dict, lang: str) -> None:
+    def _claims(self, fix, f: dict[str, Any], lang: str) -> None:
         data = fix.data
         texts = [(a["text"], a["rule"]) for a in data["actions"]] + [(w["text"], w["rule"]) for w in data["warnings"]]
         for claim in self.claims:
@@ -134,7 +135,7 @@ class Coherence:
                 if said:
                     _unrepaired(data, "claim", words=said, rule=rule)
 
-    def _past_days(self, fix, dates: dict, lang: str) -> None:
+    def _past_days(self, fix, dates: dict[str, Any], lang: str) -> None:
         """A step names no day before today that is neither a fact of the parcel nor one of the
         advice's own dates (a last day already gone, "up to day 15" on day 20)."""
         data = fix.data
@@ -146,7 +147,7 @@ class Coherence:
                     _unrepaired(data, "past_day", day=day.isoformat(), rule=a["rule"], action=a["action"])
 
 
-def _unrepaired(data: dict, found: str, **values) -> None:
+def _unrepaired(data: dict[str, Any], found: str, **values) -> None:
     data["notes"].append(note("safety_repair", {"invariant": NAME}, sentence="safety_unrepaired",
                               repair=detail("repairs", found, values)))
 

@@ -5,6 +5,8 @@ Python reader of these expressions (conditions.holds) uses too.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .conditions import OPS, TERM as _TERM
 from .derive import DATES
 from .rulebook import Rule    # noqa: TC001 - the type of compile_when's argument
@@ -12,13 +14,13 @@ from .rulebook import Rule    # noqa: TC001 - the type of compile_when's argumen
 TAG = {"kind": "parcel"}      # every fact asserted carries it; a rule with no condition matches on it
 
 
-def _num(value, profile: dict):
+def _num(value: Any, profile: dict[str, Any]) -> Any:
     """A number, or a durable_rules arithmetic tree over profile values and facts."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    terms = []
-    for sign, term in _TERM.findall(str(value)):
-        sign = -1 if sign == "-" else 1
+    terms: list[tuple[int, Any]] = []
+    for sign_text, term in _TERM.findall(str(value)):
+        sign = -1 if sign_text == "-" else 1
         if term.isdigit():
             terms.append((sign, int(term)))
         elif term.startswith("profile."):
@@ -36,9 +38,9 @@ def _num(value, profile: dict):
     return tree
 
 
-def compile_when(rule: Rule, profile: dict) -> dict | None:
+def compile_when(rule: Rule, profile: dict[str, Any]) -> dict[str, Any] | None:
     """The rule's `$and` expression for one platform profile, or None if it cannot apply."""
-    terms = [dict(TAG)]
+    terms: list[dict[str, Any]] = [dict(TAG)]
     for name in expr_dates(rule):
         fact = DATES.get(name)
         if fact:
@@ -63,13 +65,13 @@ def expr_dates(rule: Rule) -> list[str]:
     return sorted(needed)
 
 
-def compile_map(when: dict, profile: dict) -> list | None:
+def compile_map(when: dict[str, Any], profile: dict[str, Any]) -> list[dict[str, Any]] | None:
     """A `when` mapping as durable_rules terms for one platform profile; None when it names a
     profile value this platform does not have (the rule does not apply there)."""
-    terms = []
+    terms: list[dict[str, Any]] = []
     for fact, cond in when.items():
         if fact == "any":
-            alts = []
+            alts: list[dict[str, Any]] = []
             for alt in cond:
                 body = compile_map(alt, profile)
                 if body is not None:
@@ -99,7 +101,7 @@ def compile_map(when: dict, profile: dict) -> list | None:
     return terms
 
 
-def _in(fact: str, value):
+def _in(fact: str, value: Any) -> dict[str, Any]:
     if isinstance(value, list):
         return {"$or": [{fact: v} for v in value]} if len(value) > 1 else {fact: value[0]}
     return {fact: value}

@@ -12,11 +12,13 @@ The class wraps uvicorn's h11 protocol through the few names uvicorn's own shutd
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections import Counter
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from typing import Any
 
 from .errors import RequestError
 
@@ -24,18 +26,18 @@ LIMITS_ENV = "PARCEL_ADVISOR_SERVE_LIMITS"
 DEFAULTS = {"max_connections": 1000, "per_client": 250, "header_timeout": 10.0}
 
 _open: dict[GuardedProtocol, None] = {}      # open connections, oldest first (dicts keep order)
-_by_client: Counter = Counter()
-_limits: dict = {}
+_by_client: Counter[str] = Counter()
+_limits: dict[str, Any] = {}
 
 
-def configure(**limits) -> None:
+def configure(**limits: float | None) -> None:
     """This process's limits (and, through the environment, those of `--workers` processes)."""
     _limits.clear()
     _limits.update(DEFAULTS, **{k: v for k, v in limits.items() if v is not None})
     os.environ[LIMITS_ENV] = json.dumps(_limits)
 
 
-def limits() -> dict:
+def limits() -> dict[str, Any]:
     if not _limits:
         _limits.update(DEFAULTS, **json.loads(os.environ.get(LIMITS_ENV) or "{}"))
     return _limits
@@ -55,7 +57,7 @@ class GuardedProtocol(H11Protocol):
     _head_timer = None
     _peer = ""
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         peer = transport.get_extra_info("peername")
         self._peer = peer[0] if isinstance(peer, tuple) else str(peer)
         bound = limits()
@@ -75,7 +77,7 @@ class GuardedProtocol(H11Protocol):
         super().connection_made(transport)
         self._start_head_timer()
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         if self._refused:
             return
         self._stop_head_timer()

@@ -10,12 +10,17 @@ no timeline has, or a case still to write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable, TYPE_CHECKING
 
 from .compiler import compile_map
 from .conditions import holds
 from .errors import AdvisorError
 from .workload import Parcel
 from .yamlfile import plain
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .rulebook import Rule
 
 
 @dataclass
@@ -38,8 +43,8 @@ class Coverage:
     def never(self, name: str) -> list[str]:
         return [k for k, n in getattr(self, name).items() if not n]
 
-    def to_dict(self) -> dict:
-        out: dict = {"schema": "parcel-coverage/1", "parcels": self.parcels, "refused": self.refused,
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"schema": "parcel-coverage/1", "parcels": self.parcels, "refused": self.refused,
                      "percent": round(self.percent(), 1)}
         for name in ("rules", "conditions", "messages"):
             covered, total = self.part(name)
@@ -48,11 +53,11 @@ class Coverage:
         return out
 
 
-def condition_label(rule_id: str, fact: str, cond) -> str:
+def condition_label(rule_id: str, fact: str, cond: Any) -> str:
     return f"{rule_id}: {fact}: {_show(plain(cond))}"
 
 
-def _show(v) -> str:
+def _show(v: Any) -> str:
     """A condition as the rule file writes it, in flow style: `{at_least: 15 + season_extra_days}`."""
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) + "}"
@@ -61,9 +66,9 @@ def _show(v) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _conditions(rule) -> list[tuple[str, dict]]:
+def _conditions(rule: Rule) -> list[tuple[str, dict[str, Any]]]:
     """(label, a `when` of its own) for each condition of the rule, each group of an `any` too."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for fact, cond in rule.when.items():
         out.append((condition_label(rule.id, fact, cond), {fact: cond}))
         if fact == "any":
@@ -75,11 +80,11 @@ def _conditions(rule) -> list[tuple[str, dict]]:
 class Counter:
     """Counts over one advisor; the compiled conditions are kept per platform."""
 
-    def __init__(self, advisor):
+    def __init__(self, advisor: Advisor):
         self.advisor = advisor
         self.result = Coverage(rules={r.id: 0 for r in advisor.book.rules},
                                messages={m: 0 for m in sorted(advisor.messages)})
-        self.terms: dict[str, list[tuple[str, list | None]]] = {}
+        self.terms: dict[str, list[tuple[str, list[Any] | None]]] = {}
         for platform, profile in advisor.profiles.items():
             self.terms[platform] = []
             for rule in advisor.book.rules:
@@ -109,7 +114,7 @@ class Counter:
             r.messages[name] = r.messages.get(name, 0) + 1
 
 
-def measure(advisor, parcels: list[Parcel], step=None) -> Coverage:
+def measure(advisor: Advisor, parcels: list[Parcel], step: Callable[[], object] | None = None) -> Coverage:
     counter = Counter(advisor)
     for parcel in parcels:
         counter.add(parcel)

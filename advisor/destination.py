@@ -10,9 +10,14 @@ only, and only while no office or delivery has been seen. Where it cannot tell, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .details import note
 from .places import Places, Region
+
+if TYPE_CHECKING:
+    from .derive import Seen
+    from .facts import Facts, Place
 
 FINAL = ("arrived_office", "delivered")
 
@@ -22,15 +27,15 @@ class Mismatch:
     level: str              # country, region or city
     kind: str               # office, delivered or tracked (the tracker's destination field)
     event: int | None       # the event's index in the facts, for `tracked` None
-    seen: dict              # the place shown (view(): names in both languages)
-    order: dict             # the order's place
+    seen: dict[str, Any]              # the place shown (view(): names in both languages)
+    order: dict[str, Any]             # the order's place
 
-    def to_context(self) -> dict:
+    def to_context(self) -> dict[str, Any]:
         return {"level": self.level, "kind": self.kind, "event": self.event, "seen": self.seen, "order": self.order}
 
 
 def view(places: Places, city: str | None, postcode: str | None, country: str | None,
-         region: Region | None, with_country: bool = False) -> dict:
+         region: Region | None, with_country: bool = False) -> dict[str, Any]:
     """A place for texts: the city's name in English (the gazetteer's, for the seller) and as
     written (for Russian prose), its postcode, region and country (`place` filter in render.py)."""
     english = places.english(city, country) if city else None
@@ -43,7 +48,7 @@ def view(places: Places, city: str | None, postcode: str | None, country: str | 
             "country": country, "with_country": with_country}
 
 
-def office(events: list, places: Places | None, dest) -> dict | None:
+def office(events: list[Seen], places: Places | None, dest: Place | None) -> dict[str, Any] | None:
     """The latest delivery office's place for texts (the pick-up step names it), with `route`
     when it is a route place; None when that event names no place."""
     offices = [e for e in events if e.stage == "arrived_office"]
@@ -54,12 +59,13 @@ def office(events: list, places: Places | None, dest) -> dict | None:
     return dict(view(places, p.city, p.postcode, p.country, p.region, foreign), route=p.kind == "route")
 
 
-def order_region(places: Places, dest) -> Region | None:
+def order_region(places: Places, dest: Place) -> Region | None:
     return places.region_of_postcode(dest.postcode, dest.country) or (
         places.region_of_city(dest.city, dest.country) if dest.city else None)
 
 
-def find(facts, events: list, origin: str | None, places: Places | None, notes: list) -> Mismatch | None:
+def find(facts: Facts, events: list[Seen], origin: str | None, places: Places | None,
+         notes: list[dict[str, Any]]) -> Mismatch | None:
     """The evidence that the parcel is elsewhere (see the module's docstring), or None."""
     dest = facts.order.destination
     if not dest or places is None:
@@ -88,7 +94,8 @@ def find(facts, events: list, origin: str | None, places: Places | None, notes: 
     return None
 
 
-def _compare(places: Places, city, postcode, country, region, kind, dest, notes: list, where: str) -> str | None:
+def _compare(places: Places, city: str | None, postcode: str | None, country: str | None, region: Region | None, kind: str | None, dest: Place,
+             notes: list[dict[str, Any]], where: str) -> str | None:
     """`country`, `region` or `city` when the place really differs from the order's, else None
     (a note says why it could not tell)."""
     if kind == "route":
@@ -118,7 +125,8 @@ def _compare(places: Places, city, postcode, country, region, kind, dest, notes:
     return None
 
 
-def _mismatch(places, level, kind, index, city, postcode, country, region, dest) -> Mismatch | None:
+def _mismatch(places: Places, level: str | None, kind: str, index: int | None, city: str | None, postcode: str | None, country: str | None,
+              region: Region | None, dest: Place) -> Mismatch | None:
     if level is None:
         return None
     foreign = level == "country"
@@ -126,7 +134,8 @@ def _mismatch(places, level, kind, index, city, postcode, country, region, dest)
                     view(places, dest.city, dest.postcode, dest.country, order_region(places, dest), foreign))
 
 
-def _unverified(places, reason, where, city, postcode, country, region, dest) -> dict:
+def _unverified(places: Places, reason: str, where: str, city: str | None, postcode: str | None, country: str | None,
+                region: Region | None, dest: Place) -> dict[str, Any]:
     seen = view(places, city, postcode, country, region, bool(country and dest.country and country != dest.country))
     order = view(places, dest.city, dest.postcode, dest.country, order_region(places, dest), seen["with_country"])
     label = ", ".join(x for x in (city, postcode, country) if x) or "?"

@@ -21,11 +21,16 @@ import itertools
 import re
 import threading
 import weakref
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .errors import AdvisorError, RulesError
 from .jsonio import compact
 from .compiler import TAG, compile_when
 from .rulebook import RuleBook
+
+if TYPE_CHECKING:
+    from durable.engine import Host
 
 CHUNK = 50
 CATCH_ALL = "_parcel_seen"
@@ -35,7 +40,7 @@ _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
 
 
-def _noop(c):
+def _noop(c: object) -> None:
     """The action every rule registers: fired rules are read from the queue, not by running it."""
     return None
 
@@ -58,8 +63,9 @@ REBUILD = ("CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject "
            "pip install --no-cache-dir --force-reinstall {requirement}")
 
 
-def durable_engine():
-    """The `durable.engine` module, or one clear error saying how to get it."""
+def durable_engine() -> ModuleType:
+    """The `durable.engine` module, or one clear error saying how to get it (callers then import
+    the names they use from it, typed by typings/durable)."""
     try:
         from durable import engine as dr
     except ImportError as e:
@@ -82,13 +88,14 @@ def _durable_requirement() -> str:
     return "durable-rules"
 
 
-def _host_class():
-    dr = durable_engine()
+def _host_class() -> type[Host]:
+    durable_engine()
+    from durable.engine import Host
 
-    class QuietHost(dr.Host):
+    class QuietHost(Host):
         """A Host without the background dispatch threads: evaluation is synchronous."""
 
-        def _run(self):
+        def _run(self) -> None:
             return None
 
     return QuietHost
@@ -113,7 +120,7 @@ def compiled_rules(book: RuleBook) -> "CompiledRules":
     return compiled
 
 
-def _profiles_digest(profiles: dict) -> str:
+def _profiles_digest(profiles: dict[str, Any]) -> str:
     import hashlib
     return hashlib.sha256(repr(sorted((k, repr(v)) for k, v in profiles.items())).encode()).hexdigest()[:12]
 
@@ -121,7 +128,8 @@ def _profiles_digest(profiles: dict) -> str:
 def _free(handles: list[int]) -> None:
     """Delete compiled rulesets from the engine (their CompiledRules is gone)."""
     try:
-        dre = durable_engine().durable_rules_engine
+        durable_engine()
+        from durable.engine import durable_rules_engine as dre
     except Exception:  # noqa: BLE001 - at interpreter exit the module may be gone already
         return
     with _LOCK:
@@ -136,10 +144,11 @@ class CompiledRules:
     """One rule book compiled for every platform profile, with its own Host and ruleset names."""
 
     def __init__(self, book: RuleBook):
-        dr = durable_engine()
+        durable_engine()
+        from durable.engine import durable_rules_engine
         self.book = book
         self._order = {rule.id: rule.order for rule in book.rules}
-        self._engine = dr.durable_rules_engine
+        self._engine = durable_rules_engine
         self.rulesets: dict[str, list[str]] = {}
         self.handles: dict[str, tuple[int, ...]] = {}
         # per ruleset, the facts its rules test: the engine parses and indexes every field it is
@@ -177,7 +186,7 @@ class CompiledRules:
                 self.reads[platform] = tuple(reads)
         weakref.finalize(self, _free, [h for hs in self.handles.values() for h in hs])
 
-    def evaluate(self, platform: str, fact: dict) -> list[str]:
+    def evaluate(self, platform: str, fact: dict[str, Any]) -> list[str]:
         """Ids of the rules that fired for this fact, in rule-book order.
 
         Talks to the compiled rulesets through the engine's C interface: assert the fact, then
@@ -211,7 +220,7 @@ class CompiledRules:
         return sorted(names, key=self._order.__getitem__)
 
 
-def _fact_names(expr) -> set[str]:
+def _fact_names(expr: Any) -> set[str]:
     """Fact names a compiled durable expression reads: every key that is not an operator
     (`{name: value}`, `{"$lt": {name: operand}}`) and every `{"$m": name}` in an operand."""
     names: set[str] = set()

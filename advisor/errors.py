@@ -6,7 +6,7 @@ the offending value in backticks, then an optional `help:` line.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 
 class AdvisorError(Exception):
@@ -25,7 +25,7 @@ class AdvisorError(Exception):
         # user's language words it from its own texts (the page: templates/page/texts.yaml)
         self.key = key
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., AdvisorError], tuple[Any, ...]]:
         """Pickled whole (a Dask worker's error reaches the client with its field and help)."""
         return _rebuild, (type(self), self.message, self.where, self.help, self.key)
 
@@ -33,7 +33,7 @@ class AdvisorError(Exception):
         head = f"{self.where}: {self.message}" if self.where else self.message
         return f"{head}\nhelp: {self.help}" if self.help else head
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {"kind": self.kind, "message": self.message}
         if self.where:
             out["where"] = self.where
@@ -89,7 +89,8 @@ class OutputError(AdvisorError):
     exit_code = 4
 
 
-def _rebuild(cls, message, where, help, key):
+def _rebuild(cls: type[AdvisorError], message: str, where: str | None, help: str | None,
+             key: str | None) -> AdvisorError:
     return cls(message, where=where, help=help, key=key)
 
 

@@ -7,6 +7,7 @@ with durable_rules' own semantics: a test on a missing fact is false, `$neq` too
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from .derive import DATES
 from .errors import FactsError, did_you_mean
@@ -14,7 +15,7 @@ from .conditions import holds
 from .compiler import compile_map
 from .yamlfile import plain
 
-def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:
+def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict[str, Any]:
     """Each condition of the rule with the fact's value and whether it held, plus the verdict
     (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`). `all`: every rule at once,
     as `{"all": true, "rules": [...]}`, the rules that fired first."""
@@ -37,7 +38,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
                 "platform": advisor.profiles[p.facts.platform]["name"][lang]})}
 
 
-def _one(advisor, rule, p, fired: list[str], lang: str) -> dict:
+def _one(advisor, rule, p, fired: list[str], lang: str) -> dict[str, Any]:
     def say(kind: str, **values) -> str:
         return advisor.renderer.file("why_not.txt.j2", lang, dict(values, kind=kind))
 

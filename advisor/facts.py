@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TYPE_CHECKING, TypeVar
 
 from .countries import event_country
 from .dates import DateFormatError, parse_date
@@ -19,6 +19,9 @@ from .errors import FactsError, did_you_mean, one_of
 from .jsonio import MAX_JSON_DEPTH, check_json, loads as json_loads  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,14 @@ class Facts:
     seller: Seller = field(default_factory=Seller)
     dispute: Dispute | None = None
     received: bool = False
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 _object_new = object.__new__
+T = TypeVar("T")
 
 
-def _new(cls, **fields):
+def _new(cls: type[T], **fields: Any) -> T:
     """An instance of one of the frozen classes above from *every* one of its fields, without the
     generated `__init__`, which sets each field through `object.__setattr__` (three times slower;
     facts are built for every parcel). tests/test_engine.py checks the result equals the
@@ -111,7 +115,7 @@ def _new(cls, **fields):
     return obj
 
 
-def parse_document(text: str, source: str = "facts") -> dict:
+def parse_document(text: str, source: str = "facts") -> dict[str, Any]:
     """JSON or YAML text to a mapping; syntax errors name `source:line:col`."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -131,7 +135,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
     return doc
 
 
-def _schema_error(err) -> FactsError:
+def _schema_error(err: ValidationError) -> FactsError:
     """One jsonschema error to our one-line style, naming the field."""
     p = describe(err)
     where = field_path(p.path + ([p.key] if p.key else []))
@@ -147,7 +151,7 @@ def _schema_error(err) -> FactsError:
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
-def fact_date(value, where: str) -> dt.date | None:
+def fact_date(value: object, where: str) -> dt.date | None:
     """A date of the facts contract (`YYYY-MM-DD`), or a `FactsError` naming `where`."""
     if value is None:
         return None
@@ -161,7 +165,7 @@ def fact_date(value, where: str) -> dt.date | None:
     return d
 
 
-def _iso_help(value) -> str | None:
+def _iso_help(value: object) -> str | None:
     """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
     taken silently, since `05.06.2026` read the other way is another day."""
     try:
@@ -171,7 +175,7 @@ def _iso_help(value) -> str | None:
     return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
 
 
-def _money(d) -> Money | None:
+def _money(d: dict[str, Any] | None) -> Money | None:
     if not d:
         return None
     cur = d.get("currency")
@@ -193,7 +197,7 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-def _place(d, where: str) -> Place | None:
+def _place(d: dict[str, Any] | None, where: str) -> Place | None:
     if not d:
         return None
     cc = d.get("country")
@@ -206,7 +210,7 @@ def _place(d, where: str) -> Place | None:
     return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
-def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
+def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | None = None,
                 default_platform: str = "aliexpress", providers: list[str] | None = None) -> Facts:
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
@@ -215,7 +219,8 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    today = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
+    day = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
+    today = day if day is not None else today
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",
@@ -246,9 +251,9 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     return facts
 
 
-def _events(given: list, providers: list[str] | None) -> list[Event]:
+def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Event]:
     """The history's events, typed; an error names the event by its place in the list."""
-    events = []
+    events: list[Event] = []
     for i, e in enumerate(given):
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
@@ -268,7 +273,7 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
     return events
 
 
-def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None:
+def _tracker_status(d: dict[str, Any] | None, providers: list[str] | None) -> Event | None:
     """The tracker's current status as one more event (index -1): read like an event's code or text."""
     if not d:
         return None
@@ -280,7 +285,7 @@ def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
 
 
-def _dispute(d: dict | None) -> Dispute | None:
+def _dispute(d: dict[str, Any] | None) -> Dispute | None:
     """The dispute, typed; it needs the day it was opened."""
     if not d:
         return None
@@ -295,7 +300,7 @@ def _dispute(d: dict | None) -> Dispute | None:
     return dispute
 
 
-def _wrap_money(d, where: str) -> Money | None:
+def _wrap_money(d: dict[str, Any] | None, where: str) -> Money | None:
     try:
         return _money(d)
     except FactsError as e:
@@ -305,7 +310,7 @@ def _wrap_money(d, where: str) -> Money | None:
 def _check_dates(f: Facts) -> None:
     """Dates that cannot be true together are errors, never silently reordered."""
     o = f.order
-    past = [("order.paid", o.paid), ("order.track_issued", o.track_issued),
+    past: list[tuple[str | Event, dt.date | None]] = [("order.paid", o.paid), ("order.track_issued", o.track_issued),
             ("seller.messaged", f.seller.messaged),
             ("tracker_status.date", f.tracker_status.date if f.tracker_status else None)]
     if f.dispute:
@@ -322,18 +327,19 @@ def _check_dates(f: Facts) -> None:
             if d and d < o.paid:
                 raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where,
                                  key="before_paid")
-    if f.dispute and f.dispute.refund_received and f.dispute.refund_received < f.dispute.opened:
+    opened = f.dispute.opened if f.dispute else None         # set whenever there is a dispute
+    if f.dispute and f.dispute.refund_received and opened and f.dispute.refund_received < opened:
         raise FactsError(f"`{f.dispute.refund_received.isoformat()}` is before the dispute was opened "
-                         f"(`{f.dispute.opened.isoformat()}`)", where="dispute.refund_received", key="before_dispute")
+                         f"(`{opened.isoformat()}`)", where="dispute.refund_received", key="before_dispute")
     if o.problem and o.problem != "none" and not f.received:
         raise FactsError(f"`order.problem` is `{o.problem}`, which describes goods that arrived, but `received` is not true",
                          where="order.problem", help="add `received: true`, or remove `order.problem`")
-    if f.dispute and o.track_issued and f.dispute.opened < o.track_issued:
-        raise FactsError(f"`{f.dispute.opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
+    if f.dispute and o.track_issued and opened and opened < o.track_issued:
+        raise FactsError(f"`{opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
                          where="dispute.opened", key="before_issued")
 
 
-def merge(base: dict, overrides: dict[str, Any]) -> dict:
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Put CLI option values (dotted paths) into a facts mapping; options win over the file."""
     out = json.loads(json.dumps(base, default=str)) if base else {}
     for path, value in overrides.items():

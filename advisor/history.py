@@ -8,12 +8,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any, Iterable
 
 from .details import line
 from .errors import HistoryError
 from .htmlrows import html_rows
 from .layouts import arrange, refusal
 from .stages import CJK
+
+# the date a line starts with: one, none, or two when a slashed date reads both ways
+LeadingDate = dt.date | tuple[dt.date, dt.date] | None
 
 _DATE_SHAPES = [
     (re.compile(r"^(?P<y>\d{4})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})"), "ymd"),
@@ -50,9 +54,9 @@ _CP1252_MARK = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u016
 
 @dataclass
 class PastedHistory:
-    events: list[dict]      # {"date", "status", "line", "place"?}
-    unread: list[dict]      # {"line", "reason", "text"?}: lines not used, by number
-    repaired: list[dict]    # {"line", "reason"}: lines read after undoing an encoding or markup
+    events: list[dict[str, Any]]      # {"date", "status", "line", "place"?}
+    unread: list[dict[str, Any]]      # {"line", "reason", "text"?}: lines not used, by number
+    repaired: list[dict[str, Any]]    # {"line", "reason"}: lines read after undoing an encoding or markup
 
 
 def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistory:
@@ -77,6 +81,7 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             continue
         text, fix = _decode_line(raw)
         if text is None:
+            assert fix is not None, "an undecodable line has its reason"
             out.unread.append(line(n, fix))
             continue
         if fix:
@@ -88,9 +93,9 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
             out.repaired.append(line(rows[0][0], "html"))
     else:
         rows = lines
-    order, n = slash_order(rows)
-    if order:
-        out.repaired.append(line(n, "slashes_" + order))
+    order, at = slash_order(rows)
+    if order and at is not None:
+        out.repaired.append(line(at, "slashes_" + order))
     _read_pieces(rows, out, order)
     if not out.events and any("readings" in u for u in out.unread):
         first = next(u for u in out.unread if "readings" in u)
@@ -108,7 +113,7 @@ def read_history(data: bytes | str, *, max_lines: int = 200_000) -> PastedHistor
 def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | None) -> None:
     """The page's events in its layout (`layouts.py`: one line an event, cells, blocks), each
     with the place printed beside it; the lines around a page of blocks are reported."""
-    def split(text: str):
+    def split(text: str) -> tuple[object, str]:
         date, rest = _leading_date(text, order)
         return date, (_TIME.sub("", rest, count=1) if date is not None else rest)
     pieces, outside = arrange(rows, split)
@@ -121,7 +126,7 @@ def _read_pieces(rows: list[tuple[int, str]], out: PastedHistory, order: str | N
         out.unread = sorted(out.unread + outside, key=lambda u: u["line"])
 
 
-def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict], list[dict]]:
+def parse_history(text: str, *, max_lines: int = 200_000) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(events, unread lines) of a pasted history; see `read_history`."""
     h = read_history(text, max_lines=max_lines)
     return h.events, h.unread
@@ -203,12 +208,13 @@ def _read_line(text: str, n: int, out: PastedHistory, order: str | None = None) 
     out.events.append({"date": date.isoformat(), "status": status[:500], "line": n, **_time_of(clock)})
 
 
-def _time_of(clock) -> dict:
+def _time_of(clock: re.Match[str] | None) -> dict[str, Any]:
     """The time a line prints after its date (`14:05`, `2:05 PM`) and its offset (`(GMT-7)`,
     `+0300`), for ordering one day's events; the day stays the one printed."""
     if not clock or not clock[1]:
         return {}
     m = re.match(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])?", clock[1])
+    assert m is not None, "the clock pattern matched these digits"
     hour = int(m[1]) % 12 + (12 if m[4] and m[4] in "Pp" else 0) if m[4] else int(m[1])
     if hour > 23 or int(m[2]) > 59:
         return {}
@@ -221,7 +227,7 @@ def _time_of(clock) -> dict:
     return out
 
 
-def _leading_date(line: str, order: str | None = None):
+def _leading_date(line: str, order: str | None = None) -> tuple[LeadingDate, str]:
     """(the date a line starts with, the rest); the date is None when there is none, or a pair
     of dates when a slashed date reads both ways and `order` (the page's) does not decide."""
     line = _WEEKDAY.sub("", line, count=1) if line[:1].isalpha() else line
@@ -243,7 +249,7 @@ def _leading_date(line: str, order: str | None = None):
         for rx, _shape in _NAMED_SHAPES:
             m = rx.match(line)
             month = _months().get(m["mon"].lower()) if m else None
-            if month:
+            if month and m:
                 try:
                     return dt.date(int(m["y"]), month, int(m["d"])), line[m.end():]
                 except ValueError:
@@ -252,9 +258,9 @@ def _leading_date(line: str, order: str | None = None):
     return None, line
 
 
-def _slashed(a: int, b: int, y: int, order: str | None):
+def _slashed(a: int, b: int, y: int, order: str | None) -> LeadingDate:
     y += 2000 if y < 100 else 0
-    readings = []
+    readings: list[dt.date | None] = []
     for d, m in ((a, b), (b, a)):
         try:
             readings.append(dt.date(y, m, d))
@@ -266,7 +272,7 @@ def _slashed(a: int, b: int, y: int, order: str | None):
     return day_first or month_first
 
 
-def slash_order(lines) -> tuple[str | None, int | None]:
+def slash_order(lines: Iterable[tuple[int, str]]) -> tuple[str | None, int | None]:
     """(`dmy` or `mdy`, the first line showing it) when the page's slashed dates show the order
     (a number over 12 first or second) and none contradicts it; (None, None) when nothing shows
     it, or the lines disagree."""
@@ -282,7 +288,7 @@ def slash_order(lines) -> tuple[str | None, int | None]:
     return next(iter(seen.items())) if len(seen) == 1 else (None, None)
 
 
-def _dateutil_date(line: str):
+def _dateutil_date(line: str) -> tuple[dt.date | None, str]:
     """A date with a month name in a shape our patterns do not know (`Fri, 20 Nov 2026 10:15:00
     +0000`, `Nov. 20th 2026`, `November 20th, 2026 at 10:15 AM`), read by python-dateutil: the
     longest start of the line it reads as a whole date (day, month and year all written)."""
@@ -308,7 +314,7 @@ class _Weekday:
     compiled on first use (loading the locales costs 20 ms that a start without histories saves)."""
 
     @cached_property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         from babel import Locale
         names = set()
         for lang in PAGE_LANGS:

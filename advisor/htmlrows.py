@@ -23,7 +23,7 @@ class _Rows(HTMLParser):
         self.start: int | None = None
         self.skip = 0
 
-    def parse_marked_section(self, i, report=1):
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         """`<![octed4/span>`, no CDATA nor conditional section: a bogus comment up to the next `>`,
         as a browser reads it (Python's parser raised AssertionError)."""
         try:
@@ -39,7 +39,7 @@ class _Rows(HTMLParser):
             self.rows.append((self.start or 1, text))
         self.current, self.start = [], None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self.skip += 1
         elif tag in self.BREAKS:
@@ -47,17 +47,17 @@ class _Rows(HTMLParser):
         elif tag in ("td", "th") and self.current:
             self.current.append(_CELL)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.BREAKS:
             self._end_row()
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self.skip = max(0, self.skip - 1)
         elif tag in self.BREAKS:
             self._end_row()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.skip or not data.strip():
             return
         if self.start is None:

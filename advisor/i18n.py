@@ -12,13 +12,14 @@ import gettext
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "advisor"
 LANGS = ("en", "ru")     # the languages of the advice, the texts and the CLI: the one list
 
 
-def language(argv: list[str], environ) -> str:
+def language(argv: list[str], environ: Mapping[str, str]) -> str:
     """`--lang ru` on the command line, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, as
     POSIX orders them); English otherwise."""
     for i, arg in enumerate(argv):
@@ -61,9 +62,9 @@ def use_for_click(t: gettext.NullTranslations) -> None:
     from click import core, decorators, exceptions, formatting, parser, termui, types, utils
     for module in (click, core, decorators, exceptions, formatting, parser, termui, types, utils):
         if hasattr(module, "_"):
-            module._ = t.gettext
+            setattr(module, "_", t.gettext)
         if hasattr(module, "ngettext"):
-            module.ngettext = t.ngettext
+            setattr(module, "ngettext", t.ngettext)
 
 
 # ---- a terminal whose encoding is not UTF-8 (KOI8-R, ISO-8859-1) ---------------------------------
@@ -71,10 +72,10 @@ def use_for_click(t: gettext.NullTranslations) -> None:
 _PLAIN = {"—": "-", "–": "-", "‑": "-", "−": "-", "«": '"', "»": '"', "„": '"', "“": '"', "”": '"',
           "‘": "'", "’": "'", "…": "...", "\u00a0": " ", "\u202f": " ", "№": "No.", "₽": "RUB", "→": "->",
           "•": "*", "·": "*", "✓": "+", "×": "x"}
-_said = {"note": None}
+_said: dict[str, str | None] = {"note": None}
 
 
-def _fallback(err: UnicodeEncodeError):
+def _fallback(err: UnicodeEncodeError) -> tuple[str, int]:
     """Punctuation the encoding lacks in its plain form (`—` as `-`); anything else as `?`, said
     once on stderr: an encoding without Cyrillic cannot show a Russian text."""
     bad = err.object[err.start:err.end]
@@ -97,7 +98,8 @@ def fit_streams(note: str, english: str) -> None:
     try:
         codecs.lookup_error("parcel-advisor")
     except LookupError:
-        codecs.register_error("parcel-advisor", _fallback)
+        # only output streams use it, so it is only ever given encoding errors
+        codecs.register_error("parcel-advisor", _fallback)  # type: ignore[arg-type]
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None) or "utf-8"
         if codecs.lookup(encoding).name != "utf-8" and hasattr(stream, "reconfigure"):

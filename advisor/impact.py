@@ -14,9 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import AdvisorError
 from .workload import Parcel
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 KINDS = ["refused", "stage", "next_step", "date", "step", "flag", "message", "text", "note", "other"]
 KIND_TITLES = {"refused": "refused on one side", "stage": "stage changed", "next_step": "next step changed",
@@ -37,8 +41,8 @@ class Group:
     kind: str
     what: str
     count: int = 0
-    rules: Counter = field(default_factory=Counter)
-    examples: list[dict] = field(default_factory=list)
+    rules: Counter[str] = field(default_factory=Counter)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,12 +53,12 @@ class Impact:
     cases: int = 0
     changed: list[str] = field(default_factory=list)             # ids of the parcels whose advice changed
     groups: dict[tuple[str, str], Group] = field(default_factory=dict)
-    by_rule: Counter = field(default_factory=Counter)
-    by_place: Counter = field(default_factory=Counter)            # `platform / stage` -> parcels
+    by_rule: Counter[str] = field(default_factory=Counter)
+    by_place: Counter[str] = field(default_factory=Counter)            # `platform / stage` -> parcels
     seconds: float = 0.0
-    saved: list[tuple[str, dict, dict]] = field(default_factory=list)   # (group, parcel, after) per group
+    saved: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)   # (group, parcel, after) per group
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         groups = sorted(self.groups.values(), key=lambda g: (KINDS.index(g.kind), -g.count, g.what))
         return {"schema": "parcel-impact/1", "before": self.before, "after": self.after,
                 "parcels": self.parcels, "cases": self.cases, "changed_count": len(self.changed),
@@ -66,9 +70,9 @@ class Impact:
                 "by_rule": dict(self.by_rule.most_common()), "by_platform_stage": dict(self.by_place.most_common())}
 
 
-def advise_both(before, after, parcel: Parcel) -> tuple[dict | str, dict | str]:
+def advise_both(before: Advisor, after: Advisor, parcel: Parcel) -> tuple[dict[str, Any] | str, dict[str, Any] | str]:
     """The advice of each side, or the refusal's message."""
-    out = []
+    out: list[dict[str, Any] | str] = []
     for advisor in (before, after):
         try:
             out.append(advisor.advise(parcel.facts, today=parcel.today).to_dict())
@@ -77,7 +81,7 @@ def advise_both(before, after, parcel: Parcel) -> tuple[dict | str, dict | str]:
     return out[0], out[1]
 
 
-def compare(old: dict | str, new: dict | str) -> list[Change]:
+def compare(old: dict[str, Any] | str, new: dict[str, Any] | str) -> list[Change]:
     """Every change between two advices of one parcel (empty when the advice is the same)."""
     if isinstance(old, str) or isinstance(new, str):
         if old == new:
@@ -112,7 +116,7 @@ def compare(old: dict | str, new: dict | str) -> list[Change]:
     return out
 
 
-def _dated(old: list[dict], new: list[dict], key: str, date: str, what: str) -> list[Change]:
+def _dated(old: list[dict[str, Any]], new: list[dict[str, Any]], key: str, date: str, what: str) -> list[Change]:
     """Steps (or deadlines) by id: added, dropped, moved by N days; a step's text changed alone."""
     a, b = {x[key]: x for x in old}, {x[key]: x for x in new}
     out = []
@@ -136,14 +140,14 @@ def _moved(x: str | None, y: str | None) -> str:
     return f"{days:+d} day{'s' if abs(days) != 1 else ''}"
 
 
-def _presence(old: list[dict], new: list[dict], what: str) -> list[Change]:
+def _presence(old: list[dict[str, Any]], new: list[dict[str, Any]], what: str) -> list[Change]:
     a, b = {x["id"]: x for x in old}, {x["id"]: x for x in new}
     return ([Change("flag", f"- {what} {k}", a[k].get("rule")) for k in a if k not in b]
             + [Change("flag", f"+ {what} {k}", b[k].get("rule")) for k in b if k not in a])
 
 
-def _messages(old: list[dict], new: list[dict]) -> list[Change]:
-    def name(m): return f"{m['kind']}/{m['purpose']}"
+def _messages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Change]:
+    def name(m: dict[str, Any]) -> str: return f"{m['kind']}/{m['purpose']}"
     a, b = {name(m): m for m in old}, {name(m): m for m in new}
     out = [Change("message", f"- {k}", a[k].get("rule")) for k in a if k not in b]
     out += [Change("message", f"+ {k}", b[k].get("rule")) for k in b if k not in a]
@@ -152,11 +156,11 @@ def _messages(old: list[dict], new: list[dict]) -> list[Change]:
     return out
 
 
-def fired(advice: dict | str) -> set[str]:
+def fired(advice: dict[str, Any] | str) -> set[str]:
     return set() if isinstance(advice, str) else {t["rule"] for t in advice["trace"]}
 
 
-def side(advice: dict | str) -> dict | str:
+def side(advice: dict[str, Any] | str) -> dict[str, Any] | str:
     """What a reviewer compares: the advice a buyer sees, without the trace and the code's details."""
     if isinstance(advice, str):
         return advice
@@ -168,7 +172,8 @@ def side(advice: dict | str) -> dict | str:
             "notes": [n["kind"] for n in advice["notes"]], "rules": sorted(fired(advice))}
 
 
-def run(before, after, parcels: list[Parcel], *, examples: int = 3, step=None) -> Impact:
+def run(before: Advisor, after: Advisor, parcels: list[Parcel], *, examples: int = 3,
+        step: Callable[[], object] | None = None) -> Impact:
     """Advise every parcel on both sides and gather the changes; `step()` after each parcel."""
     import time
     impact = Impact(str(before.rules_dir), str(after.rules_dir), parcels=len(parcels),
@@ -185,7 +190,7 @@ def run(before, after, parcels: list[Parcel], *, examples: int = 3, step=None) -
     return impact
 
 
-def record(impact: Impact, parcel: Parcel, old, new, changes: list[Change], examples: int) -> None:
+def record(impact: Impact, parcel: Parcel, old: dict[str, Any] | str, new: dict[str, Any] | str, changes: list[Change], examples: int) -> None:
     """One changed parcel into the counts, and into its groups' examples while they have room."""
     impact.changed.append(parcel.id)
     moved = fired(old) ^ fired(new)

@@ -9,19 +9,20 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from typing import Any
 
 from .errors import OutputError
 from .impact import KIND_TITLES, KINDS
 
 
-def summary_line(doc: dict) -> str:
+def summary_line(doc: dict[str, Any]) -> str:
     generated = doc["parcels"] - doc["cases"]
     share = 100 * doc["changed_count"] / doc["parcels"] if doc["parcels"] else 0.0
     return (f"{doc['parcels']:,} parcels ({doc['cases']:,} cases, {generated:,} generated) in {doc['seconds']:.1f} s: "
             f"{doc['changed_count']:,} changed ({share:.1f}%)")
 
 
-def side_text(s: dict | str) -> str:
+def side_text(s: dict[str, Any] | str) -> str:
     """One side of an example on one line: the next step, the dated steps, flags, messages."""
     if isinstance(s, str):
         return s
@@ -37,7 +38,7 @@ def side_text(s: dict | str) -> str:
     return "; ".join(parts)
 
 
-def text(doc: dict, rows: int = 15) -> str:
+def text(doc: dict[str, Any], rows: int = 15) -> str:
     """The impact for the terminal: counts by kind, the groups, by rule, by platform and stage,
     then the examples of each group, before and after on two lines."""
     lines = [f"impact of {doc['after']} against {doc['before']}", summary_line(doc)]
@@ -64,7 +65,7 @@ def text(doc: dict, rows: int = 15) -> str:
     return "\n".join(lines)
 
 
-def html(doc: dict, templates: Path) -> str:
+def html(doc: dict[str, Any], templates: Path) -> str:
     env = SandboxedEnvironment(loader=FileSystemLoader(str(templates / "workbench")), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str)

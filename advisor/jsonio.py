@@ -3,13 +3,14 @@ fifth of a batch's time went to the standard encoder), the standard library othe
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import orjson
 
 from .errors import FactsError
 
 
-def compact(value) -> str:
+def compact(value: Any) -> str:
     """`value` as one line of JSON, non-ASCII kept as is (what `json.dumps(..., ensure_ascii=False,
     separators=(",", ":"))` writes)."""
     try:
@@ -19,7 +20,7 @@ def compact(value) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def line(value) -> bytes:
+def line(value: Any) -> bytes:
     """`value` as one line of compact JSON in UTF-8, newline included: what `batch` writes (no
     round trip through `str` and back: a fifth of the cost of writing a line)."""
     try:
@@ -28,7 +29,7 @@ def line(value) -> bytes:
         return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def loads(text: str | bytes):
+def loads(text: str | bytes) -> Any:
     """Parse JSON from a user or a tracker. Stricter than `json.loads` where that matters to us:
     `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises
     `json.JSONDecodeError` (orjson's is a subclass) with `msg`, `lineno` and `colno`."""
@@ -38,13 +39,13 @@ def loads(text: str | bytes):
 MAX_JSON_DEPTH = 32    # the facts nest four deep; a value nested deeper is an attack or a mistake
 
 
-def check_json(text: str | bytes, doc, source: str, duplicates: bool = True) -> None:
+def check_json(text: str | bytes, doc: Any, source: str, duplicates: bool = True) -> None:
     """What JSON parsers let through and we do not: a value nested deeper than MAX_JSON_DEPTH
     (deep recursion later would be a crash, not an error) and a key given twice in one object.
     One walk counts the keys; only when the text has more `:` than keys (a duplicate, or a colon
     inside a string) is it parsed again to find the duplicate."""
-    colon = b":" if isinstance(text, bytes) else ":"
-    stack, keys = [(doc, 1, "")], 0
+    stack: list[tuple[Any, int, str]] = [(doc, 1, "")]
+    keys = 0
     while stack:
         value, depth, path = stack.pop()
         if depth > MAX_JSON_DEPTH:
@@ -57,7 +58,7 @@ def check_json(text: str | bytes, doc, source: str, duplicates: bool = True) -> 
                          if isinstance(v, (dict, list)))
         elif isinstance(value, list):
             stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value) if isinstance(v, (dict, list)))
-    if duplicates and text.count(colon) > keys:
+    if duplicates and (text.count(b":") if isinstance(text, bytes) else text.count(":")) > keys:
         _no_duplicate_keys(text.decode("utf-8") if isinstance(text, bytes) else text, source)
 
 
@@ -74,21 +75,23 @@ def _twice(key: str, where: str) -> FactsError:
                       help="a key may appear once in an object; remove or rename one of them")
 
 
-class _Twice(dict):
+class _Twice(dict[str, Any]):
     """An object in which `key` was given twice."""
     key = ""
 
 
 def duplicate_keys(text: str) -> list[tuple[str, str]]:
     """Where each object with a key given twice is (`[3].order`), and the key, in document order."""
-    def pairs(items):
-        seen, out = set(), _Twice(items)
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        out = _Twice(items)
         for key, _ in items:
             if key in seen and not out.key:
                 out.key = key
             seen.add(key)
         return out if out.key else dict(items)
-    found, stack = [], [(json.loads(text, object_pairs_hook=pairs), "")]
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str]] = [(json.loads(text, object_pairs_hook=pairs), "")]
     while stack:
         value, path = stack.pop()
         if isinstance(value, _Twice):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .details import line
 from .errors import HistoryError
@@ -43,7 +43,7 @@ class Piece:
     status: str = ""
 
 
-def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], list[dict]]:
+def arrange(rows: list[tuple[int, str]], split: Split) -> tuple[list[Piece], list[dict[str, Any]]]:
     """The pieces of a page, one an event (lines without a date stay pieces: `history.py`
     reports them), and the lines a block page holds around its events (its title, a footer)."""
     split = _remembered(split)
@@ -149,7 +149,7 @@ def is_place(text: str) -> bool:
     return bool(_PLACE.match(" ".join(text.split())))
 
 
-def _blocks(rows: list[tuple[int, str, str]], split: Split) -> tuple[list[Piece], list[dict]]:
+def _blocks(rows: list[tuple[int, str, str]], split: Split) -> tuple[list[Piece], list[dict[str, Any]]]:
     """A page of blocks: the text lines between date lines are read both ways round (status
     after its date, or before it) and the one way the page allows is taken."""
     pieces = [_one_line(n, text, split) for n, text, kind in rows if kind == "event"]
@@ -179,12 +179,13 @@ def _blocks(rows: list[tuple[int, str, str]], split: Split) -> tuple[list[Piece]
 Reading = tuple[list[Piece], list[tuple[int, str]], bool]   # events, lines outside them, every event alike
 
 
-def _date_first(heads, gaps, size: int | None) -> Reading | None:
+def _date_first(heads: list[tuple[int, str]], gaps: list[list[tuple[int, str]]], size: int | None) -> Reading | None:
     """Each date, then its status, then its place; the lines before the first date are not
     events, nor those after the last event's own lines."""
     if any(not g for g in gaps[1:]):
         return None
-    events, outside = [], list(gaps[0])
+    events: list[Piece] = []
+    outside = list(gaps[0])
     for k, ((n, date), gap) in enumerate(zip(heads, gaps[1:])):
         own = gap[:size] if size and k == len(heads) - 1 else gap
         events.append(Piece(n, f"{date} {own[0][1]}", own[1][1] if len(own) > 1 else None, own[0][1]))
@@ -192,12 +193,13 @@ def _date_first(heads, gaps, size: int | None) -> Reading | None:
     return events, outside, size is None or len(gaps[-1]) >= size
 
 
-def _status_before(heads, gaps, size: int | None) -> Reading | None:
+def _status_before(heads: list[tuple[int, str]], gaps: list[list[tuple[int, str]]], size: int | None) -> Reading | None:
     """Each status, then its date, then its place (Russian Post); a line between a date and the
     next status is the first one's place."""
     if any(not g for g in gaps[:-1]):
         return None
-    events, outside = [], list(gaps[0][:-1])
+    events: list[Piece] = []
+    outside = list(gaps[0][:-1])
     for k, ((n, date), gap) in enumerate(zip(heads, gaps[1:])):
         status = gaps[k][-1][1]
         last = k == len(heads) - 1
@@ -211,7 +213,7 @@ def _told_apart(possible: dict[str, Reading]) -> dict[str, Reading]:
     """The readings the page contradicts least: a status that is shaped as a place (a postcode)
     or holds a track code (the page's title) is not a status; then the reading whose places
     are shaped as places; then the one giving every event the same lines."""
-    tests = (lambda r: -sum(is_place(p.status) or bool(_CODE.search(p.status)) for p in r[0]),
+    tests: tuple[Callable[[Reading], int], ...] = (lambda r: -sum(is_place(p.status) or bool(_CODE.search(p.status)) for p in r[0]),
              lambda r: sum(bool(p.place and is_place(p.place)) for p in r[0]),
              lambda r: int(r[2]))
     for test in tests:
@@ -220,7 +222,7 @@ def _told_apart(possible: dict[str, Reading]) -> dict[str, Reading]:
     return possible
 
 
-def _both_ways(heads, gaps) -> dict:
+def _both_ways(heads: list[tuple[int, str]], gaps: list[list[tuple[int, str]]]) -> dict[str, Any]:
     """The first date whose status can be the line above it or the line below it."""
     (n, date), above, below = heads[0], gaps[0][-1], gaps[1][0]
     return {"line": n, "date": date, "above": above[0], "above_text": above[1][:60],
@@ -243,7 +245,7 @@ REFUSALS = {
 }
 
 
-def refusal(kind: str, values: dict, where: str) -> HistoryError:
+def refusal(kind: str, values: dict[str, Any], where: str) -> HistoryError:
     """A page that cannot be read, said with the lines that show why; `template` and `values`
     let an interface say it in its own language (the CLI's catalog, the page's texts, whose
     `{value}` is the lines concerned)."""

@@ -8,6 +8,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pymorphy3
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W\d_]+(?:'[^\W\d_]+)*|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -36,7 +40,7 @@ def language(text: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _morph(lang: str):
+def _morph(lang: str) -> "pymorphy3.MorphAnalyzer":
     import pymorphy3            # loaded on the first Cyrillic word only
     return pymorphy3.MorphAnalyzer(lang=lang)
 

@@ -8,16 +8,20 @@ What parcels keep asking for stays, a one-off is forgotten within two generation
 """
 from __future__ import annotations
 
-from typing import Callable, Hashable
+from typing import Callable, Generic, Hashable, TypeVar
+
+V = TypeVar("V")
 
 
-class Memo:
+class Memo(Generic[V]):
+    """Values of one type `V` by hashable keys (`Memo[EventPlace | None]`)."""
+
     def __init__(self, size: int):
         self.size = size
-        self._young: dict = {}
-        self._old: dict = {}
+        self._young: dict[Hashable, V] = {}
+        self._old: dict[Hashable, V] = {}
 
-    def get(self, key: Hashable, compute: Callable[[], object]):
+    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The remembered value for `key`, computing it on the first ask (exceptions are not kept).
         An unhashable key (a list among its values) is computed every time."""
         try:

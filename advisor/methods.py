@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .trackformats import FormatBook
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -30,18 +34,19 @@ def names_any(method: str, names_: list[str]) -> bool:
     return any(names(method, n) for n in names_)
 
 
-def named_first(readings: list[dict], carrier: str, other_names: dict) -> list[dict]:
+def named_first(readings: list[dict[str, Any]], carrier: str, other_names: dict[str, list[str]]) -> list[dict[str, Any]]:
     """A tracker names the carrier (AfterShip's `fedex`, 17TRACK's `UPS`): its readings go first,
     and a fake service's reading goes unless the tracker names that service, so a placeholder or
     courier number of the fake service's shape keeps the tracker's real events."""
-    def named(r: dict) -> bool:
+    def named(r: dict[str, Any]) -> bool:
         first = (r["carrier"] or "").split()[:1]
         return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
     first = [r for r in readings if named(r)]
     return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]
 
 
-def prefer_carrier(readings: list[dict], method: str | None, destination: str | None, book) -> list[dict]:
+def prefer_carrier(readings: list[dict[str, Any]], method: str | None, destination: str | None,
+                   book: FormatBook) -> list[dict[str, Any]]:
     """A code's readings (trackcode.py) re-ranked with the order (`book`: the FormatBook): one whose carrier the shipping method names (by the
     carrier's first word, `FedEx` for `FedEx Ground`, or by one of its other names in
     `carrier_names`, `Почта России`) scores `shipping_carrier` more; a domestic carrier's valid
@@ -62,7 +67,7 @@ def prefer_carrier(readings: list[dict], method: str | None, destination: str | 
     return out
 
 
-def named_posts(method: str, posts, aliases: dict) -> set[str]:
+def named_posts(method: str, posts: list[dict[str, Any]], aliases: dict[str, Any]) -> set[str]:
     """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
     one of their other names (`carrier_names`)."""
     return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .resources import schemas_dir
 
-ERROR = {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {"error": {
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+ERROR: dict[str, Any] = {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {"error": {
     "type": "object", "required": ["kind", "message"], "additionalProperties": False,
     "properties": {"kind": {"type": "string", "description": "facts, track, history, rules, request or internal"},
                    "message": {"type": "string"}, "where": {"type": "string", "description": "the field or body:line:col"},
@@ -35,7 +38,7 @@ ERRORS = {400: "the client went away or sent no body", 404: "no such path", 405:
           500: "a bug in parcel-advisor (please report it)", 503: "too many batches waiting: try again shortly"}
 
 
-def _schema(name: str, prefix: str) -> tuple[dict, dict]:
+def _schema(name: str, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A schema of `schemas/` as an OpenAPI component, and its `$defs` as components of their own."""
     doc = json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
     defs = doc.pop("$defs", {})
@@ -52,16 +55,17 @@ def _schema(name: str, prefix: str) -> tuple[dict, dict]:
     return rewrite(doc), {f"{prefix}_{k}": rewrite(v) for k, v in defs.items()}
 
 
-def _ref(name: str) -> dict:
+def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _errors(*codes: int) -> dict:
+def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): {"description": ERRORS[c], "content": {"application/json": {"schema": _ref("Error")}}}
             for c in codes}
 
 
-def _from_provider(op: dict, facts: dict, providers: list[str] | None, answer) -> None:
+def _from_provider(op: dict[str, Any], facts: dict[str, Any], providers: list[str] | None,
+                   answer: Callable[..., None]) -> None:
     """The payload route: a tracker's payload with the order's facts beside it, or a webhook's body."""
     op["requestBody"] = {"required": True, "content": {
         "application/json": {"schema": {"type": "object", "description": (
@@ -78,7 +82,8 @@ def _from_provider(op: dict, facts: dict, providers: list[str] | None, answer) -
             p["schema"] = {"type": "string", "enum": ["auto", *sorted(providers)]}
 
 
-def contract(generated: dict, platforms: list[str] | None = None, providers: list[str] | None = None) -> dict:
+def contract(generated: dict[str, Any], platforms: list[str] | None = None,
+             providers: list[str] | None = None) -> dict[str, Any]:
     """FastAPI's document with our bodies, answers and errors put in; `platforms`, the ones this
     server's rules know, are listed where a platform is given."""
     doc = copy.deepcopy(generated)
@@ -101,7 +106,7 @@ def contract(generated: dict, platforms: list[str] | None = None, providers: lis
     paths = doc["paths"]
     common = (404, 405, 500)
 
-    def answer(op: dict, schema: dict | None, media: str = "application/json", *codes: int, description: str) -> None:
+    def answer(op: dict[str, Any], schema: dict[str, Any] | None, media: str = "application/json", *codes: int, description: str) -> None:
         ok = {"description": description, "content": {media: {"schema": schema} if schema else {}}}
         op["responses"] = {"200": ok, **_errors(*sorted(set(codes) | set(common)))}
 
@@ -135,3 +140,12 @@ def contract(generated: dict, platforms: list[str] | None = None, providers: lis
                 if p["name"] == "platform" and platforms:
                     p["schema"] = {"type": "string", "enum": sorted(platforms)}
     return doc
+
+
+def served(app: FastAPI, platforms: list[str], providers: list[str]) -> dict[str, Any]:
+    """The document the app serves at /openapi.json: FastAPI's with our schemas in it, made once."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+        app.openapi_schema = contract(get_openapi(title=app.title, version=app.version, description=app.description,
+                                                  routes=app.routes), platforms, providers)
+    return app.openapi_schema

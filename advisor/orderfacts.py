@@ -2,20 +2,22 @@
 have said and done, and the seller's offer judged against the price (derive.py's FACTS lists them)."""
 from __future__ import annotations
 
-from .facts import Facts
+from typing import Any
+
+from .facts import Dispute, Facts, Order
 from .methods import names_any
 
 
-def shipping_facts(f: dict, o, express_methods, courier_methods) -> None:
+def shipping_facts(f: dict[str, Any], o: Order, express_methods: list[str], courier_methods: list[str]) -> None:
     """How the order ships: free, express, by courier (by the words of its method), its price in USD."""
     f["shipping_free"] = bool(o.shipping_free)
-    f["shipping_express"] = bool(o.shipping_method) and names_any(o.shipping_method, express_methods)
-    f["shipping_courier"] = bool(o.shipping_method) and names_any(o.shipping_method, courier_methods)
+    f["shipping_express"] = bool(o.shipping_method and names_any(o.shipping_method, express_methods))
+    f["shipping_courier"] = bool(o.shipping_method and names_any(o.shipping_method, courier_methods))
     if o.price and o.price.currency == "USD":
         f["price_usd"] = round(float(o.price.amount), 2)
 
 
-def seller_and_dispute_facts(f: dict, facts: Facts) -> None:
+def seller_and_dispute_facts(f: dict[str, Any], facts: Facts) -> None:
     """What the seller and the dispute have said and done, and the offer on the table."""
     o, s, d = facts.order, facts.seller, facts.dispute
     f["seller_messaged"] = s.messaged is not None
@@ -32,7 +34,7 @@ def seller_and_dispute_facts(f: dict, facts: Facts) -> None:
     f["order_problem"] = o.problem or "none"
 
 
-def _offer_facts(f: dict, o, d) -> None:
+def _offer_facts(f: dict[str, Any], o: Order, d: Dispute | None) -> None:
     """The seller's offer against the price, in the order's currency (P1-P4): the amount decides,
     not the label the buyer chose; without a price (or in another currency) it is `unknown`."""
     offered = d.offered_refund if d else None

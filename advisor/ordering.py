@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any, Sequence, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .derive import Seen
+    from .facts import Event, Facts
 
 
-def in_order(events) -> list:
+def in_order(events: Sequence[Event]) -> list[Event]:
     """The events oldest first. A list whose dated lines mostly go back in time is newest first
     (most trackers print so): its events of one day are taken in the reverse of their order.
     Within a day, events that all carry a time go by it (by the instant, when all carry their
     place's offset); the day itself is always the one printed at the event's place."""
     dates = [e.date for e in events]
     newest_first = sum(a > b for a, b in zip(dates, dates[1:])) > sum(a < b for a, b in zip(dates, dates[1:]))
-    days: dict[dt.date, list] = {}
+    days: dict[dt.date, list[Event]] = {}
     for e in events:
         days.setdefault(e.date, []).append(e)
-    out = []
+    out: list[Event] = []
     for day in sorted(days):
         group = sorted(days[day], key=lambda e: -e.index if newest_first else e.index)
         if all(e.time for e in group):
             zoned = all(e.offset for e in group)
-            group.sort(key=lambda e: _seconds(e.time) - (_offset_seconds(e.offset) if zoned else 0))
+            group.sort(key=lambda e: _seconds(e.time or "") - (_offset_seconds(e.offset or "") if zoned else 0))
         out.extend(group)
     return out
 
@@ -43,7 +48,7 @@ def _offset_seconds(offset: str) -> int:
     return sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
 
 
-def tracker_event(facts) -> list:
+def tracker_event(facts: Facts) -> list[Event]:
     """The tracker's current status, read after the events, dated by its own date, else the last
     event's, else today."""
     t = facts.tracker_status
@@ -54,7 +59,7 @@ def tracker_event(facts) -> list:
     return [t]
 
 
-def keep_tracker_status(out: list, notes: list[dict], rank: dict[str, int]) -> None:
+def keep_tracker_status(out: list[Seen], notes: list[dict[str, Any]], rank: dict[str, int]) -> None:
     """The tracker's current status (read last, index -1) stays when it is further along the route
     than the events, or says a problem; otherwise the events say more and it goes, with its notes."""
     if not out or out[-1].index != -1:

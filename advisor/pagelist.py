@@ -7,8 +7,12 @@ page the words it needs (in the page's language) and the facts of the answer sho
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .watchfile import SCHEMA
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 _HERE = Path(__file__).parent / "static"
 STATIC_FILES = {"parcels.js": (_HERE / "parcels.js", "text/javascript; charset=utf-8"),
@@ -16,7 +20,7 @@ STATIC_FILES = {"parcels.js": (_HERE / "parcels.js", "text/javascript; charset=u
 DUE_DAYS = 7          # the page's "due" looks as far ahead as `advise due` does by default
 
 
-def list_view(advisor, t: dict, lang: str, facts: dict | None) -> dict:
+def list_view(advisor: Advisor, t: dict[str, Any], lang: str, facts: dict[str, Any] | None) -> dict[str, Any]:
     """The template's values for the list: its words (as JSON for the script) and the facts of
     the answer on the page, which "Add to my parcels" keeps."""
     v = advisor.vocab

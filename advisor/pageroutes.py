@@ -7,14 +7,27 @@ carries a buyer's facts is never stored by a cache (`Cache-Control: no-store`).
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from .dates import real_today
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.responses import HTMLResponse as Html
 
-def add_page(app, adv, executor, read_body) -> None:
+    from .api import Advisor
+    from .page import Answer
+    from .server import ReadBody
+
+    AnswerOf = Callable[[dict[str, str], str | None], tuple[str, Answer]]
+    HtmlOf = Callable[[Answer, str], Awaitable[Html]]
+
+
+def add_page(app: "FastAPI", adv: "Advisor", executor: ThreadPoolExecutor, read_body: "ReadBody") -> None:
     """The buyers' page (page.py): `/`, its calendar file and its two static files."""
     from fastapi import Request
-    from fastapi.responses import HTMLResponse, RedirectResponse
+    from fastapi.responses import HTMLResponse, RedirectResponse, Response
     from urllib.parse import parse_qsl
     from .page import Page
 
@@ -23,29 +36,29 @@ def add_page(app, adv, executor, read_body) -> None:
                "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
     loop = asyncio.get_running_loop
 
-    def answered(values: dict, accept: str | None):
+    def answered(values: dict[str, str], accept: str | None) -> tuple[str, "Answer", str]:
         """The answer and its HTML, on an executor thread."""
         lang = page.language(values.get("lang"), accept)
         answer = page.advise(values, lang, real_today())
         return lang, answer, page.html(answer, lang)
 
-    async def html(answer, lang: str) -> HTMLResponse:
+    async def html(answer: "Answer", lang: str) -> HTMLResponse:
         text = await loop().run_in_executor(executor, page.html, answer, lang)
         return HTMLResponse(text, status_code=answer.status, headers=headers)
 
     @app.get("/", include_in_schema=False)
-    async def home(request: Request):
+    async def home(request: Request) -> HTMLResponse:
         lang, answer, text = await loop().run_in_executor(executor, answered, dict(request.query_params),
                                                           request.headers.get("accept-language"))
         return HTMLResponse(text, status_code=answer.status, headers=headers)
 
     @app.post("/", include_in_schema=False)
-    async def home_posted(request: Request):
+    async def home_posted(request: Request) -> Response:
         data, problem = await read_body(request, MAX_FORM_BODY)
         lang = page.language(None, request.headers.get("accept-language"))
-        if problem:            # said on the page, in its language: a browser shows what it is sent
-            return await html(page.refused("form_too_large" if problem.status_code == 413 else "form_unreadable",
-                                           problem.status_code), lang)
+        if problem or data is None:            # said on the page, in its language: a browser shows what it is sent
+            status = problem.status_code if problem else 400
+            return await html(page.refused("form_too_large" if status == 413 else "form_unreadable", status), lang)
         try:
             values = dict(parse_qsl(data.decode("utf-8"), keep_blank_values=True, max_num_fields=100,
                                     strict_parsing=bool(data)))
@@ -57,14 +70,14 @@ def add_page(app, adv, executor, read_body) -> None:
             return RedirectResponse(target, status_code=303, headers=headers)
         return await html(answer, lang)
 
-    def answer_of(values: dict, accept: str | None):
+    def answer_of(values: dict[str, str], accept: str | None) -> tuple[str, "Answer"]:
         lang = page.language(values.get("lang"), accept)
         return lang, page.advise(values, lang, real_today())
 
     _add_files(app, executor, answer_of, html)
 
 
-def _add_files(app, executor, answer_of, html) -> None:
+def _add_files(app: "FastAPI", executor: ThreadPoolExecutor, answer_of: "AnswerOf", html: "HtmlOf") -> None:
     """The page's calendar file (its answer's dates) and its static files."""
     from fastapi import Request
     from fastapi.responses import RedirectResponse, Response
@@ -72,7 +85,7 @@ def _add_files(app, executor, answer_of, html) -> None:
     loop = asyncio.get_running_loop
 
     @app.get("/advice.ics", include_in_schema=False)
-    async def page_calendar(request: Request):
+    async def page_calendar(request: Request) -> Response:
         lang, answer = await loop().run_in_executor(executor, answer_of, dict(request.query_params),
                                                     request.headers.get("accept-language"))
         if answer.advice is None:
@@ -83,7 +96,7 @@ def _add_files(app, executor, answer_of, html) -> None:
                                  "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
     @app.get("/static/{name}", include_in_schema=False)
-    async def static(name: str):
+    async def static(name: str) -> Response:
         if name not in STATIC:
             return Response(status_code=404)
         path, media = STATIC[name]

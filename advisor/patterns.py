@@ -5,39 +5,41 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=None)
-def widths(pattern: re.Pattern) -> tuple[int, int]:
+def widths(pattern: re.Pattern[str]) -> tuple[int, int]:
     """The shortest and longest text a pattern can match; when the parser cannot tell (it is
     internal to `re`), every length, so the index only ever skips formats, never answers."""
     try:
-        from re import _parser
-        return _parser.parse(pattern.pattern, pattern.flags).getwidth()
+        from re import _parser  # type: ignore[attr-defined]  # re's parser is internal: no stubs
+        low, high = _parser.parse(pattern.pattern, pattern.flags).getwidth()
+        return int(low), int(high)
     except Exception:  # noqa: BLE001
         return 0, 1 << 30
 
 
-def first_chars(pattern: re.Pattern) -> frozenset | None:
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The characters a match of `pattern` can start with, read from `re`'s own parse of it;
     None when that cannot be told (the index then keeps the format for every character)."""
     try:
-        from re import _constants as c, _parser
+        from re import _constants as c, _parser  # type: ignore[attr-defined]  # re's parser is internal: no stubs
         return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c)
     except Exception:  # noqa: BLE001
         return None
 
 
-def last_chars(pattern: re.Pattern) -> frozenset | None:
+def last_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The characters a match of `pattern` can end with (None when that cannot be told)."""
     try:
-        from re import _constants as c, _parser
+        from re import _constants as c, _parser  # type: ignore[attr-defined]  # re's parser is internal: no stubs
         return _first_of(list(_parser.parse(pattern.pattern, pattern.flags)), c, last=True)
     except Exception:  # noqa: BLE001
         return None
 
 
-def _first_of(items: list, c, last: bool = False) -> frozenset | None:
+def _first_of(items: list[Any], c: Any, last: bool = False) -> frozenset[str] | None:
     """The characters the sequence `items` of `re`'s parse can start (or, with `last`, end) with."""
     out: set[str] = set()
     for op, av in (reversed(items) if last else items):
@@ -77,7 +79,7 @@ def _first_of(items: list, c, last: bool = False) -> frozenset | None:
     return None
 
 
-def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
+def refuse_backtracking(pattern: re.Pattern[str], what: str, where: str) -> None:
     """A located error when `pattern` could backtrack exponentially (see `backtracking`)."""
     slow = backtracking(pattern)
     if slow:
@@ -86,24 +88,24 @@ def refuse_backtracking(pattern: re.Pattern, what: str, where: str) -> None:
                          help="write each repeated part once: `[0-9]+`, not `(?:[0-9]+)+`")
 
 
-def backtracking(pattern: re.Pattern) -> str | None:
+def backtracking(pattern: re.Pattern[str]) -> str | None:
     """Why matching `pattern` could take exponential time on a crafted code, or None. `re`
     backtracks: `(?:[0-9]+)+[0-9]` tries every way of splitting a run of digits (28 s for 32 of
     them). Refused: a part repeated more than once that itself matches texts of several lengths,
     or that chooses between alternatives which can start with the same character; and three or
     more parts of varying length in a row that can take the same characters (n^3 and worse)."""
     try:
-        from re import _constants as c, _parser
+        from re import _constants as c, _parser  # type: ignore[attr-defined]  # re's parser is internal: no stubs
         tree = _parser.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - `re` compiled it; its parser is internal
         return None
     return _backtracks(list(tree), c)
 
 
-def _backtracks(items: list, c) -> str | None:
-    varying: list[frozenset | None] = []          # what each part of varying length can start with
+def _backtracks(items: list[Any], c: Any) -> str | None:
+    varying: list[frozenset[str] | None] = []          # what each part of varying length can start with
     for op, av in items:
-        inner: list[list] = []
+        inner: list[list[Any]] = []
         if op in (c.MAX_REPEAT, c.MIN_REPEAT):
             low, high, body = av
             lo, hi = body.getwidth()
@@ -131,7 +133,7 @@ def _backtracks(items: list, c) -> str | None:
     return None
 
 
-def _ambiguous(items: list, c) -> bool:
+def _ambiguous(items: list[Any], c: Any) -> bool:
     """Whether a choice in `items` has two alternatives that can start with the same character."""
     for op, av in items:
         if op is c.BRANCH:

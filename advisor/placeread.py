@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .places import Places, Region, words_of
+
+if TYPE_CHECKING:
+    from .facts import Event
 
 _POSTCODE = re.compile(r"(?<![\d.:/-])(\d{6})(?![\d.:/-])")
 KINDS = {"arrived_office": "office", "delivered": "delivered"}
@@ -28,13 +32,13 @@ class EventPlace:
     route: str | None           # the route word or hub that made it route
     country_given: bool         # the country was given (a field or a hub), not assumed
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {"city": self.city, "postcode": self.postcode, "country": self.country,
                "region": self.region.id if self.region else None, "kind": self.kind}
         return {k: v for k, v in out.items() if v is not None}
 
 
-def event_place(places: Places | None, e, phrase: str | None, stage: str | None, exported: bool,
+def event_place(places: Places | None, e: Event, phrase: str | None, stage: str | None, exported: bool,
                 destination: str | None, rank: dict[str, int]) -> EventPlace | None:
     """The place of the facts' event `e` as derive.py classifies it. A line naming no country is
     taken to be in the destination country only from import on (or, without a stage, after the
@@ -58,7 +62,8 @@ def read_place(places: Places, *, status: str | None, matched: str | None, city:
                                               destination, assume))
 
 
-def _read(places: Places, status, matched, city, postcode, country, stage, destination, assume) -> EventPlace | None:
+def _read(places: Places, status: str | None, matched: str | None, city: str | None, postcode: str | None,
+          country: str | None, stage: str | None, destination: str | None, assume: str | None) -> EventPlace | None:
     text = status or ""
     if matched:        # the stage phrase is not a place ("Arrived at", «Прибыло в место вручения»)
         text = re.sub(re.escape(matched), " ", text, count=1, flags=re.IGNORECASE)

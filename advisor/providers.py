@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import RulesError, did_you_mean, one_of
 from .i18n import LANGS
 from .stages import phrase_key
 from .memo import Memo
-from .yamlfile import load
+from .yamlfile import Located, load
 
 
 
@@ -44,10 +45,10 @@ class Providers:
     def __init__(self, rules_dir: Path, stages: set[str], problems: list[str]):
         """`problems`: what a code without a stage may say (`post_problems` in vocabulary.yaml)."""
         self.codes: dict[str, dict[str, Reading]] = {}
-        self.reporters: dict[str, dict] = {}       # provider -> who "reports" its codes, {en, ru}
+        self.reporters: dict[str, dict[str, Any]] = {}       # provider -> who "reports" its codes, {en, ru}
         self.problems = tuple(problems)
         self._texts: dict[str, Reading | None] = {}     # normalised printed name -> reading (None: ambiguous)
-        self._memo = Memo(4096)
+        self._memo: Memo[Reading | None] = Memo(4096)
         folder = rules_dir / "providers"
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             display = f"rules/providers/{path.name}"
@@ -73,7 +74,7 @@ class Providers:
                 known = self._texts.get(key, reading)
                 self._texts[key] = reading if known is not None and _same(known, reading) else None
 
-    def _read(self, doc, display: str, stages: set[str]) -> None:
+    def _read(self, doc: Located, display: str, stages: set[str]) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("provider"), str) or \
                 not (isinstance(doc.get("types"), dict) or isinstance(doc.get("codes"), dict)):
             raise RulesError("a provider file needs `provider:` (its id) and `types:` or `codes:`", where=f"{display}:1:1")
@@ -126,7 +127,7 @@ class Providers:
         self.codes[provider] = table
 
     @staticmethod
-    def _reading(spec: dict, name: str, inherit: Reading | None, where: str, stages: set[str],
+    def _reading(spec: dict[str, Any], name: str, inherit: Reading | None, where: str, stages: set[str],
                  problems: tuple[str, ...]) -> Reading:
         given = [k for k in ("stage", "no_stage", "keeps_stage") if k in spec]
         if len(given) > 1:

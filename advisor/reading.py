@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import RulesError
 from .lemmas import lemma, language, normalise, tokens
@@ -54,6 +55,10 @@ class Row:
     where: str
 
 
+# a term in the index: (role, value, each word's lemmas, its Chinese text)
+Entry = tuple[str, str, tuple[frozenset[str], ...], str | None]
+# a term found in a line: (its length, where it starts: a word or a run and a character, (role, value), its words)
+Hit = tuple[int, int | tuple[int, int], tuple[str, str], str]
 COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one costs the buyer money
 
 
@@ -61,10 +66,10 @@ COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one 
 class Reader:
     terms: list[Term]
     rows: list[Row]
-    doubt: dict = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
-    _first: dict[str, list[Term]] = field(default_factory=dict)
+    doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
+    _first: dict[str, list[Entry]] = field(default_factory=dict)
 
-    def _index(self) -> dict[str, list]:
+    def _index(self) -> dict[str, list[Entry]]:
         """The terms by the lemma their first word may have, built on the first line read (and
         kept in the start-up cache: lemmatising a thousand terms costs a second)."""
         if not self._first:
@@ -91,7 +96,7 @@ class Reader:
         words = tokens(norm)
         seq = [lemma(w, lang) for w in words]
         index = self._index()
-        hits = []                                   # (length, start, (role, value), words)
+        hits: list[Hit] = []                        # (length, start, (role, value), words)
         for i, lem in enumerate(seq):
             for role, value, shape, _ in index.get(lem, ()):
                 n = len(shape)
@@ -99,6 +104,8 @@ class Reader:
                     hits.append((n, i, (role, value), " ".join(words[i:i + n])))
         runs = [(j, w) for j, w in enumerate(words) if w and "\u3400" <= w[0] <= "\ufaff"]
         for role, value, _, zh in index.get("\x00zh", ()) if runs else ():
+            if zh is None:              # every entry under this key is a Chinese term's
+                continue
             for j, run in runs:
                 at = run.find(zh)
                 while at >= 0:      # a Chinese term's place: its run, then its characters in the run
@@ -115,7 +122,7 @@ class Reader:
         found = self.roles(text)
         if not found:
             return None
-        have = {}
+        have: dict[str, set[str]] = {}
         for role, value in found:
             have.setdefault(role, set()).add(value)
         for i, row in enumerate(self.rows):
@@ -127,7 +134,7 @@ class Reader:
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, self._doubts(row, found))
         return None
 
-    def _doubts(self, row: Row, found: dict) -> tuple[str, ...]:
+    def _doubts(self, row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
         """For a delivery, a return or a customs decision: the words of the line that put it in
         doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
         decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the
@@ -139,7 +146,7 @@ class Reader:
         named = {(role, v) for role, values in row.need for v in values}
         out = set()
         for stage in stages:
-            kind, listed = self.doubt.get(stage, ("sure_with", frozenset()))
+            kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
                 if key[0] not in ("act", "to") or key in named:
                     continue
@@ -148,11 +155,11 @@ class Reader:
         return tuple(sorted(out))
 
 
-def _longest(hits: list) -> dict[tuple[str, str], str]:
+def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
     """The terms not inside a longer term, so "выдан на отправку" (sent on) never also reads
     as its word "выдан" (given out), nor 收件人 (addressee) as 收件 (picked up); terms that only
     overlap both stand ("возвращен на склад" and "склад отправителя")."""
-    spans = []
+    spans: list[frozenset[tuple[int, int]]] = []
     found: dict[tuple[str, str], str] = {}
     for n, start, key, said in sorted(hits, key=lambda h: -h[0]):
         span = (frozenset((start[0], start[1] + k) for k in range(n)) if isinstance(start, tuple)
@@ -188,8 +195,8 @@ def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:
     return tuple(out), None
 
 
-def _conditions(spec, role_values: dict[str, set[str]], where: str) -> list[tuple[str, frozenset[str]]]:
-    out = []
+def _conditions(spec: Any, role_values: dict[str, set[str]], where: str) -> list[tuple[str, frozenset[str]]]:
+    out: list[tuple[str, frozenset[str]]] = []
     for item in spec or []:
         role, _, values = str(item).partition(":")
         if role not in ROLES or not values:
@@ -204,7 +211,7 @@ def _conditions(spec, role_values: dict[str, set[str]], where: str) -> list[tupl
     return out
 
 
-def _row_read(row, stages: set[str], problems: set[str], where: str) -> Read:
+def _row_read(row: dict[str, Any], stages: set[str], problems: set[str], where: str) -> Read:
     stage, problem, keeps = row.get("stage"), row.get("problem"), bool(row.get("keeps"))
     if sum(x is not None and x is not False for x in (stage, problem, keeps or None)) != 1:
         raise RulesError("a decision gives one of `stage`, `problem` or `keeps: true`", where=where)
@@ -229,7 +236,8 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
     doc = load(path, "rules/reading.yaml")
     if not isinstance(doc, dict) or not isinstance(doc.get("terms"), dict) or not isinstance(doc.get("decisions"), list):
         raise RulesError("expected a mapping with `terms` and `decisions`", where="rules/reading.yaml")
-    terms, role_values = [], {}
+    terms: list[Term] = []
+    role_values: dict[str, set[str]] = {}
     for role, values in doc["terms"].items():
         if role not in ROLES:
             raise RulesError(f"unknown role `{role}`", where=doc["terms"].where(role), help=f"roles: {', '.join(ROLES)}")

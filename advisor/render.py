@@ -13,25 +13,32 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, UndefinedError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing import TYPE_CHECKING, Any, Callable, Iterator, SupportsInt, TypeVar
 
 from .cache import template_cache
 from .errors import RulesError
 from .sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
-from .i18n import LANGS   # the one list of languages; the texts' modules import it from here
+from .i18n import LANGS as LANGS   # the one list of languages; the texts' modules import it from here
 from .memo import Memo
 
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+    from jinja2.runtime import Context
+
 LANG_NAMES = {"en": "English", "ru": "Russian"}
+T = TypeVar("T")
 
 
-def _given(value, what: str):
+def _given(value: T | None, what: str) -> T:
     """A missing value must be guarded with `{% if %}` in the template, never printed as a dash."""
     if value is None:
         raise UndefinedError(f"the {what} is not known for this parcel; guard it with `{{% if ... %}}`")
     return value
 
 
-def fmt_date(value, lang: str) -> str:
+def fmt_date(value: dt.date | None, lang: str) -> str:
     return _date_text(_given(value, "date"), lang)
 
 
@@ -41,7 +48,7 @@ def _date_text(value: dt.date, lang: str) -> str:
     return format_date(value, format="long", locale=lang)
 
 
-def fmt_days(n, lang: str) -> str:
+def fmt_days(n: SupportsInt | None, lang: str) -> str:
     """`5 days` / `5 дней`, `21 день`: Babel's unit data, no hand-written plural table."""
     return _days_text(int(_given(n, "day count")), lang)
 
@@ -53,7 +60,7 @@ def _days_text(n: int, lang: str) -> str:
     return format_unit(n, "duration-day", length="long", locale=lang)
 
 
-def fmt_plural(n, lang: str, *forms: str) -> str:
+def fmt_plural(n: SupportsInt | None, lang: str, *forms: str) -> str:
     """The form agreeing with the number, by Babel's plural rules: `one, other` in English,
     `one, few, many` in Russian (остался 1 день, осталось 2 дня, осталось 5 дней)."""
     category = _plural_category(int(_given(n, "count")), lang)
@@ -68,15 +75,15 @@ def _plural_category(n: int, lang: str) -> str:
     return Locale.parse(lang).plural_form(abs(n))
 
 
-def fmt_relative(n, lang: str, named: dict[int, str]) -> str:
+def fmt_relative(n: SupportsInt | None, lang: str, named: dict[int, str]) -> str:
     """A day `n` days from today in words: today, tomorrow, yesterday, in 5 days, 5 days ago
     (сегодня, завтра, вчера, через 5 дней, 5 дней назад); never "in 0 days". `named`: the
     words for 0, 1 and -1 (`relative_days` in vocabulary.yaml)."""
-    n = int(_given(n, "day count"))
-    return named.get(n) or _relative_text(n, lang)
+    days = int(_given(n, "day count"))
+    return named.get(days) or _relative_text(days, lang)
 
 
-def named_days(words: dict | None, lang: str) -> dict[int, str]:
+def named_days(words: dict[str, Any] | None, lang: str) -> dict[int, str]:
     offsets = {"today": 0, "tomorrow": 1, "yesterday": -1}
     return {offsets[k]: v[lang] for k, v in (words or {}).items() if k in offsets and isinstance(v, dict) and v.get(lang)}
 
@@ -87,7 +94,7 @@ def _relative_text(n: int, lang: str) -> str:
     return format_timedelta(dt.timedelta(days=n), add_direction=True, threshold=100_000, granularity="day", locale=lang)
 
 
-def fmt_money(m, lang: str) -> str:
+def fmt_money(m: Any, lang: str) -> str:
     _given(m, "amount")
     amount = m["amount"] if isinstance(m, dict) else m.amount
     currency = m.get("currency") if isinstance(m, dict) else m.currency
@@ -95,7 +102,7 @@ def fmt_money(m, lang: str) -> str:
 
 
 @lru_cache(maxsize=1024)     # prices are nearly all distinct: a large cache only grew (bench/run.py memory)
-def _money_text(amount, currency: str | None, lang: str) -> str:
+def _money_text(amount: float, currency: str | None, lang: str) -> str:
     # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
     from babel.numbers import format_currency, format_decimal
     if not currency:
@@ -108,12 +115,12 @@ def _money_text(amount, currency: str | None, lang: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _territories(lang: str) -> dict:
+def _territories(lang: str) -> dict[str, str]:
     from babel import Locale
     return dict(Locale.parse(lang).territories)
 
 
-def fmt_country(code, lang: str) -> str:
+def fmt_country(code: str | None, lang: str) -> str:
     _given(code or None, "country")
     return _territories(lang).get(str(code).upper(), str(code))
 
@@ -122,7 +129,7 @@ def fmt_country(code, lang: str) -> str:
 _ONE_PERIOD = re.compile(r"(?<=\s)г\.\.")
 
 
-def fmt_place(p, lang: str) -> str:
+def fmt_place(p: Any, lang: str) -> str:
     """A place (destination.view) in `lang`: its city (the gazetteer's English name in English)
     or else its region, its postcode, and the country when asked to show it."""
     if not isinstance(p, dict):
@@ -136,7 +143,7 @@ def fmt_place(p, lang: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
-def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
+def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any] | None = None) -> ImmutableSandboxedEnvironment:
     """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
     named = named_days(words, lang)
     env = Sandbox(
@@ -167,15 +174,16 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
-    def __init__(self, templates_dir: Path, words: dict | None = None):
+    def __init__(self, templates_dir: Path, words: dict[str, Any] | None = None):
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir, words) for lang in LANGS}
-        self._inline: dict[tuple[str, str], object] = {}
+        self._inline: dict[tuple[str, str], tuple[Template, frozenset[str] | None]] = {}
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB
-        self._texts = Memo(2048)
+        self._texts: Memo[str] = Memo(2048)
 
-    def inline(self, text: str, lang: str, context: dict, where: str = "rule text", extra: dict | None = None) -> str:
+    def inline(self, text: str, lang: str, context: dict[str, Any], where: str = "rule text",
+               extra: dict[str, Any] | None = None) -> str:
         """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the
         names the text uses are handed to Jinja: copying the whole context per text was most of
         the cost of rendering."""
@@ -196,12 +204,13 @@ class Renderer:
             e.where = _text_line(where, text, e.line)
             raise
 
-    def _inline_render(self, tpl, names, key, context: dict, where: str, extra: dict | None) -> str:
+    def _inline_render(self, tpl: Template, names: frozenset[str] | None, key: tuple[str, str], context: dict[str, Any],
+                       where: str, extra: dict[str, Any] | None) -> str:
         if names is None:
             return _render(tpl, dict(context, **(extra or {})), where)
         extra = extra or {}
         glob = tpl.globals
-        ctx = {}
+        ctx: dict[str, Any] = {}
         for n in names:
             if n in extra:
                 ctx[n] = extra[n]
@@ -214,21 +223,21 @@ class Renderer:
         # among the values makes the key unhashable: such a text is rendered every time.)
         return self._texts.get((key, tuple(ctx.items())), lambda: _render(tpl, ctx, where, shared=True))
 
-    def file(self, name: str, lang: str, context: dict) -> str:
+    def file(self, name: str, lang: str, context: dict[str, Any]) -> str:
         try:
             tpl = self.envs[lang].get_template(f"{lang}/{name}")
         except TemplateError as e:
             raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
         return _render(tpl, context, f"templates/{lang}/{name}")
 
-    def blocks(self, name: str, lang: str, context: dict, names: tuple[str, ...]) -> dict[str, str]:
+    def blocks(self, name: str, lang: str, context: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
         """The named blocks of a template, each rendered alone with the same limits (a dispute's
         `form`, `text` and `attach`); a block the template lacks is left out."""
         try:
             tpl = self.envs[lang].get_template(f"{lang}/{name}")
         except TemplateError as e:
             raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
-        out = {}
+        out: dict[str, str] = {}
         for block in names:
             render = tpl.blocks.get(block)
             if render is not None:
@@ -239,7 +248,7 @@ class Renderer:
         return message_names(self.templates_dir)
 
 
-def _names_used(env, text: str) -> frozenset[str] | None:
+def _names_used(env: Environment, text: str) -> frozenset[str] | None:
     """The variables a template reads, or None when it includes or imports other templates
     (whose variables cannot be seen from here: they get the whole context)."""
     ast = env.parse(text)
@@ -250,7 +259,8 @@ def _names_used(env, text: str) -> frozenset[str] | None:
     return frozenset(meta.find_undeclared_variables(ast)) | used_globals
 
 
-def _render(tpl, context: dict, where: str, shared: bool = False, block=None) -> str:
+def _render(tpl: Template, context: dict[str, Any], where: str, shared: bool = False,
+            block: Callable[[Context], Iterator[str]] | None = None) -> str:
     """Render with limits (sandbox.py): a fresh budget of loop steps, and MAX_OUTPUT_CHARS of
     text per render, so a rule or template that loops without end fails instead of hanging.
     `shared`: `context` already holds every global the template reads, so Jinja need not merge

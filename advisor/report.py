@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+if TYPE_CHECKING:
+    from .advice import Advice
+    from .api import Advisor
 
-def _styler(color: bool):
-    styles = {"high": {"fg": "red", "bold": True}, "warn": {"fg": "yellow"}, "info": {"fg": "cyan"},
+
+def _styler(color: bool) -> Callable[..., str]:
+    styles: dict[str, dict[str, Any]] = {"high": {"fg": "red", "bold": True}, "warn": {"fg": "yellow"}, "info": {"fg": "cyan"},
               "head": {"bold": True}, "dim": {"dim": True}}
 
-    def em(text, kind="head"):
+    def em(text: object, kind: str = "head") -> str:
         return click.style(str(text), **styles.get(kind, {})) if color else str(text)
     return em
 
 
-def view(advisor, advice, lang: str) -> dict:
+def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     """What the report template shows: the advice plus labels in the chosen language."""
     d = advice.to_dict()
     v = advisor.vocab
     today = dt.date.fromisoformat(d["today"])
 
-    def when(iso):
+    def when(iso: str | None) -> dt.date | None:
         return dt.date.fromisoformat(iso) if iso else None
 
     timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
     actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
-                    overdue=bool(a["due"] and when(a["due"]) < today)) for a in d["actions"]]
+                    overdue=bool(a["due"] and dt.date.fromisoformat(a["due"]) < today)) for a in d["actions"]]
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
     readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]
@@ -43,13 +48,13 @@ def view(advisor, advice, lang: str) -> dict:
     }
 
 
-def render_text(advisor, advice, lang: str, color: bool = False) -> str:
+def render_text(advisor: Advisor, advice: Advice, lang: str, color: bool = False) -> str:
     ctx = view(advisor, advice, lang)
     ctx["em"] = _styler(color)
     return advisor.renderer.file("report.txt.j2", lang, ctx)
 
 
-def render_explain(advisor, advice, lang: str, why_not: dict | None = None) -> str:
+def render_explain(advisor: Advisor, advice: Advice, lang: str, why_not: dict[str, Any] | None = None) -> str:
     ctx = view(advisor, advice, lang)
     doc = advice.to_dict()
     ctx["trace"] = doc["trace"]

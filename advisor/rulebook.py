@@ -18,12 +18,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Collection
 
 from .conditions import TERM as _TERM
 from .dates import DateExpr, parse_expr
 from .derive import DATES, FACTS
 from .errors import RulesError, did_you_mean, one_of
-from .render import LANG_NAMES, LANGS
+from .i18n import LANGS
+from .render import LANG_NAMES
 from . import validation
 from .schemaerrors import describe
 from .whencheck import check_when, profile_value
@@ -32,6 +34,8 @@ from .yamlfile import Located, LocatedList, load, plain
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
 SEVERITIES = ["info", "warn", "high"]
+# the message templates: `kind/purpose` -> its languages (or just the names, every language)
+Templates = dict[str, set[str]] | Collection[str]
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 
@@ -40,13 +44,13 @@ class Output:
     kind: str          # action | flag | warning | deadline
     id: str
     due: DateExpr | None = None
-    text: dict | None = None
+    text: dict[str, Any] | None = None
     severity: str | None = None
     unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
-    text_where: dict | None = None      # each text's `file:line:col` (its language's key)
+    text_where: dict[str, Any] | None = None      # each text's `file:line:col` (its language's key)
 
     def where_of(self, lang: str, rule_where: str) -> str:
-        return (self.text_where or {}).get(lang, rule_where)
+        return str((self.text_where or {}).get(lang, rule_where))
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Rule:
     note: str | None
     platforms: list[str]          # empty: every platform
     priority: int
-    when: dict
+    when: dict[str, Any]
     outputs: list[Output]
     message: str | None
     replaces: list[str]
@@ -80,12 +84,12 @@ class Rule:
 class RuleBook:
     rules: list[Rule]
     files: list[str]
-    vocab: dict
-    profiles: dict
+    vocab: dict[str, Any]
+    profiles: dict[str, Any]
     digest: str
-    by_id: dict = field(default_factory=dict)
+    by_id: dict[str, Rule] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rules}
 
 
@@ -93,12 +97,12 @@ def _fact_names(expr: str) -> list[str]:
     return [t for _s, t in _TERM.findall(expr) if not t.isdigit()]
 
 
-def _where(node, key=None) -> str:
-    return node.where(key) if hasattr(node, "where") else "?"
+def _where(node: Any, key: str | None = None) -> str:
+    return str(node.where(key)) if hasattr(node, "where") else "?"
 
 
-def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str],
-                  templates, display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
+def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str],
+                  templates: Templates, display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Read every rule file under `rules_dir/advice` (and an overlay); raise the first problem."""
     problems: list[RulesError] = []
     book = collect(rules_dir, vocab, profiles, known_ids, templates, problems, display_root, overlay)
@@ -107,7 +111,7 @@ def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[s
     return book
 
 
-def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], templates,
+def collect(rules_dir: Path, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str], templates: Templates,
             problems: list[RulesError], display_root: str = "rules", overlay: Path | None = None) -> RuleBook:
     """Like `load_rulebook`, but gathers every problem into `problems` (for `rules check`).
 
@@ -142,7 +146,9 @@ def collect(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str], t
     return RuleBook(rules=rules, files=files, vocab=vocab, profiles=profiles, digest=digest.hexdigest()[:12])
 
 
-def _read_rule_files(folder: Path, label: str, vocab, profiles, known_ids, templates, problems, digest):
+def _read_rule_files(folder: Path, label: str, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str],
+                     templates: Templates, problems: list[RulesError], digest: hashlib._Hash
+                     ) -> tuple[list[Rule], list[str], list[tuple[str, str]]]:
     """Rules of every `*.yaml` in one folder, ids unique within it; `disabled` ids apart."""
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     rules: list[Rule] = []
@@ -191,18 +197,21 @@ _FIELD_HELP = {
 }
 
 
-def schema_problems(doc, problems: list) -> set:
+def schema_problems(doc: Any, problems: list[RulesError]) -> set[int | str | None]:
     """Validate one rule file against schemas/rules-file-1.json; add each problem with its
     `file:line:col`. Returns the indexes of broken rules (None: the whole file is unusable)."""
-    broken: set = set()
+    broken: set[int | str | None] = set()
     for err in validation.errors("rules-file-1", doc):
         from jsonschema.exceptions import best_match   # here: importing jsonschema costs 30 ms
         while err.validator in ("anyOf", "oneOf") and err.context:
             err = best_match(err.context)
         p = describe(err)
-        node, where = doc, doc.where()
+        node: Any = doc
+        where = doc.where()
         for part in p.path:
-            if isinstance(node, (Located, LocatedList)):
+            if isinstance(node, Located) and isinstance(part, str):
+                where = node.where(part)
+            elif isinstance(node, LocatedList) and isinstance(part, int):
                 where = node.where(part)
             try:
                 node = node[part]
@@ -221,7 +230,8 @@ def schema_problems(doc, problems: list) -> set:
     return broken
 
 
-def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
+def _rule(raw: Any, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str], templates: Templates,
+          display: str) -> Rule:
     if not isinstance(raw, Located):
         raise RulesError("a rule must be a mapping", where=_where(raw) if hasattr(raw, "where") else display)
     for key in raw:
@@ -268,7 +278,8 @@ _OUTPUT_FIELDS = {"action": {"id", "due", "text", "unless"}, "flag": {"id", "sev
                   "warning": {"id", "text"}, "deadline": {"id", "date"}}
 
 
-def _then(then, rid, vocab, profiles, templates, reads):
+def _then(then: Any, rid: str, vocab: dict[str, Any], profiles: dict[str, Any], templates: Templates,
+          reads: list[str]) -> tuple[list[Output], str | None, list[str]]:
     """A rule's `then`: its outputs, its message and the actions it replaces, each checked."""
     for key in then:
         if key not in THEN_KEYS:
@@ -288,7 +299,8 @@ def _then(then, rid, vocab, profiles, templates, reads):
     return outputs, message, replaces
 
 
-def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profiles, reads) -> Output:
+def _output(kind: str, vocab_key: str, spec: Any, where: str, rid: str, vocab: dict[str, Any], profiles: dict[str, Any],
+            reads: list[str]) -> Output:
     """One action, flag, warning or deadline: a known id, known fields, its date and texts."""
     if isinstance(spec, str):
         spec = {"id": spec}
@@ -333,7 +345,7 @@ def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profil
                   text_where=text_where)
 
 
-def _message_of(then, rid: str, templates) -> str | None:
+def _message_of(then: Located, rid: str, templates: Templates) -> str | None:
     """The rule's message: a template that exists in every language."""
     message = then.get("message")
     if message is None:
@@ -353,7 +365,7 @@ def _is_number_name(name: str) -> bool:
     return name.startswith("profile.") or (name in FACTS and FACTS[name][0] == "int")
 
 
-def _due(text: str, rid, profiles, where, reads) -> DateExpr:
+def _due(text: str, rid: str, profiles: dict[str, Any], where: str, reads: list[str]) -> DateExpr:
     try:
         expr = parse_expr(text, set(DATES), _is_number_name)
     except ValueError as e:

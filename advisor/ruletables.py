@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING, Any
 
 from .compiler import compile_map
 from .conditions import TERM
 from .resources import templates_dir
 from .yamlfile import load, plain
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .rulebook import Rule
 
 SYMBOLS = {"below": "<", "at_most": "≤", "above": ">", "at_least": "≥"}
 _PROFILE = re.compile(r"profile\.(\w+)")
@@ -27,9 +32,10 @@ def texts(lang: str) -> dict[str, str]:
                                         "templates/workbench/texts.yaml").items()}
 
 
-def number(value, profile: dict) -> str:
+def number(value: object, profile: dict[str, Any]) -> str:
     """A number sum with this platform's profile values added up: `7 + season_extra_days`."""
-    const, names = 0, []
+    const = 0
+    names: list[str] = []
     for sign, term in TERM.findall(str(value)):
         s = -1 if sign == "-" else 1
         if term.isdigit():
@@ -43,7 +49,7 @@ def number(value, profile: dict) -> str:
     return " ".join([str(const)] + names)
 
 
-def due(text: str, profile: dict) -> str:
+def due(text: str, profile: dict[str, Any]) -> str:
     """A due expression with this platform's profile values as days, runs of days added up."""
     out = _PROFILE.sub(lambda m: f"{profile.get(m[1])}d", text)
     while True:
@@ -53,12 +59,12 @@ def due(text: str, profile: dict) -> str:
         out = folded
 
 
-def _fold(m) -> str:
+def _fold(m: re.Match[str]) -> str:
     total = (1 if m[1] == "+" else -1) * int(m[2]) + (1 if m[3] == "+" else -1) * int(m[4])
     return f"{'+' if total >= 0 else '-'} {abs(total)}d"
 
 
-def condition(fact: str, cond, profile: dict) -> list[str]:
+def condition(fact: str, cond: Any, profile: dict[str, Any]) -> list[str]:
     """One condition of a `when` as short phrases: `days_in_stage < 20 + season_extra_days`."""
     if fact == "any":
         alts = [" and ".join(p for f, c in alt.items() for p in condition(f, c, profile)) for alt in cond]
@@ -80,16 +86,16 @@ def condition(fact: str, cond, profile: dict) -> list[str]:
     return out
 
 
-def _value(v) -> str:
+def _value(v: Any) -> str:
     v = plain(v)
     if isinstance(v, list):
         return " | ".join(str(x) for x in v)
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _numeric(rule) -> bool:
+def _numeric(rule: Rule) -> bool:
     """A rule with a window: a comparison in its `when` or a date other than today in its outputs."""
-    def walk(when) -> bool:
+    def walk(when: dict[str, Any]) -> bool:
         for fact, cond in when.items():
             if fact == "any" and any(walk(alt) for alt in cond):
                 return True
@@ -99,7 +105,7 @@ def _numeric(rule) -> bool:
     return walk(rule.when) or any(o.due is not None and o.due.text.strip() != "today" for o in rule.outputs)
 
 
-def _stages(rule, order: list[str]) -> tuple[int, list[str], bool]:
+def _stages(rule: Rule, order: list[str]) -> tuple[int, list[str], bool]:
     """(route position for sorting, the stages the rule is for, whether it is `not` those)."""
     cond = rule.when.get("stage")
     if cond is None:
@@ -111,12 +117,12 @@ def _stages(rule, order: list[str]) -> tuple[int, list[str], bool]:
     return (len(order) if negated else first), stages, negated
 
 
-def rows(advisor, platform: str, lang: str) -> list[dict]:
+def rows(advisor: Advisor, platform: str, lang: str) -> list[dict[str, Any]]:
     """The rules with a window on one platform, in route order of their stages."""
     vocab, profile = advisor.vocab, advisor.profiles[platform]
     order = list(vocab["stages"])
     words = texts(lang)
-    out = []
+    out: list[dict[str, Any]] = []
     for rule in advisor.book.rules:
         if (rule.platforms and platform not in rule.platforms) or compile_map(rule.when, profile) is None \
                 or not _numeric(rule):
@@ -125,7 +131,7 @@ def rows(advisor, platform: str, lang: str) -> list[dict]:
         labels = [(vocab["stages"].get(s) or {}).get(lang, s) for s in stages]
         stage = (words["not_stage"] + " " if negated else "") + "; ".join(labels) if stages else words["any_stage"]
         when = [p for f, c in rule.when.items() if f != "stage" for p in condition(f, c, profile)]
-        then = []
+        then: list[str] = []
         for o in rule.outputs:
             label = (vocab.get(o.kind + "s", {}).get(o.id) or {}).get(lang) if o.kind in ("action", "deadline") else None
             said = f"{o.kind} {o.id}" + (f" ({label})" if label else "")
@@ -135,7 +141,7 @@ def rows(advisor, platform: str, lang: str) -> list[dict]:
     return sorted(out, key=lambda r: (r["rank"], r["order"]))
 
 
-def timers(advisor) -> tuple[list[str], list[list[str]]]:
+def timers(advisor: Advisor) -> tuple[list[str], list[list[str]]]:
     """The platforms' numbers: (platform names, [timer, value per platform])."""
     platforms = list(advisor.profiles)
     keys: list[str] = []
@@ -145,7 +151,7 @@ def timers(advisor) -> tuple[list[str], list[list[str]]]:
     return platforms, [[k] + [str(advisor.profiles[p].get(k, "—")) for p in platforms] for k in keys]
 
 
-def render(advisor, fmt: str, lang: str) -> str:
+def render(advisor: Advisor, fmt: str, lang: str) -> str:
     return (markdown if fmt == "markdown" else page)(advisor, lang)
 
 
@@ -153,7 +159,7 @@ def _md(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(advisor, lang: str) -> str:
+def markdown(advisor: Advisor, lang: str) -> str:
     words = texts(lang)
     lines = [f"# {words['title']}", "", f"<!-- {words['generated']} -->", "", words["generated"], "",
              f"## {words['timers']}", ""]
@@ -173,7 +179,7 @@ def markdown(advisor, lang: str) -> str:
     return "\n".join(lines)
 
 
-def page(advisor, lang: str) -> str:
+def page(advisor: Advisor, lang: str) -> str:
     words = texts(lang)
     e = html.escape
     platforms, table = timers(advisor)

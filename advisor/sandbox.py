@@ -9,13 +9,22 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from .errors import RulesError
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+
+T = TypeVar("T")
 
 MAX_LOOP_STEPS = 100_000       # loop items and calls one render may take, nested loops included
 MAX_OUTPUT_CHARS = 2_000_000   # a message is a few kB; a report of 5,000 events about 500 kB
@@ -40,7 +49,7 @@ def _charge(steps: int = 1) -> None:
             raise SecurityError(f"the template runs longer than {MAX_RENDER_SECONDS:g} s")
 
 
-def _size(value) -> int:
+def _size(value: Any) -> int:
     """How much `value` holds: characters of text, items of containers, and what every item holds,
     an item referred to many times counted each time (`[[1] * 99999] * 99999` holds 10^10, though
     its memory is small: printing or summing it would build them all). Stops past MAX_VALUE."""
@@ -48,7 +57,7 @@ def _size(value) -> int:
         return len(value)
     memo: dict[int, int] = {}
 
-    def size(x, depth: int) -> int:
+    def size(x: Any, depth: int) -> int:
         got = memo.get(id(x))
         if got is not None:
             return got
@@ -68,7 +77,7 @@ def _size(value) -> int:
     return size(value, 0)
 
 
-def _bounded(value):
+def _bounded(value: T) -> T:
     """`value`, once it is known to hold at most MAX_VALUE characters and items."""
     if isinstance(value, str):          # the common case, measured without a call
         if len(value) > MAX_VALUE:
@@ -79,14 +88,14 @@ def _bounded(value):
     return value
 
 
-def _range(*args):
+def _range(*args: int) -> range:
     """`range` that charges every item to this render's budget (the sandbox's own only caps one call)."""
     r = range(*args)
     _charge(len(r))
     return r
 
 
-def _loop(items):
+def _loop(items: Iterable[T]) -> Iterator[T]:
     """Every `{% for %}` runs over this: each item taken is a step of the budget, so loops nested
     over strings or lists of fair size cannot multiply into hours."""
     for item in items:
@@ -94,7 +103,7 @@ def _loop(items):
         yield item
 
 
-def _concat(*parts):
+def _concat(*parts: Any) -> str:
     """`a ~ b`: bounded like `*`, so doubling a string in a loop stops at MAX_SEQUENCE (measured
     before the parts are joined: a thousand references to a long text are not built first)."""
     texts = [str(_bounded(x)) for x in parts]
@@ -103,7 +112,7 @@ def _concat(*parts):
     return "".join(texts)
 
 
-def _sized(n, what: str = "the width") -> int:
+def _sized(n: T, what: str = "the width") -> T:
     if isinstance(n, int) and abs(n) > MAX_SEQUENCE:
         raise SecurityError(f"{what} `{n}` is larger than {MAX_SEQUENCE:,}")
     return n
@@ -114,7 +123,7 @@ _PRINTF_WIDTHS = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _FORMAT_WIDTHS = re.compile(r"\{[^{}]*?:[^{}]*?(\d+)")
 
 
-def _check_format(fmt) -> None:
+def _check_format(fmt: object) -> None:
     if not isinstance(fmt, str):
         return
     for m in _PRINTF_WIDTHS.finditer(fmt):
@@ -147,7 +156,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%", "//", "<<"})
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             if isinstance(right, (int, float)) and abs(right) > 64 or isinstance(left, int) and abs(left) > 10 ** 9:
                 raise SecurityError("the power is too large")
@@ -171,7 +180,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
             raise SecurityError("the number would be too large")
         return _bounded(result)
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
         _charge()
         name = getattr(__obj, "__name__", None)
         owner = getattr(__obj, "__self__", None)
@@ -193,20 +202,20 @@ class Sandbox(ImmutableSandboxedEnvironment):
                 _joined(owner, args[0])
         return _bounded(super().call(__context, __obj, *args, **kwargs))
 
-    def wrap_str_format(self, value):
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """`'{:>500000000}'.format(x)`: the widths are checked before anything is built."""
         wrapped = super().wrap_str_format(value)
         if wrapped is not None:
             _check_format(value.__self__)
 
-            def checked(*args, **kwargs):
+            def checked(*args: Any, **kwargs: Any) -> str:
                 _bounded(args)
                 _bounded(kwargs)
                 return wrapped(*args, **kwargs)
             return checked
         return wrapped
 
-    def __init__(self, **options):
+    def __init__(self, **options: Any):
         super().__init__(**options)
         self.globals["range"] = _range
         self.globals["_budget_loop"] = _loop
@@ -214,33 +223,34 @@ class Sandbox(ImmutableSandboxedEnvironment):
         _bounded_filters(self)
         del self.globals["lipsum"]     # random filler text: no use in advice, and slow to make large
 
-    def _parse(self, source, name, filename):
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """The template's tree with every `for` loop taken through `_loop` and every `~` through
         `_concat`: the budget sees each step, whatever the loop runs over."""
-        return _Budgeted().visit(super()._parse(source, name, filename))
+        tree: nodes.Template = _Budgeted().visit(super()._parse(source, name, filename))
+        return tree
 
 
 class _Budgeted(NodeTransformer):
     """Rewrites a template's tree: `for x in ITEMS` becomes `for x in _budget_loop(ITEMS)` and
     `a ~ b` becomes `_budget_concat(a, b)` (see Sandbox._parse)."""
 
-    def visit_For(self, node: nodes.For):
-        node = self.generic_visit(node)
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        node = self.generic_visit(node)  # type: ignore[assignment]  # Jinja's generic_visit gives the node back
         node.iter = nodes.Call(nodes.Name("_budget_loop", "load"), [node.iter], [], None, None, lineno=node.lineno)
         return node
 
-    def visit_Concat(self, node: nodes.Concat):
-        node = self.generic_visit(node)
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        node = self.generic_visit(node)  # type: ignore[assignment]  # Jinja's generic_visit gives the node back
         return nodes.Call(nodes.Name("_budget_concat", "load"), list(node.nodes), [], None, None, lineno=node.lineno)
 
 
-def _joined(sep, items) -> None:
+def _joined(sep: str | bytes | bytearray, items: object) -> None:
     if isinstance(items, (list, tuple)):
         total = len(sep) * max(0, len(items) - 1) + sum(len(x) for x in items if isinstance(x, (str, bytes)))
         _sized(total, "the result")
 
 
-def _replaced(text, old, new, count) -> None:
+def _replaced(text: Any, old: Any, new: Any, count: int | None) -> None:
     """What `replace` builds, counted before: each occurrence (every gap, for an empty `old`)."""
     found = len(text) + 1 if not old else text.count(old)
     if count is not None and count >= 0:
@@ -248,19 +258,19 @@ def _replaced(text, old, new, count) -> None:
     _sized(len(text) + found * (len(new) - len(old)), "the result")
 
 
-def _pass_environment_arg():
+def _pass_environment_arg() -> object:
     from jinja2.utils import pass_environment
-    return pass_environment(lambda: None).jinja_pass_arg
+    return getattr(pass_environment(lambda: None), "jinja_pass_arg")
 
 
-def _translated(text, table) -> None:
+def _translated(text: str | bytes | bytearray, table: object) -> None:
     """`str.translate` with a table of long replacements builds len(text) times the longest."""
     values = table.values() if isinstance(table, dict) else table if isinstance(table, (list, tuple)) else ()
     longest = max((len(v) for v in values if isinstance(v, (str, bytes))), default=1)
     _sized(len(text) * longest, "the result")
 
 
-def _bounded_filters(env) -> None:
+def _bounded_filters(env: Environment) -> None:
     """Filters that take a width or a count, with the same bounds as the methods; `|sum` charged
     for each partial sum; then every filter charged a step, an iterator it is given charged per
     item, and its result measured (MAX_VALUE)."""
@@ -270,17 +280,23 @@ def _bounded_filters(env) -> None:
     f["center"] = lambda value, width=80: center(value, _sized(width))
     f["indent"] = lambda value, width=4, *a, **k: (_sized(len(str(value)) * (width if isinstance(width, int) else len(str(width))),
                                                           "the result"), indent(value, width, *a, **k))[1]
-    f["format"] = lambda value, *a, **k: (_check_format(value), _bounded(a), _bounded(k), fmt(value, *a, **k))[3]
+
+    def format_(value: Any, *a: Any, **k: Any) -> Any:
+        _check_format(value)
+        _bounded(a)
+        _bounded(k)
+        return fmt(value, *a, **k)
+    f["format"] = format_
     f["slice"] = lambda value, slices, *a: slice_(value, _sized(slices, "the number of slices"), *a)
 
     @pass_eval_context
-    def bounded_replace(eval_ctx, s, old, new, count=None):
+    def bounded_replace(eval_ctx: EvalContext, s: Any, old: Any, new: Any, count: int | None = None) -> Any:
         _replaced(str(s), str(old), str(new), count)
         return replace(eval_ctx, s, old, new, count)
     f["replace"] = bounded_replace
 
     @pass_eval_context
-    def bounded_join(eval_ctx, value, d="", attribute=None):
+    def bounded_join(eval_ctx: EvalContext, value: Iterable[Any], d: str = "", attribute: str | int | None = None) -> Any:
         items = list(value) if not isinstance(value, (list, tuple)) else value
         _joined(str(d), [str(x) for x in items] if all(isinstance(x, str) for x in items) else items)
         return join(eval_ctx, items, d, attribute)
@@ -290,13 +306,13 @@ def _bounded_filters(env) -> None:
         f[name] = _budgeted(func)
 
 
-def _budgeted(func):
+def _budgeted(func: Callable[..., Any]) -> Callable[..., Any]:
     """A filter charged one step, any iterator it is given charged per item it takes (`|list` of
     a generator of a billion items stops at the budget), and its result measured."""
     first = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
 
     @functools.wraps(func)
-    def filtered(*args, **kwargs):
+    def filtered(*args: Any, **kwargs: Any) -> Any:
         _charge()
         if len(args) > first and isinstance(args[first], Iterator):
             args = (*args[:first], _loop(args[first]), *args[first + 1:])
@@ -304,7 +320,8 @@ def _budgeted(func):
     return filtered
 
 
-def _bounded_sum(environment, iterable, attribute=None, start=0):
+def _bounded_sum(environment: Sandbox, iterable: Iterable[Any], attribute: str | int | None = None,
+                 start: Any = 0) -> Any:
     """`|sum`, each addition through the sandbox's bounded `+` and charged for what it builds:
     `([[1]] * 99999)|sum(start=[])` built 5 * 10^9 list items (39 s) in one filter."""
     from jinja2.filters import make_attrgetter
@@ -313,11 +330,11 @@ def _bounded_sum(environment, iterable, attribute=None, start=0):
     total = start
     for item in iterable:
         _charge(1 + (len(total) if isinstance(total, _SIZED) else 0))
-        total = environment.call_binop(None, "+", total, item)
+        total = environment.call_binop(None, "+", total, item)  # type: ignore[arg-type]  # no context here; Jinja's binop does not read it
     return total
 
 
-_bounded_sum.jinja_pass_arg = _pass_environment_arg()
+setattr(_bounded_sum, "jinja_pass_arg", _pass_environment_arg())   # as @pass_environment marks it
 
 
 def start_budget() -> None:

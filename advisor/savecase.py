@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from typing import Any
 
 from .errors import OutputError
 
@@ -20,11 +21,11 @@ HEADER = ("# Cases saved by `advise rules {command} --save-case`: the facts of a
           "cases:\n")
 
 
-def expectation(advice: dict) -> dict:
+def expectation(advice: dict[str, Any]) -> dict[str, Any]:
     """What a case asserts, from one advice: the stage, the next step and its date, the steps,
     flags, warnings and messages (lists left out when empty)."""
     nxt = advice.get("next_step") or {}
-    out: dict = {"stage": advice["stage"]}
+    out: dict[str, Any] = {"stage": advice["stage"]}
     if nxt:
         out["next"] = nxt["action"]
         if nxt.get("due"):
@@ -38,11 +39,11 @@ def expectation(advice: dict) -> dict:
     return out
 
 
-def case(name: str, facts: dict, today: str | None, advice: dict) -> dict:
+def case(name: str, facts: dict[str, Any], today: str | None, advice: dict[str, Any]) -> dict[str, Any]:
     facts = dict(facts)
     today = today or facts.pop("today", None)
     facts.pop("today", None)
-    out: dict = {"name": name}
+    out: dict[str, Any] = {"name": name}
     if today:
         out["today"] = str(today)
     out["facts"] = facts
@@ -50,7 +51,7 @@ def case(name: str, facts: dict, today: str | None, advice: dict) -> dict:
     return out
 
 
-def save(rules_dir: Path, command: str, cases: list[dict]) -> tuple[Path, int]:
+def save(rules_dir: Path, command: str, cases: list[dict[str, Any]]) -> tuple[Path, int]:
     """Append the cases to `rules_dir/cases/90_saved_COMMAND.yaml`; (the file, how many were new)."""
     folder = Path(rules_dir) / "cases"
     path = folder / f"90_saved_{command}.yaml"

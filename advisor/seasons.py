@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 from .memo import Memo
 
@@ -12,15 +13,15 @@ class Seasons:
     """The windows of `seasons.yaml`. Which one applies depends only on two dates and one flag,
     which parcels share, so answers are remembered (bounded)."""
 
-    def __init__(self, items: list[dict]):
+    def __init__(self, items: list[dict[str, Any]]):
         self.items = list(items)
-        self._memo = Memo(4096)
+        self._memo: Memo[dict[str, Any] | None] = Memo(4096)
 
-    def find(self, today: dt.date, ordered: dt.date | None, exported: bool) -> dict | None:
+    def find(self, today: dt.date, ordered: dt.date | None, exported: bool) -> dict[str, Any] | None:
         return self._memo.get((today, ordered, exported), lambda: _season(today, ordered, self.items, exported))
 
 
-def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], exported: bool) -> dict | None:
+def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict[str, Any]], exported: bool) -> dict[str, Any] | None:
     best = None
     for s in seasons:
         if s.get("only_before_export") and exported:
@@ -40,7 +41,7 @@ def _season(today: dt.date, ordered: dt.date | None, seasons: list[dict], export
 CNY_EARLIEST, CNY_LATEST = (1, 21), (2, 20)
 
 
-def _anchors(season: dict, today: dt.date) -> list[dt.date]:
+def _anchors(season: dict[str, Any], today: dt.date) -> list[dt.date]:
     years = [y for y in (today.year - 1, today.year, today.year + 1) if 1 <= y <= 9999]
     if season.get("anchor") == "chinese_new_year":
         # Ask the calendar only for years whose festival window could contain `today`

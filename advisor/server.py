@@ -16,14 +16,25 @@ import os
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from .errors import AdvisorError, FactsError, InternalError, RequestError
 from .dates import real_today
-from .jsonio import check_json, duplicates_in_batch
+from .jsonio import check_json, compact, duplicates_in_batch, loads
 from .i18n import LANGS
-from .jsonio import compact, loads
+from .openapi import served
 from .pageroutes import add_page
 from .version import __version__
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from .api import Advisor
+# a body's bytes or the answer that refuses it; a parsed body or the answer that refuses it
+BodyRead = tuple[bytes | None, "JSONResponse | None"]
+JsonRead = tuple[Any, "JSONResponse | None"]
+ReadBody = Callable[["Request", int], Awaitable[BodyRead]]
 
 MAX_BODY = 1024 * 1024            # one facts document
 MAX_BATCH_BODY = 16 * 1024 * 1024
@@ -45,8 +56,8 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANG_PATTERN = "^(" + "|".join(LANGS) + ")$"
 
 
-def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY,
-               body_timeout: float = BODY_TIMEOUT):
+def create_app(advisor: "Advisor | None" = None, max_body: int = MAX_BODY, max_batch_body: int = MAX_BATCH_BODY,
+               body_timeout: float = BODY_TIMEOUT) -> "FastAPI":
     try:
         from fastapi import FastAPI
     except ImportError:  # pragma: no cover - depends on the installed extras
@@ -58,7 +69,7 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     app = FastAPI(title="parcel-advisor", version=__version__,
                   description="Advice for parcels whose track code is not tracked. "
                               "Facts in (parcel-facts/1), advice out (parcel-advice/1).")
-    app.openapi = lambda: _contract(app, sorted(adv.profiles), adv.adapters.names)
+    app.openapi = lambda: served(app, sorted(adv.profiles), adv.adapters.names)  # type: ignore[method-assign]  # FastAPI's way to serve our own schema
     # Single parcels and batches wait in different queues: a batch is advised a piece at a time
     # on its own threads, so a few large batches cannot hold every thread a single request needs.
     singles = ThreadPoolExecutor(max_workers=4, thread_name_prefix="advice")
@@ -73,12 +84,12 @@ def create_app(advisor=None, max_body: int = MAX_BODY, max_batch_body: int = MAX
     return app
 
 
-def _error(status: int, err: AdvisorError):
+def _error(status: int, err: AdvisorError) -> "JSONResponse":
     from fastapi.responses import JSONResponse
     return JSONResponse({"error": err.to_dict()}, status_code=status)
 
 
-async def _read_body(request, limit: int, timeout: float = BODY_TIMEOUT):
+async def _read_body(request: "Request", limit: int, timeout: float = BODY_TIMEOUT) -> BodyRead:
     """The body's bytes, counted while reading: a body without a length stops at `limit`, and a
     body still coming after `timeout` seconds is answered 408 and its connection closed."""
     from starlette.requests import ClientDisconnect
@@ -86,7 +97,8 @@ async def _read_body(request, limit: int, timeout: float = BODY_TIMEOUT):
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         return None, _error(413, too_large)
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     try:
         async with asyncio.timeout(timeout):
             async for chunk in request.stream():
@@ -106,16 +118,16 @@ async def _read_body(request, limit: int, timeout: float = BODY_TIMEOUT):
     return b"".join(chunks), None
 
 
-async def _read_json(request, limit: int, read_body, batch: bool = False, executor=None):
+async def _read_json(request: "Request", limit: int, read_body: ReadBody, batch: bool = False, executor: ThreadPoolExecutor | None = None) -> JsonRead:
     """The body read (`read_body`), then parsed and checked off the event loop (16 MB of JSON is
     a tenth of a second of CPU that `/healthz` would otherwise wait for)."""
     data, problem = await read_body(request, limit)
-    if problem:
+    if problem or data is None:
         return None, problem
     return await asyncio.get_running_loop().run_in_executor(executor, _parse_json, data, batch)
 
 
-def _parse_json(data: bytes, batch: bool):
+def _parse_json(data: bytes, batch: bool) -> JsonRead:
     """The body's JSON; in a batch, a parcel with a key given twice becomes its error alone."""
     try:
         text = data.decode("utf-8")
@@ -148,26 +160,26 @@ def _today_of(value: str | None) -> dt.date | None:
         raise FactsError(f"`{value}` is not a date", where="today", help="write YYYY-MM-DD") from None
 
 
-def _facts_object(doc) -> dict:
+def _facts_object(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise FactsError(f"expected a facts object, got `{type(doc).__name__}`", where="body")
     return doc
 
 
-def _add_advice(app, adv, singles, max_body: int, read_body) -> None:
+def _add_advice(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, max_body: int, read_body: ReadBody) -> None:
     """POST /v1/advice and POST /v1/advice.ics: one parcel's advice, or its dates as a calendar."""
     from fastapi import Query, Request
     from fastapi.responses import Response
 
-    def advise_one(doc, today, lang, messages) -> dict:
+    def advise_one(doc: Any, today: dt.date | None, lang: str, messages: bool) -> dict[str, Any]:
         return adv.advise(_facts_object(doc), today=today, lang=lang, messages=messages).to_dict()
 
-    def calendar_of(doc, today, lang) -> bytes:
+    def calendar_of(doc: Any, today: dt.date | None, lang: str) -> bytes:
         return adv.advise(_facts_object(doc), today=today, lang=lang, messages=False).to_ics()
 
-    @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise")
+    @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise", response_model=None)
     async def advice(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
-                     today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+                     today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Any:
         doc, problem = await _read_json(request, max_body, read_body)
         if problem:
             return problem
@@ -179,7 +191,7 @@ def _add_advice(app, adv, singles, max_body: int, read_body) -> None:
 
     @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
     async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
-                         today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+                         today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Response:
         doc, problem = await _read_json(request, max_body, read_body)
         if problem:
             return problem
@@ -192,28 +204,29 @@ def _add_advice(app, adv, singles, max_body: int, read_body) -> None:
                         headers={"Content-Disposition": 'attachment; filename="parcel.ics"'})
 
 
-def _add_payload(app, adv, singles, max_body: int, read_body) -> None:
+def _add_payload(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, max_body: int, read_body: ReadBody) -> None:
     """POST /v1/advice/from/{provider}: a tracker's payload, with the order's facts beside it
     (`{"payload": ..., "order": {...}}`), or a webhook's body as the tracker sends it."""
     from fastapi import Query, Request
 
-    def advise_payload(doc, provider, today, lang, messages) -> dict:
+    def advise_payload(doc: Any, provider: str, today: dt.date | None, lang: str, messages: bool) -> dict[str, Any]:
         if isinstance(doc, dict) and "payload" in doc:
             facts = {k: v for k, v in doc.items() if k not in ("payload", "order")}
             return adv.advise_payload(doc["payload"], provider=provider, order=doc.get("order"), facts=facts,
                                       today=today, lang=lang, messages=messages).to_dict()
         return adv.advise_payload(doc, provider=provider, today=today, lang=lang, messages=messages).to_dict()
 
-    @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload")
+    @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload", response_model=None)
     async def advice_from(provider: str, request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
-                          messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")):
+                          messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Any:
         data, problem = await read_body(request, max_body)
-        if problem:
+        if problem or data is None:
             return problem
         try:
             day = _today_of(today)
         except AdvisorError as e:
             return _error(422, e)
+        doc: Any
         if data.lstrip()[:1] == b"<":
             doc = data
         else:                               # parsed off the event loop, as every JSON body is
@@ -226,7 +239,7 @@ def _add_payload(app, adv, singles, max_body: int, read_body) -> None:
             return _error(422, e)
 
 
-def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
+def _add_batch(app: "FastAPI", adv: "Advisor", pieces: ThreadPoolExecutor, max_batch_body: int, read_body: ReadBody) -> None:
     """POST /v1/advice/batch: advised a piece at a time on its own threads, two at once, eight waiting.
 
     A body is read before its batch waits for a turn (a slow body used to hold a turn, and ten of
@@ -240,7 +253,7 @@ def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
 
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
     async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
-                           today: str | None = None):
+                           today: str | None = None) -> Response:
         try:
             day = _today_of(today)
         except AdvisorError as e:
@@ -274,7 +287,7 @@ def _add_batch(app, adv, pieces, max_batch_body: int, read_body) -> None:
                 del per_client[client]
 
 
-def _advise_piece(adv, piece, start, day, lang, messages) -> bytes:
+def _advise_piece(adv: "Advisor", piece: list[Any], start: int, day: dt.date | None, lang: str, messages: bool) -> bytes:
     """A piece of a batch as JSON text (the advice is held as bytes, not as objects: a batch's
     answer takes a fraction of the memory its dicts would); a parcel read as an error stays one."""
     out = []
@@ -288,7 +301,7 @@ def _advise_piece(adv, piece, start, day, lang, messages) -> bytes:
     return ",".join(out).encode("utf-8")
 
 
-async def _advised(adv, pieces, docs, day, lang, messages) -> bytes:
+async def _advised(adv: "Advisor", pieces: ThreadPoolExecutor, docs: list[Any], day: dt.date | None, lang: str, messages: bool) -> bytes:
     """A batch advised a piece at a time on the `pieces` threads: single requests get turns between."""
     loop = asyncio.get_running_loop()
     parts: list[bytes] = []
@@ -299,12 +312,12 @@ async def _advised(adv, pieces, docs, day, lang, messages) -> bytes:
     return b"[" + b",".join(p for p in parts if p) + b"]"
 
 
-def _add_track_and_health(app, adv, singles, version: str) -> None:
+def _add_track_and_health(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, version: str) -> None:
     from fastapi import Query
 
-    @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked", operation_id="track")
+    @app.get("/v1/track/{code}", summary="What a track code is, where it is tracked", operation_id="track", response_model=None)
     async def track(code: str, platform: str | None = None,
-                    shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")):
+                    shipping: str | None = Query(None, max_length=200, description="the order's shipping method, e.g. FedEx")) -> Any:
         if platform is not None and platform not in adv.profiles:
             return _error(422, FactsError(f"unknown platform `{platform}`", where="platform",
                                           help="one of " + ", ".join(sorted(adv.profiles))))
@@ -316,52 +329,43 @@ def _add_track_and_health(app, adv, singles, version: str) -> None:
         except AdvisorError as e:
             return _error(422, e)
 
-    @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded", operation_id="healthz")
-    async def healthz():
+    @app.get("/healthz", summary="Liveness, and which rules, profiles and templates are loaded", operation_id="healthz", response_model=None)
+    async def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": version, "rules": adv.digest, "rule_count": len(adv.book.rules),
                 "pid": os.getpid()}
 
 
-def _add_error_handlers(app) -> None:
+def _add_error_handlers(app: "FastAPI") -> None:
     """Every answer that is not advice in our one error shape: the framework's 404, 405 and 422,
     and a bug's 500."""
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request, exc: StarletteHTTPException):
+    async def http_error(_request: "Request", exc: StarletteHTTPException) -> "JSONResponse":
         answer = _error(exc.status_code, RequestError(str(exc.detail).lower()))
         answer.headers.update(exc.headers or {})       # 405 says which methods are allowed (Allow)
         return answer
 
     @app.exception_handler(Exception)
-    async def internal_error(_request, exc: Exception):
+    async def internal_error(_request: "Request", exc: Exception) -> "JSONResponse":
         """A bug: logged with its traceback, answered in our error shape without it."""
         log.error("internal error", exc_info=exc)
         return _error(500, InternalError(f"internal error ({type(exc).__name__})",
                                          help="this is a bug in parcel-advisor; the server's log has the details"))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(_request, exc: RequestValidationError):
+    async def bad_request(_request: "Request", exc: RequestValidationError) -> "JSONResponse":
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
         return _error(422, RequestError(str(first.get("msg", "bad request")).lower(), where=where or None))
 
 
-def _contract(app, platforms: list[str], providers: list[str]) -> dict:
-    """The OpenAPI document, with our schemas in it (openapi.py), made once."""
-    if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi
-        from .openapi import contract
-        app.openapi_schema = contract(get_openapi(title=app.title, version=app.version, description=app.description,
-                                                  routes=app.routes), platforms, providers)
-    return app.openapi_schema
-
 # what a worker process needs to build its Advisor (`--workers`: each process builds its own)
 _OPTIONS_ENV = "PARCEL_ADVISOR_SERVE_OPTIONS"
 
 
-def app_from_environment():
+def app_from_environment() -> "FastAPI":
     """The app as `advise serve --workers N` runs it in each worker process."""
     from .api import advisor_for
     options = json.loads(os.environ.get(_OPTIONS_ENV) or "{}")
@@ -370,7 +374,7 @@ def app_from_environment():
     return create_app(advisor_for(**options), body_timeout=float(body_timeout or BODY_TIMEOUT))
 
 
-def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | None = None,
+def serve(host: str, port: int, advisor: "Advisor | None" = None, workers: int = 1, options: dict[str, Any] | None = None,
           max_connections: int = MAX_CONNECTIONS, per_client: int | None = None,
           header_timeout: float = HEADER_TIMEOUT, body_timeout: float = BODY_TIMEOUT) -> None:
     """Serve on `host:port`: one process, or `workers` processes sharing the port (each with its
@@ -387,7 +391,7 @@ def serve(host: str, port: int, advisor=None, workers: int = 1, options: dict | 
     sys.setswitchinterval(SWITCH_INTERVAL)
     configure(max_connections=max_connections, per_client=per_client or max(1, max_connections // 4),
               header_timeout=header_timeout)
-    common = dict(host=host, port=port, log_level="warning", http=GuardedProtocol, timeout_keep_alive=5)
+    common: dict[str, Any] = dict(host=host, port=port, log_level="warning", http=GuardedProtocol, timeout_keep_alive=5)
     if workers > 1:
         os.environ[_OPTIONS_ENV] = json.dumps({**{k: str(v) if v else None for k, v in (options or {}).items()},
                                                "body_timeout": body_timeout})

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Sequence
 
 from .errors import RulesError
 from .memo import Memo
@@ -50,9 +51,9 @@ class StageBook:
     seller_typed: list[tuple[str, str]]
     order: list[str]                              # the stage ids in route order (vocabulary.yaml)
     reader: Reader | None = None                  # rules/reading.yaml: lines no phrase is
-    _memo: Memo = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
+    _memo: Memo[Classified] = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
     _whole: set[str] | None = field(default=None, repr=False, compare=False)
-    _exact: dict[str, tuple] | None = field(default=None, repr=False, compare=False)
+    _exact: dict[str, tuple[str | None, str | None, str]] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def rank(self) -> dict[str, int]:
@@ -72,7 +73,7 @@ class StageBook:
                           {n for n, _ in self.seller_typed}
         return phrase_key(status) in self._whole
 
-    def _exact_table(self) -> dict[str, tuple]:
+    def _exact_table(self) -> dict[str, tuple[str | None, str | None, str]]:
         if self._exact is None:
             self._exact = {n: (stage, stage, o) for n, stage, o in self.phrases}
             self._exact.update({n: (b, a, o) for n, b, a, o in self.positional})
@@ -91,7 +92,7 @@ class StageBook:
         read = self.reader.read(status) if self.reader is not None else None
         if read is None:
             return self._inside(text, after_side)
-        if read.before and read.words:      # an `end:` word in the line says which end it is at
+        if read.before and read.words and self.reader is not None:   # an `end:` word in the line says which end it is at
             ends = self.reader.ends(status)
             if ends == {"origin"}:
                 after_side = False
@@ -118,7 +119,7 @@ class StageBook:
         return Classified(best[1], False, best[2], "phrase")
 
 
-def load_stages(rules_dir: Path, known_stages: list[str], problems: list[str] = ()) -> StageBook:
+def load_stages(rules_dir: Path, known_stages: list[str], problems: Sequence[str] = ()) -> StageBook:
     """stages.yaml's phrases for the stage ids of vocabulary.yaml, given in route order."""
     path = rules_dir / "stages.yaml"
     doc = load(path, "rules/stages.yaml")

@@ -16,8 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .checksums import s10_check_digit
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 ROUTE = ["accepted", "origin_sorting", "export", "import", "customs", "destination_sorting",
          "arrived_office", "delivered"]
@@ -67,7 +71,7 @@ class Phrases:
     no_stage: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, advisor) -> "Phrases":
+    def of(cls, advisor: Advisor) -> "Phrases":
         out = cls()
         for _norm, stage, original in advisor.stages.phrases:
             out.by_stage.setdefault(stage, []).append(original)
@@ -81,13 +85,13 @@ class Phrases:
         return out
 
 
-def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
+def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict[str, Any]:
     """One realistic facts document (parcel-facts/1)."""
     today = START + dt.timedelta(days=rng.randrange(SPAN_DAYS))
     paid = today - dt.timedelta(days=rng.randrange(0, 140))
     issued = min(today, paid + dt.timedelta(days=rng.randrange(0, 6)))
-    order: dict = {"paid": _iso(paid), "track_issued": _iso(issued)}
-    doc: dict = {"platform": rng.choice(platforms), "today": _iso(today), "order": order}
+    order: dict[str, Any] = {"paid": _iso(paid), "track_issued": _iso(issued)}
+    doc: dict[str, Any] = {"platform": rng.choice(platforms), "today": _iso(today), "order": order}
     dest = _order_terms(rng, doc, order, today, paid)
     code = _code(rng)
     if code is not None:
@@ -98,7 +102,7 @@ def parcel(rng: random.Random, platforms: list[str], phrases: Phrases) -> dict:
     return doc
 
 
-def _order_terms(rng: random.Random, doc: dict, order: dict, today: dt.date, paid: dt.date) -> str | None:
+def _order_terms(rng: random.Random, doc: dict[str, Any], order: dict[str, Any], today: dt.date, paid: dt.date) -> str | None:
     """Protection, promise, price, shipping, destination: each present as often as buyers know it.
     Returns the destination country, if any."""
     if rng.random() < 0.85:
@@ -129,18 +133,18 @@ def _order_terms(rng: random.Random, doc: dict, order: dict, today: dt.date, pai
     return dest
 
 
-def _history(rng: random.Random, doc: dict, phrases: Phrases, issued: dt.date, today: dt.date,
+def _history(rng: random.Random, doc: dict[str, Any], phrases: Phrases, issued: dt.date, today: dt.date,
              dest: str | None) -> list[str]:
     """The tracking events along the route, as statuses, provider codes or stage ids, sometimes a
     return or a problem code, sometimes statuses the seller typed. Returns the stages passed."""
-    events: list[dict] = []
+    events: list[dict[str, Any]] = []
     route: list[str] = []
     day = issued + dt.timedelta(days=rng.randrange(0, 12))
 
-    def add(stage: str, when: dt.date, **extra) -> None:
+    def add(stage: str, when: dt.date, **extra: Any) -> None:
         texts = phrases.by_stage.get(stage)
         codes = phrases.codes.get(stage)
-        ev: dict = {"date": _iso(when)}
+        ev: dict[str, Any] = {"date": _iso(when)}
         r = rng.random()
         if texts and r < 0.5:
             ev["status"] = rng.choice(texts)
@@ -177,7 +181,7 @@ def _history(rng: random.Random, doc: dict, phrases: Phrases, issued: dt.date, t
     return route
 
 
-def _buyer(rng: random.Random, doc: dict, order: dict, route: list[str], issued: dt.date, today: dt.date) -> None:
+def _buyer(rng: random.Random, doc: dict[str, Any], order: dict[str, Any], route: list[str], issued: dt.date, today: dt.date) -> None:
     """What the buyer did and has: the parcel in hand, a message to the seller, a dispute."""
     delivered = "delivered" in route
     received = rng.random() < (0.7 if delivered else 0.06)
@@ -190,7 +194,7 @@ def _buyer(rng: random.Random, doc: dict, order: dict, route: list[str], issued:
                          "replied": rng.random() < 0.5}
     if rng.random() < 0.28 and (today - issued).days >= 10:
         opened = issued + dt.timedelta(days=rng.randrange(10, (today - issued).days + 1))
-        dispute: dict = {"opened": _iso(opened),
+        dispute: dict[str, Any] = {"opened": _iso(opened),
                          "seller_response": rng.choice(["none", "none", "rejected", "partial_refund", "resend_promise",
                                                         "accepted"])}
         if dispute["seller_response"] == "partial_refund" or rng.random() < 0.1:
@@ -202,7 +206,7 @@ def _buyer(rng: random.Random, doc: dict, order: dict, route: list[str], issued:
         doc["dispute"] = dispute
 
 
-def parcels(advisor, n: int, seed: int = 1):
+def parcels(advisor: Advisor, n: int, seed: int = 1) -> Iterator[dict[str, Any]]:
     """`n` generated facts documents for this advisor's platforms and stage phrases."""
     rng = random.Random(seed)
     platforms = sorted(advisor.profiles)

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 
 from .details import change
 from .errors import TrackCodeError
@@ -34,7 +35,7 @@ _DIGIT_GROUPS = re.compile(r"\s*[0-9]+(?:[\s\-‐‑‒–—―−.·]+[0-9]+)*
 
 # ---- normalisation ---------------------------------------------------------------------------
 
-def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
+def normalise(text: str, book: FormatBook) -> tuple[str, list[dict[str, Any]]]:
     """Clean a pasted code and say every change made (T12). Repeats until nothing changes, so
     normalising twice gives the same code (removing a space can join a letter and an accent)."""
     if not isinstance(text, str):
@@ -52,8 +53,8 @@ def normalise(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     return code, changes
 
 
-def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
-    changes: list[dict] = []
+def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict[str, Any]]]:
+    changes: list[dict[str, Any]] = []
     ascii_only = text.isascii()       # the usual paste: no compatibility forms, no other scripts
     s = text if ascii_only else unicodedata.normalize("NFKC", text)
     if s != text:
@@ -99,7 +100,7 @@ def _normalise_once(text: str, book: FormatBook) -> tuple[str, list[dict]]:
     return upper, changes
 
 
-def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
+def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict[str, Any]]]:
     """Swap look-alikes into the kind of character each position wants (O->0, 1->I, ...)."""
     if len(code) != len(layout) or _layout_pattern(layout).fullmatch(code):
         return code, []
@@ -117,15 +118,15 @@ def _repair(code: str, layout: str, book: FormatBook) -> tuple[str, list[dict]]:
 
 
 @lru_cache(maxsize=64)
-def _layout_pattern(layout: str) -> re.Pattern:
+def _layout_pattern(layout: str) -> re.Pattern[str]:
     """A layout as a pattern: a code it matches needs no repair."""
     return re.compile("".join({"L": "[A-Z]", "D": "[0-9]"}.get(c, ".") for c in layout))
 
 
 # ---- recognition -----------------------------------------------------------------------------
 
-def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict],
-             m: re.Match | None = None) -> dict | None:
+def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, repairs: list[dict[str, Any]],
+             m: re.Match[str] | None = None) -> dict[str, Any] | None:
     m = m or fmt.pattern.fullmatch(code)
     if not m:
         return None
@@ -174,18 +175,18 @@ def _reading(fmt: Format, code: str, book: FormatBook, platform: str | None, rep
     return r
 
 
-def _s10_service(code: str, book: FormatBook) -> dict:
+def _s10_service(code: str, book: FormatBook) -> dict[str, Any]:
     two = book.services.get(code[:2])
     if two and (not two.get("countries") or code[-2:] in two["countries"]):
         return dict(two)
     return dict(book.services.get(code[0]) or {"valid": False, "reason": "not assigned"})
 
 
-def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
+def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """Every format reading of a normalised code, best first (file order breaks ties); a
     `fallback` format (digits only) reads a code only when no other format does."""
     readings, fallbacks = [], []
-    repaired: dict[str, tuple[str, list[dict]]] = {}   # formats share layouts: repair once per layout
+    repaired: dict[str, tuple[str, list[dict[str, Any]]]] = {}   # formats share layouts: repair once per layout
     for fmt in book.formats_for(len(code), code[:1], code[-1:]):
         if fmt.fallback:
             fallbacks.append(fmt)
@@ -212,10 +213,10 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict]:
 _score_key = itemgetter("score")
 
 
-def _not_a_courier_of_a_post(readings: list[dict], method: str, book: FormatBook, platform: str | None) -> list[dict]:
+def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A method naming a national post ("China Post ...") for a code only couriers read: the post's
     own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
-    posts, code = named_posts(method, book.posts.values(), book.carrier_names), readings[0]["code"]
+    posts, code = named_posts(method, list(book.posts.values()), book.carrier_names), readings[0]["code"]
     if not posts or any(r["carrier"] in posts or r["kind"] not in ("carrier", "express") for r in readings):
         return readings
     fallback = [r for f in book.formats_for(len(code), code[:1], code[-1:]) if f.fallback
@@ -223,7 +224,7 @@ def _not_a_courier_of_a_post(readings: list[dict], method: str, book: FormatBook
     return fallback + [dict(r, score=r["score"] - book.scores["shipping_carrier"]) for r in readings] if fallback else readings
 
 
-def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
+def _reversed(text: str, code: str, book: FormatBook, platform: str | None) -> Found | None:
     """A right-to-left override shows the characters after it backwards: what the buyer saw
     (and copied by eye) is the reverse of what the text holds."""
     if not _BIDI_OVERRIDES.intersection(text):
@@ -235,6 +236,8 @@ def _reversed(text: str, code: str, book: FormatBook, platform: str | None):
     return code[::-1], changes + [change("reversed")], readings
 
 
+# a code read from a text: the code, the changes made to read it, its readings (best first)
+Found = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 _GROUPS = re.compile(r"[A-Za-z0-9]+(?:[ \-‐‑‒–—−.·]+[A-Za-z0-9]+)*")
 
 
@@ -249,14 +252,14 @@ def _one_code(text: str) -> bool:
     return all(len(w) <= 4 and i in (0, len(words) - 1) for i, w in enumerate(words) if w.isalpha())
 
 
-def _find_in_text(text: str, book: FormatBook, platform: str | None):
+def _find_in_text(text: str, book: FormatBook, platform: str | None) -> Found | None:
     """A code inside a sentence or a link ("my track is RK…CN, thanks"): try every run of up to
     five words (a code may be written in groups), keep the runs that read as a valid code, and
     take the code when the text holds exactly one. Several different codes are an error."""
     words = [w for w in _WORD_SPLIT.split(text) if w]
     if len(words) < 2 and text.strip() == (words[0] if words else ""):
         return None
-    found: dict[str, tuple[str, list, list]] = {}
+    found: dict[str, Found] = {}
     for i in range(len(words)):
         for n in range(1, 6):
             if i + n > len(words):
@@ -288,8 +291,8 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None):
         + changes, readings
 
 
-def _in_text(text: str, code: str, changes: list[dict], readings: list[dict], book: FormatBook,
-             platform: str | None) -> tuple[str, list[dict], list[dict]]:
+def _in_text(text: str, code: str, changes: list[dict[str, Any]], readings: list[dict[str, Any]], book: FormatBook,
+             platform: str | None) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """The code a pasted text holds. Digits written in groups are one number, and a code that
     reads as one code with its spaces taken out is not searched for codes inside it ("TBC 0000
     0000 0000" stays Amazon's), unless the text reads as a sentence around a code whose check
@@ -317,13 +320,13 @@ class CodeAnalysis:
     names and trackers are added); `top`, the best reading with the format's names, notes and
     trackers; `alternatives`, readings close enough to it that the code is uncertain."""
 
-    result: dict
-    top: dict | None
-    alternatives: list[dict]
+    result: dict[str, Any]
+    top: dict[str, Any] | None
+    alternatives: list[dict[str, Any]]
 
 
 def analyse(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
-            destination: str | None = None) -> dict:
+            destination: str | None = None) -> dict[str, Any]:
     """The `track` part of the advice: what the code is, ranked readings, and the flags it raises.
     `method` is the order's shipping method: a reading whose carrier it names is preferred;
     `destination`, the order's country, counts for or against domestic carriers' readings."""
@@ -382,7 +385,7 @@ _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_di
                "tracked": "unknown", "origin_country": None, "carrier": None}
 
 
-def _alternatives(top: dict | None, readings: list[dict], within: int) -> list[dict]:
+def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict[str, Any]]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
     the code may be either, and the advice says so. A fake service is never offered as one."""
     if not top or not within or len(readings) < 2:

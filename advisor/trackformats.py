@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import AbstractSet, Any, Callable
 
-from .checksums import CHECK_FIELDS, CHECKSUMS, checker
+from .checksums import CHECK_FIELDS, CHECKSUMS, Check, checker
 from .errors import RulesError, did_you_mean, one_of
 from .patterns import first_chars, last_chars, refuse_backtracking, widths
 from .yamlfile import load
@@ -26,8 +27,8 @@ _NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
 @dataclass
 class Format:
     id: str
-    name: dict
-    pattern: re.Pattern
+    name: dict[str, Any]
+    pattern: re.Pattern[str]
     layout: str | None
     checksum: str
     checksum_rule: str
@@ -36,24 +37,24 @@ class Format:
     tracked: str
     origin: str | None
     carrier: str | None
-    trackers: list
-    flags: list
+    trackers: list[dict[str, Any]]     # {name, url}
+    flags: list[str]
     rank: int
-    platforms: list
+    platforms: list[str]
     note: str | None
-    source: list
-    examples: dict
+    source: list[str]
+    examples: dict[str, Any]
     where: str
-    checksum_params: dict = field(default_factory=dict)
-    first: frozenset | None = None       # the characters a match can start with (None: any)
-    last: frozenset | None = None        # ... and end with
+    checksum_params: dict[str, Any] = field(default_factory=dict)
+    first: frozenset[str] | None = None       # the characters a match can start with (None: any)
+    last: frozenset[str] | None = None        # ... and end with
     fallback: bool = False               # read only when no other format reads the code
-    countries: tuple = ()                # where a domestic carrier delivers (the destination decides)
+    countries: tuple[str, ...] = ()                # where a domestic carrier delivers (the destination decides)
 
-    def __post_init__(self):
-        self.check = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
+    def __post_init__(self) -> None:
+        self.check: Check | None = checker(self.checksum, self.checksum_params) if self.checksum != "none" else None
         # the parts of a reading every code of this format shares; readings copy it
-        self.base = {
+        self.base: dict[str, Any] = {
             "format": self.id, "name": self.name, "kind": self.kind, "code": "", "valid": True, "reason": None,
             "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
             "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
@@ -65,25 +66,25 @@ class Format:
 @dataclass
 class FormatBook:
     formats: list[Format]
-    services: dict
-    cyrillic: dict
-    other_scripts: dict
-    digit_for_letter: dict
-    letter_for_digit: dict
-    express_methods: list
-    misread_changes: list
-    invented_status_flags: list
-    scores: dict
-    courier_methods: list
-    posts: dict
-    universal: list
-    countries: set = field(default_factory=set)
-    carrier_names: dict = field(default_factory=dict)
+    services: dict[str, Any]
+    cyrillic: dict[str, Any]
+    other_scripts: dict[str, Any]
+    digit_for_letter: dict[str, Any]
+    letter_for_digit: dict[str, Any]
+    express_methods: list[str]
+    misread_changes: list[str]
+    invented_status_flags: list[str]
+    scores: dict[str, Any]
+    courier_methods: list[str]
+    posts: dict[str, Any]
+    universal: list[dict[str, Any]]
+    countries: AbstractSet[str] = field(default_factory=set)
+    carrier_names: dict[str, Any] = field(default_factory=dict)
 
     def country_ok(self, cc: str) -> bool:
         return cc in self.countries
 
-    def post_of(self, cc: str | None) -> dict | None:
+    def post_of(self, cc: str | None) -> dict[str, Any] | None:
         return self.posts.get(cc) if cc else None
 
     def formats_for(self, n: int, first: str | None = None, last: str | None = None) -> list[Format]:
@@ -104,7 +105,7 @@ class FormatBook:
             self._by_length[key] = found
         return found
 
-    def _may_be(self, fmt: Format, chars: frozenset | None, at: int, c: str) -> bool:
+    def _may_be(self, fmt: Format, chars: frozenset[str] | None, at: int, c: str) -> bool:
         if chars is None or c in chars:
             return True
         if not fmt.layout:
@@ -113,7 +114,7 @@ class FormatBook:
         swap = self.digit_for_letter.get(c) if want == "D" else self.letter_for_digit.get(c) if want == "L" else None
         return swap is not None and swap in chars
 
-    _by_length: dict = field(default_factory=dict, repr=False)
+    _by_length: dict[int | tuple[int, str | None, str | None], list[Format]] = field(default_factory=dict, repr=False)
 
 
 def _can_be(fmt: Format, n: int) -> bool:
@@ -127,7 +128,7 @@ def _can_be(fmt: Format, n: int) -> bool:
 def _country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes known to Babel (read once: building the set costs ~80 µs)."""
     from babel import Locale
-    return frozenset({c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
+    return frozenset({c for c in Locale("en").territories if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_ISO})
 
 
 def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
@@ -177,9 +178,9 @@ OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 
-def _services(given, display: str) -> dict:
+def _services(given: Any, display: str) -> dict[str, Any]:
     """The S10 service table with its ranges (`QA-QM`) spelt out as two-letter keys."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, value in given.items():
         key = str(key)
         m = _RANGE.fullmatch(key)
@@ -195,12 +196,12 @@ def _services(given, display: str) -> dict:
     return out
 
 
-def _where(doc, key: str, display: str) -> str:
+def _where(doc: Any, key: str, display: str) -> str:
     """`file:line` of a top-level key, else the file: where an error about that key points."""
     return doc.where(key) if hasattr(doc, "where") and key in doc else display
 
 
-def _change_kinds(doc, display: str) -> list[str]:
+def _change_kinds(doc: Any, display: str) -> list[str]:
     kinds = doc.get("misread_changes") or []
     where = _where(doc, "misread_changes", display)
     _check_ids(kinds, CHANGE_KINDS, where, "`misread_changes` must be a list of change kinds",
@@ -208,7 +209,7 @@ def _change_kinds(doc, display: str) -> list[str]:
     return list(kinds)
 
 
-def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dict[str, list[str]]:
+def _carrier_names(doc: Any, formats: list[Format], posts: dict[str, Any], display: str) -> dict[str, list[str]]:
     """`carrier_names:`, other names a shipping method gives a carrier: each key a carrier that a
     format or a post names, each value a list of names."""
     given = doc.get("carrier_names") or {}
@@ -226,7 +227,7 @@ def _carrier_names(doc, formats: list[Format], posts: dict, display: str) -> dic
     return {str(k): list(v) for k, v in given.items()}
 
 
-def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
+def _flag_list(doc: Any, key: str, known_flags: set[str] | None, display: str) -> list[str]:
     flags = doc.get(key) or []
     where = _where(doc, key, display)
     if known_flags is not None:
@@ -234,7 +235,7 @@ def _flag_list(doc, key: str, known_flags, display: str) -> list[str]:
     return list(flags)
 
 
-def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
+def _check_ids(given: Any, known: AbstractSet[str], where: str, list_of: str, unknown: str) -> None:
     """`given` is a list of ids from `known`; else an error at `where` (`unknown` formats the id)."""
     if not isinstance(given, list):
         raise RulesError(f"{list_of}, not `{given}`", where=where)
@@ -243,7 +244,7 @@ def _check_ids(given, known, where: str, list_of: str, unknown: str) -> None:
             raise RulesError(unknown.format(x), where=where, help=did_you_mean(str(x), known) or one_of(known))
 
 
-def _scores(doc, display: str) -> dict[str, int]:
+def _scores(doc: Any, display: str) -> dict[str, int]:
     given = doc.get("scores")
     where = _where(doc, "scores", display)
     if not isinstance(given, dict):
@@ -269,7 +270,7 @@ def _display(path: Path, rules_dir: Path) -> str:
         return str(path)
 
 
-def _check_platforms(raw, what: str, known: set[str] | None) -> None:
+def _check_platforms(raw: Any, what: str, known: set[str] | None) -> None:
     given = raw.get("platforms") if isinstance(raw, dict) else None
     if known is None or given is None:
         return
@@ -278,12 +279,12 @@ def _check_platforms(raw, what: str, known: set[str] | None) -> None:
                what.replace("{", "{{").replace("}", "}}") + " names an unknown platform `{}`")
 
 
-def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
+def _format(raw: Any, seen: set[str], known_flags: set[str] | None) -> Format:
     where = raw.where() if hasattr(raw, "where") else "track_formats.yaml"
     if not isinstance(raw, dict):
         raise RulesError("a format must be a mapping", where=where)
 
-    def at(key):
+    def at(key: str) -> str:
         return raw.where(key) if hasattr(raw, "where") else where
 
     for key in raw:
@@ -330,7 +331,7 @@ def _format(raw, seen: set[str], known_flags: set[str] | None) -> Format:
     )
 
 
-def _countries(raw, fid: str, at) -> tuple:
+def _countries(raw: Any, fid: str, at: Callable[[str], str]) -> tuple[str, ...]:
     """`countries:` of a format, a list of ISO 3166-1 codes (a misspelt one would never match)."""
     given = raw.get("countries", [])
     if not isinstance(given, list) or not all(isinstance(c, str) and c in _country_codes() for c in given):
@@ -339,9 +340,9 @@ def _countries(raw, fid: str, at) -> tuple:
     return tuple(given)
 
 
-def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:
+def _checksum_of(checksum: Any, fid: str, at: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """A format's check digit: an algorithm's name, one with its parameters, or one per length."""
-    params: dict = {}
+    params: dict[str, Any] = {}
     if isinstance(checksum, list):
         per_length = {}
         for item in checksum:
@@ -358,7 +359,7 @@ def _checksum_of(checksum, fid: str, at) -> tuple[str, dict]:
     return checksum, params
 
 
-def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
+def _checksum_spec(spec: Any, fid: str, at: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """A check digit given as a mapping: `{name: ALGORITHM, its numbers..., length?}` (see
     CHECK_FIELDS); anything else is a located error naming what the algorithm needs."""
     params = {str(k): v for k, v in spec.items()} if isinstance(spec, dict) else {}
@@ -373,7 +374,7 @@ def _checksum_spec(spec, fid: str, at) -> tuple[str, dict]:
         what = f"has no `{sorted(missing)[0]}`" if missing else f"does not take `{sorted(extra)[0]}`"
         raise RulesError(f"the `{name}` check digit of format `{fid}` {what}", where=at("checksum"),
                          help=f"`{name}` takes " + (", ".join(f"`{k}`" for k in sorted(needed | optional | {'length'}))))
-    bad = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
+    bad: list[str] = [k for k in ("mod1", "mod2", "evens", "odds", "length") if k in params
            and (not isinstance(params[k], int) or isinstance(params[k], bool) or params[k] < (1 if k != "evens" and k != "odds" else 0))]
     if "weights" in params and not (isinstance(params["weights"], list) and params["weights"]
                                     and all(isinstance(w, int) and not isinstance(w, bool) for w in params["weights"])):

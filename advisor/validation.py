@@ -10,18 +10,24 @@ import json
 import marshal
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import cache
 from .resources import schemas_dir
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 
 @lru_cache(maxsize=None)
-def schema(name: str) -> dict:
-    return json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
+def schema(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((schemas_dir() / f"{name}.json").read_text(encoding="utf-8"))
+    return doc
 
 
 @lru_cache(maxsize=None)
-def _fast(name: str):
+def _fast(name: str) -> Callable[[Any], Any]:
     """The compiled validator. Generating and compiling its Python costs ~50 ms a start, so the
     code object is kept in the disk cache, keyed by the schema and the fastjsonschema version."""
     import fastjsonschema
@@ -33,17 +39,20 @@ def _fast(name: str):
     key = json.dumps([fastjsonschema.VERSION, body], sort_keys=True).encode()
     func, code = cache.cached("schema", key, lambda: _compile(body, name),
                               dumps=marshal.dumps, loads=marshal.loads)
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(code, namespace)      # noqa: S102 - code fastjsonschema generated from our own schema
-    return namespace[func]
+    validate: Callable[[Any], Any] = namespace[func]
+    return validate
 
 
-def _compile(body: dict, name: str) -> tuple[str, object]:
+def _compile(body: dict[str, Any], name: str) -> tuple[str, object]:
     """(the validating function's name, the compiled module code); the generated module defines
     that function first, before the ones for its `$defs`."""
     import fastjsonschema
     source = fastjsonschema.compile_to_code(body)
-    return _FIRST_DEF.search(source).group(1), compile(source, f"<schema {name}>", "exec")
+    first = _FIRST_DEF.search(source)
+    assert first is not None, "fastjsonschema's module defines the validator first"
+    return first.group(1), compile(source, f"<schema {name}>", "exec")
 
 
 _FIRST_DEF = re.compile(r"^def (\w+)\(", re.M)
@@ -52,7 +61,7 @@ _FIRST_DEF = re.compile(r"^def (\w+)\(", re.M)
 _ANNOTATIONS = {"description", "title", "$comment", "examples"}
 
 
-def _inline_refs(node, defs: dict, stack: tuple = ()):
+def _inline_refs(node: Any, defs: dict[str, Any], stack: tuple[str, ...] = ()) -> Any:
     """Put each `#/$defs/x` in place, except where a definition refers to itself (kept as a
     `$ref`): fastjsonschema calls a referenced definition through a `str.format(**locals())` per
     array item, a third of its time on a parcel with events."""
@@ -71,12 +80,12 @@ def _inline_refs(node, defs: dict, stack: tuple = ()):
 
 
 @lru_cache(maxsize=None)
-def _full(name: str):
+def _full(name: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
     return Draft202012Validator(schema(name))
 
 
-def errors(name: str, doc) -> list:
+def errors(name: str, doc: Any) -> list[ValidationError]:
     """jsonschema errors for `doc`, shallowest first; [] when valid (checked the fast way first)."""
     fast = _fast(name)     # outside the try: a schema it cannot compile is our bug, not the document's
     try:

@@ -11,26 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import TYPE_CHECKING, Any
 
 from .errors import AdvisorError, FactsError
 from .watchlist import WatchList
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 SCHEMA = "parcel-watchlist/1"
 MAX_PARCELS = 1000
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def export(watch: WatchList, today: dt.date) -> dict:
+def export(watch: WatchList, today: dt.date) -> dict[str, Any]:
     return {"schema": SCHEMA, "exported": today.isoformat(),
             "parcels": [{"code": p.code, "added": p.added, "updated": p.facts_day, "done": p.done, "facts": p.facts}
                         for p in watch.parcels(with_done=True)]}
 
 
-def dumps(doc: dict) -> str:
+def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def read(text: str, source: str, advisor, today: dt.date) -> list[dict]:
+def read(text: str, source: str, advisor: Advisor, today: dt.date) -> list[dict[str, Any]]:
     """The parcels of a list file, each checked: its days, and its facts by the facts contract."""
     try:
         doc = json.loads(text)
@@ -67,7 +71,7 @@ def read(text: str, source: str, advisor, today: dt.date) -> list[dict]:
     return parcels
 
 
-def import_into(watch: WatchList, parcels: list[dict]) -> dict[str, int]:
+def import_into(watch: WatchList, parcels: list[dict[str, Any]]) -> dict[str, int]:
     """Merge the file's parcels into the list: {added, updated, same, kept} counts."""
     counts = {"added": 0, "updated": 0, "same": 0, "kept": 0}
     for p in parcels:

@@ -11,9 +11,14 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .errors import AdvisorError
 from .watchlist import Parcel, Stored, WatchList
+
+if TYPE_CHECKING:
+    from .api import Advisor
+    from .calendarfile import CalendarTexts
 
 LAST_VIEW = "last_view"          # meta key: the day the list was last shown
 CANCELLED_KEPT_DAYS = 60         # a gone step's cancellation stays in the calendar file this long
@@ -24,9 +29,9 @@ class Row:
     """One parcel as the list shows it."""
 
     parcel: Parcel
-    advice: dict | None = None
+    advice: dict[str, Any] | None = None
     error: AdvisorError | None = None
-    change: dict | None = None         # what changed since the buyer last looked (see `change_of`)
+    change: dict[str, Any] | None = None         # what changed since the buyer last looked (see `change_of`)
     history: list[Stored] = field(default_factory=list)
 
     @property
@@ -35,12 +40,12 @@ class Row:
         return step.get("due")
 
 
-def substance(advice: dict, today: str | None = None) -> dict:
+def substance(advice: dict[str, Any], today: str | None = None) -> dict[str, Any]:
     """What an advice says, without its wording: compared to tell a change. A step due on or
     before `today` (default: the advice's day) is due "now", so a step still to do is no change."""
     now = today or advice["today"]
 
-    def step(s: dict | None) -> list | None:
+    def step(s: dict[str, Any] | None) -> list[Any] | None:
         return [s["action"], "now" if s.get("due") and s["due"] <= now else s.get("due")] if s else None
     return {"stage": advice["stage"],
             "next": step(advice.get("next_step")),
@@ -49,15 +54,15 @@ def substance(advice: dict, today: str | None = None) -> dict:
             "deadlines": sorted((d["id"], d["date"]) for d in advice.get("deadlines") or [])}
 
 
-def digest(advice: dict) -> str:
+def digest(advice: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(substance(advice), sort_keys=True).encode()).hexdigest()[:32]
 
 
-def facts_for_today(parcel: Parcel) -> dict:
+def facts_for_today(parcel: Parcel) -> dict[str, Any]:
     return {k: v for k, v in parcel.facts.items() if k != "today"}
 
 
-def readvise(watch: WatchList, advisor, today: dt.date, lang: str, since: str | None = None,
+def readvise(watch: WatchList, advisor: Advisor, today: dt.date, lang: str, since: str | None = None,
              with_done: bool = False) -> list[Row]:
     """Every parcel advised as of `today`, each new advice kept; `since` (a day): changes kept
     on or after it are said. Sorted by the next step's date, undated ones last."""
@@ -79,14 +84,14 @@ def readvise(watch: WatchList, advisor, today: dt.date, lang: str, since: str | 
     return rows
 
 
-def change_of(history: list[Stored], since: str | None) -> dict | None:
+def change_of(history: list[Stored], since: str | None) -> dict[str, Any] | None:
     """What the latest kept advice changed from the one before, when it was kept on or after
     `since` (None: whenever): {day, stage: [old, new], next: [old, new], flags: [added ids]}."""
     if len(history) < 2 or (since and history[-1].day < since):
         return None
     day = history[-1].advice["today"]
     old, new = substance(history[-2].advice, day), substance(history[-1].advice, day)
-    out: dict = {"day": history[-1].day}
+    out: dict[str, Any] = {"day": history[-1].day}
     if old["stage"] != new["stage"]:
         out["stage"] = [old["stage"], new["stage"]]
     if old["next"] != new["next"]:
@@ -97,25 +102,26 @@ def change_of(history: list[Stored], since: str | None) -> dict | None:
     return out if len(out) > 1 else None
 
 
-def due_steps(rows: list[Row], today: dt.date, days: int) -> list[dict]:
+def due_steps(rows: list[Row], today: dt.date, days: int) -> list[dict[str, Any]]:
     """The dated steps of every parcel due by `today + days`, earliest first; `today` is true
     for the ones due today or before."""
     until = today + dt.timedelta(days=days)
     out = []
     for row in rows:
-        for step in (row.advice or {}).get("actions") or []:
+        advice = row.advice or {}
+        for step in advice.get("actions") or []:
             if not step.get("due"):
                 continue
             day = dt.date.fromisoformat(step["due"])
             if day <= until:
                 out.append({"code": row.parcel.code, "action": step["action"], "due": step["due"],
                             "today": day <= today, "overdue": day < today, "text": step.get("text") or "",
-                            "stage": row.advice["stage"]})
+                            "stage": advice["stage"]})
     out.sort(key=lambda s: (s["due"], s["code"]))
     return out
 
 
-def calendar(watch: WatchList, rows: list[Row], advisor, today: dt.date, lang: str, name: str) -> bytes:
+def calendar(watch: WatchList, rows: list[Row], advisor: Advisor, today: dt.date, lang: str, name: str) -> bytes:
     """One .ics for the whole list: every parcel's current events (STATUS:CONFIRMED); an event an
     earlier advice had and the current one has not, the events of a parcel marked done and of a
     removed one are STATUS:CANCELLED with a higher SEQUENCE, so a calendar that imports the file
@@ -127,7 +133,7 @@ def calendar(watch: WatchList, rows: list[Row], advisor, today: dt.date, lang: s
     sequence = max(0, (today - dt.date(2020, 1, 1)).days) + 1
     stamp = dt.datetime.combine(today, dt.time(0, 0), tzinfo=dt.timezone.utc)
     current: set[str] = set()
-    gone: dict[str, dict] = {}
+    gone: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.advice is not None and not row.parcel.done:
             for spec in events(row.advice, texts):
@@ -143,20 +149,21 @@ def calendar(watch: WatchList, rows: list[Row], advisor, today: dt.date, lang: s
         if uid in current or spec["day"] < oldest:
             continue
         add_event(cal, dict(spec, sequence=sequence, stamp=stamp), texts, spec.get("lang", lang), status="CANCELLED")
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
-def calendar_uids(watch: WatchList, parcel: Parcel, texts) -> list[tuple[str, str]]:
+def calendar_uids(watch: WatchList, parcel: Parcel, texts: CalendarTexts) -> list[tuple[str, str]]:
     """(UID, day) of every event the parcel's kept advices had: what a removal must cancel."""
     from .calendarfile import events
-    out = {}
+    out: dict[str, str] = {}
     for kept in watch.advices(parcel):
         for spec in events(kept.advice, texts):
             out[spec["uid"]] = spec["day"].isoformat()
     return sorted(out.items())
 
 
-def merge_facts(stored: dict, new: dict) -> tuple[dict, int]:
+def merge_facts(stored: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """`advise watch update`: the new facts over the stored ones (mappings merged key by key,
     values replaced), events added after the stored ones; an event already there (same date,
     time, status, stage and code) is not added twice. (merged facts, events already known)."""
@@ -180,5 +187,5 @@ def merge_facts(stored: dict, new: dict) -> tuple[dict, int]:
     return out, known
 
 
-def _event_key(e: dict) -> tuple:
+def _event_key(e: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(e.get(k) or "").strip().lower() for k in ("date", "time", "status", "stage", "code", "provider"))

@@ -16,7 +16,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .errors import AdvisorError
 
@@ -63,7 +63,7 @@ class Parcel:
     code: str
     added: str
     done: str | None
-    facts: dict
+    facts: dict[str, Any]
     facts_id: int
     facts_day: str
 
@@ -74,7 +74,7 @@ class Stored:
 
     day: str
     digest: str
-    advice: dict
+    advice: dict[str, Any]
 
 
 def default_path() -> Path:
@@ -183,7 +183,7 @@ class WatchList:
             raise WatchListError(f"`{code}` is not on your list", where="CODE", help=f"on the list: {codes}")
         return parcel
 
-    def add(self, code: str, facts: dict, day: str, added: str | None = None, done: str | None = None) -> Parcel:
+    def add(self, code: str, facts: dict[str, Any], day: str, added: str | None = None, done: str | None = None) -> Parcel:
         with self._write() as db:
             if db.execute("SELECT 1 FROM parcels WHERE code = ?", (code,)).fetchone():
                 raise WatchListError(f"`{code}` is already on your list", where="CODE",
@@ -193,7 +193,7 @@ class WatchList:
             db.execute("INSERT INTO facts (parcel, day, doc) VALUES (?, ?, ?)", (pid, day, _dump(facts)))
         return self.need(code)
 
-    def set_facts(self, parcel: Parcel, facts: dict, day: str) -> Parcel:
+    def set_facts(self, parcel: Parcel, facts: dict[str, Any], day: str) -> Parcel:
         """A new version of the parcel's facts, kept beside the older ones."""
         if facts != parcel.facts:
             with self._write() as db:
@@ -221,7 +221,7 @@ class WatchList:
                                + (" LIMIT ?" if last else ""), (parcel.id, last) if last else (parcel.id,)).fetchall()
         return [Stored(r[0], r[1], json.loads(r[2])) for r in reversed(rows)]
 
-    def keep_advice(self, parcel: Parcel, day: str, digest: str, advice: dict) -> bool:
+    def keep_advice(self, parcel: Parcel, day: str, digest: str, advice: dict[str, Any]) -> bool:
         """Keep this advice unless the latest kept one says the same; True when it was kept."""
         with self._write() as db:
             row = db.execute("SELECT digest FROM advices WHERE parcel = ? ORDER BY id DESC LIMIT 1",
@@ -242,5 +242,5 @@ class WatchList:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def _dump(doc: dict) -> str:
+def _dump(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

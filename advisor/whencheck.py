@@ -3,6 +3,8 @@ its type, `any` nested within the engine's limit, number sums naming known facts
 fields, and no condition that can never hold (a range with nothing in it)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .conditions import OPS, TERM as _TERM
 from .derive import FACTS
 from .errors import RulesError, did_you_mean, one_of
@@ -10,7 +12,7 @@ from .errors import RulesError, did_you_mean, one_of
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 
 
-def _allowed_values(fact: str, vocab: dict, profiles: dict) -> set | None:
+def _allowed_values(fact: str, vocab: dict[str, Any], profiles: dict[str, Any]) -> set[str] | None:
     if fact == "stage":
         return set(vocab["stages"])
     if fact == "platform":
@@ -22,7 +24,7 @@ MAX_ANY_DEPTH = 4    # `any` inside `any` ...: the engine refuses deep nesting (
 MAX_IN_VALUES = 500  # values one `in` / list condition may name
 
 
-def check_when(when, rid, vocab, profiles, reads, depth: int = 0) -> None:
+def check_when(when: Any, rid: str, vocab: dict[str, Any], profiles: dict[str, Any], reads: list[str], depth: int = 0) -> None:
     for fact, cond in when.items():
         where = when.where(fact) if hasattr(when, "where") else "?"
         if fact == "any":
@@ -69,7 +71,8 @@ def check_when(when, rid, vocab, profiles, reads, depth: int = 0) -> None:
     _check_satisfiable(when, rid)
 
 
-def _check_value(fact, ftype, v, allowed, rid, where, profiles) -> None:
+def _check_value(fact: str, ftype: str, v: Any, allowed: set[str] | None, rid: str, where: str,
+                 profiles: dict[str, Any]) -> None:
     if ftype == "bool" and not isinstance(v, bool):
         raise RulesError(f"`{fact}` is true or false, not `{v}`", where=where)
     if ftype in ("int", "number") and (isinstance(v, bool) or not isinstance(v, (int, float))):
@@ -82,7 +85,7 @@ def _check_value(fact, ftype, v, allowed, rid, where, profiles) -> None:
                          help=did_you_mean(str(v), allowed) or one_of(allowed))
 
 
-def _number(value, rid, profiles, where, reads) -> None:
+def _number(value: Any, rid: str, profiles: dict[str, Any], where: str, reads: list[str]) -> None:
     if isinstance(value, bool):
         raise RulesError(f"expected a number, not `{value}`", where=where)
     if isinstance(value, (int, float)):
@@ -107,7 +110,7 @@ def _number(value, rid, profiles, where, reads) -> None:
                              help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in ("int", "number")]))
 
 
-def profile_value(term: str, profiles: dict, where: str) -> None:
+def profile_value(term: str, profiles: dict[str, Any], where: str) -> None:
     name = term.split(".", 1)[1]
     missing = [p for p, prof in profiles.items() if not isinstance(prof.get(name), (int, float)) or isinstance(prof.get(name), bool)]
     if len(missing) == len(profiles):
@@ -116,8 +119,8 @@ def profile_value(term: str, profiles: dict, where: str) -> None:
                          help=did_you_mean(name, keys) or "add it to rules/platforms.yaml")
 
 
-def _bounds(when: dict) -> dict[str, list]:
-    out: dict[str, list] = {}
+def _bounds(when: dict[str, Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
     for fact, cond in when.items():
         if fact == "any" or not isinstance(cond, dict):
             continue
@@ -137,7 +140,7 @@ def _bounds(when: dict) -> dict[str, list]:
     return out
 
 
-def _check_satisfiable(when: dict, rid: str) -> None:
+def _check_satisfiable(when: dict[str, Any], rid: str) -> None:
     """Catch conditions that contradict each other, e.g. `below: 5` with `above: 10`."""
     for fact, (lo, hi) in _bounds(when).items():
         if lo > hi:

@@ -14,19 +14,23 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import RulesError
+
+if TYPE_CHECKING:
+    from .api import Advisor
 
 
 @dataclass
 class Parcel:
     id: str                      # `case cases/30_in_transit.yaml:12` or `generated 17 (seed 1)`
-    facts: dict
+    facts: dict[str, Any]
     today: dt.date | None = None
     name: str | None = None      # a case's name
 
 
-def parcels(advisor, count: int, seed: int, cases: bool = True) -> list[Parcel]:
+def parcels(advisor: Advisor, count: int, seed: int, cases: bool = True) -> list[Parcel]:
     """The cases under the advisor's rules (and overlay), then `count` generated timelines.
     A case whose `today` is not a date is left to `rules test` to report."""
     from .cases import load_cases
@@ -45,7 +49,7 @@ def parcels(advisor, count: int, seed: int, cases: bool = True) -> list[Parcel]:
     return out
 
 
-def base_rules(base: str | None, rules: Path, overlay: Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None, str]:
+def base_rules(base: str | None, rules: Path, overlay: Path | None) -> tuple[Path, tempfile.TemporaryDirectory[str] | None, str]:
     """The rules directory to compare against, the temporary folder holding it (to clean up) and
     how to name it: `--base DIR`, `--base GIT-REF`, or by default the same rules without the
     overlay when one is given, else the last commit (`HEAD`) of the edited folder."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from xml.etree import ElementTree
+from typing import Any
 
 from .errors import FactsError
 
 _DOCTYPE = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def xml_to_data(text: str):
+def xml_to_data(text: str) -> dict[str, Any]:
     if _DOCTYPE.search(text):
         raise FactsError("the XML payload declares a document type or entities", where="payload",
                          help="give the body as the provider sends it, without a DOCTYPE")
@@ -27,11 +28,11 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _value(element):
+def _value(element: ElementTree.Element) -> Any:
     children = list(element)
     if not children:
         return (element.text or "").strip() or None
-    out: dict = {}
+    out: dict[str, Any] = {}
     repeated: set[str] = set()
     for child in children:
         key, value = _local(child.tag), _value(child)

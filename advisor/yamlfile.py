@@ -12,9 +12,14 @@ import os
 import pickle
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import cache
-from .errors import RulesError
+from .errors import AdvisorError, RulesError
+
+if TYPE_CHECKING:
+    from yaml import SafeLoader
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
@@ -24,14 +29,14 @@ MAX_NODES = 200_000       # values after expanding aliases; the shipped rules ar
 EVENT_PASS_BYTES = 256 * 1024   # a file this large is checked from the event stream before it is built
 
 
-class Located(dict):
+class Located(dict[str, Any]):
     """A mapping that knows its own position and the position of each key."""
 
     file: str = "?"
     line: int = 0
     col: int = 0
 
-    def __init__(self, *a, **kw):
+    def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)
         self.key_marks: dict[str, tuple[int, int]] = {}
 
@@ -40,7 +45,7 @@ class Located(dict):
         return f"{self.file}:{line}:{col}"
 
 
-class LocatedList(list):
+class LocatedList(list[Any]):
     file: str = "?"
     line: int = 0
     col: int = 0
@@ -54,19 +59,19 @@ class LocatedList(list):
         return f"{self.file}:{line}:{col}"
 
 
-def _base():
+def _base() -> type[SafeLoader]:
     """libyaml when present (about ten times faster; same marks and errors), else pure Python."""
     import yaml
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _loader_for(file: str):
+def _loader_for(file: str) -> type[SafeLoader]:
     import yaml
 
-    class Loader(_base()):
+    class Loader(_base()):  # type: ignore[misc]  # libyaml's loader when present, chosen at run time
         pass
 
-    def construct_mapping(loader, node, deep=False):
+    def construct_mapping(loader: SafeLoader, node: MappingNode, deep: bool = False) -> Located:
         loader.flatten_mapping(node)
         out = Located()
         out.file, out.line, out.col = file, node.start_mark.line + 1, node.start_mark.column + 1
@@ -84,13 +89,13 @@ def _loader_for(file: str):
             out.key_marks[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
 
-    def construct_sequence(loader, node, deep=False):
+    def construct_sequence(loader: SafeLoader, node: SequenceNode, deep: bool = False) -> LocatedList:
         out = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
         out.file, out.line, out.col = file, node.start_mark.line + 1, node.start_mark.column + 1
         out.item_marks = [(c.start_mark.line + 1, c.start_mark.column + 1) for c in node.value]
         return out
 
-    def construct_timestamp_as_text(loader, node):
+    def construct_timestamp_as_text(loader: SafeLoader, node: ScalarNode) -> str:
         # Dates stay text: the facts layer parses them itself and reports bad ones by name.
         return loader.construct_scalar(node)
 
@@ -116,7 +121,7 @@ def _check_depth(text: str, file: str) -> None:
         _depth_pass(yaml.SafeLoader, text, file)
 
 
-def _depth_pass(loader_cls, text: str, file: str) -> None:
+def _depth_pass(loader_cls: type[SafeLoader], text: str, file: str) -> None:
     """One pass over the parser's events, nothing built: nesting depth, aliases and values are
     counted as they stream by, so a document past a bound is refused while memory is still
     about the size of its text (composing first took 58 times a 2 MB file's size)."""
@@ -125,7 +130,7 @@ def _depth_pass(loader_cls, text: str, file: str) -> None:
     loader = loader_cls(text)
     try:
         while loader.check_event():
-            event = loader.get_event()
+            event = loader.get_event()  # type: ignore[no-untyped-call]  # not annotated in types-PyYAML
             m = event.start_mark
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent)):
                 values += 1
@@ -149,9 +154,10 @@ def _depth_pass(loader_cls, text: str, file: str) -> None:
         loader.dispose()
 
 
-def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
+def _check_shape(node: Any, file: str, seen: dict[str, Any] | None = None, depth: int = 0) -> int:
     """Refuse documents whose aliases expand to too much ("billion laughs"), before building
-    them. Returns the node's expanded size; each node is sized once, so this stays linear."""
+    them. Returns the node's expanded size; each node is sized once, so this stays linear.
+    (`node` is a yaml Node: its `id` is missing from the stubs.)"""
     if seen is None:
         seen = {"aliases": 0, "size": {}}
     sizes = seen["size"]
@@ -164,7 +170,8 @@ def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
             raise RulesError(f"the document uses more than {MAX_ALIASES} aliases",
                              where=f"{file}:{node.start_mark.line + 1}:{node.start_mark.column + 1}",
                              help="write the values out instead of repeating anchors")
-        return sizes[id(node)]
+        size: int = sizes[id(node)]
+        return size
     sizes[id(node)] = 1
     size = 1
     if node.id == "mapping":
@@ -184,7 +191,7 @@ def _check_shape(node, file: str, seen=None, depth: int = 0) -> int:
 _LONG_NUMBER = re.compile(r"\d{1000,}")
 
 
-def loads(text: str, file: str = "<string>", error=RulesError):
+def loads(text: str, file: str = "<string>", error: type[AdvisorError] = RulesError) -> Any:
     """Parse YAML text into Located/LocatedList values; every failure names `file:line:col`."""
     import yaml
     if len(text) > MAX_BYTES:
@@ -222,7 +229,7 @@ def loads(text: str, file: str = "<string>", error=RulesError):
         raise error(e.message, where=e.where, help=e.help) from None
 
 
-def load(path: Path, display: str | None = None, error=RulesError):
+def load(path: Path, display: str | None = None, error: type[AdvisorError] = RulesError) -> Any:
     """A rules-directory file (facts go through `loads`, never cached): parsed once per content
     and name, then served from the disk cache; a file that fails to parse is never cached."""
     display = display or str(path)
@@ -244,7 +251,7 @@ def load(path: Path, display: str | None = None, error=RulesError):
                         dumps=lambda v: pickle.dumps(v, pickle.HIGHEST_PROTOCOL))
 
 
-def plain(obj):
+def plain(obj: Any) -> Any:
     """Located values back to plain dicts and lists with string keys (for JSON and comparisons)."""
     if isinstance(obj, dict):
         return {str(k): plain(v) for k, v in obj.items()}

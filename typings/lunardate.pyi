@@ -1,0 +1,6 @@
+# lunardate ships no types; advisor.seasons turns a lunar new year into its solar date.
+import datetime
+
+class LunarDate:
+    def __init__(self, year: int, month: int, day: int, is_leap_month: bool = False) -> None: ...
+    def to_solar_date(self) -> datetime.date: ...

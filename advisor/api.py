@@ -163,14 +163,18 @@ class Advisor:
         profile = self.profiles[p.facts.platform]
         d = p.derived
         plan = self.safety.plan(d.engine, d.dates, p.facts.today, profile)
+
+        def guard(advice: Advice) -> None:
+            self.safety.enforce(advice, d.engine, d.dates, profile,
+                                lambda text, values: self.renderer.inline(text[lang], lang, p.context,
+                                                                          "rules/safety.yaml", extra=values),
+                                self._deadline_labels[lang])
+
         advice = build(Inputs(p.facts, d, p.track, fired, p.context, lang, messages, extra, plan,
-                              self.message_requires[p.facts.platform]), self.book, self.renderer)
-        self.safety.enforce(advice.data, d.engine, d.dates, profile,
-                            lambda text, values: self.renderer.inline(text[lang], lang, p.context, "rules/safety.yaml",
-                                                                      extra=values),
-                            self._deadline_labels[lang])
-        advice.data["missing"] = self._missing(p.facts, lang)
-        self._describe(advice.data, d.engine, p.context, lang)
+                              self.message_requires[p.facts.platform], guard=guard,
+                              missing=self._missing(p.facts, lang),
+                              describe=lambda advice: self._describe(advice, d.engine, p.context, lang)),
+                       self.book, self.renderer)
         advice.calendar = self.calendar
         return advice
 
@@ -195,11 +199,11 @@ class Advisor:
                            extra={"payload": {"provider": reading.provider, "form": reading.form,
                                               "recognised": reading.recognised, "events": len(doc.get("events") or [])}})
 
-    def _describe(self, data: dict, engine: dict, context: dict, lang: str) -> None:
+    def _describe(self, advice: Advice, engine: dict, context: dict, lang: str) -> None:
         """Each note and each change to the code gets its text in the advice's language
         (`notes:` and `changes:` in vocabulary.yaml); the English `detail` stays for programs."""
         titles = self.vocab.get("messages") or {}
-        for key, items in (("notes", data["notes"]), ("changes", (data.get("track") or {}).get("changes") or [])):
+        for key, items in (("notes", advice.notes), ("changes", (advice.track or {}).get("changes") or [])):
             texts = self.vocab.get(key) or {}
             for item in items:
                 text = (texts.get(item["kind"]) or {}).get(lang)

@@ -26,9 +26,8 @@ class CheckReport:
 
 
 def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
-    from .api import guidance_ids_of, profiles_of
     from .cases import load_cases
-    from .knowledge import load_knowledge
+    from .knowledge import guidance_ids_of, load_partial, profiles_of
     from .rulebook import collect
 
     report = CheckReport()
@@ -41,7 +40,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
             add(e)
             return None
 
-    k = load_knowledge(rules_dir, on_error=add)
+    k = load_partial(rules_dir, on_error=add)
     vocab, platforms, guidance = k.vocab, k.platforms, k.guidance
     langs = message_langs(templates_dir)
     report.counts["templates"] = _check_templates(templates_dir, add)
@@ -115,7 +114,7 @@ def _check_variables(rules_dir, templates_dir, overlay, book, add) -> None:
     except AdvisorError as e:
         add(e)
         return
-    sample = advisor._prepare(SAMPLE, dt.date(2026, 1, 1)).context
+    sample = advisor.prepare(SAMPLE, dt.date(2026, 1, 1)).context
     env = make_env("en", templates_dir)
     known = set(sample) | {"due", "rule_id"} | set(env.globals)
 

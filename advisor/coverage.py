@@ -93,7 +93,7 @@ class Counter:
         r = self.result
         r.parcels += 1
         try:
-            prepared = self.advisor._prepare(parcel.facts, parcel.today)
+            prepared = self.advisor.prepare(parcel.facts, parcel.today)
             advice = self.advisor.advise(prepared.facts, today=parcel.today).to_dict()
         except AdvisorError:
             r.refused += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import destination
 from .details import note
@@ -15,7 +16,9 @@ from .ordering import in_order, keep_tracker_status, tracker_event
 from .orderfacts import seller_and_dispute_facts, shipping_facts
 from .placeread import EventPlace, event_place
 from .stages import StageBook
-from .seasons import Seasons
+
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 # name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
 FACTS: dict[str, tuple[str, str]] = {
@@ -229,20 +232,20 @@ def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict
     return notes
 
 
-def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
-           express_methods: list[str] = (), courier_methods: list[str] = (),
-           misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None,
-           providers=None, alternatives: list[dict] | tuple = ()) -> Derived:
-    """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES)."""
+def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternatives: list[dict] | tuple = ()) -> Derived:
+    """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES), from
+    the facts, the code's analysis (`track`; `alternatives`: readings nearly as likely) and what
+    the rules directory knows (stages, places, providers' codes, seasons, shipping methods)."""
     today = facts.today
     o = facts.order
+    formats, places = knowledge.formats, knowledge.places
     f: dict = {"platform": facts.platform, "received": facts.received}
     dates: dict[str, dt.date] = {"today": today}
-    _code_facts(f, track, misread_changes)
+    _code_facts(f, track, formats.misread_changes)
     origin = track["origin_country"] if track is not None else None
-    events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers,
-                                           alternatives, places)
-    _order_dates(f, dates, facts, profile)
+    events, notes, postal = _history_facts(f, dates, facts, track, knowledge.stages, formats.invented_status_flags,
+                                           knowledge.providers, alternatives, places)
+    _order_dates(f, dates, facts, knowledge.profiles[facts.platform])
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
@@ -250,9 +253,9 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
         f["destination_mismatch_level"] = mismatch.level
-    shipping_facts(f, o, express_methods, courier_methods)
+    shipping_facts(f, o, formats.express_methods, formats.courier_methods)
     seller_and_dispute_facts(f, facts)
-    season = seasons.find(today, o.paid, f["exported"])        # W11
+    season = knowledge.seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
     office = destination.office(postal, places, dest)

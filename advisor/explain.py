@@ -22,7 +22,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
         raise FactsError(f"unknown rule `{rule_id}`", where="--why-not",
                          help=did_you_mean(rule_id, advisor.book.by_id)
                          or "rule ids are the `id:` fields under rules/advice/, or `all` for every rule")
-    p = advisor._prepare(facts, today)
+    p = advisor.prepare(facts, today)
     fired = advisor.compiled.evaluate(p.facts.platform, p.derived.engine)
     if rule_id != "all":
         return _one(advisor, advisor.book.by_id[rule_id], p, fired, lang)

@@ -104,7 +104,7 @@ def test_rulesets_given_only_the_facts_they_test_fire_as_with_every_fact(advisor
     prepared = []
     for case in load_cases(ROOT / "rules"):
         today = dt.date.fromisoformat(case.today) if case.today else TODAY
-        p = advisor._prepare(case.facts, today)
+        p = advisor.prepare(case.facts, today)
         prepared.append((p.facts.platform, p.derived.engine))
     filtered = [compiled.evaluate(platform, fact) for platform, fact in prepared]
     saved = compiled.reads

@@ -167,7 +167,7 @@ def test_every_template_renders_against_every_case(advisor, case):
     today = dt.date.fromisoformat(case.today)
     facts = advisor.facts(case.facts, today)
     profile = advisor.profiles[facts.platform]
-    engine = advisor._prepare(facts, today).derived.engine
+    engine = advisor.prepare(facts, today).derived.engine
     for name in sorted(advisor.messages):
         if not all(holds(t, engine) for t in advisor.message_requires[facts.platform].get(name, [])):
             continue

@@ -9,12 +9,12 @@ from typing import Callable
 
 from .advicemodel import (LAST_DAY, SEVERITY_RANK, Advice, AdviceWarning, Deadline, Flag, Message, PlanStep,
                           event_dict)
-from .conditions import holds
-from .derive import FACTS, Derived
+from .derive import Derived
 from .details import note
 from .facts import Facts
 from .render import LANGS, Renderer
 from .rulebook import Output, Rule, RuleBook
+from .rulelang import DATE_NAMES, FACTS, holds
 
 __all__ = ["Advice", "Inputs", "build", "template_context", "event_dict"]
 
@@ -76,10 +76,8 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     return merged
 
 
-_DATE_NAMES = ("paid", "track_issued", "shipped", "protection_ends", "last_event", "first_event", "stage_since",
-               "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
 _NO_FACTS = dict.fromkeys(FACTS)
-_NO_DATES = dict.fromkeys(_DATE_NAMES)
+_NO_DATES = dict.fromkeys(DATE_NAMES)
 
 
 def _extension_days(f: dict, profile: dict) -> int | None:

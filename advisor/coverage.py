@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .compiler import compile_map
-from .conditions import holds
+from .rulelang import holds
 from .errors import AdvisorError
 from .workload import Parcel
 from .yamlfile import plain

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .derive import DATES
 from .errors import FactsError, did_you_mean
-from .conditions import holds
 from .compiler import compile_map
+from .rulelang import DATES, holds
 from .yamlfile import plain
 
 def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict:

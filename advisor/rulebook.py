@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .conditions import TERM as _TERM
-from .dates import DateExpr, parse_expr
-from .derive import DATES, FACTS
+from .rulelang import DateExpr, parse_due, sum_terms
 from .errors import RulesError, did_you_mean, one_of
 from .render import LANG_NAMES, LANGS
 from . import validation
@@ -90,7 +88,7 @@ class RuleBook:
 
 
 def _fact_names(expr: str) -> list[str]:
-    return [t for _s, t in _TERM.findall(expr) if not t.isdigit()]
+    return [t for _s, t in sum_terms(expr) if not t.isdigit()]
 
 
 def _where(node, key=None) -> str:
@@ -349,13 +347,9 @@ def _message_of(then, rid: str, templates) -> str | None:
     return message
 
 
-def _is_number_name(name: str) -> bool:
-    return name.startswith("profile.") or (name in FACTS and FACTS[name][0] == "int")
-
-
 def _due(text: str, rid, profiles, where, reads) -> DateExpr:
     try:
-        expr = parse_expr(text, set(DATES), _is_number_name)
+        expr = parse_due(text)
     except ValueError as e:
         shown = text if len(text) <= 80 else text[:60] + "…"
         raise RulesError(f"cannot read the date `{shown}` in rule `{rid}`: {e}", where=where,

@@ -13,7 +13,7 @@ import html
 import re
 
 from .compiler import compile_map
-from .conditions import TERM
+from .rulelang import sum_terms
 from .resources import templates_dir
 from .yamlfile import load, plain
 
@@ -30,8 +30,7 @@ def texts(lang: str) -> dict[str, str]:
 def number(value, profile: dict) -> str:
     """A number sum with this platform's profile values added up: `7 + season_extra_days`."""
     const, names = 0, []
-    for sign, term in TERM.findall(str(value)):
-        s = -1 if sign == "-" else 1
+    for s, term in sum_terms(value):
         if term.isdigit():
             const += s * int(term)
         elif term.startswith("profile."):

@@ -18,6 +18,7 @@ from .coherence import Coherence
 from .details import detail, note
 from .errors import RulesError, did_you_mean
 from .i18n import LANGS
+from .rulelang import profile_sum
 
 if TYPE_CHECKING:
     from .advicemodel import Advice
@@ -266,7 +267,7 @@ def _conditions(when: dict, profile: dict) -> dict:
             if op in ("equals", "in"):
                 values = set(v) if isinstance(v, list) else {v}
             elif op in ("below", "at_most", "above", "at_least"):
-                n = _number(v, profile)
+                n = profile_sum(v, profile)
                 if n is None:
                     continue
                 if op == "below":
@@ -287,25 +288,6 @@ def _meet(x, y) -> bool:
     if vx is not None and vy is not None and not vx & vy:
         return False
     return max(lox, loy) <= min(hix, hiy)
-
-
-def _number(value, profile: dict) -> float | None:
-    """A number or a sum of numbers and `profile.NAME`s; None when it reads a fact."""
-    from .conditions import TERM as _TERM
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    total = 0
-    for sign, term in _TERM.findall(str(value)):
-        if term.isdigit():
-            n = int(term)
-        elif term.startswith("profile.") and isinstance(profile.get(term[8:]), (int, float)):
-            n = profile[term[8:]]
-        else:
-            return None
-        total += -n if sign == "-" else n
-    return total
 
 
 def _text(node: dict, where: str) -> dict:

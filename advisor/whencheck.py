@@ -3,11 +3,8 @@ its type, `any` nested within the engine's limit, number sums naming known facts
 fields, and no condition that can never hold (a range with nothing in it)."""
 from __future__ import annotations
 
-from .conditions import OPS, TERM as _TERM
-from .derive import FACTS
 from .errors import RulesError, did_you_mean, one_of
-
-COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
+from .rulelang import COND_KEYS, FACTS, NUMBER_TYPES, OPS, read_sum
 
 
 def _allowed_values(fact: str, vocab: dict, profiles: dict) -> set | None:
@@ -52,7 +49,7 @@ def check_when(when, rid, vocab, profiles, reads, depth: int = 0) -> None:
                 raise RulesError(f"unknown condition `{op}` on `{fact}` in rule `{rid}`", where=where,
                                  help=did_you_mean(op, COND_KEYS) or one_of(COND_KEYS))
             if op in OPS:
-                if ftype not in ("int", "number"):
+                if ftype not in NUMBER_TYPES:
                     raise RulesError(f"`{op}` needs a number fact; `{fact}` is {ftype}", where=where)
                 _number(value, rid, profiles, where, reads)
             elif op == "includes":
@@ -88,23 +85,20 @@ def _number(value, rid, profiles, where, reads) -> None:
     if isinstance(value, (int, float)):
         return
     text = str(value)
-    pos = 0
-    while pos < len(text):
-        m = _TERM.match(text, pos)
-        if not m or m.end() == pos:
-            raise RulesError(f"cannot read the number expression `{text}` in rule `{rid}`", where=where,
-                             help="write a number, a fact, or sums like `profile.dispute_earliest_days + 5`")
-        pos = m.end()
-        term = m.group(2)
+    terms, unread = read_sum(text)
+    for _sign, term in terms:
         if term.isdigit():
             continue
         if term.startswith("profile."):
             profile_value(term, profiles, where)
-        elif term in FACTS and FACTS[term][0] in ("int", "number"):
+        elif term in FACTS and FACTS[term][0] in NUMBER_TYPES:
             reads.append(term)
         else:
             raise RulesError(f"`{term}` in rule `{rid}` is neither a number fact nor a profile value", where=where,
-                             help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in ("int", "number")]))
+                             help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in NUMBER_TYPES]))
+    if unread is not None:
+        raise RulesError(f"cannot read the number expression `{text}` in rule `{rid}`", where=where,
+                         help="write a number, a fact, or sums like `profile.dispute_earliest_days + 5`")
 
 
 def profile_value(term: str, profiles: dict, where: str) -> None:

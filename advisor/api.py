@@ -20,7 +20,7 @@ from .resources import rules_dir as default_rules_dir, templates_dir as default_
 from .trackcode import analyse, read_code
 from .version import __version__
 from .knowledge import load_knowledge, lookup
-from .yamlfile import load
+from .yamlfile import load, located
 
 
 def check_dirs(**dirs: Path | None) -> None:
@@ -54,7 +54,7 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
             continue
         if not isinstance(when, dict):
             problems.append(RulesError(f"`requires` of the message `{name}` must be a mapping of conditions",
-                                       where=meta.where("requires") if hasattr(meta, "where") else "rules/vocabulary.yaml"))
+                                       where=located(meta, "requires", "rules/vocabulary.yaml")))
             continue
         try:
             check_when(when, f"message {name}", vocab, profiles, [])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .i18n import LANGS
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
+from .location import Location
 from .yamlfile import Located, load, plain
 
 # expect key -> (what it compares, must be present/absent)
@@ -39,6 +40,7 @@ class Case:
     facts: dict
     expect: dict
     source: list[str] = field(default_factory=list)    # the guidance ids the case rests on
+    location: Location | None = None                     # `where`, typed: its file, line and column
 
 
 @dataclass
@@ -77,7 +79,7 @@ def load_cases(rules_dir: Path) -> list[Case]:
                 raise RulesError("a case's `source` is a list of guidance ids", where=c.where("source"))
             out.append(Case(str(c.get("name") or f"case {i + 1}"), where,
                             str(c.get("today") or doc.get("today") or "") or None,
-                            plain(c["facts"]), plain(expect), [str(x) for x in source]))
+                            plain(c["facts"]), plain(expect), [str(x) for x in source], doc["cases"].location(i)))
     return out
 
 

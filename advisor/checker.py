@@ -13,6 +13,7 @@ from jinja2 import TemplateSyntaxError, meta
 
 from .errors import AdvisorError, RulesError, did_you_mean
 from .render import LANG_NAMES, LANGS, make_env, message_langs
+from .yamlfile import located
 
 
 @dataclass
@@ -99,8 +100,7 @@ def _check_message_titles(vocab: dict, langs: dict, add) -> None:
         title = titles.get(name)
         for lang in LANGS:
             if not isinstance(title, dict) or not str(title.get(lang) or "").strip():
-                where = (titles.where(name) if name in titles else titles.where()) if hasattr(titles, "where") \
-                    else "rules/vocabulary.yaml"
+                where = located(titles, name, "rules/vocabulary.yaml")
                 add(RulesError(f"the message `{name}` has no {LANG_NAMES[lang]} title", where=where,
                                help=f"add `{name}: {{en: ..., ru: ...}}` under `messages:`"))
                 break
@@ -195,7 +195,7 @@ def _every_language(node, where: str, add) -> None:
         if any(lang in node for lang in LANGS):
             for lang in LANGS:
                 if not isinstance(node.get(lang), str) or not node[lang].strip():
-                    at = node.where() if hasattr(node, "where") else where
+                    at = located(node, None, where)
                     add(RulesError(f"a text has no {LANG_NAMES[lang]}", where=at, help=f"add `{lang}: ...` beside the others"))
             return
         for value in node.values():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .details import detail, note
 from .errors import RulesError
+from .yamlfile import located
 
 if TYPE_CHECKING:
     from .advicemodel import Advice
@@ -65,7 +66,7 @@ class Coherence:
                                  help="write `action ID`, `warning ID` or `fact NAME[=VALUE]` with ids of rules/vocabulary.yaml")
             return Item(kind, name, value or None)
 
-        at = node.where() if hasattr(node, "where") else f"{where}:1:1"
+        at = located(node, None, f"{where}:1:1")
         self.pairs = [Pair(item(p["with"], at), tuple(item(x, at) for x in p["not"]), bool(p.get("fallback")))
                       for p in node.get("exclusive") or []]
         self.not_before = [(str(n["warning"]), str(n["action"]), str(n["deadline"])) for n in node.get("not_before") or []]

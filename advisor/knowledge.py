@@ -17,7 +17,7 @@ from .stages import StageBook, load_stages
 from .places import Places
 from .providers import Providers
 from .trackformats import FormatBook, load_formats
-from .yamlfile import load
+from .yamlfile import load, located
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def default_platform(platforms: dict) -> str:
     """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
     known = platforms["platforms"]
     default = platforms.get("default")
-    where = platforms.where("default") if hasattr(platforms, "where") and "default" in platforms else "rules/platforms.yaml:1:1"
+    where = located(platforms, "default", "rules/platforms.yaml:1:1") if "default" in platforms else "rules/platforms.yaml:1:1"
     if default is None:
         if "aliexpress" in known:
             return "aliexpress"

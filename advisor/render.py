@@ -16,6 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .cache import template_cache
 from .errors import RulesError
+from .location import Location
 from .sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
 from .i18n import LANGS   # the one list of languages; the texts' modules import it from here
 from .memo import Memo
@@ -190,7 +191,8 @@ class Renderer:
         try:
             return self._inline_render(tpl, names, key, context, where, extra)
         except BudgetError as e:
-            e.where = _text_line(where, text, e.line)
+            at = _text_line(where, text, e.line)
+            e.where, e.location = str(at), at if isinstance(at, Location) else None
             raise
 
     def _inline_render(self, tpl, names, key, context: dict, where: str, extra: dict | None) -> str:
@@ -284,18 +286,13 @@ def _render(tpl, context: dict, where: str, shared: bool = False, block=None) ->
         raise RulesError(f"the template failed: {e}", where=where) from None
 
 
-def _text_line(where: str, text: str, line: int | None) -> str:
-    """`file:line:col` of a text's line `line`: `where` is its key's (`en:`); a text of several
-    lines is a block (`|`) whose first line is the one after the key."""
-    if where.count(":") < 2:            # a rule's own `file:line` (no text of its own located)
+def _text_line(where: "str | Location", text: str, line: int | None) -> "str | Location":
+    """`file:line:col` of a text's line `line`: `where` is its key's (`en:`), a Location; a text
+    of several lines is a block (`|`) whose first line is the one after the key. A text not
+    located on its own (a rule's `file:line`, a file's name) keeps `where`."""
+    if not isinstance(where, Location) or where.line is None or not line or "\n" not in text.rstrip("\n"):
         return where
-    file, _, rest = where.rpartition(":")
-    head, _, key_line = file.rpartition(":")
-    if not head or not key_line.isdigit() or not line:
-        return where
-    if "\n" not in text.rstrip("\n"):
-        return where
-    return f"{head}:{int(key_line) + line}:{rest or 1}"
+    return where.down(line)
 
 
 def _template_line(e: BaseException) -> int | None:

@@ -25,7 +25,8 @@ from .render import LANG_NAMES, LANGS
 from . import validation
 from .schemaerrors import describe
 from .whencheck import check_when, profile_value
-from .yamlfile import Located, LocatedList, load, plain
+from .location import Location
+from .yamlfile import Located, LocatedList, load, located, plain
 
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
@@ -41,9 +42,9 @@ class Output:
     text: dict | None = None
     severity: str | None = None
     unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
-    text_where: dict | None = None      # each text's `file:line:col` (its language's key)
+    text_where: dict[str, Location] | None = None      # where each text was written (its language's key)
 
-    def where_of(self, lang: str, rule_where: str) -> str:
+    def where_of(self, lang: str, rule_where: str) -> Location | str:
         return (self.text_where or {}).get(lang, rule_where)
 
 
@@ -92,7 +93,7 @@ def _fact_names(expr: str) -> list[str]:
 
 
 def _where(node, key=None) -> str:
-    return node.where(key) if hasattr(node, "where") else "?"
+    return located(node, key)
 
 
 def load_rulebook(rules_dir: Path, vocab: dict, profiles: dict, known_ids: set[str],
@@ -221,7 +222,7 @@ def schema_problems(doc, problems: list) -> set:
 
 def _rule(raw, vocab, profiles, known_ids, templates, display) -> Rule:
     if not isinstance(raw, Located):
-        raise RulesError("a rule must be a mapping", where=_where(raw) if hasattr(raw, "where") else display)
+        raise RulesError("a rule must be a mapping", where=located(raw, None, display))
     for key in raw:
         if key not in RULE_KEYS:
             raise RulesError(f"unknown rule field `{key}`", where=raw.where(key),
@@ -326,7 +327,7 @@ def _output(kind: str, vocab_key: str, spec, where: str, rid: str, vocab, profil
         if u not in vocab["actions"]:
             raise RulesError(f"`unless` in rule `{rid}` names an unknown action `{u}`", where=where,
                              help=did_you_mean(u, vocab["actions"]) or "action ids are listed in rules/vocabulary.yaml")
-    text_where = {lang: text.where(lang) for lang in text} if text and hasattr(text, "where") else None
+    text_where = {lang: text.location(lang) for lang in text} if isinstance(text, Located) else None
     return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity, unless=unless,
                   text_where=text_where)
 

@@ -19,6 +19,7 @@ from .details import detail, note
 from .errors import RulesError, did_you_mean
 from .i18n import LANGS
 from .rulelang import profile_sum
+from .yamlfile import located
 
 if TYPE_CHECKING:
     from .advicemodel import Advice
@@ -298,9 +299,7 @@ def _text(node: dict, where: str) -> dict:
 
 
 def _at(node, key, where: str) -> str:
-    if hasattr(node, "where"):
-        return node.where(key) if key is not None and key in node else node.where()
-    return f"{where}:1:1"
+    return located(node, key if key is not None and key in node else None, f"{where}:1:1")
 
 
 def _iso(d: dt.date | None) -> str | None:

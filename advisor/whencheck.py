@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .errors import RulesError, did_you_mean, one_of
 from .rulelang import COND_KEYS, FACTS, NUMBER_TYPES, OPS, read_sum
+from .yamlfile import located
 
 
 def _allowed_values(fact: str, vocab: dict, profiles: dict) -> set | None:
@@ -21,7 +22,7 @@ MAX_IN_VALUES = 500  # values one `in` / list condition may name
 
 def check_when(when, rid, vocab, profiles, reads, depth: int = 0) -> None:
     for fact, cond in when.items():
-        where = when.where(fact) if hasattr(when, "where") else "?"
+        where = located(when, fact)
         if fact == "any":
             if depth >= MAX_ANY_DEPTH:
                 raise RulesError(f"`any` in rule `{rid}` nests deeper than {MAX_ANY_DEPTH} levels", where=where,
@@ -136,5 +137,5 @@ def _check_satisfiable(when: dict, rid: str) -> None:
     for fact, (lo, hi) in _bounds(when).items():
         if lo > hi:
             raise RulesError(f"rule `{rid}` can never fire: `{fact}` cannot be at least {lo} and at most {hi}",
-                             where=when.where(fact) if hasattr(when, "where") else "?",
+                             where=located(when, fact),
                              help="check the numbers in its conditions")

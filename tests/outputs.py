@@ -29,7 +29,7 @@ def documents(advisor):
     for case in load_cases(ROOT / "rules"):
         day = case.today or case.facts.get("today")
         today = dt.date.fromisoformat(str(day)) if day else FALLBACK_TODAY
-        file = case.where.split(":", 1)[0]
+        file = case.location.file
         for lang in ("en", "ru"):
             yield f"case {case.name} ({file}) {lang}", case.facts, today, lang
     for i, doc in enumerate(parcels(advisor, GENERATED, seed=11)):

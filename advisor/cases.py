@@ -6,12 +6,12 @@ a list `cases:` of `{name, today?, platform?, facts, expect}`.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .i18n import LANGS
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
+from .dates import read_day
 from .location import Location
 from .yamlfile import Located, load, plain
 
@@ -105,7 +105,7 @@ def run_case(advisor, case: Case) -> CaseResult:
     if unknown:
         result.problems.append(f"source: unknown guidance id {', '.join(f'`{g}`' for g in unknown)}")
     try:
-        today = dt.date.fromisoformat(case.today) if case.today else None
+        today = read_day(case.today, case.where)
         advice = advisor.advise(case.facts, today=today).to_dict()
     except ValueError:
         result.problems.append(f"`today` is not a date: `{case.today}`")

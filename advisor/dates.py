@@ -5,6 +5,9 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from .errors import FactsError
+from .location import Location
+
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _AGO = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
@@ -64,3 +67,40 @@ def _make(y: int, m: int, d: int) -> dt.date:
         return dt.date(y, m, d)
     except ValueError as e:
         raise DateFormatError(f"not a real date ({e})") from None
+
+
+# Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
+# 9999 overflows: refused by name rather than advised on.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+
+
+def read_date(value, where: "str | Location") -> dt.date | None:
+    """A date of the facts contract (`YYYY-MM-DD`, or a date YAML already read), between
+    EARLIEST and LATEST, or a `FactsError` naming `where`: every interface reads facts' dates and
+    the day advised for with this one function."""
+    if value is None:
+        return None
+    try:
+        d = parse_date(value)
+    except DateFormatError as e:
+        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
+    if not EARLIEST <= d <= LATEST:
+        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
+                         help="check the year", key="out_of_range")
+    return d
+
+
+def _iso_help(value) -> str | None:
+    """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
+    taken silently, since `05.06.2026` read the other way is another day."""
+    try:
+        d = parse_date(value, relative=True)
+    except DateFormatError:
+        return None
+    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
+
+
+def read_day(value, where: "str | Location" = "today") -> dt.date | None:
+    """The day advised for, as the facts, an HTTP query, a batch or a case give it (None when
+    not given: the interface then takes `real_today()`)."""
+    return read_date(value, where)

@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Any
 
 from .countries import event_country
-from .dates import DateFormatError, parse_date
+from .dates import read_date
 from .errors import FactsError, did_you_mean, one_of
-from .jsonio import MAX_JSON_DEPTH, check_json, loads as json_loads  # noqa: F401 (check_json: said here for its callers)
+from .jsonio import MAX_JSON_DEPTH, check_json, read_json  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
 
@@ -115,11 +115,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
     """JSON or YAML text to a mapping; syntax errors name `source:line:col`."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
-        try:
-            doc = json_loads(text)
-        except json.JSONDecodeError as e:
-            raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
-        check_json(text, doc, source)
+        doc = read_json(text, source)
     else:
         from .yamlfile import loads
         doc = loads(text, source, error=FactsError)
@@ -142,33 +138,9 @@ def _schema_error(err) -> FactsError:
     return FactsError(p.message, where=where, help=p.help)
 
 
-# Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
-# 9999 overflows: refused by name rather than advised on.
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
-
-
-def fact_date(value, where: str) -> dt.date | None:
-    """A date of the facts contract (`YYYY-MM-DD`), or a `FactsError` naming `where`."""
-    if value is None:
-        return None
-    try:
-        d = parse_date(value)
-    except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
-    if not EARLIEST <= d <= LATEST:
-        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
-                         help="check the year", key="out_of_range")
-    return d
-
-
-def _iso_help(value) -> str | None:
-    """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
-    taken silently, since `05.06.2026` read the other way is another day."""
-    try:
-        d = parse_date(value, relative=True)
-    except DateFormatError:
-        return None
-    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
+# The one reader of a date of the facts contract (and of the day advised for) is dates.py's;
+# the name older callers import
+fact_date = read_date
 
 
 def _money(d) -> Money | None:
@@ -215,7 +187,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    today = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
+    today = read_date(doc["today"] if doc.get("today") is not None else today, "today")
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",
@@ -223,9 +195,9 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
     order = _new(
-        Order, paid=fact_date(o.get("paid"), "order.paid"),
-        track_issued=fact_date(o.get("track_issued"), "order.track_issued"),
-        protection_ends=fact_date(o.get("protection_ends"), "order.protection_ends"),
+        Order, paid=read_date(o.get("paid"), "order.paid"),
+        track_issued=read_date(o.get("track_issued"), "order.track_issued"),
+        protection_ends=read_date(o.get("protection_ends"), "order.protection_ends"),
         promised_days=o.get("promised_days"),
         price=_wrap_money(o.get("price"), "order.price"),
         shipping_method=ship.get("method"), shipping_free=ship.get("free"),
@@ -234,7 +206,7 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     )
     events = _events(doc.get("events") or [], providers)
     s = doc.get("seller") or {}
-    seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+    seller = _new(Seller, messaged=read_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
                   templated_replies=bool(s.get("templated_replies", False)),
                   extended_days=int(s.get("extended_days", 0)))
     dispute = _dispute(doc.get("dispute"))
@@ -253,7 +225,7 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
         try:
-            date = fact_date(e["date"], "date")
+            date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
@@ -275,7 +247,7 @@ def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None
     if providers is not None and d.get("provider") is not None and d["provider"] not in providers:
         raise FactsError(f"unknown status code provider `{d['provider']}`", where="tracker_status.provider",
                          help=did_you_mean(d["provider"], providers) or one_of(providers))
-    date = fact_date(d.get("date"), "tracker_status.date")
+    date = read_date(d.get("date"), "tracker_status.date")
     return _new(Event, date=date, status=d.get("status"), stage=None, country=None, city=None, weight_g=None,
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
 
@@ -284,11 +256,11 @@ def _dispute(d: dict | None) -> Dispute | None:
     """The dispute, typed; it needs the day it was opened."""
     if not d:
         return None
-    dispute = _new(Dispute, opened=fact_date(d.get("opened"), "dispute.opened"),
+    dispute = _new(Dispute, opened=read_date(d.get("opened"), "dispute.opened"),
                    seller_response=d.get("seller_response", "none"),
                    offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
                    escalated=bool(d.get("escalated", False)),
-                   refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
+                   refund_received=read_date(d.get("refund_received"), "dispute.refund_received"))
     if dispute.opened is None:
         raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
                          help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")

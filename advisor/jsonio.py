@@ -7,6 +7,7 @@ import json
 import orjson
 
 from .errors import FactsError
+from .location import Location
 
 
 def compact(value) -> str:
@@ -33,6 +34,24 @@ def loads(text: str | bytes):
     `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises
     `json.JSONDecodeError` (orjson's is a subclass) with `msg`, `lineno` and `colno`."""
     return orjson.loads(text)
+
+
+def read_json(data: str | bytes, source: str, *, check: bool = True):
+    """JSON a person or a program sent (a facts file, an HTTP body, a batch line): parsed
+    strictly, then (`check`) its depth and keys checked; every problem a `FactsError` naming
+    `source`, a syntax error at `source:line:col`. The one reader of a JSON facts body."""
+    try:
+        doc = loads(data)
+    except json.JSONDecodeError as e:
+        if isinstance(data, bytes):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise FactsError(f"the text is not UTF-8 (byte {bad.start})", where=source) from None
+        raise FactsError(f"invalid JSON: {e.msg.lower()}", where=Location(source, e.lineno, e.colno)) from None
+    if check:
+        check_json(data, doc, source)
+    return doc
 
 
 MAX_JSON_DEPTH = 32    # the facts nest four deep; a value nested deeper is an attack or a mistake

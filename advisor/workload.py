@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dates import read_day
 from .errors import RulesError
 
 
@@ -36,7 +37,7 @@ def parcels(advisor, count: int, seed: int, cases: bool = True) -> list[Parcel]:
         found = load_cases(advisor.rules_dir) + (load_cases(advisor.overlay_dir) if advisor.overlay_dir else [])
         for c in found:
             try:
-                today = dt.date.fromisoformat(c.today) if c.today else None
+                today = read_day(c.today, c.where)
             except ValueError:
                 continue
             out.append(Parcel(f"case {c.where}", c.facts, today, c.name))

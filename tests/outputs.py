@@ -25,10 +25,10 @@ FALLBACK_TODAY = dt.date(2026, 11, 22)      # a case that names no day is advise
 def documents(advisor):
     """(name, facts, today, lang) for every case, in both languages, and the generated parcels."""
     from advisor.cases import load_cases
+    from advisor.dates import read_day
     from advisor.timelines import parcels
     for case in load_cases(ROOT / "rules"):
-        day = case.today or case.facts.get("today")
-        today = dt.date.fromisoformat(str(day)) if day else FALLBACK_TODAY
+        today = read_day(case.today or case.facts.get("today"), case.where) or FALLBACK_TODAY
         file = case.location.file
         for lang in ("en", "ru"):
             yield f"case {case.name} ({file}) {lang}", case.facts, today, lang

@@ -85,7 +85,7 @@ def advise_line(n: int, raw: bytes | None, error: dict | None) -> bytes:
     if error is not None:
         return json_line({"line": n, "error": error})
     try:
-        doc = read_json(raw, f"line {n}", check=False)     # bytes straight to the parser: no decoded copy
+        doc = read_json(raw, f"line {n}", check=False, one_line=True)     # bytes straight to the parser: no decoded copy
         if not isinstance(doc, dict):
             raise _LineError(f"expected a facts object, got `{type(doc).__name__}`")
         check_json(raw, doc, f"line {n}")

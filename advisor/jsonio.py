@@ -36,10 +36,11 @@ def loads(text: str | bytes):
     return orjson.loads(text)
 
 
-def read_json(data: str | bytes, source: str, *, check: bool = True):
+def read_json(data: str | bytes, source: str, *, check: bool = True, one_line: bool = False):
     """JSON a person or a program sent (a facts file, an HTTP body, a batch line): parsed
     strictly, then (`check`) its depth and keys checked; every problem a `FactsError` naming
-    `source`, a syntax error at `source:line:col`. The one reader of a JSON facts body."""
+    `source`, a syntax error at `source:line:col` (`one_line`, a batch line: at `source`, its
+    column said, as a batch's output names its lines). The one reader of a JSON facts body."""
     try:
         doc = loads(data)
     except json.JSONDecodeError as e:
@@ -48,6 +49,8 @@ def read_json(data: str | bytes, source: str, *, check: bool = True):
                 data.decode("utf-8")
             except UnicodeDecodeError as bad:
                 raise FactsError(f"the text is not UTF-8 (byte {bad.start})", where=source) from None
+        if one_line:
+            raise FactsError(f"invalid JSON: {e.msg.lower()} at column {e.colno}", where=source) from None
         raise FactsError(f"invalid JSON: {e.msg.lower()}", where=Location(source, e.lineno, e.colno)) from None
     if check:
         check_json(data, doc, source)

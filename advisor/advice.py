@@ -4,48 +4,19 @@ merge flags, warnings and deadlines, render texts and messages, and record the t
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Callable
 
-from .conditions import holds
-from .derive import FACTS, Derived
+from .advicemodel import (LAST_DAY, SEVERITY_RANK, Advice, AdviceWarning, Deadline, Flag, Message, PlanStep,
+                          event_dict)
+from .derive import Derived
 from .details import note
 from .facts import Facts
 from .render import LANGS, Renderer
 from .rulebook import Output, Rule, RuleBook
+from .rulelang import DATE_NAMES, FACTS, holds
 
-if TYPE_CHECKING:
-    from .calendarfile import CalendarTexts
-
-SCHEMA = "parcel-advice/1"
-SEVERITY_RANK = {"high": 0, "warn": 1, "info": 2}
-
-
-@dataclass
-class Advice:
-    """The advice for one parcel; `to_dict()` is exactly the CLI's JSON."""
-
-    data: dict
-    # the calendar's texts, set by the Advisor that gave this advice (`to_ics`)
-    calendar: "CalendarTexts | None" = field(default=None, repr=False, compare=False)
-
-    def to_dict(self) -> dict:
-        return self.data
-
-    def to_ics(self) -> bytes:
-        """The dated steps and dates as an iCalendar file (see calendarfile.py)."""
-        from .calendarfile import to_ics
-        if self.calendar is None:
-            raise ValueError("this advice was not made by an Advisor: it has no calendar texts")
-        return to_ics(self.data, self.calendar)
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.data, ensure_ascii=False, indent=indent)
-
-    @property
-    def next_step(self) -> dict | None:
-        return self.data.get("next_step")
+__all__ = ["Advice", "Inputs", "build", "template_context", "event_dict"]
 
 
 # A dispute template's blocks: the answers to the platform's form, the text to paste, the evidence
@@ -53,10 +24,6 @@ DISPUTE_PARTS = ("form", "text", "attach")
 
 # message kind -> the profile field holding the platform's length limit for it
 LIMITS = {"seller": "seller_message_max_chars", "dispute": "dispute_text_max_chars"}
-
-
-def _iso(d: dt.date | None) -> str | None:
-    return d.isoformat() if d else None
 
 
 def template_context(facts: Facts, derived: Derived, track: dict | None, profile: dict, book_posts) -> dict:
@@ -109,10 +76,8 @@ def template_context(facts: Facts, derived: Derived, track: dict | None, profile
     return merged
 
 
-_DATE_NAMES = ("paid", "track_issued", "shipped", "protection_ends", "last_event", "first_event", "stage_since",
-               "pre_advice_since", "seller_messaged", "dispute_opened", "promised_by")
 _NO_FACTS = dict.fromkeys(FACTS)
-_NO_DATES = dict.fromkeys(_DATE_NAMES)
+_NO_DATES = dict.fromkeys(DATE_NAMES)
 
 
 def _extension_days(f: dict, profile: dict) -> int | None:
@@ -130,23 +95,19 @@ class Step:
     output it came from (its text is rendered again if its date moves)."""
 
     action: str
-    due: str | None
+    due: dt.date | None
     rule: Rule
     out: Output
     text: str | None
 
-    def key(self) -> tuple[str, int, int]:
+    def key(self) -> tuple[dt.date, int, int]:
         """Earliest first, then the more urgent rule (lower priority number), then rule-book order."""
-        return (self.due or "9999-12-31", self.rule.priority, self.rule.order)
+        return (self.due or LAST_DAY, self.rule.priority, self.rule.order)
 
-    def to_dict(self, planned: set[str] = frozenset()) -> dict:
+    def planned(self, planned: set[str] = frozenset()) -> PlanStep:
         """The step as the advice gives it; `unless` names the planned steps it is the fallback of."""
-        out = {"action": self.action, "due": self.due, "rule": self.rule.id, "text": self.text,
-               "source": self.rule.source}
-        unless = [a for a in self.out.unless if a in planned]
-        if unless:
-            out["unless"] = unless
-        return out
+        return PlanStep(self.action, self.due, self.rule.id, self.text, self.rule.source,
+                        [a for a in self.out.unless if a in planned])
 
 
 @dataclass
@@ -154,10 +115,10 @@ class _Gathered:
     """What the fired rules gave, before the plan is ordered and the document made."""
 
     steps: list[Step] = field(default_factory=list)
-    flags: dict[str, dict] = field(default_factory=dict)
-    warnings: dict[str, dict] = field(default_factory=dict)
-    deadlines: dict[str, dict] = field(default_factory=dict)
-    msgs: dict[str, dict] = field(default_factory=dict)
+    flags: dict[str, Flag] = field(default_factory=dict)
+    warnings: dict[str, AdviceWarning] = field(default_factory=dict)
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
+    msgs: dict[str, Message] = field(default_factory=dict)
     trace: list[dict] = field(default_factory=list)
     dropped: dict[str, list[str]] = field(default_factory=dict)   # rule id -> its actions left out
 
@@ -166,7 +127,10 @@ class _Gathered:
 class Inputs:
     """Everything the advice is made from for one parcel: the facts and what was derived from
     them, the rules that fired, and how to render (`plan`: safety.Plan, the dates steps may not
-    pass; `requires`: per message, the compiled conditions its text takes for true)."""
+    pass; `requires`: per message, the compiled conditions its text takes for true); and what
+    completes the advice before it is given: `guard` checks and repairs the plan's guarantees
+    (safety.py), `missing` are the facts that would sharpen it, `describe` gives the notes their
+    texts for people."""
 
     facts: Facts
     derived: Derived
@@ -178,20 +142,30 @@ class Inputs:
     extra: dict | None = None
     plan: object | None = None
     requires: dict | None = None
+    guard: Callable[[Advice], None] | None = None
+    missing: list[dict] = field(default_factory=list)
+    describe: Callable[[Advice], None] | None = None
 
 
 def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
-    """The advice document for one parcel: each fired rule's outputs gathered, the plan ordered
-    and bounded, each rule's trace credited."""
+    """The advice for one parcel, complete: each fired rule's outputs gathered, the plan ordered
+    and bounded, each rule's trace credited, then the guarantees checked and repaired, what is
+    missing said and the notes described."""
     got = _gather([book.by_id[rid] for rid in given.fired], given, book, renderer)
     steps = _dedupe_steps(got.steps)
     if given.plan is not None:
         _wait_no_longer_than_dispute(steps, given.plan, renderer, given.lang, given.context)
     steps.sort(key=Step.key)
     planned = {s.action for s in steps}
-    actions = [s.to_dict(planned) for s in steps]
-    _credit(got.trace, actions, got.flags, got.warnings, got.deadlines, got.msgs, got.dropped)
-    return Advice(_document(given.facts, given.derived, given.track, given.lang, actions, got, given.extra))
+    actions = [s.planned(planned) for s in steps]
+    _credit(got.trace, actions, got)
+    advice = _advice(given, actions, got)
+    if given.guard is not None:
+        given.guard(advice)
+    advice.missing = given.missing
+    if given.describe is not None:
+        given.describe(advice)
+    return advice
 
 
 def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer) -> _Gathered:
@@ -244,22 +218,18 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
           lang: str) -> None:
     """One output of a rule into what was gathered."""
     if out.kind == "action":
-        got.steps.append(Step(out.id, _iso(when), rule, out, text))
+        got.steps.append(Step(out.id, when, rule, out, text))
     elif out.kind == "flag":
         prev = got.flags.get(out.id)
-        item = {"id": out.id, "severity": out.severity, "rule": rule.id,
-                "text": text or book.vocab["flags"][out.id][lang]}
-        if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev["severity"]]:
-            got.flags[out.id] = item
+        if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev.severity]:
+            got.flags[out.id] = Flag(out.id, out.severity, rule.id, text or book.vocab["flags"][out.id][lang])
     elif out.kind == "warning":
         if out.id not in got.warnings:
-            got.warnings[out.id] = {"id": out.id, "rule": rule.id,
-                                    "text": text or book.vocab["warnings"][out.id][lang]}
+            got.warnings[out.id] = AdviceWarning(out.id, rule.id, text or book.vocab["warnings"][out.id][lang])
     elif out.kind == "deadline":
         have = got.deadlines.get(out.id)
-        if when is not None and (have is None or when < dt.date.fromisoformat(have["date"])):
-            got.deadlines[out.id] = {"id": out.id, "date": _iso(when),
-                                     "text": book.vocab["deadlines"][out.id][lang], "rule": rule.id}
+        if when is not None and (have is None or when < have.date):
+            got.deadlines[out.id] = Deadline(out.id, when, book.vocab["deadlines"][out.id][lang], rule.id)
 
 
 def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: list, book: RuleBook,
@@ -273,70 +243,50 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
         return
     ctx = dict(context, rule_id=rule.id)
     title = (book.vocab.get("messages") or {}).get(rule.message) or {}
-    msgs[rule.message] = {"kind": kind, "purpose": purpose, "rule": rule.id,
-                          "title": {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
-                          **{lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}}
+    m = msgs[rule.message] = Message(kind, purpose, rule.id,
+                                     {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
+                                     {lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS})
     if kind == "dispute":
         # the platform's form, the text to paste, the evidence to attach: kept apart
         parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
         for part in DISPUTE_PARTS:
             if all(part in parts[lg] for lg in LANGS):
-                msgs[rule.message][part] = {lg: parts[lg][part] for lg in LANGS}
+                m.parts[part] = {lg: parts[lg][part] for lg in LANGS}
     limit = context["profile"].get(LIMITS.get(kind, ""))
-    if limit and len(msgs[rule.message]["en"]) > int(limit):
+    if limit and len(m.texts["en"]) > int(limit):
         # Said, never cut: a truncated dispute text would lose its evidence list.
-        n = len(msgs[rule.message]["en"])
+        n = len(m.texts["en"])
         notes.append(note("message_too_long", {"message": rule.message, "length": n, "limit": int(limit)}))
 
 
-def _credit(trace: list, actions: list, flags: dict, warnings: dict, deadlines: dict, msgs: dict,
-            dropped: dict) -> None:
+def _credit(trace: list, actions: list[PlanStep], got: _Gathered) -> None:
     """Each rule's trace says what it gave and which of its actions another rule replaced."""
     gave: dict[str, list[str]] = {}
-    for kind, items, key in (("action", actions, "action"), ("flag", flags.values(), "id"),
-                             ("warning", warnings.values(), "id"), ("deadline", deadlines.values(), "id")):
+    for a in actions:
+        gave.setdefault(a.rule, []).append(f"action {a.action}")
+    for kind, items in (("flag", got.flags.values()), ("warning", got.warnings.values()),
+                        ("deadline", got.deadlines.values())):
         for item in items:
-            gave.setdefault(item["rule"], []).append(f"{kind} {item[key]}")
-    for name, m in msgs.items():
-        gave.setdefault(m["rule"], []).append(f"message {name}")
+            gave.setdefault(item.rule, []).append(f"{kind} {item.id}")
+    for name, m in got.msgs.items():
+        gave.setdefault(m.rule, []).append(f"message {name}")
     for t in trace:
         t["gave"] = gave.get(t["rule"], [])
-        t["replaced"] = dropped.get(t["rule"], [])
+        t["replaced"] = got.dropped.get(t["rule"], [])
 
 
-def _document(facts: Facts, derived: Derived, track_public: dict | None, lang: str, actions: list,
-              got: _Gathered, extra: dict | None) -> dict:
-    """The advice document (parcel-advice/1), its fields in their order."""
-    flag_list = sorted(got.flags.values(), key=lambda x: SEVERITY_RANK[x["severity"]])
-    data = {
-        "schema": SCHEMA,
-        "today": facts.today.isoformat(),
-        "platform": facts.platform,
-        "lang": lang,
-        "track": track_public,
-        "stage": derived.engine["stage"],
-        "days": {
-            "since_paid": derived.engine.get("days_since_paid"),
-            "since_track_issued": derived.engine.get("days_since_track_issued"),
-            "since_last_event": derived.engine.get("days_since_last_event"),
-            "in_stage": derived.engine.get("days_in_stage"),
-            "protection_left": derived.engine.get("protection_left"),
-        },
-        "next_step": ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None),
-        "actions": actions,
-        "flags": flag_list,
-        "warnings": list(got.warnings.values()),
-        "deadlines": sorted(got.deadlines.values(), key=lambda d: d["date"]),
-        "messages": list(got.msgs.values()),
-        "season": derived.engine.get("season"),
-        "events": [_event(e) for e in derived.events],
-        "notes": derived.notes,
-        "missing": [],
-        "trace": got.trace,
-    }
-    if extra:
-        data.update(extra)
-    return data
+def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
+    """The advice's parts in their order: flags by severity, deadlines by date."""
+    engine = given.derived.engine
+    days = {"since_paid": engine.get("days_since_paid"), "since_track_issued": engine.get("days_since_track_issued"),
+            "since_last_event": engine.get("days_since_last_event"), "in_stage": engine.get("days_in_stage"),
+            "protection_left": engine.get("protection_left")}
+    return Advice(today=given.facts.today, platform=given.facts.platform, lang=given.lang, track=given.track,
+                  stage=engine["stage"], days=days, steps=actions,
+                  flags=sorted(got.flags.values(), key=lambda x: SEVERITY_RANK[x.severity]),
+                  warnings=list(got.warnings.values()), deadlines=sorted(got.deadlines.values(), key=lambda d: d.date),
+                  messages=list(got.msgs.values()), season=engine.get("season"), events=given.derived.events,
+                  notes=given.derived.notes, missing=[], trace=got.trace, extra=given.extra)
 
 
 def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:
@@ -350,7 +300,7 @@ def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, la
         if s.action == plan.wait and s.due and s.due > first:
             s.due = first
             s.text = renderer.inline(s.out.text[lang], lang, context, s.out.where_of(lang, s.rule.where),
-                                     extra={"due": dt.date.fromisoformat(first), "rule_id": s.rule.id})
+                                     extra={"due": first, "rule_id": s.rule.id})
 
 
 def _dedupe_steps(steps: list[Step]) -> list[Step]:
@@ -363,18 +313,3 @@ def _dedupe_steps(steps: list[Step]) -> list[Step]:
         if prev is None or s.key() < prev.key():
             best[s.action] = s
     return list(best.values())
-
-
-def _event(e) -> dict:
-    """One event as read, echoed so an embedder sees what was understood: its place in the input
-    (`index`; null for the tracker's own current status), its time and offset as given, where,
-    the stage and how it was read (`stage` id, `code`, `text` or `unknown`), and for a text the
-    words that decided it (`matched`: a known line, or the words of rules/reading.yaml), and the
-    place read from the line or fields (`place`, when one was)."""
-    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
-           "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
-           "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}
-    place = e.place.to_dict() if e.place else None
-    if place:       # where it happened as read from its line or fields, and its kind (placeread.py)
-        out["place"] = place
-    return out

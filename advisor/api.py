@@ -20,7 +20,7 @@ from .resources import rules_dir as default_rules_dir, templates_dir as default_
 from .trackcode import analyse, read_code
 from .version import __version__
 from .knowledge import load_knowledge, lookup
-from .yamlfile import load
+from .yamlfile import load, located
 
 
 def check_dirs(**dirs: Path | None) -> None:
@@ -54,7 +54,7 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
             continue
         if not isinstance(when, dict):
             problems.append(RulesError(f"`requires` of the message `{name}` must be a mapping of conditions",
-                                       where=meta.where("requires") if hasattr(meta, "where") else "rules/vocabulary.yaml"))
+                                       where=located(meta, "requires", "rules/vocabulary.yaml")))
             continue
         try:
             check_when(when, f"message {name}", vocab, profiles, [])
@@ -66,16 +66,6 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
 def load_safety(rules_dir: Path, vocab: dict, messages: set[str]) -> Safety:
     """The plan's guarantees of a rules directory (`safety.yaml`)."""
     return Safety(lookup(rules_dir / "safety.yaml", "rules/safety.yaml", "invariants"), vocab, messages)
-
-
-def profiles_of(platforms: dict) -> dict[str, dict]:
-    return {name: dict(p) for name, p in platforms["platforms"].items()}
-
-
-def guidance_ids_of(guidance: dict) -> tuple[set[str], set[str]]:
-    """(every id a rule may cite, the seed numbers among them)."""
-    seeds = {str(k) for k in guidance.get("seeds") or {}}
-    return {str(k) for k in guidance["ids"]} | seeds, seeds
 
 
 def content_digest(*folders: Path | None) -> str:
@@ -106,11 +96,11 @@ class Advisor:
         self.overlay_dir = Path(overlay) if overlay else None
         check_dirs(rules=self.rules_dir, templates=self.templates_dir, rules_overlay=self.overlay_dir)
         r = self.rules_dir
-        k = load_knowledge(r)
+        k = self.knowledge = load_knowledge(r)
         vocab = self.vocab = k.vocab
         self._deadline_labels = {lang: {key: v[lang] for key, v in vocab["deadlines"].items()} for lang in LANGS}
         self.formats = k.formats
-        self.profiles = profiles_of(k.platforms)
+        self.profiles = k.profiles
         self._platforms = frozenset(self.profiles)
         self._public_profiles = {name: {key: v for key, v in p.items() if not key.startswith("_")}
                                  for name, p in self.profiles.items()}
@@ -118,7 +108,7 @@ class Advisor:
         # the universal trackers (posts.yaml) each platform's buyers are pointed to, built once
         self._universal = {name: [{key: v for key, v in u.items() if key != "platforms"} for u in self.formats.universal
                                   if not u.get("platforms") or name in u["platforms"]] for name in self.profiles}
-        self.guidance_ids, self.seed_ids = guidance_ids_of(k.guidance)
+        self.guidance_ids, self.seed_ids = k.guidance_ids, k.seed_ids
         self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
         self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"))
         self.messages = message_names(self.templates_dir)
@@ -158,19 +148,23 @@ class Advisor:
                messages: bool = True, extra: dict | None = None) -> Advice:
         if lang not in LANGS:
             raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
-        p = self._prepare(facts, today)
+        p = self.prepare(facts, today)
         fired = self.compiled.evaluate(p.facts.platform, p.derived.engine)
         profile = self.profiles[p.facts.platform]
         d = p.derived
         plan = self.safety.plan(d.engine, d.dates, p.facts.today, profile)
+
+        def guard(advice: Advice) -> None:
+            self.safety.enforce(advice, d.engine, d.dates, profile,
+                                lambda text, values: self.renderer.inline(text[lang], lang, p.context,
+                                                                          "rules/safety.yaml", extra=values),
+                                self._deadline_labels[lang])
+
         advice = build(Inputs(p.facts, d, p.track, fired, p.context, lang, messages, extra, plan,
-                              self.message_requires[p.facts.platform]), self.book, self.renderer)
-        self.safety.enforce(advice.data, d.engine, d.dates, profile,
-                            lambda text, values: self.renderer.inline(text[lang], lang, p.context, "rules/safety.yaml",
-                                                                      extra=values),
-                            self._deadline_labels[lang])
-        advice.data["missing"] = self._missing(p.facts, lang)
-        self._describe(advice.data, d.engine, p.context, lang)
+                              self.message_requires[p.facts.platform], guard=guard,
+                              missing=self._missing(p.facts, lang),
+                              describe=lambda advice: self._describe(advice, d.engine, p.context, lang)),
+                       self.book, self.renderer)
         advice.calendar = self.calendar
         return advice
 
@@ -195,11 +189,11 @@ class Advisor:
                            extra={"payload": {"provider": reading.provider, "form": reading.form,
                                               "recognised": reading.recognised, "events": len(doc.get("events") or [])}})
 
-    def _describe(self, data: dict, engine: dict, context: dict, lang: str) -> None:
+    def _describe(self, advice: Advice, engine: dict, context: dict, lang: str) -> None:
         """Each note and each change to the code gets its text in the advice's language
         (`notes:` and `changes:` in vocabulary.yaml); the English `detail` stays for programs."""
         titles = self.vocab.get("messages") or {}
-        for key, items in (("notes", data["notes"]), ("changes", (data.get("track") or {}).get("changes") or [])):
+        for key, items in (("notes", advice.notes), ("changes", (advice.track or {}).get("changes") or [])):
             texts = self.vocab.get(key) or {}
             for item in items:
                 text = (texts.get(item["kind"]) or {}).get(lang)
@@ -222,7 +216,7 @@ class Advisor:
                              help=did_you_mean(name, self.messages) or one_of(self.messages))
         if lang not in LANGS:
             raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
-        p = self._prepare(facts, today)
+        p = self.prepare(facts, today)
         return self.renderer.file(f"{name}.j2", lang, dict(p.context, rule_id=None))
 
     def warm(self) -> "Advisor":
@@ -231,19 +225,16 @@ class Advisor:
             self.stages.reader.warm()
         return self
 
-    def _prepare(self, facts: dict | Facts, today: dt.date | None) -> "_Prepared":
-        """Facts -> code analysis -> derived facts -> template context: everything before the engine."""
+    def prepare(self, facts: dict | Facts, today: dt.date | None = None) -> "Prepared":
+        """Facts -> code analysis -> derived facts -> template context: everything before the
+        engine, for `--why-not`, `rules check` and the workbench as for `advise`."""
         f = self.facts(facts, today)
         dest = f.order.destination.country if f.order.destination else None
         code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, dest, f.order.carrier)
                 if f.track is not None else None)
         track_full = code.result if code else None
         top = code.top if code else None
-        profile = self.profiles[f.platform]
-        derived = derive(f, track_full, self.stages, profile, self.seasons,
-                         self.formats.express_methods, self.formats.courier_methods, self.formats.misread_changes,
-                         self.formats.invented_status_flags, self.places, self.providers,
-                         alternatives=code.alternatives if code else ())
+        derived = derive(f, track_full, self.knowledge, alternatives=code.alternatives if code else ())
         public = None
         if track_full:
             public = dict(track_full)
@@ -253,7 +244,9 @@ class Advisor:
             public["note"] = (top or {}).get("note")
             public["trackers"] = self._trackers(track_full["trackers"], f, track_full["code"])
         context = template_context(f, derived, public, self._public_profiles[f.platform], self.formats.post_of)
-        return _Prepared(f, track_full, public, derived, context)
+        return Prepared(f, track_full, public, derived, context)
+
+    _prepare = prepare      # the name older releases had (bench/sidebyside.py probes them too)
 
     def _trackers(self, own: list[dict], f: Facts, code: str) -> list[dict]:
         """Where to check the code: the format's own trackers (the origin post), the destination
@@ -274,7 +267,10 @@ class Advisor:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
+    """One parcel before the engine: its facts, the code's analysis (`track_full`; `track` as the
+    advice shows it), the derived facts and the templates' context."""
+
     facts: Facts
     track_full: dict | None
     track: dict | None

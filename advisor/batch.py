@@ -6,8 +6,6 @@ its turn comes. A bad line becomes `{"line": N, "error": {...}}` in its place an
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import sys
 import time
@@ -16,8 +14,9 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Protocol
 
 from .errors import AdvisorError, FactsError, InternalError
-from .jsonio import check_json
-from .jsonio import line as json_line, loads
+from .dates import read_day
+from .jsonio import check_json, read_json
+from .jsonio import line as json_line
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
@@ -105,20 +104,13 @@ def advise_line(n: int, raw: bytes | None, error: dict[str, Any] | None) -> byte
     if error is not None or raw is None:       # an over-long line comes with its error
         return json_line({"line": n, "error": error})
     try:
-        try:
-            doc = loads(raw)                 # bytes straight to the parser: no decoded copy
-        except json.JSONDecodeError as e:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                raise _LineError(f"the line is not UTF-8 (byte {bad.start})") from None
-            raise _LineError(f"invalid JSON: {e.msg.lower()} at column {e.colno}") from None
+        doc = read_json(raw, f"line {n}", check=False, one_line=True)     # bytes straight to the parser: no decoded copy
         if not isinstance(doc, dict):
             raise _LineError(f"expected a facts object, got `{type(doc).__name__}`")
         check_json(raw, doc, f"line {n}")
         s, adv = _SETTINGS, _ADVISOR
         assert s is not None and adv is not None, "_init runs first"
-        today = dt.date.fromisoformat(s.today) if s.today else None
+        today = read_day(s.today, "--today")
         if s.payload_from:      # a payload as the tracker sends it, or {"payload": ..., "order": ...}
             beside = "payload" in doc and set(doc) <= {"payload", "order", "today", "platform", "seller", "dispute", "received"}
             advice = adv.advise_payload(doc["payload"] if beside else doc, provider=s.payload_from,

@@ -6,13 +6,14 @@ a list `cases:` of `{name, today?, platform?, facts, expect}`.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .i18n import LANGS
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
+from .dates import read_day
+from .location import Location
 from .yamlfile import Located, load, plain
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Case:
     facts: dict[str, Any]
     expect: dict[str, Any]
     source: list[str] = field(default_factory=list)    # the guidance ids the case rests on
+    location: Location | None = None                     # `where`, typed: its file, line and column
 
 
 @dataclass
@@ -81,7 +83,7 @@ def load_cases(rules_dir: Path) -> list[Case]:
                 raise RulesError("a case's `source` is a list of guidance ids", where=c.where("source"))
             out.append(Case(str(c.get("name") or f"case {i + 1}"), where,
                             str(c.get("today") or doc.get("today") or "") or None,
-                            plain(c["facts"]), plain(expect), [str(x) for x in source]))
+                            plain(c["facts"]), plain(expect), [str(x) for x in source], doc["cases"].location(i)))
     return out
 
 
@@ -107,7 +109,7 @@ def run_case(advisor: Advisor, case: Case) -> CaseResult:
     if unknown:
         result.problems.append(f"source: unknown guidance id {', '.join(f'`{g}`' for g in unknown)}")
     try:
-        today = dt.date.fromisoformat(case.today) if case.today else None
+        today = read_day(case.today, case.where)
         advice = advisor.advise(case.facts, today=today).to_dict()
     except ValueError:
         result.problems.append(f"`today` is not a date: `{case.today}`")

@@ -16,6 +16,7 @@ from jinja2 import TemplateSyntaxError, meta
 from .errors import AdvisorError, RulesError, did_you_mean
 from .i18n import LANGS
 from .render import LANG_NAMES, make_env, message_langs
+from .yamlfile import located
 
 if TYPE_CHECKING:
     from .api import Advisor
@@ -35,9 +36,8 @@ class CheckReport:
 
 
 def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
-    from .api import guidance_ids_of, profiles_of
     from .cases import load_cases
-    from .knowledge import load_knowledge
+    from .knowledge import guidance_ids_of, load_partial, profiles_of
     from .rulebook import collect
 
     report = CheckReport()
@@ -50,7 +50,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
             add(e)
             return None
 
-    k = load_knowledge(rules_dir, on_error=add)
+    k = load_partial(rules_dir, on_error=add)
     vocab, platforms, guidance = k.vocab, k.platforms, k.guidance
     langs = message_langs(templates_dir)
     report.counts["templates"] = _check_templates(templates_dir, add)
@@ -109,8 +109,7 @@ def _check_message_titles(vocab: dict[str, Any], langs: dict[str, Any], add: Cal
         title = titles.get(name)
         for lang in LANGS:
             if not isinstance(title, dict) or not str(title.get(lang) or "").strip():
-                where = (titles.where(name) if name in titles else titles.where()) if hasattr(titles, "where") \
-                    else "rules/vocabulary.yaml"
+                where = located(titles, name, "rules/vocabulary.yaml")
                 add(RulesError(f"the message `{name}` has no {LANG_NAMES[lang]} title", where=where,
                                help=f"add `{name}: {{en: ..., ru: ...}}` under `messages:`"))
                 break
@@ -125,7 +124,7 @@ def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None,
     except AdvisorError as e:
         add(e)
         return
-    sample = advisor._prepare(SAMPLE, dt.date(2026, 1, 1)).context
+    sample = advisor.prepare(SAMPLE, dt.date(2026, 1, 1)).context
     env = make_env("en", templates_dir)
     known = set(sample) | {"due", "rule_id"} | set(env.globals)
 
@@ -217,7 +216,7 @@ def _every_language(node: Any, where: str, add: Callable[[AdvisorError], None]) 
         if any(lang in node for lang in LANGS):
             for lang in LANGS:
                 if not isinstance(node.get(lang), str) or not node[lang].strip():
-                    at = node.where() if hasattr(node, "where") else where
+                    at = located(node, None, where)
                     add(RulesError(f"a text has no {LANG_NAMES[lang]}", where=at, help=f"add `{lang}: ...` beside the others"))
             return
         for value in node.values():

@@ -13,10 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .details import detail, note
 from .errors import RulesError
+from .yamlfile import located
+
+if TYPE_CHECKING:
+    from .advicemodel import Advice
 
 NAME = "coherence"
 _KINDS = ("action", "warning", "fact")
@@ -62,7 +66,7 @@ class Coherence:
                                  help="write `action ID`, `warning ID` or `fact NAME[=VALUE]` with ids of rules/vocabulary.yaml")
             return Item(kind, name, value or None)
 
-        at = node.where() if hasattr(node, "where") else f"{where}:1:1"
+        at = located(node, None, f"{where}:1:1")
         self.pairs = [Pair(item(p["with"], at), tuple(item(x, at) for x in p["not"]), bool(p.get("fallback")))
                       for p in node.get("exclusive") or []]
         self.not_before = [(str(n["warning"]), str(n["action"]), str(n["deadline"])) for n in node.get("not_before") or []]
@@ -76,54 +80,55 @@ class Coherence:
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
         self.fallback_text = {"en": text["en"], "ru": text["ru"]}
 
-    def enforce(self, fix, f: dict[str, Any], dates: dict[str, Any], lang: str, render) -> None:
-        """Check and repair one advice (`fix.data`); `render(text, values)` renders a text of the
+    def enforce(self, fix, f: dict, dates: dict, lang: str, render) -> None:
+        """Check and repair one advice (`fix.advice`); `render(text, values)` renders a text of the
         file in the advice's language."""
         self._pairs(fix, f, render)
         self._not_before(fix)
         self._claims(fix, f, lang)
         self._past_days(fix, dates, lang)
 
-    def _present(self, it: Item, data: dict[str, Any], f: dict[str, Any]) -> list[dict] | bool:
+    def _present(self, it: Item, advice: "Advice", f: dict) -> list | bool:
         if it.kind == "fact":
             v = f.get(it.id)
             return bool(v) if it.value is None else str(v) == it.value
-        key = "actions" if it.kind == "action" else "warnings"
-        field = "action" if it.kind == "action" else "id"
-        return [x for x in data[key] if x[field] == it.id]
+        if it.kind == "action":
+            return [x for x in advice.steps if x.action == it.id]
+        return [x for x in advice.warnings if x.id == it.id]
 
-    def _pairs(self, fix, f: dict[str, Any], render) -> None:
-        data = fix.data
+    def _pairs(self, fix, f: dict, render) -> None:
+        advice = fix.advice
         for pair in self.pairs:
-            if not self._present(pair.first, data, f):
+            if not self._present(pair.first, advice, f):
                 continue
             for other in pair.others:
-                for x in self._present(other, data, f) or []:
-                    if pair.fallback and other.kind == "action" and pair.first.id in (x.get("unless") or []):
+                for x in self._present(other, advice, f) or []:
+                    if pair.fallback and other.kind == "action" and pair.first.id in x.unless:
                         continue
                     if pair.fallback and other.kind == "action":
-                        x["unless"] = [pair.first.id]
-                        x["text"] = render(self.fallback_text, {"due": dt.date.fromisoformat(x["due"]) if x["due"] else None})
-                        fix(NAME, "not_fallback", first=str(pair.first), other=str(other), rule=x.get("rule"))
+                        x.unless = [pair.first.id]
+                        x.text = render(self.fallback_text, {"due": x.due})
+                        fix(NAME, "not_fallback", first=str(pair.first), other=str(other), rule=x.rule)
                         continue
-                    data["actions" if other.kind == "action" else "warnings"].remove(x)
+                    (advice.steps if other.kind == "action" else advice.warnings).remove(x)
                     fix.changed = True
-                    fix(NAME, "excluded", first=str(pair.first), other=str(other), rule=x.get("rule"))
+                    fix(NAME, "excluded", first=str(pair.first), other=str(other), rule=x.rule)
 
     def _not_before(self, fix) -> None:
         """A "never before DATE" goes when the plan dates that step earlier (the plan's date stands)."""
-        data = fix.data
+        advice = fix.advice
         for warning, action, deadline in self.not_before:
-            days = [d["date"] for d in data["deadlines"] if d["id"] == deadline]
-            steps = [a["due"] for a in data["actions"] if a["action"] == action and a["due"]]
-            if days and steps and min(steps) < days[0] and any(w["id"] == warning for w in data["warnings"]):
-                data["warnings"] = [w for w in data["warnings"] if w["id"] != warning]
-                data["deadlines"] = [d for d in data["deadlines"] if d["id"] != deadline]
-                fix(NAME, "never_before_step", warning=warning, action=action, date=days[0], due=min(steps))
+            days = [d.date for d in advice.deadlines if d.id == deadline]
+            steps = [a.due for a in advice.steps if a.action == action and a.due]
+            if days and steps and min(steps) < days[0] and any(w.id == warning for w in advice.warnings):
+                advice.warnings = [w for w in advice.warnings if w.id != warning]
+                advice.deadlines = [d for d in advice.deadlines if d.id != deadline]
+                fix(NAME, "never_before_step", warning=warning, action=action, date=days[0].isoformat(),
+                    due=min(steps).isoformat())
 
-    def _claims(self, fix, f: dict[str, Any], lang: str) -> None:
-        data = fix.data
-        texts = [(a["text"], a["rule"]) for a in data["actions"]] + [(w["text"], w["rule"]) for w in data["warnings"]]
+    def _claims(self, fix, f: dict, lang: str) -> None:
+        advice = fix.advice
+        texts = [(a.text, a.rule) for a in advice.steps] + [(w.text, w.rule) for w in advice.warnings]
         for claim in self.claims:
             holds = ((claim.stages is None or f.get("stage") in claim.stages)
                      and (claim.quiet_below is None or (f.get("days_since_last_event") or 0) < claim.quiet_below)
@@ -133,22 +138,22 @@ class Coherence:
             for text, rule in texts:
                 said = next((w for w in claim.words[lang] if text and w.lower() in text.lower()), None)
                 if said:
-                    _unrepaired(data, "claim", words=said, rule=rule)
+                    _unrepaired(advice, "claim", words=said, rule=rule)
 
     def _past_days(self, fix, dates: dict[str, Any], lang: str) -> None:
         """A step names no day before today that is neither a fact of the parcel nor one of the
         advice's own dates (a last day already gone, "up to day 15" on day 20)."""
-        data = fix.data
-        today = dt.date.fromisoformat(data["today"])
-        known = {d for d in dates.values() if d} | {dt.date.fromisoformat(x["date"]) for x in data["events"] + data["deadlines"]}
-        for a in data["actions"]:
-            for day in days_in(a["text"] or "", lang):
+        advice = fix.advice
+        today = advice.today
+        known = {d for d in dates.values() if d} | {e.date for e in advice.events} | {d.date for d in advice.deadlines}
+        for a in advice.steps:
+            for day in days_in(a.text or "", lang):
                 if day < today and day not in known:
-                    _unrepaired(data, "past_day", day=day.isoformat(), rule=a["rule"], action=a["action"])
+                    _unrepaired(advice, "past_day", day=day.isoformat(), rule=a.rule, action=a.action)
 
 
-def _unrepaired(data: dict[str, Any], found: str, **values) -> None:
-    data["notes"].append(note("safety_repair", {"invariant": NAME}, sentence="safety_unrepaired",
+def _unrepaired(advice: "Advice", found: str, **values) -> None:
+    advice.notes.append(note("safety_repair", {"invariant": NAME}, sentence="safety_unrepaired",
                               repair=detail("repairs", found, values)))
 
 

@@ -1,15 +1,14 @@
 """Rules compiled to durable_rules expressions: a rule's `when` for one platform profile, its
 number sums (`profile.first_scan_react_days + 5`) as the engine's arithmetic trees, and the date
-facts its `due` needs. The comparisons come from conditions.COMPARISONS, the one table the
-Python reader of these expressions (conditions.holds) uses too.
+facts its `due` needs. The comparisons come from rulelang.COMPARISONS, the one table the
+Python reader of these expressions (rulelang.holds) uses too.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .conditions import OPS, TERM as _TERM
-from .derive import DATES
 from .rulebook import Rule    # noqa: TC001 - the type of compile_when's argument
+from .rulelang import DATES, OPS, sum_terms
 
 TAG = {"kind": "parcel"}      # every fact asserted carries it; a rule with no condition matches on it
 
@@ -19,8 +18,7 @@ def _num(value: Any, profile: dict[str, Any]) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     terms: list[tuple[int, Any]] = []
-    for sign_text, term in _TERM.findall(str(value)):
-        sign = -1 if sign_text == "-" else 1
+    for sign, term in sum_terms(value):
         if term.isdigit():
             terms.append((sign, int(term)))
         elif term.startswith("profile."):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TYPE_CHECKING
 
 from .compiler import compile_map
-from .conditions import holds
+from .rulelang import holds
 from .errors import AdvisorError
 from .workload import Parcel
 from .yamlfile import plain
@@ -98,7 +98,7 @@ class Counter:
         r = self.result
         r.parcels += 1
         try:
-            prepared = self.advisor._prepare(parcel.facts, parcel.today)
+            prepared = self.advisor.prepare(parcel.facts, parcel.today)
             advice = self.advisor.advise(prepared.facts, today=parcel.today).to_dict()
         except AdvisorError:
             r.refused += 1

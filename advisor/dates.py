@@ -1,16 +1,12 @@
-"""Dates as buyers write them, and the small date language rules use for `due`.
-
-A due expression is a date fact, `today`, or `latest(...)` / `earliest(...)` of them, plus or
-minus day counts: `protection_ends - 5d`, `latest(today, track_issued + 10d)`,
-`last_event + 14d + season_extra_days`, `track_issued + profile.first_scan_react_days`.
-"""
+"""Dates as buyers write them (the rules' `due` date language is rulelang.py's)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cached_property, lru_cache
-from dataclasses import dataclass
-from typing import Callable
+from functools import lru_cache
+
+from .errors import FactsError
+from .location import Location
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -73,158 +69,38 @@ def _make(y: int, m: int, d: int) -> dt.date:
         raise DateFormatError(f"not a real date ({e})") from None
 
 
-# ---- due expressions -------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)d\b|(?P<name>[a-z_][a-z0-9_.]*)|(?P<op>[-+(),]))")
-
-
-@dataclass(frozen=True)
-class DateExpr:
-    """A parsed due expression; `dates()` lists the date facts it needs."""
-
-    text: str
-    tree: tuple
-
-    def dates(self) -> set[str]:
-        out: set[str] = set()
-
-        def walk(t):
-            if t[0] == "date":
-                out.add(t[1])
-            elif t[0] in ("latest", "earliest"):
-                for a in t[1]:
-                    walk(a)
-            elif t[0] == "shift":
-                walk(t[1])
-
-        walk(self.tree)
-        return out - {"today"}
-
-    def day_names(self) -> set[str]:
-        out: set[str] = set()
-
-        def walk(t):
-            if t[0] in ("latest", "earliest"):
-                for a in t[1]:
-                    walk(a)
-            elif t[0] == "shift":
-                walk(t[1])
-                for _sign, amount in t[2]:
-                    if isinstance(amount, str):
-                        out.add(amount)
-
-        walk(self.tree)
-        return out
-
-    def evaluate(self, date_of: Callable[[str], dt.date | None], number_of: Callable[[str], int]):
-        return self._run(date_of, number_of)
-
-    @cached_property
-    def _run(self):
-        """The tree turned into nested closures once: evaluated for every fired rule's output."""
-        return _compiled(self.tree)
+# Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
+# 9999 overflows: refused by name rather than advised on.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
-def _compiled(t: tuple) -> Callable:
-    if t[0] == "date":
-        name = t[1]
-        return lambda date_of, number_of: date_of(name)
-    if t[0] in ("latest", "earliest"):
-        parts = [_compiled(a) for a in t[1]]
-        pick = max if t[0] == "latest" else min
-
-        def choose(date_of, number_of):
-            vals = [v for v in (p(date_of, number_of) for p in parts) if v is not None]
-            return pick(vals) if vals else None
-        return choose
-    base_of = _compiled(t[1])
-    fixed = sum(sign * a for sign, a in t[2] if isinstance(a, int))
-    named = [(sign, a) for sign, a in t[2] if not isinstance(a, int)]
-
-    def shift(date_of, number_of):
-        base = base_of(date_of, number_of)
-        if base is None:
-            return None
-        days = fixed + sum(sign * number_of(a) for sign, a in named) if named else fixed
-        try:
-            return base + dt.timedelta(days=days)
-        except OverflowError:
-            return None
-    return shift
+def read_date(value, where: "str | Location") -> dt.date | None:
+    """A date of the facts contract (`YYYY-MM-DD`, or a date YAML already read), between
+    EARLIEST and LATEST, or a `FactsError` naming `where`: every interface reads facts' dates and
+    the day advised for with this one function."""
+    if value is None:
+        return None
+    try:
+        d = parse_date(value)
+    except DateFormatError as e:
+        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
+    if not EARLIEST <= d <= LATEST:
+        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
+                         help="check the year", key="out_of_range")
+    return d
 
 
-def _tokens(s: str) -> list[tuple[str, object]]:
-    """A due expression's numbers, names and operators, in order."""
-    tokens: list[tuple[str, object]] = []
-    pos = 0
-    while pos < len(s):
-        m = _TOKEN.match(s, pos)
-        if not m or m.end() == pos:
-            if s[pos:].strip() == "":
-                break
-            raise ValueError(f"cannot read `{s[pos:].strip()}`")
-        pos = m.end()
-        if m["num"] is not None:
-            tokens.append(("num", int(m["num"])))
-        elif m["name"] is not None:
-            tokens.append(("name", m["name"]))
-        else:
-            tokens.append(("op", m["op"]))
-    return tokens
+def _iso_help(value) -> str | None:
+    """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
+    taken silently, since `05.06.2026` read the other way is another day."""
+    try:
+        d = parse_date(value, relative=True)
+    except DateFormatError:
+        return None
+    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
 
 
-MAX_DUE_NESTING = 8    # `latest(earliest(...))`: rules nest two deep at most
-
-
-def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bool]) -> DateExpr:
-    """Parse a due expression; raises ValueError with a readable reason."""
-    s = str(text)
-    tokens = _tokens(s)
-    i = 0
-
-    def peek():
-        return tokens[i] if i < len(tokens) else (None, None)
-
-    def take():
-        nonlocal i
-        i += 1
-        return tokens[i - 1]
-
-    def term(depth: int):
-        kind, val = take() if i < len(tokens) else (None, None)
-        if kind != "name":
-            raise ValueError("expected a date name such as `track_issued` or `today`")
-        if val in ("latest", "earliest"):
-            if take() != ("op", "("):
-                raise ValueError(f"`{val}` needs its dates in parentheses")
-            if depth >= MAX_DUE_NESTING:       # 400 deep ran out of stack later: a crash, not an error
-                raise ValueError(f"`{val}(` nests deeper than {MAX_DUE_NESTING} levels")
-            args = [expr(depth + 1)]
-            while peek() == ("op", ","):
-                take()
-                args.append(expr(depth + 1))
-            if take() != ("op", ")"):
-                raise ValueError(f"`{val}(` is not closed")
-            return (val, tuple(args))
-        if val not in date_names:
-            raise ValueError(f"`{val}` is not a date fact")
-        return ("date", val)
-
-    def expr(depth: int = 0):
-        base = term(depth)
-        shifts = []
-        while peek() in (("op", "+"), ("op", "-")):
-            sign = 1 if take()[1] == "+" else -1
-            kind, val = take() if i < len(tokens) else (None, None)
-            if kind == "num":
-                shifts.append((sign, val))
-            elif kind == "name" and number_names(val):
-                shifts.append((sign, val))
-            else:
-                raise ValueError("expected a number of days such as `7d` or a whole-number fact")
-        return ("shift", base, tuple(shifts)) if shifts else base
-
-    tree = expr()
-    if i != len(tokens):
-        raise ValueError(f"unexpected `{tokens[i][1]}`")
-    return DateExpr(s, tree)
+def read_day(value, where: "str | Location" = "today") -> dt.date | None:
+    """The day advised for, as the facts, an HTTP query, a batch or a case give it (None when
+    not given: the interface then takes `real_today()`)."""
+    return read_date(value, where)

@@ -1,12 +1,13 @@
 """Derived facts: the flat, fixed-type fact the engine evaluates, computed from the input facts.
 
-This is arithmetic on dates and lists only; every threshold lives in `rules/`. `FACTS` is the
-catalogue rule authors write conditions against (and `advise rules check` validates against).
+This is arithmetic on dates and lists only; every threshold lives in `rules/`. The catalogue rule
+authors write conditions against (`FACTS`, `DATES`) is rulelang.py's.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import destination
 from .details import note
@@ -14,91 +15,11 @@ from .facts import Facts
 from .ordering import in_order, keep_tracker_status, tracker_event
 from .orderfacts import seller_and_dispute_facts, shipping_facts
 from .placeread import EventPlace, event_place
+from .rulelang import DATES, FACTS  # noqa: F401 - FACTS re-exported: the catalogue is rulelang.py's
 from .stages import StageBook
-from .seasons import Seasons
 
-# name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
-FACTS: dict[str, tuple[str, str]] = {
-    "platform": ("text", "platform profile id: aliexpress, joom, ebay, ok"),
-    "received": ("bool", "the buyer has the parcel in hand"),
-    "has_code": ("bool", "a track code was given"),
-    "code_kind": ("text", "s10, yanwen, fake_service, domestic, order_number, carrier, express, marketplace, unknown"),
-    "code_format": ("text", "the format id from track_formats.yaml, or unknown"),
-    "code_valid": ("bool", "the code is a valid code of its format"),
-    "check_digit_ok": ("bool", "the check digit matches (absent when the format has none)"),
-    "code_tracked": ("text", "full, origin_only, destination_only, none, unknown"),
-    "code_service": ("text", "the service the code says (registered, letter, ems, ...)"),
-    "code_changed": ("bool", "normalising the code changed something"),
-    "code_misread": ("bool", "a change that may mean a misread character (track_formats.yaml misread_changes)"),
-    "code_origin": ("text", "the origin country the code names"),
-    "code_flags": ("set", "flag ids the code's format raises; test with {includes: FLAG}"),
-    "code_uncertain": ("bool", "another real reading of the code is nearly as likely (track_formats.yaml uncertain_within)"),
-    "stage": ("text", "the current delivery stage id"),
-    "events_count": ("int", "postal events in the history"),
-    "seller_events_count": ("int", "statuses typed by the seller on the order page"),
-    "seller_statuses_only": ("bool", "there are seller-typed statuses and no postal event"),
-    "moved": ("bool", "a postal event beyond pre-advice exists (real movement)"),
-    "exported": ("bool", "the parcel has reached the export stage or later"),
-    "unknown_statuses": ("int", "statuses no phrase in stages.yaml recognised"),
-    "post_problem": ("text", "what the post's latest code without a stage says: lost, seized, destroyed, prohibited, cancelled, renumbered, suspended, not_delivered, exception"),
-    "events_before_order": ("int", "events dated before payment or the code's issue (a reused number)"),
-    "days_since_paid": ("int", "days from payment to today"),
-    "days_since_track_issued": ("int", "days from the day the code was given to today"),
-    "days_since_shipped": ("int", "days since the first shipment: the code's issue or its first postal scan, whichever came first, never before payment"),
-    "days_since_last_event": ("int", "days since the latest postal event"),
-    "days_since_first_event": ("int", "days since the first postal event"),
-    "days_in_stage": ("int", "days since the current stage began"),
-    "days_since_pre_advice": ("int", "days since the first pre-advice event"),
-    "protection_left": ("int", "days until protection ends (negative once it has ended)"),
-    "protection_total_days": ("int", "days from payment to the end of protection"),
-    "extension_room_days": ("int", "days the seller can still extend protection (profile cap minus total)"),
-    "promised_days": ("int", "delivery time the seller promised"),
-    "days_past_promise": ("int", "days since the promised delivery date (negative before it)"),
-    "destination_country": ("text", "the order's destination country (ISO code)"),
-    "destination_mismatch": ("bool", "the post shows the parcel at an office or delivered in another country, region or city than the order's (or the tracker's destination is another country)"),
-    "destination_mismatch_level": ("text", "country, region or city"),
-    "weight_diff_g": ("int", "largest difference between two real weighings, in grams"),
-    "shipping_express": ("bool", "the shipping method names an express carrier (DHL, EMS, ...)"),
-    "shipping_free": ("bool", "shipping was free"),
-    "shipping_courier": ("bool", "the shipping method names a courier service (SPSR, CDEK, ...)"),
-    "price_usd": ("number", "the price when given in USD"),
-    "seller_messaged": ("bool", "the buyer has written to the seller"),
-    "days_since_seller_messaged": ("int", "days since the buyer wrote to the seller"),
-    "seller_replied": ("bool", "the seller answered"),
-    "seller_templated_replies": ("bool", "the seller answers with templates, no new number"),
-    "seller_extended_days": ("int", "days the seller already extended protection by"),
-    "dispute_open": ("bool", "a dispute is open and no refund has arrived"),
-    "days_since_dispute_opened": ("int", "days since the dispute was opened"),
-    "seller_response": ("text", "none, rejected, partial_refund, resend_promise, accepted"),
-    "offer_on_table": ("bool", "the seller offered money in the dispute"),
-    "offer_partial": ("bool", "the offer is less than the price in the order's currency (or the seller calls it partial and names no amount)"),
-    "offer_vs_price": ("text", "full (the price or more), partial, or unknown (no price, or another currency than the order's)"),
-    "offer_share_pct": ("int", "the offer as a whole percentage of the price, when both are in the order's currency"),
-    "dispute_escalated": ("bool", "the dispute was escalated to a claim"),
-    "refund_received": ("bool", "the refund arrived"),
-    "order_frozen": ("bool", "the platform froze the order"),
-    "order_problem": ("text", "none, wrong_item, defective, not_as_described, missing_items"),
-    "season": ("text", "the season stretching wait windows now, or none"),
-    "season_extra_days": ("int", "days the current season adds to wait windows (0 outside seasons)"),
-}
-
-# Date names a due expression can use, and the day-count fact that exists exactly when it does.
-DATES: dict[str, str | None] = {
-    "today": None,
-    "paid": "days_since_paid",
-    "track_issued": "days_since_track_issued",
-    "shipped": "days_since_shipped",
-    "protection_ends": "protection_left",
-    "last_event": "days_since_last_event",
-    "first_event": "days_since_first_event",
-    "stage_since": "days_in_stage",
-    "pre_advice_since": "days_since_pre_advice",
-    "seller_messaged": "days_since_seller_messaged",
-    "dispute_opened": "days_since_dispute_opened",
-    "promised_by": "days_past_promise",
-}
-
-
+if TYPE_CHECKING:
+    from .knowledge import Knowledge
 
 @dataclass(slots=True)
 class Seen:
@@ -229,20 +150,20 @@ def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict
     return notes
 
 
-def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, seasons: Seasons,
-           express_methods: list[str] = (), courier_methods: list[str] = (),
-           misread_changes: list[str] = (), invented_status_flags: list[str] = (), places=None,
-           providers=None, alternatives: list[dict] | tuple = ()) -> Derived:
-    """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES)."""
+def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternatives: list[dict] | tuple = ()) -> Derived:
+    """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES), from
+    the facts, the code's analysis (`track`; `alternatives`: readings nearly as likely) and what
+    the rules directory knows (stages, places, providers' codes, seasons, shipping methods)."""
     today = facts.today
     o = facts.order
+    formats, places = knowledge.formats, knowledge.places
     f: dict = {"platform": facts.platform, "received": facts.received}
     dates: dict[str, dt.date] = {"today": today}
-    _code_facts(f, track, misread_changes)
+    _code_facts(f, track, formats.misread_changes)
     origin = track["origin_country"] if track is not None else None
-    events, notes, postal = _history_facts(f, dates, facts, track, stages, invented_status_flags, providers,
-                                           alternatives, places)
-    _order_dates(f, dates, facts, profile)
+    events, notes, postal = _history_facts(f, dates, facts, track, knowledge.stages, formats.invented_status_flags,
+                                           knowledge.providers, alternatives, places)
+    _order_dates(f, dates, facts, knowledge.profiles[facts.platform])
     dest = o.destination
     if dest and dest.country:
         f["destination_country"] = dest.country
@@ -250,9 +171,9 @@ def derive(facts: Facts, track: dict | None, stages: StageBook, profile: dict, s
     f["destination_mismatch"] = mismatch is not None
     if mismatch:
         f["destination_mismatch_level"] = mismatch.level
-    shipping_facts(f, o, express_methods, courier_methods)
+    shipping_facts(f, o, formats.express_methods, formats.courier_methods)
     seller_and_dispute_facts(f, facts)
-    season = seasons.find(today, o.paid, f["exported"])        # W11
+    season = knowledge.seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
     office = destination.office(postal, places, dest)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Callable, Iterable
 
+from .location import Location
+
 
 class AdvisorError(Exception):
     """Base class; `exit_code` is what the CLI exits with."""
@@ -15,11 +17,13 @@ class AdvisorError(Exception):
     exit_code = 2
     kind = "error"
 
-    def __init__(self, message: str, *, where: str | None = None, help: str | None = None,
+    def __init__(self, message: str, *, where: str | Location | None = None, help: str | None = None,
                  key: str | None = None):
         super().__init__(message)
         self.message = message
-        self.where = where
+        # printed as given; a typed Location is kept too, for code that needs its parts
+        self.location = where if isinstance(where, Location) else None
+        self.where = str(where) if where is not None else None
         self.help = help
         # which kind of problem this is (`bad_date`, `after_today`): an interface that speaks the
         # user's language words it from its own texts (the page: templates/page/texts.yaml)

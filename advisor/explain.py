@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .derive import DATES
 from .errors import FactsError, did_you_mean
-from .conditions import holds
 from .compiler import compile_map
+from .rulelang import DATES, holds
 from .yamlfile import plain
 
 def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict[str, Any]:
@@ -23,7 +22,7 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
         raise FactsError(f"unknown rule `{rule_id}`", where="--why-not",
                          help=did_you_mean(rule_id, advisor.book.by_id)
                          or "rule ids are the `id:` fields under rules/advice/, or `all` for every rule")
-    p = advisor._prepare(facts, today)
+    p = advisor.prepare(facts, today)
     fired = advisor.compiled.evaluate(p.facts.platform, p.derived.engine)
     if rule_id != "all":
         return _one(advisor, advisor.book.by_id[rule_id], p, fired, lang)

@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Any, TYPE_CHECKING, TypeVar
 
 from .countries import event_country
-from .dates import DateFormatError, parse_date
+from .dates import read_date
 from .errors import FactsError, did_you_mean, one_of
-from .jsonio import MAX_JSON_DEPTH, check_json, loads as json_loads  # noqa: F401 (check_json: said here for its callers)
+from .jsonio import MAX_JSON_DEPTH, check_json, read_json  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
 
@@ -119,11 +119,7 @@ def parse_document(text: str, source: str = "facts") -> dict[str, Any]:
     """JSON or YAML text to a mapping; syntax errors name `source:line:col`."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
-        try:
-            doc = json_loads(text)
-        except json.JSONDecodeError as e:
-            raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
-        check_json(text, doc, source)
+        doc = read_json(text, source)
     else:
         from .yamlfile import loads
         doc = loads(text, source, error=FactsError)
@@ -146,33 +142,9 @@ def _schema_error(err: ValidationError) -> FactsError:
     return FactsError(p.message, where=where, help=p.help)
 
 
-# Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
-# 9999 overflows: refused by name rather than advised on.
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
-
-
-def fact_date(value: object, where: str) -> dt.date | None:
-    """A date of the facts contract (`YYYY-MM-DD`), or a `FactsError` naming `where`."""
-    if value is None:
-        return None
-    try:
-        d = parse_date(value)
-    except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
-    if not EARLIEST <= d <= LATEST:
-        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
-                         help="check the year", key="out_of_range")
-    return d
-
-
-def _iso_help(value: object) -> str | None:
-    """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
-    taken silently, since `05.06.2026` read the other way is another day."""
-    try:
-        d = parse_date(value, relative=True)
-    except DateFormatError:
-        return None
-    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
+# The one reader of a date of the facts contract (and of the day advised for) is dates.py's;
+# the name older callers import
+fact_date = read_date
 
 
 def _money(d: dict[str, Any] | None) -> Money | None:
@@ -219,8 +191,7 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | No
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    day = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
-    today = day if day is not None else today
+    today = read_date(doc["today"] if doc.get("today") is not None else today, "today")
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",
@@ -228,9 +199,9 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | No
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
     order = _new(
-        Order, paid=fact_date(o.get("paid"), "order.paid"),
-        track_issued=fact_date(o.get("track_issued"), "order.track_issued"),
-        protection_ends=fact_date(o.get("protection_ends"), "order.protection_ends"),
+        Order, paid=read_date(o.get("paid"), "order.paid"),
+        track_issued=read_date(o.get("track_issued"), "order.track_issued"),
+        protection_ends=read_date(o.get("protection_ends"), "order.protection_ends"),
         promised_days=o.get("promised_days"),
         price=_wrap_money(o.get("price"), "order.price"),
         shipping_method=ship.get("method"), shipping_free=ship.get("free"),
@@ -239,7 +210,7 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | No
     )
     events = _events(doc.get("events") or [], providers)
     s = doc.get("seller") or {}
-    seller = _new(Seller, messaged=fact_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
+    seller = _new(Seller, messaged=read_date(s.get("messaged"), "seller.messaged"), replied=s.get("replied"),
                   templated_replies=bool(s.get("templated_replies", False)),
                   extended_days=int(s.get("extended_days", 0)))
     dispute = _dispute(doc.get("dispute"))
@@ -258,7 +229,7 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
         try:
-            date = fact_date(e["date"], "date")
+            date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
         events.append(_new(
@@ -280,7 +251,7 @@ def _tracker_status(d: dict[str, Any] | None, providers: list[str] | None) -> Ev
     if providers is not None and d.get("provider") is not None and d["provider"] not in providers:
         raise FactsError(f"unknown status code provider `{d['provider']}`", where="tracker_status.provider",
                          help=did_you_mean(d["provider"], providers) or one_of(providers))
-    date = fact_date(d.get("date"), "tracker_status.date")
+    date = read_date(d.get("date"), "tracker_status.date")
     return _new(Event, date=date, status=d.get("status"), stage=None, country=None, city=None, weight_g=None,
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
 
@@ -289,11 +260,11 @@ def _dispute(d: dict[str, Any] | None) -> Dispute | None:
     """The dispute, typed; it needs the day it was opened."""
     if not d:
         return None
-    dispute = _new(Dispute, opened=fact_date(d.get("opened"), "dispute.opened"),
+    dispute = _new(Dispute, opened=read_date(d.get("opened"), "dispute.opened"),
                    seller_response=d.get("seller_response", "none"),
                    offered_refund=_wrap_money(d.get("offered_refund"), "dispute.offered_refund"),
                    escalated=bool(d.get("escalated", False)),
-                   refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
+                   refund_received=read_date(d.get("refund_received"), "dispute.refund_received"))
     if dispute.opened is None:
         raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
                          help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from .errors import FactsError
+from .location import Location
 
 
 def compact(value: Any) -> str:
@@ -34,6 +35,27 @@ def loads(text: str | bytes) -> Any:
     `NaN` and `Infinity` are refused (they would slip past every numeric bound). Raises
     `json.JSONDecodeError` (orjson's is a subclass) with `msg`, `lineno` and `colno`."""
     return orjson.loads(text)
+
+
+def read_json(data: str | bytes, source: str, *, check: bool = True, one_line: bool = False):
+    """JSON a person or a program sent (a facts file, an HTTP body, a batch line): parsed
+    strictly, then (`check`) its depth and keys checked; every problem a `FactsError` naming
+    `source`, a syntax error at `source:line:col` (`one_line`, a batch line: at `source`, its
+    column said, as a batch's output names its lines). The one reader of a JSON facts body."""
+    try:
+        doc = loads(data)
+    except json.JSONDecodeError as e:
+        if isinstance(data, bytes):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise FactsError(f"the text is not UTF-8 (byte {bad.start})", where=source) from None
+        if one_line:
+            raise FactsError(f"invalid JSON: {e.msg.lower()} at column {e.colno}", where=source) from None
+        raise FactsError(f"invalid JSON: {e.msg.lower()}", where=Location(source, e.lineno, e.colno)) from None
+    if check:
+        check_json(data, doc, source)
+    return doc
 
 
 MAX_JSON_DEPTH = 32    # the facts nest four deep; a value nested deeper is an attack or a mistake

@@ -7,7 +7,7 @@ that need it are skipped, the others still run).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,11 +17,34 @@ from .stages import StageBook, load_stages
 from .places import Places
 from .providers import Providers
 from .trackformats import FormatBook, load_formats
-from .yamlfile import load
+from .yamlfile import load, located
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything a rules directory knows besides its rules, complete: what the Advisor and
+    `derive` read (`profiles` are the platforms' profiles by id, `guidance_ids` every id a rule may
+    cite, `seed_ids` the seed numbers among them)."""
+
+    vocab: Any
+    platforms: Any
+    guidance: Any
+    formats: FormatBook
+    default_platform: str
+    stages: StageBook
+    places: Places
+    providers: Providers
+    seasons: Seasons
+    profiles: dict[str, dict] = field(default_factory=dict)
+    guidance_ids: frozenset[str] = frozenset()
+    seed_ids: frozenset[str] = frozenset()
 
 
 @dataclass
-class Knowledge:
+class PartialKnowledge:
+    """What `rules check` could read of a rules directory: None for a file with a problem (the
+    checks that need it are skipped, the others still run)."""
+
     vocab: Any
     platforms: Any
     guidance: Any
@@ -31,6 +54,16 @@ class Knowledge:
     places: Places | None
     providers: Providers | None
     seasons: Seasons | None
+
+
+def profiles_of(platforms: dict) -> dict[str, dict]:
+    return {name: dict(p) for name, p in platforms["platforms"].items()}
+
+
+def guidance_ids_of(guidance: dict) -> tuple[set[str], set[str]]:
+    """(every id a rule may cite, the seed numbers among them)."""
+    seeds = {str(k) for k in guidance.get("seeds") or {}}
+    return {str(k) for k in guidance["ids"]} | seeds, seeds
 
 
 def lookup(path: Path, display: str, key: str) -> dict:
@@ -45,7 +78,7 @@ def default_platform(platforms: dict) -> str:
     """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
     known = platforms["platforms"]
     default = platforms.get("default")
-    where = platforms.where("default") if hasattr(platforms, "where") and "default" in platforms else "rules/platforms.yaml:1:1"
+    where = located(platforms, "default", "rules/platforms.yaml:1:1") if "default" in platforms else "rules/platforms.yaml:1:1"
     if default is None:
         if "aliexpress" in known:
             return "aliexpress"
@@ -62,7 +95,20 @@ def load_seasons(rules_dir: Path) -> Seasons:
     return Seasons((load(path, "rules/seasons.yaml") or {}).get("seasons") or [] if path.exists() else [])
 
 
-def load_knowledge(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None = None) -> Knowledge:
+def load_knowledge(rules_dir: Path) -> Knowledge:
+    """A rules directory's knowledge for the Advisor: the first problem is raised."""
+    k = _load(rules_dir, None)
+    ids, seeds = guidance_ids_of(k.guidance)
+    return Knowledge(k.vocab, k.platforms, k.guidance, k.formats, k.default_platform, k.stages, k.places,
+                     k.providers, k.seasons, profiles_of(k.platforms), frozenset(ids), frozenset(seeds))
+
+
+def load_partial(rules_dir: Path, on_error: Callable[[AdvisorError], None]) -> PartialKnowledge:
+    """What `rules check` can read: `on_error` hears of every problem, the files with one are None."""
+    return _load(rules_dir, on_error)
+
+
+def _load(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None) -> PartialKnowledge:
     def step(fn, *a, **kw):
         if on_error is None:
             return fn(*a, **kw)
@@ -87,4 +133,4 @@ def load_knowledge(rules_dir: Path, on_error: Callable[[AdvisorError], None] | N
     if vocab is not None:
         providers = step(Providers, r, set(vocab["stages"]), vocab.get("post_problems") or [])
     seasons = step(load_seasons, r)
-    return Knowledge(vocab, platforms, guidance, formats, default, stages, places, providers, seasons)
+    return PartialKnowledge(vocab, platforms, guidance, formats, default, stages, places, providers, seasons)

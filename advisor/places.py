@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import RulesError, did_you_mean, one_of
 from .gazetteer import cities
 from .memo import Memo
-from .yamlfile import load
+from .yamlfile import load, located
 
 _WORDS = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
@@ -166,7 +166,8 @@ def _postcodes(rules_dir: Path) -> tuple[dict[str, dict[str, Region]], dict[str,
 
 def _known_keys(doc, known: set[str], display: str, required: set[str] = frozenset()) -> None:
     """A misspelt key in a places file is an error, never silently a rule that does nothing."""
-    where = doc.where if hasattr(doc, "where") else (lambda key=None: display)
+    def where(key=None) -> str:
+        return located(doc, key, display)
     for key in doc:
         if key not in known:
             raise RulesError(f"unknown key `{key}`", where=where(key), help=did_you_mean(str(key), known) or one_of(known))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, SupportsInt, TypeVar
 
 from .cache import template_cache
 from .errors import RulesError
+from .location import Location
 from .sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
 from .i18n import LANGS as LANGS   # the one list of languages; the texts' modules import it from here
 from .memo import Memo
@@ -201,7 +202,8 @@ class Renderer:
         try:
             return self._inline_render(tpl, names, key, context, where, extra)
         except BudgetError as e:
-            e.where = _text_line(where, text, e.line)
+            at = _text_line(where, text, e.line)
+            e.where, e.location = str(at), at if isinstance(at, Location) else None
             raise
 
     def _inline_render(self, tpl: Template, names: frozenset[str] | None, key: tuple[str, str], context: dict[str, Any],
@@ -297,18 +299,13 @@ def _render(tpl: Template, context: dict[str, Any], where: str, shared: bool = F
         raise RulesError(f"the template failed: {e}", where=where) from None
 
 
-def _text_line(where: str, text: str, line: int | None) -> str:
-    """`file:line:col` of a text's line `line`: `where` is its key's (`en:`); a text of several
-    lines is a block (`|`) whose first line is the one after the key."""
-    if where.count(":") < 2:            # a rule's own `file:line` (no text of its own located)
+def _text_line(where: "str | Location", text: str, line: int | None) -> "str | Location":
+    """`file:line:col` of a text's line `line`: `where` is its key's (`en:`), a Location; a text
+    of several lines is a block (`|`) whose first line is the one after the key. A text not
+    located on its own (a rule's `file:line`, a file's name) keeps `where`."""
+    if not isinstance(where, Location) or where.line is None or not line or "\n" not in text.rstrip("\n"):
         return where
-    file, _, rest = where.rpartition(":")
-    head, _, key_line = file.rpartition(":")
-    if not head or not key_line.isdigit() or not line:
-        return where
-    if "\n" not in text.rstrip("\n"):
-        return where
-    return f"{head}:{int(key_line) + line}:{rest or 1}"
+    return where.down(line)
 
 
 def _template_line(e: BaseException) -> int | None:

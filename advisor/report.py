@@ -25,14 +25,10 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     """What the report template shows: the advice plus labels in the chosen language."""
     d = advice.to_dict()
     v = advisor.vocab
-    today = dt.date.fromisoformat(d["today"])
-
-    def when(iso: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(iso) if iso else None
-
+    today = advice.today
     timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
-    actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
-                    overdue=bool(a["due"] and dt.date.fromisoformat(a["due"]) < today)) for a in d["actions"]]
+    actions = [dict(a, label=v["actions"][s.action][lang], when=s.due, timing=timing.get(s.action, "by"),
+                    overdue=bool(s.due and s.due < today)) for s, a in zip(advice.steps, d["actions"])]
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
     readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]
@@ -40,7 +36,7 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
         "a": d, "today": today, "tomorrow": today + dt.timedelta(days=1), "actions": actions, "readings": readings,
         "next": actions[0] if actions else None,
         "stage_label": v["stages"][d["stage"]][lang],
-        "deadlines": [dict(x, when=when(x["date"])) for x in d["deadlines"]],
+        "deadlines": [dict(x, when=t.date) for t, x in zip(advice.deadlines, d["deadlines"])],
         "track": d["track"],
         "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),

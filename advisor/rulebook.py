@@ -20,16 +20,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Collection
 
-from .conditions import TERM as _TERM
-from .dates import DateExpr, parse_expr
-from .derive import DATES, FACTS
+from .rulelang import DateExpr, parse_due, sum_terms
 from .errors import RulesError, did_you_mean, one_of
 from .i18n import LANGS
 from .render import LANG_NAMES
 from . import validation
 from .schemaerrors import describe
 from .whencheck import check_when, profile_value
-from .yamlfile import Located, LocatedList, load, plain
+from .location import Location
+from .yamlfile import Located, LocatedList, load, located, plain
 
 RULE_KEYS = {"id", "title", "source", "note", "platforms", "priority", "disabled", "when", "then"}
 THEN_KEYS = {"action", "flag", "warning", "deadline", "message", "replaces"}
@@ -47,10 +46,10 @@ class Output:
     text: dict[str, Any] | None = None
     severity: str | None = None
     unless: tuple[str, ...] = ()       # an action: the steps it is the fallback of (its text says so)
-    text_where: dict[str, Any] | None = None      # each text's `file:line:col` (its language's key)
+    text_where: dict[str, Location] | None = None      # where each text was written (its language's key)
 
-    def where_of(self, lang: str, rule_where: str) -> str:
-        return str((self.text_where or {}).get(lang, rule_where))
+    def where_of(self, lang: str, rule_where: str) -> Location | str:
+        return (self.text_where or {}).get(lang, rule_where)
 
 
 @dataclass
@@ -94,11 +93,11 @@ class RuleBook:
 
 
 def _fact_names(expr: str) -> list[str]:
-    return [t for _s, t in _TERM.findall(expr) if not t.isdigit()]
+    return [t for _s, t in sum_terms(expr) if not t.isdigit()]
 
 
 def _where(node: Any, key: str | None = None) -> str:
-    return str(node.where(key)) if hasattr(node, "where") else "?"
+    return located(node, key)
 
 
 def load_rulebook(rules_dir: Path, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str],
@@ -233,7 +232,7 @@ def schema_problems(doc: Any, problems: list[RulesError]) -> set[int | str | Non
 def _rule(raw: Any, vocab: dict[str, Any], profiles: dict[str, Any], known_ids: set[str], templates: Templates,
           display: str) -> Rule:
     if not isinstance(raw, Located):
-        raise RulesError("a rule must be a mapping", where=_where(raw) if hasattr(raw, "where") else display)
+        raise RulesError("a rule must be a mapping", where=located(raw, None, display))
     for key in raw:
         if key not in RULE_KEYS:
             raise RulesError(f"unknown rule field `{key}`", where=raw.where(key),
@@ -340,7 +339,7 @@ def _output(kind: str, vocab_key: str, spec: Any, where: str, rid: str, vocab: d
         if u not in vocab["actions"]:
             raise RulesError(f"`unless` in rule `{rid}` names an unknown action `{u}`", where=where,
                              help=did_you_mean(u, vocab["actions"]) or "action ids are listed in rules/vocabulary.yaml")
-    text_where = {lang: text.where(lang) for lang in text} if text and hasattr(text, "where") else None
+    text_where = {lang: text.location(lang) for lang in text} if isinstance(text, Located) else None
     return Output(kind=kind, id=oid, due=due, text=dict(text) if text else None, severity=severity, unless=unless,
                   text_where=text_where)
 
@@ -361,13 +360,9 @@ def _message_of(then: Located, rid: str, templates: Templates) -> str | None:
     return message
 
 
-def _is_number_name(name: str) -> bool:
-    return name.startswith("profile.") or (name in FACTS and FACTS[name][0] == "int")
-
-
 def _due(text: str, rid: str, profiles: dict[str, Any], where: str, reads: list[str]) -> DateExpr:
     try:
-        expr = parse_expr(text, set(DATES), _is_number_name)
+        expr = parse_due(text)
     except ValueError as e:
         shown = text if len(text) <= 80 else text[:60] + "…"
         raise RulesError(f"cannot read the date `{shown}` in rule `{rid}`: {e}", where=where,

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .compiler import compile_map
-from .conditions import TERM
+from .rulelang import sum_terms
 from .resources import templates_dir
 from .yamlfile import load, plain
 
@@ -36,8 +36,7 @@ def number(value: object, profile: dict[str, Any]) -> str:
     """A number sum with this platform's profile values added up: `7 + season_extra_days`."""
     const = 0
     names: list[str] = []
-    for sign, term in TERM.findall(str(value)):
-        s = -1 if sign == "-" else 1
+    for s, term in sum_terms(value):
         if term.isdigit():
             const += s * int(term)
         elif term.startswith("profile."):

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .advicemodel import LAST_DAY, PlanStep
 from .coherence import Coherence
 from .details import detail, note
 from .errors import RulesError, did_you_mean
 from .i18n import LANGS
+from .rulelang import profile_sum
+from .yamlfile import located
+
+if TYPE_CHECKING:
+    from .advicemodel import Advice
 
 RULE_ID = "safety"           # the `rule` of a step a repair adds
-_END = "9999-12-31"
 
 
 @dataclass(frozen=True)
@@ -118,93 +124,89 @@ class Safety:
 
     # ---- checking and repairing a built advice
 
-    def enforce(self, data: dict, f: dict, dates: dict, profile: dict, render, labels: dict) -> None:
-        """Check every guarantee on `data` (the advice document), repair what is broken and add a
+    def enforce(self, advice: "Advice", f: dict, dates: dict, profile: dict, render, labels: dict) -> None:
+        """Check every guarantee on the advice being built, repair what is broken and add a
         `safety_repair` note per repair. `render(text, extra)` renders a text of this file in the
         advice's language; `labels` are the deadline labels in that language."""
-        today = dt.date.fromisoformat(data["today"])
-        fix = _Repairs(data)
+        today = advice.today
+        fix = _Repairs(advice)
         self._closed_stays_closed(fix, f)
         self._deadline_safety(fix, f, dates, today, profile, render)
         self._one_plan(fix)
         self._never_empty(fix, f, today, render, labels)
         if self.coherence is not None:
-            self.coherence.enforce(fix, f, dates, data["lang"], render)
+            self.coherence.enforce(fix, f, dates, advice.lang, render)
         if fix.changed:
-            actions = data["actions"]
-            actions.sort(key=lambda a: a["due"] or _END)      # stable: ties keep the rules' order
-            data["next_step"] = ({k: actions[0][k] for k in ("action", "due", "rule", "text")} if actions else None)
+            advice.steps.sort(key=lambda a: a.due or LAST_DAY)      # stable: ties keep the rules' order
 
     def _closed_stays_closed(self, fix: "_Repairs", f: dict) -> None:
         """No step or message of an open case once the parcel is in hand or the money back."""
         received, refunded = bool(f.get("received")), bool(f.get("refund_received"))
         forbidden = self.after_refund if refunded else self.after_receipt if received else None
-        actions, data = fix.data["actions"], fix.data
+        advice = fix.advice
+        actions = advice.steps
         if forbidden:
             bad_actions, bad_messages = forbidden
-            for a in [a for a in actions if a["action"] in bad_actions]:
+            for a in [a for a in actions if a.action in bad_actions]:
                 actions.remove(a)
                 fix.changed = True
-                fix("closed_stays_closed", "closed_step", action=a["action"], rule=a["rule"])
-            for m in [m for m in data["messages"] if f"{m['kind']}/{m['purpose']}" in bad_messages]:
-                data["messages"].remove(m)
-                fix("closed_stays_closed", "closed_message", message=f"{m['kind']}/{m['purpose']}")
-        if refunded and received and not any(a["action"] == self.pay_action for a in actions):
-            data["notes"].append(note("safety_repair", {"invariant": "closed_stays_closed"}, sentence="safety_unrepaired",
-                                      repair=detail("repairs", "no_pay_step", {"action": self.pay_action})))
+                fix("closed_stays_closed", "closed_step", action=a.action, rule=a.rule)
+            for m in [m for m in advice.messages if m.id in bad_messages]:
+                advice.messages.remove(m)
+                fix("closed_stays_closed", "closed_message", message=m.id)
+        if refunded and received and not any(a.action == self.pay_action for a in actions):
+            advice.notes.append(note("safety_repair", {"invariant": "closed_stays_closed"}, sentence="safety_unrepaired",
+                                     repair=detail("repairs", "no_pay_step", {"action": self.pay_action})))
 
     def _deadline_safety(self, fix: "_Repairs", f: dict, dates: dict, today: dt.date, profile: dict, render) -> None:
         """A dispute dated by the last safe day while protection runs; no capped step after it."""
         window = self._window(f, dates, today, profile)
         if window is None:
             return
-        actions = fix.data["actions"]
+        actions = fix.advice.steps
         last_safe, ends = window
         limit = max(today, last_safe)
-        disputes = [a for a in actions if a["action"] == self.dispute_action]
-        if not disputes or min(a["due"] or _END for a in disputes) > limit.isoformat():
+        disputes = [a for a in actions if a.action == self.dispute_action]
+        if not disputes or min(a.due or LAST_DAY for a in disputes) > limit:
             for a in disputes:
                 actions.remove(a)
-            actions.append({"action": self.dispute_action, "due": limit.isoformat(), "rule": RULE_ID,
-                            "text": render(self.deadline_text, {"due": limit, "protection_ends": ends}),
-                            "source": self.source})
+            actions.append(PlanStep(self.dispute_action, limit, RULE_ID,
+                                    render(self.deadline_text, {"due": limit, "protection_ends": ends}), self.source))
             fix.changed = True
             fix("deadline_safety", "dispute_missing", action=self.dispute_action, limit=limit.isoformat(),
                 ends=ends.isoformat())
-        for a in [a for a in actions if a["action"] in self.capped and a["due"] and a["due"] > limit.isoformat()]:
-            a["due"] = limit.isoformat()
+        for a in [a for a in actions if a.action in self.capped and a.due and a.due > limit]:
+            a.due = limit
             fix.changed = True
-            fix("deadline_safety", "step_too_late", action=a["action"], rule=a["rule"], limit=limit.isoformat())
+            fix("deadline_safety", "step_too_late", action=a.action, rule=a.rule, limit=limit.isoformat())
 
     def _one_plan(self, fix: "_Repairs") -> None:
         """No wait past the day the plan opens the dispute."""
-        actions = fix.data["actions"]
-        dispute_days = [a["due"] for a in actions if a["action"] == self.plan_dispute and a["due"]]
+        actions = fix.advice.steps
+        dispute_days = [a.due for a in actions if a.action == self.plan_dispute and a.due]
         if not dispute_days:
             return
         first = min(dispute_days)
-        for a in [a for a in actions if a["action"] == self.wait_action and (a["due"] or _END) > first]:
+        for a in [a for a in actions if a.action == self.wait_action and (a.due or LAST_DAY) > first]:
             actions.remove(a)
             fix.changed = True
-            fix("one_plan", "wait_past_dispute", action=a["action"], rule=a["rule"], due=a["due"],
-                dispute=self.plan_dispute, first=first)
+            fix("one_plan", "wait_past_dispute", action=a.action, rule=a.rule, due=_iso(a.due),
+                dispute=self.plan_dispute, first=first.isoformat())
 
     def _never_empty(self, fix: "_Repairs", f: dict, today: dt.date, render, labels: dict) -> None:
         """An open case with a deadline within the horizon has a dated step."""
-        data, actions = fix.data, fix.data["actions"]
-        if (f.get("received") and not f.get("dispute_open")) or any(a["due"] for a in actions):
+        advice, actions = fix.advice, fix.advice.steps
+        if (f.get("received") and not f.get("dispute_open")) or any(a.due for a in actions):
             return
-        soon = [d for d in data["deadlines"]
-                if today <= dt.date.fromisoformat(d["date"]) <= today + dt.timedelta(days=self.horizon)]
+        soon = [d for d in advice.deadlines if today <= d.date <= today + dt.timedelta(days=self.horizon)]
         if not soon:
             return
-        first = min(soon, key=lambda d: d["date"])
-        due = dt.date.fromisoformat(first["date"])
-        actions.append({"action": self.wait_action, "due": first["date"], "rule": RULE_ID,
-                        "text": render(self.never_empty_text, {"due": due, "label": labels[first["id"]]}),
-                        "source": self.source})
+        first = min(soon, key=lambda d: d.date)
+        actions.append(PlanStep(self.wait_action, first.date, RULE_ID,
+                                render(self.never_empty_text, {"due": first.date, "label": labels[first.id]}),
+                                self.source))
         fix.changed = True
-        fix("never_empty", "never_empty", deadline=first["id"], date=first["date"])
+        fix("never_empty", "never_empty", deadline=first.id, date=first.date.isoformat())
 
     # ---- rules check
 
@@ -266,7 +268,7 @@ def _conditions(when: dict, profile: dict) -> dict:
             if op in ("equals", "in"):
                 values = set(v) if isinstance(v, list) else {v}
             elif op in ("below", "at_most", "above", "at_least"):
-                n = _number(v, profile)
+                n = profile_sum(v, profile)
                 if n is None:
                     continue
                 if op == "below":
@@ -289,25 +291,6 @@ def _meet(x, y) -> bool:
     return max(lox, loy) <= min(hix, hiy)
 
 
-def _number(value, profile: dict) -> float | None:
-    """A number or a sum of numbers and `profile.NAME`s; None when it reads a fact."""
-    from .conditions import TERM as _TERM
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    total = 0
-    for sign, term in _TERM.findall(str(value)):
-        if term.isdigit():
-            n = int(term)
-        elif term.startswith("profile.") and isinstance(profile.get(term[8:]), (int, float)):
-            n = profile[term[8:]]
-        else:
-            return None
-        total += -n if sign == "-" else n
-    return total
-
-
 def _text(node: dict, where: str) -> dict:
     text = node.get("text")
     if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGS):
@@ -316,18 +299,20 @@ def _text(node: dict, where: str) -> dict:
 
 
 def _at(node, key, where: str) -> str:
-    if hasattr(node, "where"):
-        return node.where(key) if key is not None and key in node else node.where()
-    return f"{where}:1:1"
+    return located(node, key if key is not None and key in node else None, f"{where}:1:1")
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
 @dataclass
 class _Repairs:
     """The advice being checked; calling it notes one repair (`repairs:` in templates/details.yaml)."""
 
-    data: dict
+    advice: "Advice"
     changed: bool = False       # a step was added, moved or removed: the plan is ordered again
 
     def __call__(self, invariant: str, found: str, **values) -> None:
-        self.data["notes"].append(note("safety_repair", {"invariant": invariant},
+        self.advice.notes.append(note("safety_repair", {"invariant": invariant},
                                        repair=detail("repairs", found, values)))

@@ -13,15 +13,14 @@ import json
 import functools
 import logging
 import os
-import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from .errors import AdvisorError, FactsError, InternalError, RequestError
-from .dates import real_today
-from .jsonio import check_json, compact, duplicates_in_batch, loads
+from .dates import read_day
 from .i18n import LANGS
+from .jsonio import check_json, compact, duplicates_in_batch, read_json
 from .openapi import served
 from .pageroutes import add_page
 from .version import __version__
@@ -29,7 +28,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
+    from starlette.responses import JSONResponse
     from .api import Advisor
 # a body's bytes or the answer that refuses it; a parsed body or the answer that refuses it
 BodyRead = tuple[bytes | None, "JSONResponse | None"]
@@ -52,7 +51,6 @@ BODY_TIMEOUT = 30.0               # seconds a request has to send its whole body
 SWITCH_INTERVAL = 0.0002
 
 log = logging.getLogger("parcel_advisor.server")
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LANG_PATTERN = "^(" + "|".join(LANGS) + ")$"
 
 
@@ -130,34 +128,24 @@ async def _read_json(request: "Request", limit: int, read_body: ReadBody, batch:
 def _parse_json(data: bytes, batch: bool) -> JsonRead:
     """The body's JSON; in a batch, a parcel with a key given twice becomes its error alone."""
     try:
-        text = data.decode("utf-8")
-        doc = loads(text)
+        doc = read_json(data, "body", check=False)
         try:
-            check_json(text, doc, "body")
+            check_json(data, doc, "body")
         except FactsError as e:
-            twice = duplicates_in_batch(text) if batch and isinstance(doc, list) and "twice" in e.message else {}
+            if not (batch and isinstance(doc, list) and "twice" in e.message):
+                raise
+            twice = duplicates_in_batch(data.decode("utf-8"))
             if not twice:
                 raise
             doc = [twice.get(i, item) for i, item in enumerate(doc)]
-            check_json(text, doc, "body", duplicates=False)
+            check_json(data, doc, "body", duplicates=False)
         return doc, None
-    except UnicodeDecodeError as e:
-        return None, _error(422, FactsError(f"the body is not UTF-8 (byte {e.start})", where="body"))
-    except json.JSONDecodeError as e:
-        return None, _error(422, FactsError(f"invalid JSON: {e.msg.lower()}", where=f"body:{e.lineno}:{e.colno}"))
     except FactsError as e:
         return None, _error(422, e)
 
 
 def _today_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        if not _ISO_DAY.fullmatch(value):      # `fromisoformat` also takes 20261122 and 2026-W47
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise FactsError(f"`{value}` is not a date", where="today", help="write YYYY-MM-DD") from None
+    return read_day(value)
 
 
 def _facts_object(doc: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Sequence
 from .errors import RulesError
 from .memo import Memo
 from .reading import COSTLY, Reader, load_reader
-from .yamlfile import load
+from .yamlfile import load, located
 
 _WORDS = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -147,7 +147,7 @@ def load_stages(rules_dir: Path, known_stages: list[str], problems: Sequence[str
     for item, (norm, _b, _a, original) in zip(doc.get("position_dependent") or [], positional):
         if norm in fixed:
             raise RulesError(f"the phrase `{original}` is both under `{fixed[norm]}` and in `position_dependent`",
-                             where=item.where("phrase") if hasattr(item, "where") else "rules/stages.yaml",
+                             where=located(item, "phrase", "rules/stages.yaml"),
                              help="a phrase both ends of the route print belongs in `position_dependent` only")
     seller = [(phrase_key(str(p)), str(p)) for p in doc.get("seller_typed") or []]
     reader = load_reader(rules_dir, list(known_stages), list(problems))

@@ -12,7 +12,7 @@ from typing import AbstractSet, Any, Callable
 from .checksums import CHECK_FIELDS, CHECKSUMS, Check, checker
 from .errors import RulesError, did_you_mean, one_of
 from .patterns import first_chars, last_chars, refuse_backtracking, widths
-from .yamlfile import load
+from .yamlfile import load, located
 
 TRACKED = {"full", "origin_only", "destination_only", "none", "unknown"}
 KINDS = {"s10", "yanwen", "fake_service", "domestic", "order_number", "carrier", "express", "marketplace"}
@@ -190,7 +190,7 @@ def _services(given: Any, display: str) -> dict[str, Any]:
         elif re.fullmatch(r"[A-Z]{1,2}", key):
             out[key] = dict(value)
         else:
-            where = given.where(key) if hasattr(given, "where") else display
+            where = located(given, key, display)
             raise RulesError(f"`{key}` is not a service indicator: one or two capitals, or a range like `QA-QM`",
                              where=where)
     return out
@@ -198,7 +198,7 @@ def _services(given: Any, display: str) -> dict[str, Any]:
 
 def _where(doc: Any, key: str, display: str) -> str:
     """`file:line` of a top-level key, else the file: where an error about that key points."""
-    return doc.where(key) if hasattr(doc, "where") and key in doc else display
+    return located(doc, key, display) if key in doc else display
 
 
 def _change_kinds(doc: Any, display: str) -> list[str]:
@@ -218,7 +218,7 @@ def _carrier_names(doc: Any, formats: list[Format], posts: dict[str, Any], displ
         raise RulesError(f"`carrier_names` must map a carrier to its other names, not `{given}`", where=where)
     known = {f.carrier for f in formats if f.carrier} | {p.get("name") for p in posts.values() if isinstance(p, dict)}
     for carrier, names in given.items():
-        at = given.where(carrier) if hasattr(given, "where") else where
+        at = located(given, carrier, where)
         if carrier not in known:
             raise RulesError(f"unknown carrier `{carrier}` in `carrier_names`", where=at,
                              help=did_you_mean(str(carrier), sorted(k for k in known if k)) or "use a format's `carrier` or a post's `name`")
@@ -251,7 +251,7 @@ def _scores(doc: Any, display: str) -> dict[str, int]:
         raise RulesError("expected `scores:`, a mapping of " + ", ".join(SCORE_NAMES) + " to whole numbers",
                          where=where, help="see the shipped rules/track_formats.yaml")
     for key, value in given.items():
-        at = given.where(key) if hasattr(given, "where") else where
+        at = located(given, key, where)
         if key not in SCORE_NAMES + OPTIONAL_SCORES:
             raise RulesError(f"unknown score `{key}`", where=at,
                              help=did_you_mean(str(key), SCORE_NAMES + OPTIONAL_SCORES) or one_of(SCORE_NAMES))
@@ -274,18 +274,18 @@ def _check_platforms(raw: Any, what: str, known: set[str] | None) -> None:
     given = raw.get("platforms") if isinstance(raw, dict) else None
     if known is None or given is None:
         return
-    where = raw.where("platforms") if hasattr(raw, "where") else "rules"
+    where = located(raw, "platforms", "rules")
     _check_ids(given, known, where, f"`platforms` of {what} must be a list of platform ids",
                what.replace("{", "{{").replace("}", "}}") + " names an unknown platform `{}`")
 
 
 def _format(raw: Any, seen: set[str], known_flags: set[str] | None) -> Format:
-    where = raw.where() if hasattr(raw, "where") else "track_formats.yaml"
+    where = located(raw, None, "track_formats.yaml")
     if not isinstance(raw, dict):
         raise RulesError("a format must be a mapping", where=where)
 
     def at(key: str) -> str:
-        return raw.where(key) if hasattr(raw, "where") else where
+        return located(raw, key, where)
 
     for key in raw:
         if key not in FORMAT_FIELDS:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conditions import OPS, TERM as _TERM
-from .derive import FACTS
 from .errors import RulesError, did_you_mean, one_of
-
-COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
+from .rulelang import COND_KEYS, FACTS, NUMBER_TYPES, OPS, read_sum
+from .yamlfile import located
 
 
 def _allowed_values(fact: str, vocab: dict[str, Any], profiles: dict[str, Any]) -> set[str] | None:
@@ -26,7 +24,7 @@ MAX_IN_VALUES = 500  # values one `in` / list condition may name
 
 def check_when(when: Any, rid: str, vocab: dict[str, Any], profiles: dict[str, Any], reads: list[str], depth: int = 0) -> None:
     for fact, cond in when.items():
-        where = when.where(fact) if hasattr(when, "where") else "?"
+        where = located(when, fact)
         if fact == "any":
             if depth >= MAX_ANY_DEPTH:
                 raise RulesError(f"`any` in rule `{rid}` nests deeper than {MAX_ANY_DEPTH} levels", where=where,
@@ -54,7 +52,7 @@ def check_when(when: Any, rid: str, vocab: dict[str, Any], profiles: dict[str, A
                 raise RulesError(f"unknown condition `{op}` on `{fact}` in rule `{rid}`", where=where,
                                  help=did_you_mean(op, COND_KEYS) or one_of(COND_KEYS))
             if op in OPS:
-                if ftype not in ("int", "number"):
+                if ftype not in NUMBER_TYPES:
                     raise RulesError(f"`{op}` needs a number fact; `{fact}` is {ftype}", where=where)
                 _number(value, rid, profiles, where, reads)
             elif op == "includes":
@@ -91,23 +89,20 @@ def _number(value: Any, rid: str, profiles: dict[str, Any], where: str, reads: l
     if isinstance(value, (int, float)):
         return
     text = str(value)
-    pos = 0
-    while pos < len(text):
-        m = _TERM.match(text, pos)
-        if not m or m.end() == pos:
-            raise RulesError(f"cannot read the number expression `{text}` in rule `{rid}`", where=where,
-                             help="write a number, a fact, or sums like `profile.dispute_earliest_days + 5`")
-        pos = m.end()
-        term = m.group(2)
+    terms, unread = read_sum(text)
+    for _sign, term in terms:
         if term.isdigit():
             continue
         if term.startswith("profile."):
             profile_value(term, profiles, where)
-        elif term in FACTS and FACTS[term][0] in ("int", "number"):
+        elif term in FACTS and FACTS[term][0] in NUMBER_TYPES:
             reads.append(term)
         else:
             raise RulesError(f"`{term}` in rule `{rid}` is neither a number fact nor a profile value", where=where,
-                             help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in ("int", "number")]))
+                             help=did_you_mean(term, [k for k, v in FACTS.items() if v[0] in NUMBER_TYPES]))
+    if unread is not None:
+        raise RulesError(f"cannot read the number expression `{text}` in rule `{rid}`", where=where,
+                         help="write a number, a fact, or sums like `profile.dispute_earliest_days + 5`")
 
 
 def profile_value(term: str, profiles: dict[str, Any], where: str) -> None:
@@ -145,5 +140,5 @@ def _check_satisfiable(when: dict[str, Any], rid: str) -> None:
     for fact, (lo, hi) in _bounds(when).items():
         if lo > hi:
             raise RulesError(f"rule `{rid}` can never fire: `{fact}` cannot be at least {lo} and at most {hi}",
-                             where=when.where(fact) if hasattr(when, "where") else "?",
+                             where=located(when, fact),
                              help="check the numbers in its conditions")

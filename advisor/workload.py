@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dates import read_day
 from .errors import RulesError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def parcels(advisor: Advisor, count: int, seed: int, cases: bool = True) -> list
         found = load_cases(advisor.rules_dir) + (load_cases(advisor.overlay_dir) if advisor.overlay_dir else [])
         for c in found:
             try:
-                today = dt.date.fromisoformat(c.today) if c.today else None
+                today = read_day(c.today, c.where)
             except ValueError:
                 continue
             out.append(Parcel(f"case {c.where}", c.facts, today, c.name))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .errors import AdvisorError, RulesError
+from .location import Location
 
 if TYPE_CHECKING:
     from yaml import SafeLoader
@@ -40,9 +41,13 @@ class Located(dict[str, Any]):
         super().__init__(*a, **kw)
         self.key_marks: dict[str, tuple[int, int]] = {}
 
-    def where(self, key: str | None = None) -> str:
+    def location(self, key: str | None = None) -> Location:
+        """Where this mapping, or its key `key` (when it has it), was written."""
         line, col = self.key_marks.get(key, (self.line, self.col)) if key else (self.line, self.col)
-        return f"{self.file}:{line}:{col}"
+        return Location(self.file, line, col)
+
+    def where(self, key: str | None = None) -> str:
+        return str(self.location(key))
 
 
 class LocatedList(list[Any]):
@@ -51,12 +56,23 @@ class LocatedList(list[Any]):
     col: int = 0
     item_marks: list[tuple[int, int]]
 
-    def where(self, index: int | None = None) -> str:
+    def location(self, index: int | None = None) -> Location:
         if index is not None and index < len(self.item_marks):
             line, col = self.item_marks[index]
         else:
             line, col = self.line, self.col
-        return f"{self.file}:{line}:{col}"
+        return Location(self.file, line, col)
+
+    def where(self, index: int | None = None) -> str:
+        return str(self.location(index))
+
+
+def located(node, key=None, fallback: str = "?") -> str:
+    """Where `node` (or its `key`) was written when it was read from a YAML file, else `fallback`
+    (a value made in code, a file read without positions)."""
+    if isinstance(node, (Located, LocatedList)):
+        return node.where(key)
+    return fallback
 
 
 def _base() -> type[SafeLoader]:

@@ -191,8 +191,7 @@ def floor_rate(docs: list[dict]) -> float:
     for line in lines:
         f = adv.facts(loads(line), TODAY)
         track = analyse(f.track, adv.formats, f.platform) if f.track else None
-        d = derive(f, track, adv.stages, adv.profiles[f.platform], adv.seasons,
-                   adv.formats.express_methods, adv.formats.courier_methods, adv.formats.misread_changes)
+        d = derive(f, track, adv.knowledge)
         sink.write(compact(dict(d.engine, dates={k: v.isoformat() for k, v in d.dates.items()})) + "\n")
     return len(docs) / (time.perf_counter() - t)
 

@@ -3,7 +3,7 @@ changes that must not change the advice (a refactoring, a speed-up).
 
 `python tests/outputs.py` writes `tests/fixtures/outputs.sha256` from the current code, and beside
 it `tests/fixtures/outputs.txt`, a line a parcel a reviewer can read (stage, next step and its
-day, flags, warnings, deadlines, messages, notes, each event's stage): the digest catches any
+day, flags, warnings, deadlines, message ids, notes, each event's stage): the digest catches any
 change, the line's diff shows what changed. tests/test_outputs.py fails on any parcel whose advice
 differs, naming it. A change that means to change the advice (a rule, a text, a template)
 refreshes both with this command in the same commit.
@@ -25,11 +25,11 @@ FALLBACK_TODAY = dt.date(2026, 11, 22)      # a case that names no day is advise
 def documents(advisor):
     """(name, facts, today, lang) for every case, in both languages, and the generated parcels."""
     from advisor.cases import load_cases
+    from advisor.dates import read_day
     from advisor.timelines import parcels
     for case in load_cases(ROOT / "rules"):
-        day = case.today or case.facts.get("today")
-        today = dt.date.fromisoformat(str(day)) if day else FALLBACK_TODAY
-        file = case.where.split(":", 1)[0]
+        today = read_day(case.today or case.facts.get("today"), case.where) or FALLBACK_TODAY
+        file = case.location.file
         for lang in ("en", "ru"):
             yield f"case {case.name} ({file}) {lang}", case.facts, today, lang
     for i, doc in enumerate(parcels(advisor, GENERATED, seed=11)):
@@ -59,7 +59,7 @@ def projection(a: dict) -> str:
              "flags=" + ",".join(f["id"] for f in a["flags"]),
              "warnings=" + ",".join(w["id"] for w in a["warnings"]),
              "deadlines=" + ",".join(f"{d['id']}@{d['date']}" for d in a["deadlines"]),
-             "messages=" + ",".join(m["kind"] for m in a["messages"]),
+             "messages=" + ",".join(f"{m['kind']}/{m['purpose']}" for m in a["messages"]),
              "notes=" + ",".join(n["kind"] for n in a["notes"]),
              "events=" + ",".join(str(e["stage"]) for e in a["events"])]
     return " | ".join(parts)

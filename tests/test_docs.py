@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.derive import DATES, FACTS
+from advisor.rulelang import DATES, FACTS
 from advisor.rulebook import schema_problems
 from advisor.yamlfile import loads
 from conftest import ROOT

@@ -97,14 +97,14 @@ def test_rulesets_given_only_the_facts_they_test_fire_as_with_every_fact(advisor
     """Each ruleset is sent only the facts its rules read (a third less engine time); a fact
     read only through `{"$m": name}` (a window widened by `season_extra_days`) must not be lost."""
     from advisor.cases import load_cases
-    from advisor.derive import FACTS
+    from advisor.rulelang import FACTS
     from conftest import ROOT
     compiled = advisor.compiled
     assert any("season_extra_days" in reads for per in compiled.reads.values() for reads in per)
     prepared = []
     for case in load_cases(ROOT / "rules"):
         today = dt.date.fromisoformat(case.today) if case.today else TODAY
-        p = advisor._prepare(case.facts, today)
+        p = advisor.prepare(case.facts, today)
         prepared.append((p.facts.platform, p.derived.engine))
     filtered = [compiled.evaluate(platform, fact) for platform, fact in prepared]
     saved = compiled.reads
@@ -116,3 +116,26 @@ def test_rulesets_given_only_the_facts_they_test_fire_as_with_every_fact(advisor
         compiled.reads = saved
     assert filtered == everything
     assert sum(map(len, filtered)) > len(prepared)   # the cases fire rules: the comparison says something
+
+
+def test_the_typed_advice_an_embedder_reads_is_its_json(advisor):
+    """`advise()` gives typed parts with real dates, complete (the guarantees already kept), and
+    the JSON made from them at the edge says the same thing."""
+    for doc in CASES:
+        advice = advisor.advise(doc, today=TODAY)
+        data = advice.to_dict()
+        assert advice.today == TODAY and data["today"] == TODAY.isoformat()
+        assert [(s.action, s.due.isoformat() if s.due else None) for s in advice.steps] == \
+            [(a["action"], a["due"]) for a in data["actions"]]
+        assert all(isinstance(d.date, dt.date) for d in advice.deadlines)
+        assert [d.date.isoformat() for d in advice.deadlines] == [d["date"] for d in data["deadlines"]]
+        assert [m.id for m in advice.messages] == [f"{m['kind']}/{m['purpose']}" for m in data["messages"]]
+        assert advice.next_step == data["next_step"] and advice.to_dict() is data
+        steps = [s.due for s in advice.steps if s.due]
+        assert steps == sorted(steps)               # ordered once, inside the building
+
+
+def test_prepare_is_the_public_way_to_everything_before_the_engine(advisor):
+    p = advisor.prepare(CASES[1], TODAY)
+    assert p.facts.today == TODAY and p.derived.engine["days_since_track_issued"] == 12
+    assert p.derived.dates["protection_ends"] == dt.date(2026, 11, 25)

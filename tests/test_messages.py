@@ -163,11 +163,11 @@ def _sweep():
 def test_every_template_renders_against_every_case(advisor, case):
     """StrictUndefined: a template naming a variable no facts provide fails here, for any case
     whose facts fit what the message says (its `requires`: the only cases it can be given for)."""
-    from advisor.conditions import holds
+    from advisor.rulelang import holds
     today = dt.date.fromisoformat(case.today)
     facts = advisor.facts(case.facts, today)
     profile = advisor.profiles[facts.platform]
-    engine = advisor._prepare(facts, today).derived.engine
+    engine = advisor.prepare(facts, today).derived.engine
     for name in sorted(advisor.messages):
         if not all(holds(t, engine) for t in advisor.message_requires[facts.platform].get(name, [])):
             continue

@@ -20,6 +20,10 @@ def test_the_advice_is_what_outputs_sha256_records(advisor):
     assert not changed and not missing, (
         f"the advice changed for {len(changed)} of {len(found)} parcels, {len(missing)} recorded ones are gone; "
         f"if the change means it, run `python tests/outputs.py`{shown}")
+    # the same advice reads the same: a line out of step with its digest would make a reviewer's diff lie
+    stale = [name for name in found if before.get(name) != lines[name]]
+    assert not stale, (f"{len(stale)} readable lines of tests/fixtures/outputs.txt are not those of the recorded "
+                       f"advice (the projection changed?); run `python tests/outputs.py`: {stale[:3]}")
 
 
 def test_the_readable_lines_are_those_of_the_recorded_advice(advisor):

@@ -129,7 +129,7 @@ def test_generated_timelines_keep_the_coherence_guarantees(advisor):
     from advisor.timelines import parcels
     broken, checked = [], 0
     for doc in parcels(advisor, 1500, seed=31):
-        p = advisor._prepare(doc, None)
+        p = advisor.prepare(doc, None)
         a = advisor.advise(doc).to_dict()
         checked += 1
         problems = coherence_breaks(a, p.derived.engine) + [n["detail"] for n in a["notes"] if n["kind"] == "safety_repair"]

@@ -135,6 +135,28 @@ def fmt_place(p, lang: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
+def fmt_in_place(p, lang: str) -> str:
+    """"in Novosibirsk, 630000" / «в Новосибирске (630000)»: a place after the preposition, the
+    Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
+    from .inflect import inflect, preposition_in
+    if not isinstance(p, dict) or lang != "ru":
+        return f"in {fmt_place(p, lang)}" if lang == "en" else fmt_place(p, lang)
+    city, region = p.get("city"), p.get("region")
+    name = (city.get("ru") or city.get("en")) if city else (region.get("ru") or region.get("en")) if region else None
+    if not name:
+        name = fmt_country(p.get("country"), lang)
+    where = inflect(name, "loct")
+    extra = [x for x in (p.get("postcode"), fmt_country(p["country"], lang) if p.get("country") and p.get("with_country") and name != fmt_country(p["country"], lang) else None) if x]
+    return f"{preposition_in(where)} {where}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def fmt_inflect(word, case: str, lang: str) -> str:
+    """A Russian word in a case (`{{ profile.words.dispute.ru|inflect("gent") }}`: жалобы); English as is."""
+    from .inflect import inflect
+    word = str(_given(word, "word"))
+    return inflect(word, case) if lang == "ru" else word
+
+
 def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
     """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
     named = named_days(words, lang)
@@ -149,6 +171,8 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "money": lambda v: fmt_money(v, lang),
         "country": lambda v: fmt_country(v, lang),
         "place": lambda v: fmt_place(v, lang),
+        "in_place": lambda v: fmt_in_place(v, lang),
+        "inflect": lambda v, case: fmt_inflect(v, case, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
         # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;
         # `{{ d|when(today) }}` for a date

@@ -26,7 +26,8 @@ def view(advisor, advice, lang: str) -> dict:
         return dt.date.fromisoformat(iso) if iso else None
 
     timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
-    actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
+    words = advisor.profiles[d["platform"]].get("words") or {}
+    actions = [dict(a, label=(words.get(a["action"]) or v["actions"][a["action"]])[lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
                     overdue=bool(a["due"] and when(a["due"]) < today)) for a in d["actions"]]
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
@@ -40,6 +41,8 @@ def view(advisor, advice, lang: str) -> dict:
         "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
         "days": d["days"],
+        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
+        "words": advisor.profiles[d["platform"]].get("words") or {"dispute": {"en": "dispute", "ru": "спор"}},
     }
 
 

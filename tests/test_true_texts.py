@@ -80,3 +80,71 @@ def test_no_step_points_to_a_message_below_which_a_calendar_event_has_not():
     advice = _json(["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-12-20",
                     "--event", "2026-09-10=Приём", "--event", "2026-10-01=Вручение адресату"])
     assert not [a for a in advice["actions"] if "below" in (a["text"] or "")]
+
+
+# ---- the platform's language and words (rules/platforms.yaml `language`, `words`, `extension`)
+
+OK_DUE = ["RK190321410CN", "--platform", "ok", "--paid", "2026-09-01", "--promised-days", "30", "--price", "20USD",
+          "--event", "2026-09-05=Приём"]
+
+
+def test_odnoklassniki_buyers_send_russian_and_fill_in_its_russian_complaint_form():
+    advice = _json(OK_DUE)
+    complaint = next(m for m in advice["messages"] if m["kind"] == "dispute")
+    assert complaint["send"] == "ru"
+    assert "Received the item?" not in complaint["form"]["en"] and "Товар не получен" in complaint["form"]["en"]
+    en, ru = _text(OK_DUE), _text(OK_DUE, "ru")
+    assert "Paste as the description, in Russian" in en and "In the complaint form:" in en
+    assert "Для жалобы" in ru and "В форме жалобы" in ru and "по-английски" not in ru
+    assert _text([*OK_DUE, "--copy", "dispute/not_received"]).startswith("Заказ оплачен")
+
+
+def test_odnoklassniki_seller_messages_are_sent_in_russian():
+    args = ["RK190321410CN", "--platform", "ok", "--paid", "2026-10-01", "--event", "2026-10-05=Приём",
+            "--event", "2026-10-10=Экспорт"]
+    sellers = [m for m in _json(args)["messages"] if m["kind"] == "seller"]
+    assert sellers and all(m["send"] == "ru" for m in sellers)
+    assert "Send it in the order chat, in Russian" in _text(args)
+    assert _text([*args, "--copy", f"seller/{sellers[0]['purpose']}"]).startswith("Здравствуйте")
+
+
+def test_ebay_gets_no_aliexpress_form_and_no_extension():
+    args = ["RK190321410CN", "--platform", "ebay", "--paid", "2026-09-01", "--protection-ends", "2026-11-25",
+            "--event", "2026-09-05=Приём", "--event", "2026-10-20=Экспорт"]
+    advice = _json(args)
+    said = json.dumps(advice, ensure_ascii=False)
+    assert "Received the item?" not in said and "extend" not in said.lower() and "продл" not in said
+    assert "Open a case" in _text(args)
+
+
+def test_the_russian_report_does_not_say_answer_in_english_for_a_form_shown_in_russian():
+    args = ["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-11-23", "--event", "2026-09-05=Приём"]
+    ru = _text(args, "ru")
+    assert "В форме спора: Получили товар?" in ru and "ответьте (по-английски)" not in ru
+
+
+# ---- place names per language
+
+WRONG_CITY = ["RK190321410CN", "--paid", "2026-10-01", "--protection-ends", "2026-12-20", "--dest", "RU,Санкт-Петербург",
+              "--event", "2026-10-05=Приём", "--event", "2026-11-10=Прибыло в место вручения, Екатеринбург 620000"]
+
+
+def test_english_texts_to_the_seller_name_places_in_english():
+    out = _text([*WRONG_CITY, "--copy", "dispute/wrong_destination"])
+    assert "Yekaterinburg" in out and "Saint Petersburg" in out
+    assert not any("а" <= ch <= "я" for ch in out.lower())
+
+
+def test_russian_prose_puts_a_place_in_its_case():
+    ru = _text(WRONG_CITY, "ru")
+    assert "в отделение вручения в Екатеринбурге (620000)" in ru
+
+
+def test_only_platforms_with_an_extension_are_asked_to_extend():
+    from advisor.api import default_advisor
+    advisor = default_advisor()
+    extending = {name for name, p in advisor.profiles.items() if p.get("extension")}
+    assert extending and extending != set(advisor.profiles)
+    for rule in advisor.book.rules:
+        if "request_extension" in rule.action_ids or rule.message == "seller/extend_protection":
+            assert rule.platforms and set(rule.platforms) <= extending, rule.id

@@ -19,7 +19,7 @@ def _morph():
 def _parse(word: str):
     """The reading of `word` as a noun or adjective in the nominative: a place name first."""
     parses = [p for p in _morph().parse(word) if {"NOUN", "ADJF"} & set(p.tag.grammemes)]
-    for test in (lambda p: "Geox" in p.tag and "nomn" in p.tag, lambda p: "nomn" in p.tag):
+    for test in (lambda p: {"Geox", "nomn"} <= p.tag.grammemes, lambda p: "nomn" in p.tag.grammemes):
         found = next((p for p in parses if test(p)), None)
         if found is not None:
             return found
@@ -45,7 +45,7 @@ def inflect(phrase: str, case: str) -> str:
     out = []
     for word in phrase.split(" "):
         p = _parse(word) if _CYRILLIC.search(word) else None
-        if p is None or "Fixd" in p.tag:
+        if p is None or "Fixd" in p.tag.grammemes:
             out.append(word)
             continue
         form = p.inflect({case})

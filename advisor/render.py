@@ -157,6 +157,17 @@ def fmt_inflect(word, case: str, lang: str) -> str:
     return inflect(word, case) if lang == "ru" else word
 
 
+def lower_first(text) -> str:
+    """A sentence after a colon starts in lower case ("Открыть спор: посылка отмечена…"), unless its
+    first word is a name, a code or an abbreviation (AliExpress, RK190321410CN, EMS, I)."""
+    text = str(text or "")
+    first = text.split(" ", 1)[0].rstrip(",.:;")
+    cyrillic_letter = len(first) == 1 and "А" <= first <= "Я"         # В, С, К, У: a preposition
+    if cyrillic_letter or len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
     """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
     named = named_days(words, lang)
@@ -172,6 +183,7 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "country": lambda v: fmt_country(v, lang),
         "place": lambda v: fmt_place(v, lang),
         "in_place": lambda v: fmt_in_place(v, lang),
+        "lower_first": lower_first,
         "inflect": lambda v, case: fmt_inflect(v, case, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
         # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;

@@ -43,6 +43,7 @@ def view(advisor, advice, lang: str) -> dict:
         "days": d["days"],
         # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
         "words": advisor.profiles[d["platform"]].get("words") or {"dispute": {"en": "dispute", "ru": "спор"}},
+        "form_lang": (advisor.profiles[d["platform"]].get("language") or {}).get("form") or "buyer",
     }
 
 

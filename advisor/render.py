@@ -168,8 +168,10 @@ def lower_first(text) -> str:
     return text
 
 
-def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None) -> ImmutableSandboxedEnvironment:
-    """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
+def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = None,
+             carriers: dict | None = None) -> ImmutableSandboxedEnvironment:
+    """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday);
+    `carriers`: `carrier_names`, a carrier's name in Russian prose (СДЭК, Почта России)."""
     named = named_days(words, lang)
     env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
@@ -184,6 +186,8 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
         "place": lambda v: fmt_place(v, lang),
         "in_place": lambda v: fmt_in_place(v, lang),
         "lower_first": lower_first,
+        # a carrier as the language names it: `{{ track.carrier|carrier }}` (CDEK -> СДЭК in Russian)
+        "carrier": lambda v: ((carriers or {}).get(str(_given(v, "carrier"))) or {}).get(lang) or str(v),
         "inflect": lambda v, case: fmt_inflect(v, case, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
         # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;
@@ -200,9 +204,9 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict | None = 
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
-    def __init__(self, templates_dir: Path, words: dict | None = None):
+    def __init__(self, templates_dir: Path, words: dict | None = None, carriers: dict | None = None):
         self.templates_dir = templates_dir
-        self.envs = {lang: make_env(lang, templates_dir, words) for lang in LANGS}
+        self.envs = {lang: make_env(lang, templates_dir, words, carriers) for lang in LANGS}
         self._inline: dict[tuple[str, str], object] = {}
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB

@@ -148,3 +148,8 @@ def test_only_platforms_with_an_extension_are_asked_to_extend():
     for rule in advisor.book.rules:
         if "request_extension" in rule.action_ids or rule.message == "seller/extend_protection":
             assert rule.platforms and set(rule.platforms) <= extending, rule.id
+
+
+def test_russian_prose_names_a_carrier_as_russians_do():
+    ru = _text(["1234567890", "--shipping", "CDEK", "--issued", "2026-11-01", "--no-messages"], "ru")
+    assert "СДЭК" in ru and "CDEK" not in ru

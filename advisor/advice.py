@@ -243,9 +243,11 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
         return
     ctx = dict(context, rule_id=rule.id)
     title = (book.vocab.get("messages") or {}).get(rule.message) or {}
+    # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's Russian
+    send = "ru" if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or "en")
     m = msgs[rule.message] = Message(kind, purpose, rule.id,
                                      {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
-                                     {lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS})
+                                     {lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}, send=send)
     if kind == "dispute":
         # the platform's form, the text to paste, the evidence to attach: kept apart
         parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}

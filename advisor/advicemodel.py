@@ -89,6 +89,7 @@ class Message:
     title: dict[str, str]
     texts: dict[str, str]
     parts: dict[str, dict[str, str]] = field(default_factory=dict)
+    send: str = "en"                # the language it is sent in (the platform's seller's; the post's)
 
     @property
     def id(self) -> str:
@@ -96,7 +97,7 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "purpose": self.purpose, "rule": self.rule, "title": self.title,
-                **self.texts, **self.parts}
+                **self.texts, "send": self.send, **self.parts}
 
 
 @dataclass

@@ -110,7 +110,7 @@ class Advisor:
                                   if not u.get("platforms") or name in u["platforms"]] for name in self.profiles}
         self.guidance_ids, self.seed_ids = k.guidance_ids, k.seed_ids
         self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
-        self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"))
+        self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"), vocab.get("carrier_names"))
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)

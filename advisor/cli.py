@@ -290,11 +290,12 @@ def _advise(request: Request, output: Output) -> None:
 
 
 def _message_to_copy(messages: list[dict], copy: str, translation: bool) -> str:
-    """What `--copy` prints: the text to send (a dispute's description; English, but Russian for a
-    request to the post), or with `--translation` the other one, to read."""
+    """What `--copy` prints: the text to send (a dispute's description) in the language it is sent
+    in (`send`: the platform's seller's, Russian for a request to the post), or with
+    `--translation` the other one, to read."""
     for m in messages:
         if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
-            texts, send = m.get("text") or m, "ru" if m["kind"] == "post" else "en"
+            texts, send = m.get("text") or m, m.get("send") or ("ru" if m["kind"] == "post" else "en")
             return texts[("en" if send == "ru" else "ru") if translation else send]
     have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
     raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .rulelang import holds as term_holds
 from .details import detail, note
 from .errors import RulesError
 from .yamlfile import located
@@ -47,11 +48,13 @@ class Pair:
 @dataclass(frozen=True)
 class Claim:
     """Words a text may say only when the advice is so: in one of `stages` (and silent for fewer
-    than `quiet_below` days), or while protection still runs."""
+    than `quiet_below` days), while protection still runs, or while its `requires` (conditions
+    on facts, as a message's `requires` in vocabulary.yaml) hold."""
     words: dict[str, Any]
     stages: frozenset[str] | None
     quiet_below: int | None
     protection_running: bool
+    requires: tuple = ()
 
 
 class Coherence:
@@ -74,7 +77,13 @@ class Coherence:
             if w not in known["warning"] or a not in known["action"] or d not in known["deadline"]:
                 raise RulesError(f"`not_before` names an unknown id among `{w}`, `{a}`, `{d}`", where=at)
         self.claims = [Claim({k: list(c[k]) for k in ("en", "ru")}, frozenset(c["stages"]) if c.get("stages") else None,
-                             c.get("quiet_below"), bool(c.get("protection_running"))) for c in node.get("claims") or []]
+                             c.get("quiet_below"), bool(c.get("protection_running")), _requires(c, vocab, at))
+                       for c in node.get("claims") or []]
+        # deadlines whose label speaks of the future ("becomes a claim on"): never dated before today
+        self.ahead = [str(d) for d in node.get("deadlines_ahead") or []]
+        for d in self.ahead:
+            if d not in known["deadline"]:
+                raise RulesError(f"`deadlines_ahead` names the unknown deadline `{d}`", where=at)
         text = node.get("fallback_text") or {}
         if not all(isinstance(text.get(lang), str) for lang in ("en", "ru")):
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
@@ -87,6 +96,7 @@ class Coherence:
         self._not_before(fix)
         self._claims(fix, f, lang)
         self._past_days(fix, dates, lang)
+        self._ahead(fix)
 
     def _present(self, it: Item, advice: "Advice", f: dict) -> list | bool:
         if it.kind == "fact":
@@ -132,7 +142,8 @@ class Coherence:
         for claim in self.claims:
             holds = ((claim.stages is None or f.get("stage") in claim.stages)
                      and (claim.quiet_below is None or (f.get("days_since_last_event") or 0) < claim.quiet_below)
-                     and (not claim.protection_running or f.get("protection_left") is None or f["protection_left"] >= 0))
+                     and (not claim.protection_running or f.get("protection_left") is None or f["protection_left"] >= 0)
+                     and all(term_holds(t, f) for t in claim.requires))
             if holds:
                 continue
             for text, rule in texts:
@@ -150,6 +161,29 @@ class Coherence:
             for day in days_in(a.text or "", lang):
                 if day < today and day not in known:
                     _unrepaired(advice, "past_day", day=day.isoformat(), rule=a.rule, action=a.action)
+
+
+    def _ahead(self, fix) -> None:
+        """A deadline that reads as still to come ("the dispute becomes a claim on") is not past."""
+        advice = fix.advice
+        for d in advice.deadlines:
+            if d.id in self.ahead and d.date < advice.today:
+                _unrepaired(advice, "past_deadline", day=d.date.isoformat(), rule=d.rule, deadline=d.id)
+
+
+def _requires(claim: dict, vocab: dict, at: str) -> tuple:
+    """A claim's `requires`, checked and compiled as a rule's `when` (no profile values: a claim
+    holds on every platform alike)."""
+    when = claim.get("requires")
+    if not when:
+        return ()
+    from .compiler import compile_map
+    from .whencheck import check_when
+    check_when(when, "a coherence claim", vocab, {}, [])
+    terms = compile_map(when, {})
+    if terms is None:
+        raise RulesError("a claim's `requires` may not read profile values", where=at)
+    return tuple(terms)
 
 
 def _unrepaired(advice: "Advice", found: str, **values) -> None:

@@ -144,8 +144,43 @@ def fmt_place(p: Any, lang: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
-def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any] | None = None) -> ImmutableSandboxedEnvironment:
-    """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday)."""
+def fmt_in_place(p, lang: str) -> str:
+    """"in Novosibirsk, 630000" / «в Новосибирске (630000)»: a place after the preposition, the
+    Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
+    from .inflect import inflect, preposition_in
+    if not isinstance(p, dict) or lang != "ru":
+        return f"in {fmt_place(p, lang)}" if lang == "en" else fmt_place(p, lang)
+    city, region = p.get("city"), p.get("region")
+    name = (city.get("ru") or city.get("en")) if city else (region.get("ru") or region.get("en")) if region else None
+    if not name:
+        name = fmt_country(p.get("country"), lang)
+    where = inflect(name, "loct")
+    extra = [x for x in (p.get("postcode"), fmt_country(p["country"], lang) if p.get("country") and p.get("with_country") and name != fmt_country(p["country"], lang) else None) if x]
+    return f"{preposition_in(where)} {where}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+def fmt_inflect(word, case: str, lang: str) -> str:
+    """A Russian word in a case (`{{ profile.words.dispute.ru|inflect("gent") }}`: жалобы); English as is."""
+    from .inflect import inflect
+    word = str(_given(word, "word"))
+    return inflect(word, case) if lang == "ru" else word
+
+
+def lower_first(text) -> str:
+    """A sentence after a colon starts in lower case ("Открыть спор: посылка отмечена…"), unless its
+    first word is a name, a code or an abbreviation (AliExpress, RK190321410CN, EMS, I)."""
+    text = str(text or "")
+    first = text.split(" ", 1)[0].rstrip(",.:;")
+    cyrillic_letter = len(first) == 1 and "А" <= first <= "Я"         # В, С, К, У: a preposition
+    if cyrillic_letter or len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any] | None = None,
+             carriers: dict[str, Any] | None = None) -> ImmutableSandboxedEnvironment:
+    """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday);
+    `carriers`: `carrier_names`, a carrier's name in Russian prose (СДЭК, Почта России)."""
     named = named_days(words, lang)
     env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
@@ -158,6 +193,11 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any]
         "money": lambda v: fmt_money(v, lang),
         "country": lambda v: fmt_country(v, lang),
         "place": lambda v: fmt_place(v, lang),
+        "in_place": lambda v: fmt_in_place(v, lang),
+        "lower_first": lower_first,
+        # a carrier as the language names it: `{{ track.carrier|carrier }}` (CDEK -> СДЭК in Russian)
+        "carrier": lambda v: ((carriers or {}).get(str(_given(v, "carrier"))) or {}).get(lang) or str(v),
+        "inflect": lambda v, case: fmt_inflect(v, case, lang),
         "add_days": lambda d, n: d + dt.timedelta(days=int(n)) if d else None,
         # a count of days from today, as words: `{{ protection_left|from_now }}`, `{{ n|ago }}`;
         # `{{ d|when(today) }}` for a date
@@ -175,9 +215,9 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any]
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
-    def __init__(self, templates_dir: Path, words: dict[str, Any] | None = None):
+    def __init__(self, templates_dir: Path, words: dict[str, Any] | None = None, carriers: dict[str, Any] | None = None):
         self.templates_dir = templates_dir
-        self.envs = {lang: make_env(lang, templates_dir, words) for lang in LANGS}
+        self.envs = {lang: make_env(lang, templates_dir, words, carriers) for lang in LANGS}
         self._inline: dict[tuple[str, str], tuple[Template, frozenset[str] | None]] = {}
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB

@@ -27,7 +27,8 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     v = advisor.vocab
     today = advice.today
     timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
-    actions = [dict(a, label=v["actions"][s.action][lang], when=s.due, timing=timing.get(s.action, "by"),
+    words = advisor.profiles[d["platform"]].get("words") or {}
+    actions = [dict(a, label=(words.get(s.action) or v["actions"][s.action])[lang], when=s.due, timing=timing.get(s.action, "by"),
                     overdue=bool(s.due and s.due < today)) for s, a in zip(advice.steps, d["actions"])]
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
@@ -41,6 +42,9 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
         "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
         "days": d["days"],
+        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
+        "words": advisor.profiles[d["platform"]].get("words") or {"dispute": {"en": "dispute", "ru": "спор"}},
+        "form_lang": (advisor.profiles[d["platform"]].get("language") or {}).get("form") or "buyer",
     }
 
 

@@ -27,7 +27,7 @@ MESSAGES = {
         ["left China on October 10, 2026", "43 days ago"], ["Китай", "10 октября 2026", "43 дня назад"]),
     "seller/delivered_not_received": (
         {"events": [{"date": "2026-11-18", "status": "Вручение адресату"}]},
-        ["delivered on November 18, 2026", "have not received"], ["18 ноября 2026", "не получал(а)"]),
+        ["delivered on November 18, 2026", "have not received"], ["18 ноября 2026", "ко мне она не попала"]),
     "seller/proof_of_postage": (
         {"platform": "ebay", "order": {"track_issued": "2026-11-12"}},
         ["for 10 days", "proof of postage"], ["10 дней", "подтверждение отправки"]),
@@ -36,7 +36,7 @@ MESSAGES = {
         ["November 26, 2026", "by 30 days"], ["26 ноября 2026", "на 30 дней"]),
     "seller/extend_or_dispute": (
         {"order": {"protection_ends": "2026-11-26"}, "events": MOVING},
-        ["extend the delivery time", "open a dispute"], ["продлите срок доставки", "открыть спор"]),
+        ["extend buyer protection", "open a dispute"], ["продлите защиту покупателя", "открыть спор"]),
     "post/search_request": (
         {"order": {"paid": "2026-09-20", "destination": {"country": "RU", "city": "Kazan"}},
          "events": [{"date": "2026-09-25", "status": "Приём"}, {"date": "2026-10-10", "status": "Импорт"}]},
@@ -45,7 +45,7 @@ MESSAGES = {
     "seller/refuse_partial": (
         {"order": {"price": {"amount": 12.5, "currency": "USD"}},
          "dispute": {"opened": "2026-11-15", "offered_refund": {"amount": 3, "currency": "USD"}}},
-        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "заплатил(а) 12,50", "Спор останется открытым"]),
+        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "оплачен полностью (12,50", "Спор останется открытым"]),
     "seller/search_claim": (
         {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
         ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),
@@ -145,7 +145,7 @@ def test_a_message_without_a_title_is_a_rules_check_problem_and_falls_back_to_it
     p = rules_copy / "vocabulary.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace(
         '  seller/not_tracked: {en: "the code is not tracked", ru: "номер не отслеживается",\n'
-        '    requires: {has_code: true, moved: false}}\n', ""), encoding="utf-8")
+        '    requires: {has_code: true, code_kind: {not: order_number}, moved: false}}\n', ""), encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and re.search(r"^rules/vocabulary\.yaml:\d+:\d+: the message `seller/not_tracked` has no English title$",
                                    out, re.M), out
@@ -236,7 +236,7 @@ def test_a_message_is_withheld_when_what_it_says_does_not_fit_the_facts(advisor)
 def test_not_tracked_says_what_the_buyer_does_see(advisor):
     base = {"track": CODE, "order": {"track_issued": "2026-11-05"}}
     plain = advisor.render_message("seller/not_tracked", base, today=TODAY)
-    assert "no tracking service shows anything" in plain
+    assert "No tracking service shows anything" in plain
     seller = dict(base, events=[{"date": "2026-11-06", "status": "Departure from Warehouse", "source": "order_page"}])
     text = advisor.render_message("seller/not_tracked", seller, today=TODAY)
     assert "the only statuses are on the AliExpress order page" in text and "shows anything" not in text
@@ -249,8 +249,8 @@ def test_not_tracked_says_what_the_buyer_does_see(advisor):
 def test_a_requires_naming_an_unknown_fact_is_a_rules_check_problem(rules_copy):
     from conftest import run_cli
     p = rules_copy / "vocabulary.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("    requires: {has_code: true, moved: false}}",
-                                                       "    requires: {has_kode: true, moved: false}}", 1), encoding="utf-8")
+    p.write_text(p.read_text(encoding="utf-8").replace("    requires: {has_code: true, code_kind: {not: order_number}, moved: false}}",
+                                                       "    requires: {has_kode: true, code_kind: {not: order_number}, moved: false}}", 1), encoding="utf-8")
     code, out, _ = run_cli("rules", "check", str(rules_copy))
     assert code == 1 and "unknown fact `has_kode` in rule `message seller/" in out and "did you mean `has_code`?" in out
 

@@ -153,7 +153,7 @@ def test_an_office_in_another_city_is_flagged_naming_both_and_not_picked_up(tmp_
     assert "pick_up_parcel" not in [s["action"] for s in a["actions"]]
     ru = advise_json("RK190321410CN", "--issued", "2026-10-01", "--dest", "RU,Москва", "--history", history, "--lang", "ru")
     flag = next(f for f in ru["flags"] if f["id"] == "wrong_destination")
-    assert "Новосибирск, 630000" in flag["text"] and "Москва" in flag["text"] and "Novosibirsk" not in flag["text"]
+    assert "в Новосибирске (630000)" in flag["text"] and "Москва" in flag["text"] and "Novosibirsk" not in flag["text"]
     # the text to the seller is English, with the English name of the place the tracker printed in Russian
     message = next(m for m in ru["messages"] if m["purpose"] == "wrong_destination")
     assert "delivery office in Novosibirsk, 630000" in message["en"] and "Новосибирск" not in message["en"]

@@ -67,7 +67,7 @@ def test_an_offer_is_judged_by_its_share_of_the_price(advisor):
     assert "$3.00, 24% of the $12.50 you paid" in text
     reply = next(m for m in a["messages"] if m["purpose"] == "refuse_partial")
     assert "I cannot accept a partial refund: I paid $12.50" in reply["en"]
-    assert "частичный возврат я принять не могу: я заплатил(а) 12,50" in reply["ru"]
+    assert "частичный возврат я принять не могу: заказ оплачен полностью (12,50" in reply["ru"]
 
 
 def test_the_full_price_offered_is_not_called_partial_in_either_language(advisor):

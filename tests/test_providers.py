@@ -51,7 +51,7 @@ def test_an_operation_no_stage_describes_is_said_not_hidden(advisor, code, reaso
     stage, a = _stage(advisor, code)
     assert stage is None
     [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]
-    assert note["reason"] == reason and note["text"].startswith("The post reports «")
+    assert note["reason"] == reason and note["text"].startswith("The post reports “")
 
 
 def test_an_unknown_provider_is_a_facts_error_naming_the_event(advisor):
@@ -221,7 +221,7 @@ def test_tracker_codes_through_batch(tmp_path):
 
 
 def test_a_trackers_code_is_said_as_the_trackers_word_not_the_posts(advisor):
-    for lang, word in (("en", "The tracking service reports «"), ("ru", "Служба отслеживания сообщает: «")):
+    for lang, word in (("en", "The tracking service reports “"), ("ru", "Служба отслеживания сообщает: «")):
         a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "provider": "aftership",
                                                                   "code": "Exception_013"}]}, today=TODAY, lang=lang).to_dict()
         [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]

@@ -158,7 +158,7 @@ def test_generated_parcels_read_cleanly_in_both_languages(advisor):
     ("Откройте спор. затем ждите.", "ru", "a sentence starts in lower case"),
     ("Open the dispute.. Then wait.", "en", "doubled or loose punctuation"),
     ("Stage: no_tracking now.", "en", "an id in the text"),
-    ("Откройте кейс на eBay.", "ru", "`кейс`: the glossary says `спор`"),
+    ("Откройте диспут на AliExpress.", "ru", "`диспут`: the glossary says `спор`"),
     ("Code None is fine.", "en", "`None` left in the text"),
     ("1 event(s) read.", "en", "`(s)` left in the text"),
     ("[high] Protection ends.", "en", "`[high]` left in the text"),

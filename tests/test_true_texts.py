@@ -1,0 +1,155 @@
+"""Every text true for the advice it is in, read as a buyer reads it (issue 35's examples): the
+report and the texts to send, through the command line, in both languages."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_cli
+
+TODAY = ["--today", "2026-11-22"]
+
+
+def _text(args: list[str], lang: str = "en") -> str:
+    code, out, err = run_cli(*args, *TODAY, "--lang", lang)
+    assert code == 0, err
+    return out
+
+
+def _json(args: list[str], lang: str = "en") -> dict:
+    return json.loads(_text([*args, "--format", "json"], lang))
+
+
+@pytest.mark.parametrize("events", [
+    ["--event", "2026-09-10=Приём", "--event", "2026-10-01=Вручение адресату"],      # delivered, not received
+    ["--event", "2026-09-10=Приём", "--event", "2026-10-01=Возврат"],                 # going back
+    ["--event", "2026-09-10=Приём", "--event", "2026-09-23=Экспорт"],                 # silent for 60 days
+])
+def test_a_parcel_that_is_not_moving_is_never_called_moving(events):
+    args = ["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-12-20", *events]
+    assert "is moving" not in _text(args)
+    assert "движется" not in _text(args, "ru")
+
+
+def test_on_the_last_day_of_protection_the_dispute_is_today_not_by_today_before_today():
+    args = ["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-11-22", "--event", "2026-11-10=Экспорт"]
+    en, ru = _text(args), _text(args, "ru")
+    assert "today, the last day of buyer protection" in en
+    assert "before protection ends on November 22" not in en
+    assert "в последний день защиты" in ru and "раньше чем" not in ru
+    flag = _json(args)["flags"][0]
+    assert flag["id"] == "protection_expiring" and "November 22, 2026" in flag["text"]
+
+
+def test_a_code_of_a_known_format_that_is_not_valid_is_not_said_to_be_tracked_all_the_way():
+    out = _text(["RB614204732CN", "--no-messages"])
+    assert "tracked all the way" not in out and "not a valid code of this format" in out
+
+
+def test_an_order_number_is_not_called_the_parcel_or_a_tracking_number():
+    advice = _json(["60724703421692", "--paid", "2026-09-01", "--protection-ends", "2026-11-25"])
+    sent = " ".join(m["en"] + m["ru"] for m in advice["messages"])
+    assert "60724703421692" not in sent
+
+
+def test_a_cancelled_shipment_is_said_cancelled_to_the_seller(tmp_path):
+    facts = tmp_path / "f.json"
+    facts.write_text(json.dumps({"order": {"paid": "2026-10-01", "track_issued": "2026-10-02", "protection_ends": "2026-12-20"},
+                                 "track": "RK190321410CN",
+                                 "events": [{"date": "2026-10-02", "provider": "cainiao", "code": "GWMS_CANCEL"}]}))
+    out = _text(["--facts", str(facts), "--copy", "seller/not_tracked"])
+    assert "cancelled" in out and "electronic notice" not in out
+
+
+def test_a_fedex_seller_is_asked_for_the_fedex_receipt_not_the_post_office_one():
+    args = ["123456789012", "--platform", "ebay", "--issued", "2026-11-10"]
+    out = _text([*args, "--copy", "seller/proof_of_postage"])
+    assert "FedEx receipt" in out and "post office" not in out
+    assert "квитанцию FedEx" in _text([*args, "--copy", "seller/proof_of_postage", "--translation"])
+
+
+def test_past_the_auto_claim_day_no_date_says_the_dispute_will_become_a_claim():
+    advice = _json(["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-11-30",
+                    "--event", "2026-09-10=Приём", "--dispute-opened", "2026-11-01", "--seller-response", "none"])
+    assert "auto_claim_on" not in [d["id"] for d in advice["deadlines"]]
+    assert advice["next_step"]["action"] == "escalate_claim"
+
+
+def test_no_step_points_to_a_message_below_which_a_calendar_event_has_not():
+    advice = _json(["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-12-20",
+                    "--event", "2026-09-10=Приём", "--event", "2026-10-01=Вручение адресату"])
+    assert not [a for a in advice["actions"] if "below" in (a["text"] or "")]
+
+
+# ---- the platform's language and words (rules/platforms.yaml `language`, `words`, `extension`)
+
+OK_DUE = ["RK190321410CN", "--platform", "ok", "--paid", "2026-09-01", "--promised-days", "30", "--price", "20USD",
+          "--event", "2026-09-05=Приём"]
+
+
+def test_odnoklassniki_buyers_send_russian_and_fill_in_its_russian_complaint_form():
+    advice = _json(OK_DUE)
+    complaint = next(m for m in advice["messages"] if m["kind"] == "dispute")
+    assert complaint["send"] == "ru"
+    assert "Received the item?" not in complaint["form"]["en"] and "Товар не получен" in complaint["form"]["en"]
+    en, ru = _text(OK_DUE), _text(OK_DUE, "ru")
+    assert "Paste as the description, in Russian" in en and "In the complaint form:" in en
+    assert "Для жалобы" in ru and "В форме жалобы" in ru and "по-английски" not in ru
+    assert _text([*OK_DUE, "--copy", "dispute/not_received"]).startswith("Заказ оплачен")
+
+
+def test_odnoklassniki_seller_messages_are_sent_in_russian():
+    args = ["RK190321410CN", "--platform", "ok", "--paid", "2026-10-01", "--event", "2026-10-05=Приём",
+            "--event", "2026-10-10=Экспорт"]
+    sellers = [m for m in _json(args)["messages"] if m["kind"] == "seller"]
+    assert sellers and all(m["send"] == "ru" for m in sellers)
+    assert "Send it in the order chat, in Russian" in _text(args)
+    assert _text([*args, "--copy", f"seller/{sellers[0]['purpose']}"]).startswith("Здравствуйте")
+
+
+def test_ebay_gets_no_aliexpress_form_and_no_extension():
+    args = ["RK190321410CN", "--platform", "ebay", "--paid", "2026-09-01", "--protection-ends", "2026-11-25",
+            "--event", "2026-09-05=Приём", "--event", "2026-10-20=Экспорт"]
+    advice = _json(args)
+    said = json.dumps(advice, ensure_ascii=False)
+    assert "Received the item?" not in said and "extend" not in said.lower() and "продл" not in said
+    assert "Open a case" in _text(args)
+
+
+def test_the_russian_report_does_not_say_answer_in_english_for_a_form_shown_in_russian():
+    args = ["RK190321410CN", "--paid", "2026-09-01", "--protection-ends", "2026-11-23", "--event", "2026-09-05=Приём"]
+    ru = _text(args, "ru")
+    assert "В форме спора: Получили товар?" in ru and "ответьте (по-английски)" not in ru
+
+
+# ---- place names per language
+
+WRONG_CITY = ["RK190321410CN", "--paid", "2026-10-01", "--protection-ends", "2026-12-20", "--dest", "RU,Санкт-Петербург",
+              "--event", "2026-10-05=Приём", "--event", "2026-11-10=Прибыло в место вручения, Екатеринбург 620000"]
+
+
+def test_english_texts_to_the_seller_name_places_in_english():
+    out = _text([*WRONG_CITY, "--copy", "dispute/wrong_destination"])
+    assert "Yekaterinburg" in out and "Saint Petersburg" in out
+    assert not any("а" <= ch <= "я" for ch in out.lower())
+
+
+def test_russian_prose_puts_a_place_in_its_case():
+    ru = _text(WRONG_CITY, "ru")
+    assert "в отделение вручения в Екатеринбурге (620000)" in ru
+
+
+def test_only_platforms_with_an_extension_are_asked_to_extend():
+    from advisor.api import default_advisor
+    advisor = default_advisor()
+    extending = {name for name, p in advisor.profiles.items() if p.get("extension")}
+    assert extending and extending != set(advisor.profiles)
+    for rule in advisor.book.rules:
+        if "request_extension" in rule.action_ids or rule.message == "seller/extend_protection":
+            assert rule.platforms and set(rule.platforms) <= extending, rule.id
+
+
+def test_russian_prose_names_a_carrier_as_russians_do():
+    ru = _text(["1234567890", "--shipping", "CDEK", "--issued", "2026-11-01", "--no-messages"], "ru")
+    assert "СДЭК" in ru and "CDEK" not in ru

@@ -21,7 +21,7 @@ from .errors import FactsError, RulesError, did_you_mean, one_of
 from .yamlfile import load
 
 EVENT_FIELDS = ("at", "date", "time", "offset", "code", "text", "city", "country", "place")
-FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events")
+FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events", "destination")
 # `2026-11-20T10:15:00.000+03:00`, `2026-11-20 10:15`, `2026-11-20`: the date and time as printed, and the offset
 _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?\s*"
                      r"(Z|[+-]\d{2}:?\d{2})?\s*$")
@@ -135,6 +135,8 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict:
         facts["track"] = _text(get["track"])
     if _text(get.get("carrier")):
         facts["order"] = {"carrier": _text(get["carrier"])[:100]}
+    if _text(get.get("destination")):     # the tracker's destination country: the far end of the route
+        facts["tracked_destination"] = {"country": _country(_text(get["destination"]), "payload destination")}
     status = _status(adapter, get)
     if status:
         facts["tracker_status"] = status
@@ -191,14 +193,18 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict:
     return out
 
 
+def _country(country: str, where: str) -> str:
+    code = alpha2(country)
+    if code is None:
+        raise FactsError(f"`{country}` is not a country we know", where=where,
+                         help="the adapter's `country` should find an ISO code or an English name")
+    return code
+
+
 def _place(out: dict, v: dict, where: str) -> None:
     country = _text(v.get("country"))
     if country:
-        code = alpha2(country)
-        if code is None:
-            raise FactsError(f"`{country}` is not a country we know", where=f"{where}.country",
-                             help="the adapter's `country` should find an ISO code or an English name")
-        out["country"] = code
+        out["country"] = _country(country, f"{where}.country")
     city = _text(v.get("city")) or _text(v.get("place"))
     if city:
         out["city"] = city[:200]
@@ -289,7 +295,8 @@ def payload_facts(reading: Reading, order: dict | None = None, facts: dict | Non
     if order is not None and not isinstance(order, dict):
         raise FactsError("`order` must be a mapping of the order's facts", where="order")
     merged_order = {**(reading.facts.get("order") or {}), **(doc.get("order") or {}), **(order or {})}
-    doc.update({k: v for k, v in reading.facts.items() if k != "order" and (k != "track" or "track" not in doc)})
+    doc.update({k: v for k, v in reading.facts.items()
+                if k != "order" and (k not in ("track", "tracked_destination") or k not in doc)})
     if merged_order:
         doc["order"] = merged_order
     return doc

@@ -296,7 +296,7 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
     named = (track or {}).get("named_carrier")
-    if named and not named["matches"]:     # said, never silently ignored: the code is none of its formats
+    if named and named["matches"] is False:     # said, never silently ignored: the code is none of its formats
         notes.insert(0, note("carrier_unmatched", {"carrier": named["name"], "read_as": track["carrier"]},
                              read_as=track["carrier"] or track["format"]))
     postal = [e for e in events if e.postal]

@@ -12,10 +12,10 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus (78.3% and 53.9%; no wrong costly decision on the development lines,
+# measured on this corpus (79.0% and 54.2%; no wrong costly decision on the development lines,
 # 79 on the held-out ones, down from 47 and 100 when the reading by terms landed): regression
 # guards, not the goal (95% held out, no wrong costly decision)
-DEV_FLOOR, HELDOUT_FLOOR = 0.782, 0.538
+DEV_FLOOR, HELDOUT_FLOOR = 0.789, 0.541
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 79
 
 

@@ -142,6 +142,16 @@ def test_a_named_carrier_the_code_is_not_of_is_said(advisor, lang, words):
     assert ups["track"]["named_carrier"]["matches"] and "carrier_unmatched" not in [n["kind"] for n in ups["notes"]]
 
 
+def test_a_sub_status_of_a_later_api_version_is_reported_not_guessed(advisor):
+    """17TRACK may add sub-statuses: one the table does not know is said, and the stage stays."""
+    data = (HERE / "17track_gettrackinfo_yanwen.json").read_bytes()
+    advice = advisor.advise_payload(data, provider="17track", today=dt.date(2026, 7, 1), messages=False).data
+    unknown = [n for n in advice["notes"] if n["kind"] == "unknown_code"]
+    assert [n["code"] for n in unknown] == ["InTransit_QuantumTunnelling"]
+    assert [e["stage"] for e in advice["events"]] == ["accepted", None, "import"]
+    assert advice["track"]["named_carrier"] == {"name": "Yanwen", "matches": False}     # YT... is YunExpress's shape
+
+
 def test_the_trackers_destination_decides_the_end_of_the_route(advisor):
     """No order destination: the tracker's (Ship24's destinationCountryCode, Cainiao's destCountry)
     says which end an event is at; an order's own destination still wins."""

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from jmespath.parser import ParsedResult
 
 EVENT_FIELDS = ("at", "date", "time", "offset", "code", "text", "city", "country", "place")
-FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events")
+FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events", "destination")
 # `2026-11-20T10:15:00.000+03:00`, `2026-11-20 10:15`, `2026-11-20`: the date and time as printed, and the offset
 _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?\s*"
                      r"(Z|[+-]\d{2}:?\d{2})?\s*$")
@@ -136,9 +136,10 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     if _text(get.get("track")):
         facts["track"] = _text(get["track"])
-    carrier = _text(get.get("carrier"))
-    if carrier:
-        facts["order"] = {"carrier": carrier[:100]}
+    if _text(get.get("carrier")):
+        facts["order"] = {"carrier": _text(get["carrier"])[:100]}
+    if _text(get.get("destination")):     # the tracker's destination country: the far end of the route
+        facts["tracked_destination"] = {"country": _country(_text(get["destination"]), "payload destination")}
     status = _status(adapter, get)
     if status:
         facts["tracker_status"] = status
@@ -195,14 +196,18 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
     return out
 
 
+def _country(country: str, where: str) -> str:
+    code = alpha2(country)
+    if code is None:
+        raise FactsError(f"`{country}` is not a country we know", where=where,
+                         help="the adapter's `country` should find an ISO code or an English name")
+    return code
+
+
 def _place(out: dict[str, Any], v: dict[str, Any], where: str) -> None:
     country = _text(v.get("country"))
     if country:
-        code = alpha2(country)
-        if code is None:
-            raise FactsError(f"`{country}` is not a country we know", where=f"{where}.country",
-                             help="the adapter's `country` should find an ISO code or an English name")
-        out["country"] = code
+        out["country"] = _country(country, f"{where}.country")
     city = _text(v.get("city")) or _text(v.get("place"))
     if city:
         out["city"] = city[:200]
@@ -293,7 +298,8 @@ def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: 
     if order is not None and not isinstance(order, dict):
         raise FactsError("`order` must be a mapping of the order's facts", where="order")
     merged_order = {**(reading.facts.get("order") or {}), **(doc.get("order") or {}), **(order or {})}
-    doc.update({k: v for k, v in reading.facts.items() if k != "order" and (k != "track" or "track" not in doc)})
+    doc.update({k: v for k, v in reading.facts.items()
+                if k != "order" and (k not in ("track", "tracked_destination") or k not in doc)})
     if merged_order:
         doc["order"] = merged_order
     return doc

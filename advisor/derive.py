@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from . import destination
 from .details import note
 from .facts import Facts
-from .ordering import in_order, keep_tracker_status, tracker_event
+from .ordering import in_order, keep_tracker_status, shuffled, tracker_event
 from .orderfacts import seller_and_dispute_facts, shipping_facts
 from .placeread import EventPlace, event_place
 from .rulelang import DATES, FACTS  # noqa: F401 - FACTS re-exported: the catalogue is rulelang.py's
@@ -62,14 +62,16 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
-    destination country is read as being at that end of the route."""
+    destination country (the tracker's `tracked_destination` when the order names none) is read
+    as being at that end of the route."""
     out, notes = [], []
-    dest = facts.order.destination.country if facts.order.destination else None
+    ends = facts.order.destination or facts.tracked_destination     # the tracker's, when the order names none
+    dest = ends.country if ends else None
     if invented and facts.events:
         notes.append(note("statuses_invented"))
     exported = False
     ordered = in_order(facts.events) + tracker_event(facts)
-    if any(a.date > b.date for a, b in zip(facts.events, facts.events[1:])):
+    if shuffled(facts.events):
         notes.append(note("events_reordered"))
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
@@ -214,6 +216,10 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     if alternatives:        # readings close to the best one: the code is uncertain
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
+    named = (track or {}).get("named_carrier")
+    if named and named["matches"] is False:     # said, never silently ignored: the code is none of its formats
+        notes.insert(0, note("carrier_unmatched", {"carrier": named["name"], "read_as": track["carrier"]},
+                             read_as=track["carrier"] or track["format"]))
     postal = [e for e in events if e.postal]
     f["events_count"] = len(postal)
     f["seller_events_count"] = len(events) - len(postal)

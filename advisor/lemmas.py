@@ -25,9 +25,17 @@ _CONTROLS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u
 _MARKS = {ord("™"): " ", ord("®"): " ", ord("©"): " ", ord("’"): "'", ord("ʼ"): "'", ord("`"): "'"}
 
 
+# Latin letters typed inside a Cyrillic word look the same and hide it from the dictionary
+# («Возвращeн» with a Latin e, as a courier's SDK prints it)
+_MIXED = re.compile(r"\w*[\u0400-\u04ff]\w*")
+_HOMOGLYPHS = str.maketrans("aeopcxyki", "аеорсхукі")
+
+
 def normalise(text: str) -> str:
-    """Case-folded NFKC text with ё as е and the invisible controls removed."""
-    return unicodedata.normalize("NFKC", text.translate(_MARKS)).translate(_CONTROLS).casefold().replace("ё", "е")
+    """Case-folded NFKC text with ё as е, the invisible controls removed, and Latin look-alikes
+    inside a Cyrillic word made Cyrillic."""
+    out = unicodedata.normalize("NFKC", text.translate(_MARKS)).translate(_CONTROLS).casefold().replace("ё", "е")
+    return _MIXED.sub(lambda m: m[0].translate(_HOMOGLYPHS), out) if _CYRILLIC.search(out) else out
 
 
 def language(text: str) -> str:
@@ -46,6 +54,8 @@ def _morph(lang: str) -> "pymorphy3.MorphAnalyzer":
 
 
 _VOWELS = set("aeiouy")
+# words whose final -e is the word: without it "note" would be the negation "not"
+_KEEP_E = frozenset({"note", "none", "done", "gone", "hope", "rate", "cane", "bite"})
 
 
 def english(word: str) -> str:
@@ -65,7 +75,7 @@ def english(word: str) -> str:
                 stem = stem[:-1]                  # dropped -> drop, shipping -> ship
             w = stem
             break
-    return w[:-1] if len(w) > 3 and w.endswith("e") and not w.endswith("ee") else w
+    return w[:-1] if len(w) > 3 and w.endswith("e") and not w.endswith("ee") and w not in _KEEP_E else w
 
 
 _ELISION = re.compile(r"^(?:l|d|qu|n|s|j|c|m|t)'(?=[^\W\d_])")

@@ -34,15 +34,18 @@ def names_any(method: str, names_: list[str]) -> bool:
     return any(names(method, n) for n in names_)
 
 
+def named_by(r: dict[str, Any], carrier: str, other_names: dict[str, list[str]]) -> bool:
+    """Whether a tracker's carrier name (`fedex`, `UPS`, `Почта России`) names a reading's carrier."""
+    first = (r["carrier"] or "").split()[:1]
+    return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
+
+
 def named_first(readings: list[dict[str, Any]], carrier: str, other_names: dict[str, list[str]]) -> list[dict[str, Any]]:
     """A tracker names the carrier (AfterShip's `fedex`, 17TRACK's `UPS`): its readings go first,
     and a fake service's reading goes unless the tracker names that service, so a placeholder or
     courier number of the fake service's shape keeps the tracker's real events."""
-    def named(r: dict[str, Any]) -> bool:
-        first = (r["carrier"] or "").split()[:1]
-        return bool(first) and (names(carrier, first[0]) or names_any(carrier, other_names.get(r["carrier"], [])))
-    first = [r for r in readings if named(r)]
-    return first + [r for r in readings if not named(r) and r["kind"] != "fake_service"]
+    first = [r for r in readings if named_by(r, carrier, other_names)]
+    return first + [r for r in readings if not named_by(r, carrier, other_names) and r["kind"] != "fake_service"]
 
 
 def prefer_carrier(readings: list[dict[str, Any]], method: str | None, destination: str | None,

@@ -36,6 +36,14 @@ def in_order(events: Sequence[Event]) -> list[Event]:
     return out
 
 
+def shuffled(events) -> bool:
+    """Whether the dated lines were in no date order: neither oldest first nor newest first (a list
+    newest first is how most trackers print, not a disorder worth a note)."""
+    dates = [e.date for e in events]
+    pairs = list(zip(dates, dates[1:]))
+    return any(a > b for a, b in pairs) and any(a < b for a, b in pairs)
+
+
 def _seconds(time: str) -> float:
     h, m, *rest = time.split(":")
     return int(h) * 3600 + int(m) * 60 + (float(rest[0]) if rest else 0)

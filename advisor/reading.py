@@ -53,6 +53,7 @@ class Row:
     unless: list[tuple[str, frozenset[str]]]     # none of these may be
     read: Read
     where: str
+    unsure: bool = False                         # a costly reading the line never makes sure
 
 
 # a term in the index: (role, value, each word's lemmas, its Chinese text)
@@ -131,7 +132,8 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, self._doubts(row, found))
+                doubts = _places(row, found) or words if row.unsure else self._doubts(row, found)
+                return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
         return None
 
     def _doubts(self, row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
@@ -153,6 +155,13 @@ class Reader:
                 if (kind == "sure_with") != (key in listed):
                     out.add(said)
         return tuple(sorted(out))
+
+
+def _places(row: Row, found: dict) -> tuple[str, ...]:
+    """For a row marked `unsure`: the words of the place or person it names (the locker a sign-in
+    was at, the agent who picked it up), which leave the costly reading open."""
+    return tuple(sorted({found[(role, v)] for role, values in row.need if role == "to" for v in values
+                         if (role, v) in found}))
 
 
 def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
@@ -213,6 +222,9 @@ def _conditions(spec: Any, role_values: dict[str, set[str]], where: str) -> list
 
 def _row_read(row: dict[str, Any], stages: set[str], problems: set[str], where: str) -> Read:
     stage, problem, keeps = row.get("stage"), row.get("problem"), bool(row.get("keeps"))
+    if row.get("unsure") and not ({stage} if isinstance(stage, str) else set()) & COSTLY:
+        raise RulesError("`unsure: true` is for a delivery, a return or a customs decision the line never makes sure",
+                         where=where)
     if sum(x is not None and x is not False for x in (stage, problem, keeps or None)) != 1:
         raise RulesError("a decision gives one of `stage`, `problem` or `keeps: true`", where=where)
     pair = stage if isinstance(stage, list) else None
@@ -262,5 +274,5 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
         if not isinstance(row, dict) or not row.get("when"):
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
-                        _row_read(row, set(stages), set(problems), where), where))
+                        _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
     return Reader(terms, rows, doubt)

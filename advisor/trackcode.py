@@ -15,7 +15,7 @@ from typing import Any
 
 from .details import change
 from .errors import TrackCodeError
-from .methods import named_first, named_posts, prefer_carrier
+from .methods import named_by, named_first, named_posts, prefer_carrier
 from .trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -359,6 +359,8 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
+    named = ({"name": carrier[:100], "matches": None if top and not top["carrier"] else      # a post we cannot name
+              bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
     alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))
@@ -372,6 +374,8 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     result["input"] = text if len(text) <= 200 else text[:200] + "…"
     result["changes"] = [dict(c) for c in changes] if changes else []
     result["uncertain"] = bool(alternatives)
+    if named:       # the carrier a tracker named, and whether any reading of the code is its
+        result["named_carrier"] = named
     result["candidates"] = [
         {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
          "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],

@@ -150,9 +150,10 @@ def test_edge_dates_that_are_fine_give_advice(advisor):
 
 def test_events_out_of_order_are_sorted_and_the_advice_says_so(advisor):
     a = advisor.advise(with_field("events", [{"date": "2026-10-20", "status": "Экспорт"},
-                                             {"date": "2026-10-05", "status": "Приём"}]), today=TODAY)
+                                             {"date": "2026-10-05", "status": "Приём"},
+                                             {"date": "2026-10-12", "status": "Сортировка"}]), today=TODAY)
     assert a.data["stage"] == "export"
-    assert [e["date"] for e in a.data["events"]] == ["2026-10-05", "2026-10-20"]
+    assert [e["date"] for e in a.data["events"]] == ["2026-10-05", "2026-10-12", "2026-10-20"]
     assert "events_reordered" in [n["kind"] for n in a.data["notes"]]
 
 

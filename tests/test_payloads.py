@@ -73,6 +73,21 @@ def test_same_day_events_of_a_newest_first_list_read_as_delivered(advisor):
     last = events[-1]
     assert (last["date"], last["time"], last["offset"], last["country"], last["city"], last["how"]) == \
         ("2022-04-04", "16:35:22", "-07:00", "US", "GASQUET", "code")
+    # a list simply newest first is how trackers print: nothing to say about its order
+    assert "events_reordered" not in [n["kind"] for n in advice["notes"]]
+
+
+@pytest.mark.parametrize("dates, said", [
+    (["2026-11-20", "2026-11-18", "2026-11-02"], False),      # newest first
+    (["2026-11-02", "2026-11-18", "2026-11-20"], False),      # oldest first
+    (["2026-11-18", "2026-11-02", "2026-11-20"], True),       # neither: the advice says it sorted them
+])
+def test_only_a_list_in_no_date_order_is_said_to_be_reordered(advisor, dates, said):
+    events = [{"date": d, "status": s} for d, s in zip(dates, ["Приём", "Экспорт", "Импорт"])]
+    advice = advisor.advise({"track": "RK190321410CN", "events": events}, today=dt.date(2026, 11, 22),
+                            messages=False).data
+    assert ("events_reordered" in [n["kind"] for n in advice["notes"]]) is said
+    assert [e["date"] for e in advice["events"]] == sorted(dates)
 
 
 def test_the_day_is_the_one_printed_at_the_place_not_utc(advisor):
@@ -111,6 +126,43 @@ def test_a_named_carrier_is_never_read_as_a_fake_service(advisor):
     without = advisor.advise({"track": "111111111111", "events": [{"date": "2018-08-01", "status": "Delivered"}]},
                              today=dt.date(2018, 8, 20), messages=False).data
     assert without["track"]["kind"] == "fake_service"      # what the carrier fact prevents
+
+
+@pytest.mark.parametrize("lang, words, named", [("en", "none of its formats", "“ups”"),
+                                                ("ru", "ни на один из его форматов", "«ups»")])
+def test_a_named_carrier_the_code_is_not_of_is_said(advisor, lang, words, named):
+    """AfterShip names `ups` for 1234567890, which no UPS format reads: the advice says so."""
+    data = (HERE / "aftership_tracking.json").read_bytes()
+    advice = advisor.advise_payload(data, provider="aftership", today=dt.date(2018, 8, 20), lang=lang,
+                                    messages=False).data
+    assert advice["track"]["named_carrier"] == {"name": "ups", "matches": False}
+    said = [n for n in advice["notes"] if n["kind"] == "carrier_unmatched"]
+    assert said and words in said[0]["text"] and named in said[0]["text"]
+    ups = advisor.advise_payload((HERE / "17track_webhook.json").read_bytes(), provider="17track",
+                                 today=dt.date(2022, 4, 30), messages=False).data
+    assert ups["track"]["named_carrier"]["matches"] and "carrier_unmatched" not in [n["kind"] for n in ups["notes"]]
+
+
+def test_a_sub_status_of_a_later_api_version_is_reported_not_guessed(advisor):
+    """17TRACK may add sub-statuses: one the table does not know is said, and the stage stays."""
+    data = (HERE / "17track_gettrackinfo_yanwen.json").read_bytes()
+    advice = advisor.advise_payload(data, provider="17track", today=dt.date(2026, 7, 1), messages=False).data
+    unknown = [n for n in advice["notes"] if n["kind"] == "unknown_code"]
+    assert [n["code"] for n in unknown] == ["InTransit_QuantumTunnelling"]
+    assert [e["stage"] for e in advice["events"]] == ["accepted", None, "import"]
+    assert advice["track"]["named_carrier"] == {"name": "Yanwen", "matches": False}     # YT... is YunExpress's shape
+
+
+def test_the_trackers_destination_decides_the_end_of_the_route(advisor):
+    """No order destination: the tracker's (Ship24's destinationCountryCode, Cainiao's destCountry)
+    says which end an event is at; an order's own destination still wins."""
+    read = advisor.adapters.read((HERE / "cainiao_detail.json").read_bytes(), "cainiao")
+    assert read.facts["tracked_destination"] == {"country": "BR"}
+    line = [{"date": "2026-11-10", "status": "Arrived at sorting center", "country": "BR"}]
+    alone = advisor.advise({"track": "RK190321410CN", "events": line}, today=dt.date(2026, 11, 22)).data
+    tracked = advisor.advise({"track": "RK190321410CN", "tracked_destination": {"country": "BR"}, "events": line},
+                             today=dt.date(2026, 11, 22)).data
+    assert (alone["events"][0]["stage"], tracked["events"][0]["stage"]) == ("origin_sorting", "destination_sorting")
 
 
 def test_the_tracker_status_counts_when_the_events_say_less(advisor):

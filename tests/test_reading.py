@@ -29,6 +29,14 @@ def read(advisor, text, exported=False):
     ("收件人已签收", "delivered"),                              # 收件人 (addressee) is not 收件 (picked up)
     ("ВИДАНО КУР`ЄРУ", "arrived_office"),                      # an apostrophe written as a backtick
     ("Package Delivered to UPS Access Point™", "arrived_office"),
+    ("Votre colis est retenu en douane pour dédouanement", "customs"),   # held FOR clearance: no decision
+    ("Article retourné aux douanes", "customs_held"),                    # sent back TO customs, not to the seller
+    ("Возврат, не прошел таможню", "customs_held"),                      # did not pass customs
+    ("Not Yet Released By Customs", "customs"),                          # not yet is not refused
+    ("Возвращeн на склад отправителя", "origin_sorting"),                # a Latin e inside a Cyrillic word
+    ("Shipment Delivered to USPS, Package Acceptance Pending", "destination_sorting"),
+    ("Export customs clearance complete, Carrier note: Export clearance success", "origin_sorting"),  # note, not not
+    ("包裹出現異常,可能是:包裹已退回寄件人", None),                       # may be returned: an exception, traditional script
 ])
 def test_a_line_reads_by_what_its_words_say(advisor, text, stage):
     got = read(advisor, text, exported=True)
@@ -54,6 +62,17 @@ def test_a_costly_reading_in_doubt_is_not_taken_and_the_advice_says_why(advisor)
         assert a["stage"] != "returned"
 
 
+@pytest.mark.parametrize("text, doubted, place", [
+    ("快递柜或驿站签收", "delivered", "快递柜"),            # signed for at a locker: by the buyer or for them?
+    ("PICKED UP BY AGENT", "delivered", "agent"),
+    ("Delivered to community mailbox or parcel locker", "delivered", "parcel locker"),
+    ("The shipment is on its way back to the nearest distribution centre.", "returned", "nearest distribution centre"),
+])
+def test_a_line_that_never_makes_a_costly_reading_sure_is_not_taken(advisor, text, doubted, place):
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.doubted == doubted and place in got.unsure, got
+
+
 def test_the_advice_echoes_the_words_that_decided_each_line(advisor):
     a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "status": "Вручено отправителю"}]},
                        today=TODAY).to_dict()
@@ -64,6 +83,7 @@ def test_the_advice_echoes_the_words_that_decided_each_line(advisor):
     (("  act:\n", "  action:\n"), "unknown role `action`"),
     (('stage: returned}', 'stage: gone}'), "unknown stage id `gone`"),
     (('["act:returned"]', '["act:retruned"]'), "`retruned` is not a value of `act`"),
+    (('stage: returned, unsure: true}', 'stage: arrived_office, unsure: true}'), "`unsure: true` is for a delivery"),
 ])
 def test_a_mistake_in_the_reading_file_is_an_error_at_its_line(rules_copy, edit, message):
     rules = rules_copy

@@ -10,7 +10,7 @@ with goods that arrived) is asked only after the answer it follows; the rarer fi
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol, TypeVar
 
 import click
 

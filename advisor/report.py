@@ -33,6 +33,7 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     timing = {action: kind for kind, ids in (v.get("timing") or {}).items() for action in ids}
     actions = [dict(a, label=v["actions"][a["action"]][lang], when=when(a["due"]), timing=timing.get(a["action"], "by"),
                     overdue=bool(a["due"] and dt.date.fromisoformat(a["due"]) < today)) for a in d["actions"]]
+    assert advisor.formats is not None          # an Advisor's knowledge is whole
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
     readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]

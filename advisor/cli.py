@@ -23,7 +23,7 @@ from .errors import FactsError, HistoryError, OutputError
 if TYPE_CHECKING:
     from .api import Advisor
 
-from .cli_base import EXIT_INTERNAL, DefaultGroup, _DefaultContext, fail, run_safely  # noqa: F401 (used by cli_*.py)
+from .cli_base import DefaultGroup, _DefaultContext, run_safely
 
 i18n.use_for_click(i18n.translations(LANG))
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .errors import RulesError
+
+Doc = dict[str, Any]      # the advice's JSON (parcel-advice/1), a YAML file's mapping
 
 PRODID = "-//parcel-advisor//advice//EN"
 SEQUENCE_EPOCH = dt.date(2020, 1, 1)
@@ -28,7 +30,7 @@ class CalendarTexts:
     KEYS = ("name", "step_title", "step_when", "deadline_title", "deadline_when", "footer", "alarm_before",
             "alarm_on", "message_head")
 
-    def __init__(self, texts: dict, vocab: dict, profiles: dict, inline: Callable[..., str]):
+    def __init__(self, texts: Doc, vocab: Doc, profiles: Doc, inline: Callable[..., str]) -> None:
         missing = [k for k in self.KEYS if k not in (texts or {})]
         if missing:
             raise RulesError(f"the calendar texts lack `{missing[0]}`", where="templates/calendar.yaml:1:1")
@@ -37,13 +39,13 @@ class CalendarTexts:
         self.timing = {action: kind for kind, ids in (vocab.get("timing") or {}).items() for action in ids}
         self.platform_names = {name: p.get("name") or {} for name, p in profiles.items()}
         self._inline = inline
-        self.titles = texts.get("deadline_titles") or {}
+        self.titles: dict[str, dict[str, str]] = texts.get("deadline_titles") or {}
         self.same_as = {k: tuple(v) for k, v in (texts.get("same_as") or {}).items()}
         self.remind_before = set(texts.get("remind_day_before") or ())
-        self.not_in_calendar = texts.get("not_in_calendar") or []
+        self.not_in_calendar: list[dict[str, str]] = texts.get("not_in_calendar") or []
         self._check_ids(texts, set(vocab.get("deadlines") or ()), set(self.labels))
 
-    def _check_ids(self, texts: dict, deadlines: set[str], actions: set[str]) -> None:
+    def _check_ids(self, texts: Doc, deadlines: set[str], actions: set[str]) -> None:
         """The dates and steps the calendar's own lists name are the vocabulary's: a misspelt one
         would silently give two events again, or no reminder the day before."""
         named = [(d, "deadline_titles", deadlines) for d in self.titles] + \
@@ -52,8 +54,8 @@ class CalendarTexts:
                 [(d, "remind_day_before", deadlines) for d in self.remind_before]
         for ident, key, known in named:
             if ident not in known:
-                node = texts.get(key)
-                where = node.where() if hasattr(node, "where") else f"templates/calendar.yaml ({key})"
+                where_of = getattr(texts.get(key), "where", None)      # a list or mapping read with its place
+                where = where_of() if where_of else f"templates/calendar.yaml ({key})"
                 raise RulesError(f"`{key}` names `{ident}`, which is not in rules/vocabulary.yaml", where=where,
                                  help="use an id of `deadlines` (dates) or `actions` (steps) there")
 
@@ -61,33 +63,34 @@ class CalendarTexts:
         """A date's title written for a calendar (`deadline_titles`), or "" for its sentence and day."""
         return (self.titles.get(deadline) or {}).get(lang, "")
 
-    def say(self, key: str, lang: str, values: dict, sub: str | None = None) -> str:
+    def say(self, key: str, lang: str, values: Mapping[str, object], sub: str | None = None) -> str:
         text = self.texts[key][sub] if sub else self.texts[key]
         where = f"templates/calendar.yaml ({key}{'.' + sub if sub else ''})"
         return self._inline(text[lang], lang, where, values)
 
 
-def parcel_key(advice: dict) -> str:
+def parcel_key(advice: Doc) -> str:
     """What names this parcel across advices: its code, else the day it was paid or its code was
     given (from today and the day counts), else the advice's date (no better name is known)."""
     track = advice.get("track") or {}
     if track.get("code"):
-        return "code:" + track["code"]
+        return f"code:{track['code']}"
     today = dt.date.fromisoformat(advice["today"])
     for name in ("since_paid", "since_track_issued"):
         n = (advice.get("days") or {}).get(name)
         if n is not None:
             return f"{name}:{(today - dt.timedelta(days=n)).isoformat()}"
-    return "today:" + advice["today"]
+    return f"today:{advice['today']}"
 
 
-def to_ics(advice: dict, texts: CalendarTexts) -> bytes:
+def to_ics(advice: Doc, texts: CalendarTexts) -> bytes:
     """The advice's dated steps and dates as an .ics file."""
     lang = advice["lang"]
     cal = new_calendar(texts.say("name", lang, _base(advice, texts)))
     for spec in events(advice, texts):
         add_event(cal, spec, texts, lang)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def new_calendar(name: str) -> Any:
@@ -101,18 +104,18 @@ def new_calendar(name: str) -> Any:
     return cal
 
 
-def _base(advice: dict, texts: CalendarTexts) -> dict:
+def _base(advice: Doc, texts: CalendarTexts) -> dict[str, Any]:
     code = (advice.get("track") or {}).get("code") or ""
     platform = texts.platform_names.get(advice["platform"], {}).get(advice["lang"]) or advice["platform"]
     return {"code": code, "platform": platform, "today": dt.date.fromisoformat(advice["today"])}
 
 
-def parcel_uid(advice: dict) -> str:
+def parcel_uid(advice: Doc) -> str:
     """The part of every event's UID that names the parcel."""
     return hashlib.sha256(f"{advice['platform']}|{parcel_key(advice)}".encode()).hexdigest()[:20]
 
 
-def events(advice: dict, texts: CalendarTexts) -> list[dict]:
+def events(advice: Doc, texts: CalendarTexts) -> list[dict[str, Any]]:
     """The events of one advice, each {uid, day, title, description, alarms, sequence, stamp}:
     one per date of the advice, with the steps that are that date's own (`same_as`) told in it,
     then one per other dated step."""
@@ -121,7 +124,7 @@ def events(advice: dict, texts: CalendarTexts) -> list[dict]:
     today = base["today"]
     parcel = parcel_uid(advice)
     footer = texts.say("footer", lang, base)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
 
     def event(uid: str, day: dt.date, title: str, description: str, alarms: tuple[int, ...]) -> None:
         out.append({"uid": f"{parcel}-{uid}@parcel-advisor", "day": day, "title": title,
@@ -146,12 +149,12 @@ def events(advice: dict, texts: CalendarTexts) -> list[dict]:
     return out
 
 
-def _dated_steps(advice: dict, texts: CalendarTexts, base: dict) -> list[dict]:
+def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> list[dict[str, Any]]:
     """The plan's dated steps, each {uid, action, day, title, description, told}: its timing, its text
     without the words that point elsewhere, and the seller's messages it asks to send."""
     lang = advice["lang"]
     seen: dict[str, int] = {}
-    out = []
+    out: list[dict[str, Any]] = []
     for step in advice.get("actions") or []:
         if not step.get("due"):
             continue
@@ -174,7 +177,7 @@ def _dated_steps(advice: dict, texts: CalendarTexts, base: dict) -> list[dict]:
     return out
 
 
-def add_event(cal: Any, spec: dict, texts: CalendarTexts, lang: str, status: str | None = None) -> None:
+def add_event(cal: Any, spec: Mapping[str, Any], texts: CalendarTexts, lang: str, status: str | None = None) -> None:
     """One event of `events()` into the calendar; `status` (CONFIRMED, CANCELLED) when the file
     says which events are gone (`advise watch --ics`); a cancelled event has no alarms."""
     from icalendar import Alarm, Event

@@ -227,9 +227,10 @@ def _every_language(node: Any, where: str, add: Callable[[AdvisorError], None]) 
 
 
 # the parcel every text and template is rendered for by `rules check`, under the render budget
-SAMPLE = {"track": "RK190321410CN", "order": {"track_issued": "2025-12-10", "paid": "2025-12-08",
-                                               "protection_ends": "2026-02-20", "destination": {"country": "RU"}},
-          "events": [{"date": "2025-12-15", "status": "Приём"}]}
+SAMPLE: dict[str, Any] = {"track": "RK190321410CN", "order": {"track_issued": "2025-12-10", "paid": "2025-12-08",
+                                                               "protection_ends": "2026-02-20",
+                                                               "destination": {"country": "RU"}},
+                          "events": [{"date": "2025-12-15", "status": "Приём"}]}
 
 
 def _render_all(advisor: Advisor, book: RuleBook, templates_dir: Path, context: dict[str, Any],

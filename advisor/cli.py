@@ -11,15 +11,19 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
 import click
 
 from . import fields, i18n
-from .cli_types import DAY, EVENT, LANG, _, as_options, field_options, translated
+from .cli_types import DAY, EVENT, LANG, Command, Option, _, as_options, field_options, translated
 from .dates import real_today
 from .errors import FactsError, HistoryError, OutputError
 
-from .cli_base import EXIT_INTERNAL, DefaultGroup, _DefaultContext, fail, run_safely  # noqa: F401 (used by cli_*.py)
+if TYPE_CHECKING:
+    from .api import Advisor
+
+from .cli_base import DefaultGroup, _DefaultContext, run_safely
 
 i18n.use_for_click(i18n.translations(LANG))
 
@@ -41,14 +45,14 @@ ENCODING_NOTE = N_("the locale's encoding cannot show some characters of the adv
     "advise CODE --help        every facts option (dates, platform, events, dispute)"))
 @click.version_option(None, "-V", "--version", package_name="parcel-advisor", prog_name="advise",
                       help=_("Show the version and exit."))
-def main():
+def main() -> None:
     """The `advise` group; its help text is the translated one above."""
     i18n.fit_streams(_(ENCODING_NOTE), ENCODING_NOTE)
 
 
 # ---- facts options shared by `advice` and `explain` --------------------------------------------
 
-def rules_options():
+def rules_options() -> list[Option]:
     return [
         click.option("--rules", "rules_dir", metavar="DIR", help=_("use another rules directory")),
         click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("rules that replace shipped ones by id, or add to them")),
@@ -56,8 +60,8 @@ def rules_options():
     ]
 
 
-def rules_options_decorator():
-    def deco(f):
+def rules_options_decorator() -> Option:
+    def deco(f: Command) -> Command:
         for o in reversed(rules_options()):
             f = o(f)
         return f
@@ -80,7 +84,7 @@ class Request:
     templates_dir: str | None = None
 
     @classmethod
-    def of(cls, options: dict) -> "Request":
+    def of(cls, options: Mapping[str, Any]) -> "Request":
         """From the command's options (click hands them over by name)."""
         return cls(fields.Answers.of(options), **{k: options.get(k) for k in (
             "facts_file", "history_file", "payload_from", "today", "lang", "rules_dir", "overlay_dir", "templates_dir")})
@@ -100,17 +104,18 @@ class Output:
     ics: str | None = None
 
     @classmethod
-    def of(cls, options: dict, **given) -> "Output":
+    def of(cls, options: Mapping[str, Any], **given: Any) -> "Output":
         return cls(**{k: options[k] for k in ("fmt", "copy", "translation", "no_messages", "explain", "color",
                                               "why_not", "ics") if k in options}, **given)
 
 
-def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None, overlay_dir: str | None = None):
+def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None,
+                 overlay_dir: str | None = None) -> Advisor:
     from .api import advisor_for
     return advisor_for(rules_dir, templates_dir, overlay_dir)
 
 
-def facts_options(f):
+def facts_options(f: Command) -> Command:
     """The facts of one parcel: a file, a tracker's payload, the day, and every field of the table
     (`templates/fields.yaml`, made into options by `cli_types.field_options`)."""
     code, *answers = field_options()
@@ -159,28 +164,34 @@ def _option_name(name: str) -> str:
     return f.option_name if f else "--" + name.replace("_", "-")
 
 
-def gather(request: Request):
+class Gathered(NamedTuple):
+    """What `advise CODE …` advises on: the advisor, the facts, the day and language, and what the
+    advice says of its input (a pasted history's reading, a payload's provider)."""
+
+    advisor: Advisor
+    doc: dict[str, Any]
+    today: dt.date
+    lang: str
+    extra: dict[str, Any]
+
+
+def gather(request: Request) -> Gathered:
     """Build (advisor, facts document, today, lang, extra output) from what was asked."""
     from .facts import fact_date, merge, parse_document
     advisor = make_advisor(request.rules_dir, request.templates_dir, request.overlay_dir)
-    doc: dict = {}
+    doc: dict[str, Any] = {}
     if request.facts_file:
         doc = parse_document(_read(request.facts_file, "--facts"),
                              "facts" if request.facts_file == "-" else request.facts_file)
     if request.facts_file == "-" and request.history_file == "-":
         raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
-    if request.today:
-        today = request.today
-    elif doc.get("today") is not None:
-        # the file's own date, read by the facts contract's rules: a bad one is an error naming
-        # `today`, as from the API, never replaced by the real date
-        today = fact_date(doc["today"], "today")
-    else:
-        today = real_today()
+    # the file's own date, read by the facts contract's rules: a bad one is an error naming
+    # `today`, as from the API, never replaced by the real date
+    today = request.today or fact_date(doc.get("today"), "today") or real_today()
     try:
         over = fields.to_facts(request.answers, today, set(advisor.vocab["stages"]), _option_name)
         events = over.pop("events", [])
-        extra = {}
+        extra: dict[str, Any] = {}
         if request.history_file:
             pasted, extra["history"] = fields.read_pasted(_read_bytes(request.history_file, "--history"), "--history")
             events += pasted
@@ -194,10 +205,11 @@ def gather(request: Request):
     if request.payload_from:
         doc, extra["payload"] = _payload(advisor, request, doc, over)
     doc = merge(doc, over)
-    return advisor, doc, today, request.lang or _default_lang(), extra
+    return Gathered(advisor, doc, today, request.lang or _default_lang(), extra)
 
 
-def _payload(advisor, request: Request, doc: dict, over: dict) -> tuple[dict, dict]:
+def _payload(advisor: Advisor, request: Request, doc: dict[str, Any],
+             over: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`advise --from PROVIDER FILE`: the facts the payload holds, with the file's and the options'
     order facts beside it; `auto` says on stderr which provider it recognised."""
     from .adapters import payload_facts
@@ -214,7 +226,7 @@ def _payload(advisor, request: Request, doc: dict, over: dict) -> tuple[dict, di
                  "events": len(out.get("events") or [])}
 
 
-def advice_options(f):
+def advice_options(f: Command) -> Command:
     for o in reversed([
         click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help=_("text for people, json for programs (parcel-advice/1)")),
         click.option("--copy", "copy", metavar="KIND/PURPOSE", help=_("print only the English text to send of this message (e.g. seller/not_tracked; for a dispute, its description), for the clipboard")),
@@ -233,7 +245,7 @@ def advice_options(f):
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
 @run_safely
-def advice_cmd(**options):
+def advice_cmd(**options: Any) -> None:
     _advise(Request.of(options), Output.of(options))
 
 
@@ -241,14 +253,14 @@ def advice_cmd(**options):
 @facts_options
 @advice_options
 @run_safely
-def explain_cmd(**options):
+def explain_cmd(**options: Any) -> None:
     _advise(Request.of(options), Output.of(options, explain=True))
 
 
 @main.command("questions", hidden=True, context_settings={"help_option_names": ["-h", "--help"]},
               help=_("Answer a few questions about the parcel, then get the advice."))
 @run_safely
-def questions_cmd():
+def questions_cmd() -> None:
     from .questions import ask
     _advise(Request(ask(make_advisor(), real_today())), Output())
 
@@ -289,14 +301,15 @@ def _advise(request: Request, output: Output) -> None:
     click.echo(text, color=use_color)     # click strips colour from a pipe unless told otherwise
 
 
-def _message_to_copy(messages: list[dict], copy: str, translation: bool) -> str:
+def _message_to_copy(messages: list[dict[str, Any]], copy: str, translation: bool) -> str:
     """What `--copy` prints: the text to send (a dispute's description) in the language it is sent
     in (`send`: the platform's seller's, Russian for a request to the post), or with
     `--translation` the other one, to read."""
     for m in messages:
         if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
             texts, send = m.get("text") or m, m.get("send") or ("ru" if m["kind"] == "post" else "en")
-            return texts[("en" if send == "ru" else "ru") if translation else send]
+            text: str = texts[("en" if send == "ru" else "ru") if translation else send]
+            return text
     have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
     raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Callable, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -14,7 +15,11 @@ from .errors import AdvisorError, FactsError, OutputError
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
 
-def fail(err: AdvisorError, at_once: bool = False) -> None:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(err: AdvisorError, at_once: bool = False) -> NoReturn:
     """Say the error and exit with its status. `at_once`: end the process without tidying up
     (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
     click.echo(f"error: {err.render()}", err=True)
@@ -24,7 +29,7 @@ def fail(err: AdvisorError, at_once: bool = False) -> None:
     sys.exit(err.exit_code)
 
 
-def _output_closed() -> None:
+def _output_closed() -> NoReturn:
     """The reader of stdout stopped (`| head -c 200`): status 4, not Ctrl-C's 130; stdout to /dev/null
     so Python's last flush cannot fail."""
     try:
@@ -49,7 +54,7 @@ class DefaultGroup(click.Group):
 
     default = "advice"
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
             # `advise` alone: on a terminal, ask the questions; elsewhere there is no one to ask
             if sys.stdin.isatty() and sys.stdout.isatty():
@@ -77,7 +82,7 @@ class DefaultGroup(click.Group):
             words[name] = name
         return words
 
-    def format_usage(self, ctx, formatter):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage("advise", _("[CODE] [OPTIONS]  |  advise COMMAND [ARGS]..."))
 
 
@@ -92,9 +97,9 @@ def _not_a_command(word: str, commands: dict[str, str]) -> None:
                             command=commands[near[0]])))
 
 
-def run_safely(fn):
+def run_safely(fn: Callable[P, R]) -> Callable[P, R]:
     """Every error a user can cause becomes one clear line and an exit status, never a traceback."""
-    def wrapper(*a, **kw):
+    def wrapper(*a: P.args, **kw: P.kwargs) -> R:
         try:
             return fn(*a, **kw)
         except AdvisorError as e:

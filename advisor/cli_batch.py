@@ -13,7 +13,8 @@ from typing import IO, TYPE_CHECKING, Any, Callable
 import click
 
 from . import i18n
-from .cli import fail, main, rules_options_decorator, run_safely
+from .cli import main, rules_options_decorator
+from .cli_base import fail, run_safely
 from .cli_types import DAY, _
 from .errors import FactsError, OutputError
 

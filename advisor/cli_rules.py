@@ -11,7 +11,8 @@ from typing import Any, ContextManager
 
 import click
 
-from .cli import main, run_safely
+from .cli import main
+from .cli_base import run_safely
 from .cli_types import _
 from .errors import AdvisorError
 from .i18n import LANGS

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import click
 
-from .cli import _, main, make_advisor, rules_options_decorator, run_safely
+from .cli import main, make_advisor, rules_options_decorator
+from .cli_base import run_safely
+from .cli_types import _
 from .errors import AdvisorError
 
 
@@ -25,8 +27,9 @@ from .errors import AdvisorError
               help=_("seconds a request has to send its whole body; then the answer is 408"))
 @rules_options_decorator()
 @run_safely
-def serve_cmd(host, port, workers, max_connections, max_client_connections, header_timeout, body_timeout,
-              rules_dir, overlay_dir, templates_dir):
+def serve_cmd(host: str, port: int, workers: int, max_connections: int, max_client_connections: int | None,
+              header_timeout: float, body_timeout: float, rules_dir: str | None, overlay_dir: str | None,
+              templates_dir: str | None) -> None:
     from .server import serve
     options = {"rules": rules_dir, "overlay": overlay_dir, "templates": templates_dir}
     advisor = make_advisor(rules_dir, templates_dir, overlay_dir)

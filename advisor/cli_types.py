@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -19,6 +21,15 @@ from .fieldtable import Field, table
 LANG = i18n.language(sys.argv, os.environ)
 _ = i18n.translations(LANG).gettext
 
+Command = Callable[..., Any]
+Option = Callable[[Command], Command]     # a click option or argument, as the decorator of a command
+
+if TYPE_CHECKING:                         # click >= 8.2 types a ParamType by what it converts to
+    _TextType = click.ParamType[str]
+    _DayType = click.ParamType[dt.date]
+else:
+    _TextType = _DayType = click.ParamType
+
 
 class Reported(click.ClickException):
     """One of our errors met while click reads the options, shown as the CLI shows every error."""
@@ -26,9 +37,9 @@ class Reported(click.ClickException):
     def __init__(self, err: AdvisorError):
         super().__init__(err.message)
         self.err = err
-        self.exit_code = err.exit_code
+        self.exit_code = err.exit_code  # type: ignore[misc]  # click declares it on the class; ours is the error's own
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.err.render()}", err=True)
 
 
@@ -36,15 +47,15 @@ def translated(err: AdvisorError) -> AdvisorError:
     """The error with its help line from the CLI's catalog, and its sentence too when it was
     made from a template and values (a refused pasted history: layouts.REFUSALS)."""
     err.help = _(err.help) if err.help else None
-    if getattr(err, "template", None):
-        err.message = _(err.template).format(**err.values)
+    template = getattr(err, "template", None)     # set on a refused history only (layouts.refusal)
+    if template:
+        err.message = _(template).format(**getattr(err, "values"))
     return err
 
 
-def as_options(err: AdvisorError, answered) -> AdvisorError:
+def as_options(err: AdvisorError, answered: Callable[[str], object]) -> AdvisorError:
     """An error of the facts about an answer given as an option, said in the options' words:
     `--goods-problem`, not `order.problem`; `--received`, not `received: true`."""
-    import re
     f = fields.field_of_path(err.where)
     if f is None or answered(f.name) is None:
         return err
@@ -53,21 +64,25 @@ def as_options(err: AdvisorError, answered) -> AdvisorError:
         err.message = err.message.replace(f"`{other.path}`", f"`{other.option_name}`")
         if err.help and other.kind == "bool":
             on, off = other.flags or (other.option_name, "--no-" + other.option_name[2:])
-            err.help = re.sub(rf"`{re.escape(other.path)}: (true|false)`",
-                              lambda m, on=on, off=off: f"`{on if m[1] == 'true' else off}`", err.help)
+            err.help = re.sub(rf"`{re.escape(other.path)}: (true|false)`", _flag_of(on, off), err.help)
         if err.help:
             err.help = err.help.replace(f"`{other.path}`", f"`{other.option_name}`")
     return err
 
 
-class _Checked(click.ParamType):
+def _flag_of(on: str, off: str) -> Callable[[re.Match[str]], str]:
+    """`path: true` -> `--on`, `path: false` -> `--off`."""
+    return lambda m: f"`{on if m[1] == 'true' else off}`"
+
+
+class _Checked(_TextType):
     """A text checked by one of `fields`' readers and kept as typed: dates that count back from
     today are counted once the day advised for is known (`--today` or the facts file)."""
 
     def check(self, value: str, where: str) -> None:
         raise NotImplementedError
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             self.check(value, param.opts[0] if param is not None else self.name)
         except AdvisorError as e:
@@ -108,16 +123,18 @@ class EventText(_Checked):
         fields.read_event(value, where, real_today(), set())
 
 
-class Day(click.ParamType):
+class Day(_DayType):
     """`--today`: a date as buyers write it, counted from the real date; converted to a date."""
 
     name = "date"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(fields.read_date(value, param.opts[0] if param else "--today", real_today()))
+            day = fields.read_date(value, param.opts[0] if param else "--today", real_today())
+            assert day is not None              # click converts no missing value
+            return dt.date.fromisoformat(day)
         except AdvisorError as e:
             raise Reported(translated(e)) from None
 
@@ -128,10 +145,10 @@ _TYPES = {"date": (DATE, "DATE"), "date_left": (DateText("left"), "DATE"), "plac
           "text": (None, "TEXT")}
 
 
-def field_option(f: Field):
+def field_option(f: Field) -> Option:
     """The click option (or the argument) of one field of the table, its help in the CLI's language;
     a date's help says what `Nd` means for it."""
-    help_ = f.text("help", LANG)
+    help_ = f.text("help", LANG) or ""
     hint = table().kind_text(f.kind, "hint", LANG) if f.kind in ("date", "date_left") else None
     if hint:
         help_ += f" ({hint})"
@@ -148,7 +165,7 @@ def field_option(f: Field):
     return click.option(f.option_name, f.name, type=type_, metavar=metavar, help=help_)
 
 
-def field_options() -> list:
+def field_options() -> list[Option]:
     """Every field of the table as the CLI asks it: `advise CODE --paid 12d ...`. A table its
     editor broke is said as our error (`templates/fields.yaml:LINE:COL`), not a traceback."""
     try:

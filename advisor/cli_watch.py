@@ -19,7 +19,8 @@ import click
 
 from . import i18n
 from .cli import (Request, _default_lang, _read, _write_calendar, facts_options, gather, main, make_advisor,
-                  rules_options_decorator, run_safely, wants_color)
+                  rules_options_decorator, wants_color)
+from .cli_base import run_safely
 from .cli_types import DAY, _
 from .dates import real_today
 from .errors import AdvisorError, FactsError, OutputError

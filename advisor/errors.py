@@ -71,6 +71,11 @@ class HistoryError(AdvisorError):
     """A pasted tracking history cannot be read at all."""
 
     kind = "history"
+    # a refusal's sentence as a template and its values, and the lines it names (layouts.refusal),
+    # so an interface can say it in its own language; declared only, set by `refusal`
+    template: str
+    values: dict[str, Any]
+    lines: str
 
 
 class RequestError(AdvisorError):

@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping, Required, TypedDict
 
 from .dates import DateFormatError, parse_date
 from .errors import FactsError
 
-from .fieldtable import Field, table
+from .fieldtable import Field, table as table  # `fields.table()`: the interfaces read the table through here
+
+class Place(TypedDict, total=False):
+    """A place as the facts give it (`order.destination`, an event's place)."""
+    country: Required[str]
+    postcode: str
+    city: str
+
+
+class Money(TypedDict, total=False):
+    """An amount as the facts give it (`order.price`)."""
+    amount: Required[float]
+    currency: str
+
 
 _DAYS = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
 
@@ -38,13 +51,13 @@ def read_date(value: str | None, name: str, today: dt.date, counts: str = "ago")
         raise FactsError(f"`{value}` is not a date: {said}", where=name, key="bad_date") from None
 
 
-def read_place(value: str | None, name: str) -> dict | None:
+def read_place(value: str | None, name: str) -> Place | None:
     """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`); six digits after the country are the
     postcode (`RU,Kazan 420111`, `RU,420111`), the rest the city."""
     if value is None:
         return None
     parts = re.split(r"[,/:]", value, maxsplit=1)
-    out = {"country": parts[0].strip()}
+    out: Place = {"country": parts[0].strip()}
     rest = parts[1] if len(parts) > 1 else ""
     code = re.search(r"(?<!\d)\d{6}(?!\d)", rest)
     if code:
@@ -59,7 +72,7 @@ def read_place(value: str | None, name: str) -> dict | None:
     return out
 
 
-def read_money(value: str | None, name: str) -> dict | None:
+def read_money(value: str | None, name: str) -> Money | None:
     """`3`, `3.00`, `3,50` or `3.00USD`."""
     if value is None:
         return None
@@ -67,13 +80,13 @@ def read_money(value: str | None, name: str) -> dict | None:
     if not m:
         raise FactsError(f"`{value}` is not an amount", where=name, help="write e.g. `3.00` or `3.00USD`",
                          key="bad_amount")
-    out: dict = {"amount": float(m[1].replace(",", "."))}
+    out: Money = {"amount": float(m[1].replace(",", "."))}
     if m[2]:
         out["currency"] = m[2].upper()
     return out
 
 
-def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
+def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict[str, str | None]:
     """`DATE=STATUS` (or `DATE STATUS`); a status that is a stage id is given as the stage."""
     m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
     if not m:
@@ -84,7 +97,7 @@ def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict:
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
-def read_number(value, name: str) -> int | None:
+def read_number(value: object, name: str) -> int | None:
     """A whole number of days, 0 to 1000 (`30`)."""
     if value is None or isinstance(value, int):
         return value
@@ -98,7 +111,7 @@ def read_number(value, name: str) -> int | None:
 MAX_DAYS = 1000
 
 
-def read_answer(f: Field, value, name: str, today: dt.date):
+def read_answer(f: Field, value: Any, name: str, today: dt.date) -> object:
     """One answer as its fact (an ISO date, a place, an amount, a number; the rest as given);
     a FactsError naming `name` when it cannot be read."""
     if value is None:
@@ -131,7 +144,8 @@ class Answers:
         names = [f.name for f in table().fields if f.kind != "history"] + ["events"]
         return cls({name: values.get(name) for name in names})
 
-    def get(self, name: str):
+    def get(self, name: str) -> Any:
+        """An answer as its interface gave it: a text, a flag, a number, or the CLI's events."""
         return self.values.get(name)
 
     @property
@@ -140,10 +154,10 @@ class Answers:
 
 
 def to_facts(answers: Answers, today: dt.date, stages: set[str],
-             name_of: Callable[[str], str]) -> dict[str, object]:
+             name_of: Callable[[str], str]) -> dict[str, Any]:
     """The answers as dotted facts paths (`order.paid` -> ISO date); unanswered ones are None.
     A pasted history is read by each interface (`read_pasted`), a file or a form's text."""
-    out: dict[str, object] = {"today": today.isoformat()}
+    out: dict[str, Any] = {"today": today.isoformat()}
     for f in table().fields:
         if f.kind != "history":
             out[f.path] = read_answer(f, answers.get(f.name), name_of(f.name), today)
@@ -161,7 +175,7 @@ def field_of_path(where: str | None) -> Field | None:
     return None
 
 
-def read_pasted(data: bytes, name: str) -> tuple[list[dict], dict]:
+def read_pasted(data: bytes, name: str) -> tuple[list[dict[str, Any]], dict[str, object]]:
     """A tracking history pasted from a tracker page: (its events, what the advice says of the
     reading: lines read, lines not read, lines repaired)."""
     from . import validation

@@ -9,13 +9,14 @@ an error at `file:line:col` when the table is read, never a missing option at ru
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Callable
 
 from .errors import RulesError
 from .i18n import LANGS
 from .resources import templates_dir
-from .yamlfile import load
+from .yamlfile import Located, load
 
 KINDS = ("text", "choice", "bool", "date", "date_left", "place", "amount", "number", "history")
 TEXTS = ("label", "help", "question")          # every row has these, in every language
@@ -71,7 +72,7 @@ class Table:
         return ((self.kinds.get(kind) or {}).get(which) or {}).get(lang)
 
 
-def _langs(node, where: str) -> dict[str, str]:
+def _langs(node: object, where: str) -> dict[str, str]:
     if not isinstance(node, dict) or any(not isinstance(node.get(lang), str) or not node[lang].strip()
                                          for lang in LANGS):
         raise RulesError(f"a text needs every language ({', '.join(LANGS)})", where=where,
@@ -79,8 +80,9 @@ def _langs(node, where: str) -> dict[str, str]:
     return {lang: node[lang] for lang in LANGS}
 
 
-def _row(name: str, row, groups: dict, names: set[str], where) -> Field:
-    if not isinstance(row, dict):
+def _row(name: str, row: object, groups: dict[str, dict[str, str]], names: set[str],
+         where: Callable[[], str]) -> Field:
+    if not isinstance(row, Located):        # every mapping of a table read by `load` is Located
         raise RulesError(f"field `{name}` is not a mapping", where=where())
     if row.get("kind") not in KINDS:
         raise RulesError(f"field `{name}` has kind `{row.get('kind')}`", where=row.where("kind"),
@@ -91,7 +93,7 @@ def _row(name: str, row, groups: dict, names: set[str], where) -> Field:
              if which in TEXTS or which in row}
     choices = row.get("choices")
     if row["kind"] == "choice":
-        if isinstance(choices, dict):
+        if isinstance(choices, Located):
             choices = {k: _langs(v, choices.where(k)) for k, v in choices.items()}
         elif choices != "platforms":
             raise RulesError(f"choice field `{name}` needs `choices`", where=row.where())
@@ -109,9 +111,9 @@ def read(path: Path, display: str = DISPLAY) -> Table:
     doc = load(path, display)
     groups = {k: _langs(v, doc["groups"].where(k)) for k, v in (doc.get("groups") or {}).items()}
     kinds = {k: {which: _langs(t, v.where(which)) for which, t in v.items()} for k, v in (doc.get("kinds") or {}).items()}
-    rows = doc.get("fields") or {}
+    rows: Located = doc.get("fields") or Located()
     names = set(rows)
-    fields_ = tuple(_row(name, row, groups, names, lambda name=name: rows.where(name)) for name, row in rows.items())
+    fields_ = tuple(_row(name, row, groups, names, partial(rows.where, name)) for name, row in rows.items())
     asking = {k: _langs(v, doc["asking"].where(k)) for k, v in (doc.get("asking") or {}).items()}
     return Table(fields=fields_, groups=groups, kinds=kinds, asking=asking)
 

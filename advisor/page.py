@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -27,6 +27,12 @@ from .parcelroute import check_bar, route_marks, route_view
 from .picture import timeline
 from .render import LANGS, fmt_country, fmt_date, fmt_money, fmt_relative, named_days
 from .yamlfile import load
+
+if TYPE_CHECKING:
+    from .advice import Advice
+    from .api import Advisor
+
+Texts = dict[str, Any]           # the page's texts in one language, as templates/page/texts.yaml holds them
 
 # the form's inputs, from the field table: a date and the number of days that may stand for it
 # (`paid_ago`, `protection_ends_left`), a place's country and its city (`dest`, `dest_city`)
@@ -49,17 +55,23 @@ class Answer:
 
     form: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
-    advice: object | None = None
-    facts: dict | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
+    advice: Advice | None = None
+    facts: dict[str, Any] | None = None        # the facts advised on: what "Add to my parcels" keeps (pagelist.py)
     # a page with errors by its fields is still a page that answers (200): an error status would
     # be a failed load to the browser, in its console, for a form the buyer only has to correct
     status: int = 200
 
 
+class _Problem(Protocol):
+    """Notes an answer the form cannot use, by its field: `problem(name, key, value)`."""
+
+    def __call__(self, name: str, key: str, value: str = "") -> None: ...
+
+
 class Page:
     """The page for one Advisor: its texts, its template and the lists its form offers."""
 
-    def __init__(self, advisor):
+    def __init__(self, advisor: Advisor) -> None:
         self.advisor = advisor
         folder = Path(advisor.templates_dir) / "page"
         self.texts = load(folder / "texts.yaml", "templates/page/texts.yaml")
@@ -69,7 +81,7 @@ class Page:
         self._words = advisor.vocab.get("relative_days")
         # what is the same on every request, made once: each language's texts, the lists the
         # form offers as <option>s, and the empty form (the page most visitors load first)
-        self._t = {lang: _in_lang(self.texts, lang) for lang in LANGS}
+        self._t: dict[str, Texts] = {lang: _in_lang(self.texts, lang) for lang in LANGS}
         check_bar(self.texts, advisor.vocab["stages"])
         self._stages = {lang: {k: v[lang] for k, v in advisor.vocab["stages"].items()} for lang in LANGS}
         self._groups = {lang: field_groups(advisor, lang, self._t[lang]) for lang in LANGS}
@@ -94,12 +106,12 @@ class Page:
                 best, best_q = lang, weight
         return best
 
-    def t(self, lang: str) -> dict:
+    def t(self, lang: str) -> Texts:
         """The page's texts in one language (shared: read, never changed)."""
         return self._t[lang]
 
     # -- the answers
-    def read(self, given: Mapping[str, str], lang: str, real_today: dt.date) -> tuple[Answer, dict, dict]:
+    def read(self, given: Mapping[str, str], lang: str, real_today: dt.date) -> tuple[Answer, dict[str, Any], dict[str, Any]]:
         """The form's answers -> (the answer so far, the facts of the answers without errors, extra output)."""
         form = {k: str(given[k]).strip() if k != "history" else str(given[k])
                 for k in FORM_FIELDS if given.get(k) not in (None, "")}
@@ -116,19 +128,20 @@ class Page:
                 problem(name, "too_long")
         today = real_today
         if "today" in form and "today" not in err:
+            day: dt.date | None
             try:
-                today = dt.date.fromisoformat(form["today"]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", form["today"]) else None
+                day = dt.date.fromisoformat(form["today"]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", form["today"]) else None
             except ValueError:
-                today = None
-            if today is None:
+                day = None
+            if day is None:
                 problem("today", "bad_date", form["today"])
-                today = real_today
+            today = day or real_today
         values: dict[str, object] = {}
         for name, number in DATE_INPUTS.items():
             values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
         values.update(self._others(form, today, problem))
-        extra: dict = {}
-        events: list[dict] = []
+        extra: dict[str, Any] = {}
+        events: list[dict[str, Any]] = []
         if form.get("history", "").strip() and "history" not in err:
             try:
                 events, extra["history"] = fields.read_pasted(form["history"].encode("utf-8"), "history")
@@ -144,25 +157,26 @@ class Page:
             doc["events"] = events
         return answer, doc, extra
 
-    def _others(self, form: dict, today: dt.date, problem) -> dict[str, object]:
+    def _others(self, form: dict[str, str], today: dt.date, problem: _Problem) -> dict[str, object]:
         """The answers that are not dates, each read as its kind of the table says; each one the
         form cannot hold is a problem by its field."""
         values: dict[str, object] = {}
         for f in _FIELDS:
-            value = form.get(f.name)
+            text = form.get(f.name)
+            value: object = text
             if f.kind in ("date", "date_left", "history"):
                 continue
             if f.kind == "place":
                 city = form.get(f"{f.name}_city")
-                if city and not value:
+                if city and not text:
                     problem(f.name, "bad_city")
-                value = value + (f",{city}" if city else "") if value else None
+                value = text + (f",{city}" if city else "") if text else None
             elif f.kind == "bool":
-                if value is not None and value not in ("yes", "no"):
-                    problem(f.name, "default", value)
-                value = {"yes": True, "no": False}.get(value or "")
-            elif f.choices == "platforms" and value and value not in self.advisor.profiles:
-                problem(f.name, "default", value)
+                if text is not None and text not in ("yes", "no"):
+                    problem(f.name, "default", text)
+                value = {"yes": True, "no": False}.get(text or "")
+            elif f.choices == "platforms" and text and text not in self.advisor.profiles:
+                problem(f.name, "default", text)
             try:
                 fields.read_answer(f, value, f.name, today)
             except FactsError as e:
@@ -170,9 +184,10 @@ class Page:
             values[f.name] = value
         return values
 
-    def _date(self, form: dict, name: str, number: str, sign: int, today: dt.date, problem) -> str | None:
+    def _date(self, form: dict[str, str], name: str, number: str, sign: int, today: dt.date,
+              problem: _Problem) -> str | None:
         """A date field and the number of days that may stand for it; both given must agree."""
-        day = None
+        day: str | None = None
         if name in form:
             try:
                 day = fields.read_date(form[name], name, today)
@@ -222,10 +237,9 @@ class Page:
         other = "ru" if lang == "en" else "en"
         query = {k: v for k, v in answer.form.items()}
         a = answer.advice.to_dict() if answer.advice is not None else None
-        today = dt.date.fromisoformat(a["today"]) if a else None
         named = named_days(self._words, lang)
 
-        def date(d) -> str:
+        def date(d: str | dt.date) -> str:
             return fmt_date(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
 
         def rel(n: int) -> str:
@@ -239,12 +253,14 @@ class Page:
             "field_groups": self._groups[lang], "a": a, "date": date, "rel": rel,
         }
         context.update(list_view(self.advisor, t, lang, answer.facts))
-        if a is not None:
-            context.update(self._answer_view(answer.advice, a, t, lang, today, date, rel, query))
+        if answer.advice is not None and a is not None:
+            context.update(self._answer_view(answer.advice, a, t, lang, date, rel, query))
         return self.template.render(context)
 
-    def _answer_view(self, advice, a: dict, t: dict, lang: str, today: dt.date, date, rel, query: dict) -> dict:
+    def _answer_view(self, advice: Advice, a: dict[str, Any], t: Texts, lang: str, date: Callable[[Any], str],
+                     rel: Callable[[int], str], query: dict[str, str]) -> dict[str, Any]:
         from .report import view
+        today = dt.date.fromisoformat(a["today"])
         v = view(self.advisor, advice, lang)
         steps = []
         for s in v["actions"]:
@@ -271,12 +287,12 @@ class Page:
         return url if len(url) <= MAX_URL else None
 
 
-def _asked(form: dict) -> bool:
+def _asked(form: Mapping[str, str]) -> bool:
     """Whether the form holds any answer about the parcel (not just the language)."""
     return any(k not in ("today",) for k in form)
 
 
-def _error_list(errors: dict[str, str], t: dict, labels: dict[str, str]) -> list[dict]:
+def _error_list(errors: dict[str, str], t: Texts, labels: dict[str, str]) -> list[dict[str, str]]:
     """The summary above the form: each error with its field's name, linked to the field, in the
     form's order (a `NAME_ago` / `NAME_left` number is named by its date's label)."""
     def order(name: str) -> int:
@@ -289,13 +305,13 @@ def _error_list(errors: dict[str, str], t: dict, labels: dict[str, str]) -> list
     return out
 
 
-def _due(step: dict, today: dt.date, t: dict, date) -> str:
+def _due(step: dict[str, Any], today: dt.date, t: Texts, date: Callable[[dt.date], str]) -> str:
     when = step["when"]
     if when is None:
-        return t["any_time"]
+        return str(t["any_time"])
     kind = ("overdue" if when < today else "today" if when == today else step["timing"]
             if step["timing"] in ("until", "check") else "tomorrow" if when == today + dt.timedelta(days=1) else "by")
-    return t["due"][kind].replace("{date}", date(when))
+    return str(t["due"][kind]).replace("{date}", date(when))
 
 
 def _field_of(where: str | None) -> str | None:
@@ -308,7 +324,7 @@ def _field_of(where: str | None) -> str | None:
     return _FIELD_OF_PART.get(where) or (where if where in FORM_FIELDS else None)
 
 
-def _in_lang(node, lang: str):
+def _in_lang(node: Any, lang: str) -> Any:
     """The texts of one language: `{en: …, ru: …}` leaves become strings."""
     if isinstance(node, dict):
         if set(node) >= set(LANGS) and all(isinstance(node[k], str) for k in LANGS):
@@ -325,7 +341,7 @@ STATIC = {"page.css": (_HERE / "page.css", "text/css; charset=utf-8"),
           "icon.svg": (_HERE / "icon.svg", "image/svg+xml"), **STATIC_FILES}
 
 
-def calendar_name(advice) -> str:
+def calendar_name(advice: Advice) -> str:
     """The downloaded file's name: `parcel-CODE.ics` (letters and digits only)."""
     code = re.sub(r"[^A-Za-z0-9]", "", ((advice.to_dict().get("track") or {}).get("code") or ""))[:40]
     return f"parcel-{code}.ics" if code else "parcel.ics"
@@ -334,7 +350,7 @@ def calendar_name(advice) -> str:
 _EMBEDS, _ISOLATES = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068"
 
 
-def _contained(value):
+def _contained(value: object) -> object:
     """Every value the page shows with its bidi embeddings and isolates closed where it ends: a
     right-to-left override in a pasted status reordered the page's own text after it."""
     if not isinstance(value, str) or not any(ch in value for ch in _EMBEDS + _ISOLATES):

@@ -3,21 +3,28 @@ select's <option>s rendered once (a loop over 250 countries in the sandboxed tem
 the page's cost)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Iterable
+
 from markupsafe import Markup, escape
 
 from . import fields
 
+if TYPE_CHECKING:
+    from .api import Advisor
 
-def field_groups(advisor, lang: str, t: dict) -> list[dict]:
+Pairs = Iterable[tuple[object, object]]       # an <option>'s value and the name it shows
+
+
+def field_groups(advisor: Advisor, lang: str, t: dict[str, Any]) -> list[dict[str, Any]]:
     """The form's fields in one language, by group, as `templates/page/fields.html.j2` draws
     them; a select's <option>s made once (the countries, the platforms, a choice's answers)."""
     table = fields.table()
     countries = _Options((), _countries(lang, t))
     platforms = _Options((p, (prof.get("name") or {}).get(lang, p)) for p, prof in advisor.profiles.items())
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for f in table.fields:
         options = (countries if f.kind == "place" else platforms if f.choices == "platforms"
-                   else _Options((c, words[lang]) for c, words in f.choices.items()) if f.kind == "choice" else None)
+                   else _Options((c, words[lang]) for c, words in f.choices.items()) if f.kind == "choice" and isinstance(f.choices, dict) else None)
         view = {"name": f.name, "kind": f.kind, "label": f.text("label", lang), "hint": f.text("hint", lang),
                 "counts": f.counts, "options": options,
                 "default": advisor.default_platform if f.choices == "platforms" else ""}
@@ -31,24 +38,24 @@ class _Options:
     are given; `selected(value)` marks the chosen one: a loop over 250 countries in the sandboxed
     template was most of the page's cost."""
 
-    def __init__(self, pairs, groups=None):
-        parts = []
+    def __init__(self, pairs: Pairs, groups: Iterable[tuple[str | None, Pairs]] | None = None) -> None:
+        parts: list[str] = []
         self.pairs: list[tuple[str, str]] = []
-        for label, items in groups or [(None, pairs)]:
-            items = [(str(value), str(name)) for value, name in items]
+        for label, given in groups or [(None, pairs)]:
+            items = [(str(value), str(name)) for value, name in given]
             self.pairs += items
             options = "".join(f'<option value="{escape(v)}">{escape(n)}</option>' for v, n in items)
             parts.append(f'<optgroup label="{escape(label)}">{options}</optgroup>' if label else options)
         self.html = "".join(parts)
 
-    def selected(self, value) -> Markup:
+    def selected(self, value: object) -> Markup:
         if value is None:
             return Markup(self.html)
         mark = f'<option value="{escape(str(value))}">'
         return Markup(self.html.replace(mark, mark[:-1] + " selected>", 1))
 
 
-def _countries(lang: str, t: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+def _countries(lang: str, t: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     """The countries in two groups: where most buyers are (`countries_first`: its first one
     first, then by name), then every other country by name."""
     from babel import Locale

@@ -9,14 +9,14 @@ refused when the page is built, so the bar never silently shows a parcel at no s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from .errors import RulesError
 
 SHOWN_EVENTS = 5        # the newest events shown at once; the rest fold under "all N events"
 
 
-def check_bar(texts: dict, stages: dict) -> None:
+def check_bar(texts: dict[str, Any], stages: Mapping[str, object]) -> None:
     """Every stage of the vocabulary is on the bar (a step's `stages` or `toward`) or `route_off`,
     and the bar names no other; `texts` as loaded, so an error names its file:line."""
     bar = texts["route_bar"]
@@ -34,14 +34,17 @@ def check_bar(texts: dict, stages: dict) -> None:
                              help="add it to a step's `stages` or `toward`, or to `route_off`")
 
 
-def _where(node, texts, key: str, index: int | None = None) -> str:
+def _where(node: object, texts: object, key: str, index: int | None = None) -> str:
     """file:line of a located node (templates/page/texts.yaml as loaded), else the key's name."""
-    if hasattr(node, "where"):
-        return node.where(index) if index is not None else node.where()
+    where = getattr(node, "where", None)            # yamlfile.Located or LocatedList
+    if where is not None:
+        at: str = where(index) if index is not None else where()
+        return at
     return f"templates/page/texts.yaml ({key})"
 
 
-def route_view(advice: dict, t: dict, stage_names: dict[str, str], date: Callable, country: Callable) -> dict:
+def route_view(advice: dict[str, Any], t: dict[str, Any], stage_names: dict[str, str], date: Callable[[str], str],
+               country: Callable[[str], str]) -> dict[str, Any]:
     """The bar's steps (each {id, name, state: done, now, toward or todo}), the words for where
     the parcel is now, and its events newest first, each {when, place, status, stage}."""
     stage = advice["stage"]
@@ -61,7 +64,8 @@ def route_view(advice: dict, t: dict, stage_names: dict[str, str], date: Callabl
             "events": events[:SHOWN_EVENTS], "more": events[SHOWN_EVENTS:], "count": len(events)}
 
 
-def _event(e: dict, stage_names: dict[str, str], date: Callable, country: Callable) -> dict:
+def _event(e: dict[str, Any], stage_names: dict[str, str], date: Callable[[str], str],
+           country: Callable[[str], str]) -> dict[str, Any]:
     place = e.get("place") or {}
     city = place.get("city") or e.get("city")
     land = place.get("country") or e.get("country")
@@ -71,7 +75,7 @@ def _event(e: dict, stage_names: dict[str, str], date: Callable, country: Callab
             "stage": stage_names.get(e["stage"]) if e.get("stage") else None}
 
 
-def route_marks(advice: dict, t: dict, stage_names: dict[str, str]) -> list[tuple[str, dt.date, str]]:
+def route_marks(advice: dict[str, Any], t: dict[str, Any], stage_names: dict[str, str]) -> list[tuple[str, dt.date, str]]:
     """The route on the timeline picture: the first event of each run of one stage, as
     (id, day, label); a parcel that moved back and forth shows each arrival."""
     marks: list[tuple[str, dt.date, str]] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 WIDTH = 340
 AXIS_X = 18
@@ -49,8 +50,9 @@ class Picture:
     windows: list[Window] = field(default_factory=list)
 
 
-def timeline(advice: dict, today_label: str, windows: list[dict], window_labels: dict[str, str],
-             date_text, relative_text, route: list[tuple[str, dt.date, str]] = ()) -> Picture | None:
+def timeline(advice: dict[str, Any], today_label: str, windows: list[dict[str, Any]], window_labels: dict[str, str],
+             date_text: Callable[[dt.date], str], relative_text: Callable[[int], str],
+             route: Sequence[tuple[str, dt.date, str]] = ()) -> Picture | None:
     """Today, the route's marks (`route`: (id, day, label)) and every date of the advice;
     `windows` (`from`, `to`: deadline ids or `today`) become bands beside the line.
     `date_text(day)` and `relative_text(days)` say a date and its distance from today in the

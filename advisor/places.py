@@ -17,11 +17,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, AbstractSet, Any, Mapping
 
 from .errors import RulesError, did_you_mean, one_of
 from .gazetteer import cities
 from .memo import Memo
 from .yamlfile import load, located
+
+if TYPE_CHECKING:
+    from .placeread import EventPlace
 
 _WORDS = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
@@ -38,20 +42,20 @@ class Region:
 
 
 class Places:
-    def __init__(self, rules_dir: Path):
+    def __init__(self, rules_dir: Path) -> None:
         path = rules_dir / "places.yaml"
         doc = (load(path, "rules/places.yaml") if path.exists() else {}) or {}
         _known_keys(doc, {"source", "leading_words", "route_words", "route_hubs", "transit_countries"}, "rules/places.yaml")
         self.leading = frozenset(_fold(str(w)) for w in doc.get("leading_words") or [])
         self.route_words = [tuple(_fold(w) for w in str(p).split()) for p in doc.get("route_words") or []]
-        self.hubs: dict[str, str] = {}
+        self.hubs: dict[str, str | None] = {}
         for hub in doc.get("route_hubs") or []:
             for name in hub.get("names") or []:
                 self.hubs[self.norm(str(name))] = str(hub.get("country") or "").upper() or None
         self.transit = {str(k).upper(): frozenset(str(c).upper() for c in v or [])
                         for k, v in (doc.get("transit_countries") or {}).items()}
         self.regions, self.prefixes = _postcodes(rules_dir)
-        self.memo = Memo(20_000)            # an event's place by its line and fields (placeread.py)
+        self.memo: Memo[EventPlace | None] = Memo(20_000)     # an event's place by its line and fields (placeread.py)
 
     def norm(self, name: str) -> str:
         """Case-folded words without digits (postcodes) or the leading words of rules/places.yaml."""
@@ -80,7 +84,7 @@ class Places:
         when none or two different ones do: a status line's place, never a guess."""
         if not country:
             return None
-        index, found = _index(country), {}
+        index, found = _index(country), dict[str, frozenset[str]]()
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
                 key = " ".join(words[i:i + n])
@@ -164,9 +168,9 @@ def _postcodes(rules_dir: Path) -> tuple[dict[str, dict[str, Region]], dict[str,
     return regions, prefixes
 
 
-def _known_keys(doc, known: set[str], display: str, required: set[str] = frozenset()) -> None:
+def _known_keys(doc: Mapping[str, Any], known: set[str], display: str, required: AbstractSet[str] = frozenset()) -> None:
     """A misspelt key in a places file is an error, never silently a rule that does nothing."""
-    def where(key=None) -> str:
+    def where(key: str | None = None) -> str:
         return located(doc, key, display)
     for key in doc:
         if key not in known:

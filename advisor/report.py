@@ -30,6 +30,7 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     words = advisor.profiles[d["platform"]].get("words") or {}
     actions = [dict(a, label=(words.get(s.action) or v["actions"][s.action])[lang], when=s.due, timing=timing.get(s.action, "by"),
                     overdue=bool(s.due and s.due < today)) for s, a in zip(advice.steps, d["actions"])]
+    assert advisor.formats is not None          # an Advisor's knowledge is whole
     names = {f.id: f.name for f in advisor.formats.formats}
     track = d["track"]
     readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]

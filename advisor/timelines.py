@@ -73,10 +73,12 @@ class Phrases:
     @classmethod
     def of(cls, advisor: Advisor) -> "Phrases":
         out = cls()
-        for _norm, stage, original in advisor.stages.phrases:
+        stages, providers = advisor.stages, advisor.providers
+        assert stages is not None and providers is not None      # an Advisor's knowledge is whole
+        for _norm, stage, original in stages.phrases:
             out.by_stage.setdefault(stage, []).append(original)
-        out.seller_typed = [original for _norm, original in advisor.stages.seller_typed]
-        for provider, table in sorted(advisor.providers.codes.items()):
+        out.seller_typed = [original for _norm, original in stages.seller_typed]
+        for provider, table in sorted(providers.codes.items()):
             for code, reading in sorted(table.items()):
                 if reading.no_stage:
                     out.no_stage.append((provider, code))

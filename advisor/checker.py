@@ -35,7 +35,12 @@ class CheckReport:
         return not self.problems
 
 
-def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> CheckReport:
+# a check of what the interfaces make from the rules (the page, the calendar), given by them:
+# the workbench sits below the interfaces and does not import them
+Extra = Callable[["Advisor", Path, Callable[[AdvisorError], None]], None]
+
+
+def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None, extra: tuple[Extra, ...] = ()) -> CheckReport:
     from .cases import load_cases
     from .knowledge import guidance_ids_of, load_partial, profiles_of
     from .rulebook import collect
@@ -76,7 +81,7 @@ def check(rules_dir: Path, templates_dir: Path, overlay: Path | None = None) -> 
         cases += step(load_cases, overlay) or []
     report.counts["cases"] = len(cases)
     if report.ok:
-        _check_variables(rules_dir, templates_dir, overlay, book, add)
+        _check_variables(rules_dir, templates_dir, overlay, book, add, extra)
     return report
 
 
@@ -116,7 +121,7 @@ def _check_message_titles(vocab: dict[str, Any], langs: dict[str, Any], add: Cal
 
 
 def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None, book: RuleBook,
-                     add: Callable[[AdvisorError], None]) -> None:
+                     add: Callable[[AdvisorError], None], extra: tuple[Extra, ...] = ()) -> None:
     """Variables a message template or rule text names must be ones the facts provide."""
     from .api import Advisor
     try:
@@ -147,67 +152,8 @@ def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None,
                     add(RulesError(f"the {out.kind} text ({lang}) of rule `{rule.id}` uses `{var}`, which no facts provide",
                                    where=f"{rule.file}:{rule.line}:5", help=did_you_mean(var, known)))
     _render_all(advisor, book, templates_dir, sample, add)
-    _check_page_and_calendar(advisor, templates_dir, add)
-
-
-def _check_page_and_calendar(advisor: Advisor, templates_dir: Path, add: Callable[[AdvisorError], None]) -> None:
-    """The page's and the calendar's texts exist in every language, and the page and a calendar
-    render for a sample parcel in each (a misspelt name in the page template fails here)."""
-    from jinja2 import TemplateError
-    from .page import Page
-    from .yamlfile import load
-    for rel in ("page/texts.yaml", "calendar.yaml"):
-        path = templates_dir / rel
-        if not path.is_file():
-            add(RulesError("the file is missing", where=f"templates/{rel}", help="copy it from the shipped templates"))
-            return
-        try:
-            _every_language(load(path, f"templates/{rel}"), f"templates/{rel}", add)
-        except AdvisorError as e:
-            add(e)
-            return
-    try:
-        page = Page(advisor)
-    except (AdvisorError, TemplateError) as e:
-        add(e if isinstance(e, AdvisorError) else RulesError(f"the page template cannot be read: {e}",
-                                                             where="templates/page/page.html.j2"))
-        return
-    answers = {"code": SAMPLE["track"], "issued_ago": "20", "protection_ends_left": "10", "dest": "RU",
-               "history": "15.12.2025 10:00 Приём", "today": "2026-01-01"}
-    for lang in LANGS:
-        try:
-            answer = page.advise(answers, lang, dt.date(2026, 1, 1))
-            page.html(answer, lang)
-            if answer.advice is not None:
-                answer.advice.to_ics()
-            page.html(page.advise({"paid": "not a date"}, lang, dt.date(2026, 1, 1)), lang)
-        except TemplateError as e:
-            name = _template_of(e, ("form.html.j2", "parcels.html.j2", "page.html.j2"))
-            line = getattr(e, "lineno", None) or _template_line(e, name)
-            add(RulesError(f"the page cannot be shown in {LANG_NAMES[lang]}: {e}", where=f"templates/page/{name}:{line}:1"))
-        except AdvisorError as e:
-            add(e)
-
-
-def _template_of(error: Exception, names: tuple[str, ...]) -> str:
-    """Which of the page's templates (the page or a partial it includes) a render error is in:
-    the innermost one among the traceback's frames."""
-    tb, found = error.__traceback__, names[-1]
-    while tb is not None:
-        found = next((n for n in names if tb.tb_frame.f_code.co_filename.endswith(n)), found)
-        tb = tb.tb_next
-    return found
-
-
-def _template_line(error: Exception, name: str) -> int:
-    """The line of a template a render error happened on (Jinja puts the template's lines in the
-    traceback's frames)."""
-    tb, line = error.__traceback__, 1
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(name):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    for more in extra:
+        more(advisor, templates_dir, add)
 
 
 def _every_language(node: Any, where: str, add: Callable[[AdvisorError], None]) -> None:

@@ -41,7 +41,8 @@ def _dirs(directory: str | None, templates_dir: str | None, overlay_dir: str | N
 def rules_check(directory: str | None, templates_dir: str | None, overlay_dir: str | None) -> None:
     from .checker import check
     rules, templates, overlay = _dirs(directory, templates_dir, overlay_dir)
-    report = check(rules, templates, overlay)
+    from .pagecheck import check_page_and_calendar
+    report = check(rules, templates, overlay, extra=(check_page_and_calendar,))
     for p in report.problems:
         click.echo(p.render())
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())

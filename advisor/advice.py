@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from .advicemodel import (LAST_DAY, SEVERITY_RANK, Advice, AdviceWarning, Deadline, Flag, Message, PlanStep,
                           event_dict)
@@ -26,7 +26,7 @@ DISPUTE_PARTS = ("form", "text", "attach")
 LIMITS = {"seller": "seller_message_max_chars", "dispute": "dispute_text_max_chars"}
 
 
-def template_context(facts: Facts, derived: Derived, track: dict | None, profile: dict, book_posts) -> dict:
+def template_context(facts: Facts, derived: Derived, track: dict[str, Any] | None, profile: dict[str, Any], book_posts) -> dict[str, Any]:
     """Everything a rule text or message template may use. Absent facts are None, not missing.
     `profile` is the platform's public profile (no `_` keys); templates cannot change what they
     are given (the sandbox is immutable), so nothing here is copied."""
@@ -80,7 +80,7 @@ _NO_FACTS = dict.fromkeys(FACTS)
 _NO_DATES = dict.fromkeys(DATE_NAMES)
 
 
-def _extension_days(f: dict, profile: dict) -> int | None:
+def _extension_days(f: dict[str, Any], profile: dict[str, Any]) -> int | None:
     """How many days to ask the seller for: the profile's request, never past its cap (S6)."""
     ask = profile.get("extension_request_days")
     room = f.get("extension_room_days")
@@ -119,7 +119,7 @@ class _Gathered:
     warnings: dict[str, AdviceWarning] = field(default_factory=dict)
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     msgs: dict[str, Message] = field(default_factory=dict)
-    trace: list[dict] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
     dropped: dict[str, list[str]] = field(default_factory=dict)   # rule id -> its actions left out
 
 
@@ -134,16 +134,16 @@ class Inputs:
 
     facts: Facts
     derived: Derived
-    track: dict | None
+    track: dict[str, Any] | None
     fired: list[str]
-    context: dict
+    context: dict[str, Any]
     lang: str
     messages: bool = True
-    extra: dict | None = None
+    extra: dict[str, Any] | None = None
     plan: object | None = None
-    requires: dict | None = None
+    requires: dict[str, Any] | None = None
     guard: Callable[[Advice], None] | None = None
-    missing: list[dict] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
     describe: Callable[[Advice], None] | None = None
 
 
@@ -232,8 +232,8 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
             got.deadlines[out.id] = Deadline(out.id, when, book.vocab["deadlines"][out.id][lang], rule.id)
 
 
-def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: list, book: RuleBook,
-             renderer: Renderer, context: dict) -> None:
+def _message(rule: Rule, msgs: dict[str, Any], needs: list[Any] | None, engine: dict[str, Any], notes: list[Any], book: RuleBook,
+             renderer: Renderer, context: dict[str, Any]) -> None:
     """The rule's message in both languages, unless what it says does not fit these facts (its
     `requires`: withheld, with a note); a message longer than the platform's box is noted."""
     kind, purpose = rule.message.split("/", 1)
@@ -261,7 +261,7 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
         notes.append(note("message_too_long", {"message": rule.message, "length": n, "limit": int(limit)}))
 
 
-def _credit(trace: list, actions: list[PlanStep], got: _Gathered) -> None:
+def _credit(trace: list[Any], actions: list[PlanStep], got: _Gathered) -> None:
     """Each rule's trace says what it gave and which of its actions another rule replaced."""
     gave: dict[str, list[str]] = {}
     for a in actions:
@@ -291,7 +291,7 @@ def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
                   notes=given.derived.notes, missing=[], trace=got.trace, extra=given.extra)
 
 
-def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:
+def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict[str, Any]) -> None:
     """One plan: a "wait" never runs past the day the plan opens the dispute; it is shortened
     to that day and its text rendered again with it."""
     days = [s.due for s in steps if s.action == plan.dispute and s.due]

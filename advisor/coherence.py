@@ -54,7 +54,7 @@ class Claim:
     stages: frozenset[str] | None
     quiet_below: int | None
     protection_running: bool
-    requires: tuple = ()
+    requires: tuple[Any, ...] = ()
 
 
 class Coherence:
@@ -89,7 +89,7 @@ class Coherence:
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
         self.fallback_text = {"en": text["en"], "ru": text["ru"]}
 
-    def enforce(self, fix, f: dict, dates: dict, lang: str, render) -> None:
+    def enforce(self, fix, f: dict[str, Any], dates: dict[str, Any], lang: str, render) -> None:
         """Check and repair one advice (`fix.advice`); `render(text, values)` renders a text of the
         file in the advice's language."""
         self._pairs(fix, f, render)
@@ -98,7 +98,7 @@ class Coherence:
         self._past_days(fix, dates, lang)
         self._ahead(fix)
 
-    def _present(self, it: Item, advice: "Advice", f: dict) -> list | bool:
+    def _present(self, it: Item, advice: "Advice", f: dict[str, Any]) -> list[Any] | bool:
         if it.kind == "fact":
             v = f.get(it.id)
             return bool(v) if it.value is None else str(v) == it.value
@@ -106,7 +106,7 @@ class Coherence:
             return [x for x in advice.steps if x.action == it.id]
         return [x for x in advice.warnings if x.id == it.id]
 
-    def _pairs(self, fix, f: dict, render) -> None:
+    def _pairs(self, fix, f: dict[str, Any], render) -> None:
         advice = fix.advice
         for pair in self.pairs:
             if not self._present(pair.first, advice, f):
@@ -136,7 +136,7 @@ class Coherence:
                 fix(NAME, "never_before_step", warning=warning, action=action, date=days[0].isoformat(),
                     due=min(steps).isoformat())
 
-    def _claims(self, fix, f: dict, lang: str) -> None:
+    def _claims(self, fix, f: dict[str, Any], lang: str) -> None:
         advice = fix.advice
         texts = [(a.text, a.rule) for a in advice.steps] + [(w.text, w.rule) for w in advice.warnings]
         for claim in self.claims:
@@ -171,7 +171,7 @@ class Coherence:
                 _unrepaired(advice, "past_deadline", day=d.date.isoformat(), rule=d.rule, deadline=d.id)
 
 
-def _requires(claim: dict, vocab: dict, at: str) -> tuple:
+def _requires(claim: dict[str, Any], vocab: dict[str, Any], at: str) -> tuple[Any, ...]:
     """A claim's `requires`, checked and compiled as a rule's `when` (no profile values: a claim
     holds on every platform alike)."""
     when = claim.get("requires")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import destination
 from .details import note
@@ -44,13 +44,13 @@ class Seen:
 
 @dataclass
 class Derived:
-    engine: dict                       # the flat fact for durable_rules
+    engine: dict[str, Any]                       # the flat fact for durable_rules
     dates: dict[str, dt.date]          # named dates for due expressions and templates
     events: list[Seen] = field(default_factory=list)   # classified history, for output
-    notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
-    season_name: dict | None = None
-    mismatch: dict | None = None       # the evidence of another address, for texts (destination.py)
-    office: dict | None = None         # the place of the latest delivery-office event, for texts
+    notes: list[dict[str, Any]] = field(default_factory=list)    # what was assumed or not understood
+    season_name: dict[str, Any] | None = None
+    mismatch: dict[str, Any] | None = None       # the evidence of another address, for texts (destination.py)
+    office: dict[str, Any] | None = None         # the place of the latest delivery-office event, for texts
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -58,7 +58,7 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None, providers=None, places=None) -> tuple[list[Seen], list[dict]]:
+                    origin: str | None = None, providers=None, places=None) -> tuple[list[Seen], list[dict[str, Any]]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
@@ -115,7 +115,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     return out, notes
 
 
-def _text_notes(e, read) -> list[dict]:
+def _text_notes(e, read) -> list[dict[str, Any]]:
     """What the advice says of a status text: a problem no stage says, a costly reading the
     line's other words put in doubt, or a text not understood (`read` is stages.Classified)."""
     if read.problem:
@@ -130,7 +130,7 @@ def _text_notes(e, read) -> list[dict]:
     return []
 
 
-def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict]:
+def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict[str, Any]]:
     """Statuses that do not fit the route they are on: movement after a delivery or in the middle
     of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
     may print them), and said, so the buyer checks them instead of trusting the last line."""
@@ -152,14 +152,14 @@ def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict
     return notes
 
 
-def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternatives: list[dict] | tuple = ()) -> Derived:
+def derive(facts: Facts, track: dict[str, Any] | None, knowledge: "Knowledge", alternatives: list[dict[str, Any]] | tuple[Any, ...] = ()) -> Derived:
     """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES), from
     the facts, the code's analysis (`track`; `alternatives`: readings nearly as likely) and what
     the rules directory knows (stages, places, providers' codes, seasons, shipping methods)."""
     today = facts.today
     o = facts.order
     formats, places = knowledge.formats, knowledge.places
-    f: dict = {"platform": facts.platform, "received": facts.received}
+    f: dict[str, Any] = {"platform": facts.platform, "received": facts.received}
     dates: dict[str, dt.date] = {"today": today}
     _code_facts(f, track, formats.misread_changes)
     origin = track["origin_country"] if track is not None else None
@@ -184,7 +184,7 @@ def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternative
                    mismatch=mismatch.to_context() if mismatch else None, office=office)
 
 
-def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
+def _code_facts(f: dict[str, Any], track: dict[str, Any] | None, misread_changes) -> None:
     """What the code analysis found (trackcode.py)."""
     f["has_code"] = track is not None
     if track is None:
@@ -206,8 +206,8 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
     f["code_uncertain"] = bool(track.get("uncertain"))
 
 
-def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers, alternatives, places=None) -> tuple[list[Seen], list[dict], list[Seen]]:
+def _history_facts(f: dict[str, Any], dates: dict[str, Any], facts: Facts, track: dict[str, Any] | None, stages: StageBook,
+                   invented_status_flags, providers, alternatives, places=None) -> tuple[list[Seen], list[dict[str, Any]], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
@@ -255,7 +255,7 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     return events, notes, postal
 
 
-def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
+def _order_dates(f: dict[str, Any], dates: dict[str, Any], facts: Facts, profile: dict[str, Any]) -> None:
     """The order's dates, and the day counts from and to them."""
     o, today = facts.order, facts.today
     start = o.paid or o.track_issued

@@ -191,7 +191,7 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | No
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    today = read_date(doc["today"] if doc.get("today") is not None else today, "today")
+    today = read_date(doc["today"] if doc.get("today") is not None else today, "today") or today
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",

@@ -144,7 +144,7 @@ def fmt_place(p: Any, lang: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
-def fmt_in_place(p, lang: str) -> str:
+def fmt_in_place(p: Any, lang: str) -> str:
     """"in Novosibirsk, 630000" / «в Новосибирске (630000)»: a place after the preposition, the
     Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
     from .inflect import inflect, preposition_in
@@ -159,14 +159,14 @@ def fmt_in_place(p, lang: str) -> str:
     return f"{preposition_in(where)} {where}" + (f" ({', '.join(extra)})" if extra else "")
 
 
-def fmt_inflect(word, case: str, lang: str) -> str:
+def fmt_inflect(word: object, case: str, lang: str) -> str:
     """A Russian word in a case (`{{ profile.words.dispute.ru|inflect("gent") }}`: жалобы); English as is."""
     from .inflect import inflect
     word = str(_given(word, "word"))
     return inflect(word, case) if lang == "ru" else word
 
 
-def lower_first(text) -> str:
+def lower_first(text: object) -> str:
     """A sentence after a colon starts in lower case ("Открыть спор: посылка отмечена…"), unless its
     first word is a name, a code or an abbreviation (AliExpress, RK190321410CN, EMS, I)."""
     text = str(text or "")

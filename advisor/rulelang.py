@@ -15,7 +15,7 @@ import operator
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 # name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
 FACTS: dict[str, tuple[str, str]] = {
@@ -120,7 +120,7 @@ _CMP = {engine_op: test for engine_op, test in COMPARISONS.values()}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 
 
-def _value(expr, fact: dict):
+def _value(expr, fact: dict[str, Any]):
     """A number, `$m` (another fact) or an `$add`/`$sub` tree; None when a fact is missing."""
     if isinstance(expr, dict):
         if "$m" in expr:
@@ -133,7 +133,7 @@ def _value(expr, fact: dict):
     return expr
 
 
-def holds(term: dict, fact: dict) -> bool:
+def holds(term: dict[str, Any], fact: dict[str, Any]) -> bool:
     op, body = next(iter(term.items()))
     if op == "$and":
         return all(holds(t, fact) for t in body)
@@ -178,7 +178,7 @@ def read_sum(text: str) -> tuple[list[tuple[int, str]], str | None]:
     return out, None
 
 
-def profile_sum(value, profile: dict) -> float | None:
+def profile_sum(value, profile: dict[str, Any]) -> float | None:
     """A number, or a sum of numbers and `profile.NAME`s worked out; None when it reads a fact
     or a profile value this platform lacks."""
     if isinstance(value, bool):
@@ -210,7 +210,7 @@ class DateExpr:
     """A parsed due expression; `dates()` lists the date facts it needs."""
 
     text: str
-    tree: tuple
+    tree: tuple[Any, ...]
 
     def dates(self) -> set[str]:
         out: set[str] = set()
@@ -252,7 +252,7 @@ class DateExpr:
         return _compiled(self.tree)
 
 
-def _compiled(t: tuple) -> Callable:
+def _compiled(t: tuple[Any, ...]) -> Callable[..., Any]:
     if t[0] == "date":
         name = t[1]
         return lambda date_of, number_of: date_of(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .advicemodel import LAST_DAY, PlanStep
 from .coherence import Coherence
@@ -50,7 +50,7 @@ class Plan:
 
 
 class Safety:
-    def __init__(self, doc: dict, vocab: dict, messages: set[str], where: str = "rules/safety.yaml"):
+    def __init__(self, doc: dict[str, Any], vocab: dict[str, Any], messages: set[str], where: str = "rules/safety.yaml"):
         inv = doc.get("invariants") if isinstance(doc, dict) else None
         if not isinstance(inv, dict):
             raise RulesError("expected a mapping with `invariants`", where=f"{where}:1:1")
@@ -98,7 +98,7 @@ class Safety:
 
     # ---- what the rules may date, before anything is rendered
 
-    def plan(self, f: dict, dates: dict, today: dt.date, profile: dict) -> Plan:
+    def plan(self, f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any]) -> Plan:
         """The bounds for this parcel's plan. The latest day steps may carry is the last safe day
         (today once it has passed); there is none when deadline safety does not apply (received,
         refunded, a dispute open, protection unknown or past its after-window)."""
@@ -108,7 +108,7 @@ class Safety:
             day, passed = max(today, window[0]), window[0] < today
         return Plan(day, bool(passed), self.capped, self.dropped, self.wait_action, self.plan_dispute)
 
-    def _window(self, f: dict, dates: dict, today: dt.date, profile: dict):
+    def _window(self, f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any]):
         """(last safe day, the day protection ends) for this parcel, or None."""
         if f.get("received") or f.get("refund_received") or f.get("dispute_open"):
             return None
@@ -124,7 +124,7 @@ class Safety:
 
     # ---- checking and repairing a built advice
 
-    def enforce(self, advice: "Advice", f: dict, dates: dict, profile: dict, render, labels: dict) -> None:
+    def enforce(self, advice: "Advice", f: dict[str, Any], dates: dict[str, Any], profile: dict[str, Any], render, labels: dict[str, Any]) -> None:
         """Check every guarantee on the advice being built, repair what is broken and add a
         `safety_repair` note per repair. `render(text, extra)` renders a text of this file in the
         advice's language; `labels` are the deadline labels in that language."""
@@ -139,7 +139,7 @@ class Safety:
         if fix.changed:
             advice.steps.sort(key=lambda a: a.due or LAST_DAY)      # stable: ties keep the rules' order
 
-    def _closed_stays_closed(self, fix: "_Repairs", f: dict) -> None:
+    def _closed_stays_closed(self, fix: "_Repairs", f: dict[str, Any]) -> None:
         """No step or message of an open case once the parcel is in hand or the money back."""
         received, refunded = bool(f.get("received")), bool(f.get("refund_received"))
         forbidden = self.after_refund if refunded else self.after_receipt if received else None
@@ -158,7 +158,7 @@ class Safety:
             advice.notes.append(note("safety_repair", {"invariant": "closed_stays_closed"}, sentence="safety_unrepaired",
                                      repair=detail("repairs", "no_pay_step", {"action": self.pay_action})))
 
-    def _deadline_safety(self, fix: "_Repairs", f: dict, dates: dict, today: dt.date, profile: dict, render) -> None:
+    def _deadline_safety(self, fix: "_Repairs", f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any], render) -> None:
         """A dispute dated by the last safe day while protection runs; no capped step after it."""
         window = self._window(f, dates, today, profile)
         if window is None:
@@ -193,7 +193,7 @@ class Safety:
             fix("one_plan", "wait_past_dispute", action=a.action, rule=a.rule, due=_iso(a.due),
                 dispute=self.plan_dispute, first=first.isoformat())
 
-    def _never_empty(self, fix: "_Repairs", f: dict, today: dt.date, render, labels: dict) -> None:
+    def _never_empty(self, fix: "_Repairs", f: dict[str, Any], today: dt.date, render, labels: dict[str, Any]) -> None:
         """An open case with a deadline within the horizon has a dated step."""
         advice, actions = fix.advice, fix.advice.steps
         if (f.get("received") and not f.get("dispute_open")) or any(a.due for a in actions):
@@ -210,7 +210,7 @@ class Safety:
 
     # ---- rules check
 
-    def rule_problems(self, rules, profiles: dict) -> list[RulesError]:
+    def rule_problems(self, rules, profiles: dict[str, Any]) -> list[RulesError]:
         """What can be told from the rules alone. Platform isolation: a rule citing a platform's own
         guidance names only those platforms. One plan: two rules of the same priority must not each
         replace a step the other gives (when both fire, neither step would be left)."""
@@ -243,7 +243,7 @@ class Safety:
         return out
 
 
-def _may_fire_together(a, b, profiles: dict) -> bool:
+def _may_fire_together(a, b, profiles: dict[str, Any]) -> bool:
     """False when no platform lets both rules' conditions hold at once: they are limited to other
     platforms, need different values of one fact, or need number ranges that do not meet."""
     for name, profile in profiles.items():
@@ -255,7 +255,7 @@ def _may_fire_together(a, b, profiles: dict) -> bool:
     return False
 
 
-def _conditions(when: dict, profile: dict) -> dict:
+def _conditions(when: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
     """fact -> (allowed values or None, low, high) for the plain conditions of a rule (`any` is
     left out: it only narrows); number sums over profile values are worked out."""
     out = {}
@@ -291,7 +291,7 @@ def _meet(x, y) -> bool:
     return max(lox, loy) <= min(hix, hiy)
 
 
-def _text(node: dict, where: str) -> dict:
+def _text(node: dict[str, Any], where: str) -> dict[str, Any]:
     text = node.get("text")
     if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGS):
         raise RulesError("a safety text needs `en` and `ru`", where=_at(node, "text", where))

@@ -360,7 +360,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
     named = ({"name": carrier[:100], "matches": None if top and not top["carrier"] else      # a post we cannot name
-              bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
+              top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
     alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .advice import Advice, Inputs, build, template_context
@@ -21,6 +21,10 @@ from .trackcode import analyse, read_code
 from .version import __version__
 from .knowledge import load_knowledge, lookup
 from .yamlfile import load, located
+
+if TYPE_CHECKING:
+    from .adapters import Adapters
+    from .calendarfile import CalendarTexts
 
 
 def check_dirs(**dirs: Path | None) -> None:
@@ -112,7 +116,7 @@ class Advisor:
         self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
         self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"), vocab.get("carrier_names"))
         self.messages = message_names(self.templates_dir)
-        self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
+        self.book = load_rulebook(r, vocab, self.profiles, set(self.guidance_ids), message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)
         self.safety = load_safety(r, vocab, self.messages)
         for problem in self.safety.rule_problems(self.book.rules, self.profiles):
@@ -121,9 +125,9 @@ class Advisor:
         self.digest = content_digest(self.rules_dir, self.overlay_dir, self.templates_dir)
         self.message_requires = message_requirements(vocab, self.profiles)
         self.calendar = self._calendar_texts()
-        self._adapters = None
+        self._adapters: Adapters | None = None
 
-    def _calendar_texts(self):
+    def _calendar_texts(self) -> CalendarTexts:
         from .calendarfile import CalendarTexts
         path = self.templates_dir / "calendar.yaml"
         texts = load(path, "templates/calendar.yaml") if path.is_file() else {}
@@ -169,7 +173,7 @@ class Advisor:
         return advice
 
     @property
-    def adapters(self):
+    def adapters(self) -> Adapters:
         """The trackers' payload adapters (`rules/adapters/`), read on first use."""
         if self._adapters is None:
             from .adapters import Adapters

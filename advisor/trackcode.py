@@ -1,9 +1,6 @@
 """Track-code analysis: normalise what a buyer pasted, recognise it against the formats in
-`rules/track_formats.yaml` (read by trackformats.py), check its digit (checksums.py), and rank
-every reading that fits.
-
-All knowledge (patterns, services, look-alikes, posts) is data; this module only applies it.
-"""
+`rules/track_formats.yaml` (read by trackformats.py), check its digit (checksums.py), and rank every
+reading that fits. All knowledge (patterns, services, look-alikes, posts) is data; this module applies it."""
 from __future__ import annotations
 
 import re

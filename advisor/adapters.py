@@ -134,12 +134,12 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
         root = root[0]
     get = {k: (v.search(root) if k not in ("when", "root") else None) for k, v in form.expr.items()}
     facts: dict[str, Any] = {}
-    if _text(get.get("track")):
-        facts["track"] = _text(get["track"])
-    if _text(get.get("carrier")):
-        facts["order"] = {"carrier": _text(get["carrier"])[:100]}
-    if _text(get.get("destination")):     # the tracker's destination country: the far end of the route
-        facts["tracked_destination"] = {"country": _country(_text(get["destination"]), "payload destination")}
+    if track := _text(get.get("track")):
+        facts["track"] = track
+    if carrier := _text(get.get("carrier")):
+        facts["order"] = {"carrier": carrier[:100]}
+    if destination := _text(get.get("destination")):     # the tracker's destination country: the far end of the route
+        facts["tracked_destination"] = {"country": _country(destination, "payload destination")}
     status = _status(adapter, get)
     if status:
         facts["tracker_status"] = status

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable
 
 from .advicemodel import (LAST_DAY, SEVERITY_RANK, Advice, AdviceWarning, Deadline, Flag, Message, PlanStep,
                           event_dict)
@@ -15,6 +15,9 @@ from .facts import Facts
 from .render import LANGS, Renderer
 from .rulebook import Output, Rule, RuleBook
 from .rulelang import DATE_NAMES, FACTS, holds
+
+if TYPE_CHECKING:
+    from .safety import Plan
 
 __all__ = ["Advice", "Inputs", "build", "template_context", "event_dict"]
 
@@ -26,7 +29,8 @@ DISPUTE_PARTS = ("form", "text", "attach")
 LIMITS = {"seller": "seller_message_max_chars", "dispute": "dispute_text_max_chars"}
 
 
-def template_context(facts: Facts, derived: Derived, track: dict | None, profile: dict, book_posts) -> dict:
+def template_context(facts: Facts, derived: Derived, track: dict[str, Any] | None, profile: dict[str, Any],
+                     book_posts: Callable[[str | None], dict[str, Any] | None]) -> dict[str, Any]:
     """Everything a rule text or message template may use. Absent facts are None, not missing.
     `profile` is the platform's public profile (no `_` keys); templates cannot change what they
     are given (the sandbox is immutable), so nothing here is copied."""
@@ -80,9 +84,9 @@ _NO_FACTS = dict.fromkeys(FACTS)
 _NO_DATES = dict.fromkeys(DATE_NAMES)
 
 
-def _extension_days(f: dict, profile: dict) -> int | None:
+def _extension_days(f: dict[str, Any], profile: dict[str, Any]) -> int | None:
     """How many days to ask the seller for: the profile's request, never past its cap (S6)."""
-    ask = profile.get("extension_request_days")
+    ask: int | None = profile.get("extension_request_days")
     room = f.get("extension_room_days")
     if ask is None or f.get("protection_left") is None:
         return None
@@ -104,7 +108,7 @@ class Step:
         """Earliest first, then the more urgent rule (lower priority number), then rule-book order."""
         return (self.due or LAST_DAY, self.rule.priority, self.rule.order)
 
-    def planned(self, planned: set[str] = frozenset()) -> PlanStep:
+    def planned(self, planned: AbstractSet[str] = frozenset()) -> PlanStep:
         """The step as the advice gives it; `unless` names the planned steps it is the fallback of."""
         return PlanStep(self.action, self.due, self.rule.id, self.text, self.rule.source,
                         [a for a in self.out.unless if a in planned])
@@ -119,7 +123,7 @@ class _Gathered:
     warnings: dict[str, AdviceWarning] = field(default_factory=dict)
     deadlines: dict[str, Deadline] = field(default_factory=dict)
     msgs: dict[str, Message] = field(default_factory=dict)
-    trace: list[dict] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
     dropped: dict[str, list[str]] = field(default_factory=dict)   # rule id -> its actions left out
 
 
@@ -134,16 +138,16 @@ class Inputs:
 
     facts: Facts
     derived: Derived
-    track: dict | None
+    track: dict[str, Any] | None
     fired: list[str]
-    context: dict
+    context: dict[str, Any]
     lang: str
     messages: bool = True
-    extra: dict | None = None
-    plan: object | None = None
-    requires: dict | None = None
+    extra: dict[str, Any] | None = None
+    plan: Plan | None = None
+    requires: dict[str, Any] | None = None
     guard: Callable[[Advice], None] | None = None
-    missing: list[dict] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
     describe: Callable[[Advice], None] | None = None
 
 
@@ -207,8 +211,8 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
             _take(out, rule, when, text, got, book, lang)
         if rule.message and given.messages and not superseded and rule.message not in got.msgs:
-            _message(rule, got.msgs, (given.requires or {}).get(rule.message), engine, derived.notes, book,
-                     renderer, context)
+            _message(rule, rule.message, got.msgs, (given.requires or {}).get(rule.message), engine, derived.notes,
+                     book, renderer, context)
         got.trace.append({"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
                           "facts": {name: engine.get(name) for name in rule.reads}})
     return got
@@ -219,7 +223,7 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
     """One output of a rule into what was gathered."""
     if out.kind == "action":
         got.steps.append(Step(out.id, when, rule, out, text))
-    elif out.kind == "flag":
+    elif out.kind == "flag" and out.severity is not None:      # a flag always has one (rulebook.py)
         prev = got.flags.get(out.id)
         if prev is None or SEVERITY_RANK[out.severity] < SEVERITY_RANK[prev.severity]:
             got.flags[out.id] = Flag(out.id, out.severity, rule.id, text or book.vocab["flags"][out.id][lang])
@@ -232,25 +236,25 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
             got.deadlines[out.id] = Deadline(out.id, when, book.vocab["deadlines"][out.id][lang], rule.id)
 
 
-def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: list, book: RuleBook,
-             renderer: Renderer, context: dict) -> None:
-    """The rule's message in both languages, unless what it says does not fit these facts (its
+def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | None, engine: dict[str, Any],
+             notes: list[Any], book: RuleBook, renderer: Renderer, context: dict[str, Any]) -> None:
+    """The rule's `message` in both languages, unless what it says does not fit these facts (its
     `requires`: withheld, with a note); a message longer than the platform's box is noted."""
-    kind, purpose = rule.message.split("/", 1)
+    kind, purpose = message.split("/", 1)
     if needs and not all(holds(t, engine) for t in needs):
-        if not any(n.get("message") == rule.message for n in notes if n["kind"] == "message_withheld"):
-            notes.append(note("message_withheld", {"message": rule.message, "rule": rule.id}))
+        if not any(n.get("message") == message for n in notes if n["kind"] == "message_withheld"):
+            notes.append(note("message_withheld", {"message": message, "rule": rule.id}))
         return
     ctx = dict(context, rule_id=rule.id)
-    title = (book.vocab.get("messages") or {}).get(rule.message) or {}
+    title = (book.vocab.get("messages") or {}).get(message) or {}
     # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's Russian
     send = "ru" if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or "en")
-    m = msgs[rule.message] = Message(kind, purpose, rule.id,
+    m = msgs[message] = Message(kind, purpose, rule.id,
                                      {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
-                                     {lg: renderer.file(f"{rule.message}.j2", lg, ctx) for lg in LANGS}, send=send)
+                                     {lg: renderer.file(f"{message}.j2", lg, ctx) for lg in LANGS}, send=send)
     if kind == "dispute":
         # the platform's form, the text to paste, the evidence to attach: kept apart
-        parts = {lg: renderer.blocks(f"{rule.message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
+        parts = {lg: renderer.blocks(f"{message}.j2", lg, ctx, DISPUTE_PARTS) for lg in LANGS}
         for part in DISPUTE_PARTS:
             if all(part in parts[lg] for lg in LANGS):
                 m.parts[part] = {lg: parts[lg][part] for lg in LANGS}
@@ -258,10 +262,10 @@ def _message(rule: Rule, msgs: dict, needs: list | None, engine: dict, notes: li
     if limit and len(m.texts["en"]) > int(limit):
         # Said, never cut: a truncated dispute text would lose its evidence list.
         n = len(m.texts["en"])
-        notes.append(note("message_too_long", {"message": rule.message, "length": n, "limit": int(limit)}))
+        notes.append(note("message_too_long", {"message": message, "length": n, "limit": int(limit)}))
 
 
-def _credit(trace: list, actions: list[PlanStep], got: _Gathered) -> None:
+def _credit(trace: list[Any], actions: list[PlanStep], got: _Gathered) -> None:
     """Each rule's trace says what it gave and which of its actions another rule replaced."""
     gave: dict[str, list[str]] = {}
     for a in actions:
@@ -291,7 +295,7 @@ def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
                   notes=given.derived.notes, missing=[], trace=got.trace, extra=given.extra)
 
 
-def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, lang: str, context: dict) -> None:
+def _wait_no_longer_than_dispute(steps: list[Step], plan: Plan, renderer: Renderer, lang: str, context: dict[str, Any]) -> None:
     """One plan: a "wait" never runs past the day the plan opens the dispute; it is shortened
     to that day and its text rendered again with it."""
     days = [s.due for s in steps if s.action == plan.dispute and s.due]
@@ -301,8 +305,8 @@ def _wait_no_longer_than_dispute(steps: list[Step], plan, renderer: Renderer, la
     for s in steps:
         if s.action == plan.wait and s.due and s.due > first:
             s.due = first
-            s.text = renderer.inline(s.out.text[lang], lang, context, s.out.where_of(lang, s.rule.where),
-                                     extra={"due": first, "rule_id": s.rule.id})
+            s.text = (renderer.inline(s.out.text[lang], lang, context, s.out.where_of(lang, s.rule.where),
+                                      extra={"due": first, "rule_id": s.rule.id}) if s.out.text else None)
 
 
 def _dedupe_steps(steps: list[Step]) -> list[Step]:

@@ -108,7 +108,7 @@ class Advice:
     today: dt.date
     platform: str
     lang: str
-    track: dict | None
+    track: dict[str, Any] | None
     stage: str
     days: dict[str, int | None]
     steps: list[PlanStep]
@@ -118,19 +118,19 @@ class Advice:
     messages: list[Message]
     season: str | None
     events: list["Seen"]
-    notes: list[dict]
-    missing: list[dict]
-    trace: list[dict]
-    extra: dict | None = None
+    notes: list[dict[str, Any]]
+    missing: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+    extra: dict[str, Any] | None = None
     # the calendar's texts, set by the Advisor that gave this advice (`to_ics`)
     calendar: "CalendarTexts | None" = field(default=None, repr=False, compare=False)
-    _dict: dict | None = field(default=None, repr=False, compare=False)
+    _dict: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def next_step(self) -> dict | None:
+    def next_step(self) -> dict[str, Any] | None:
         return self.steps[0].head() if self.steps else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The `parcel-advice/1` document, its fields in their order (made once)."""
         if self._dict is None:
             data = {
@@ -148,7 +148,7 @@ class Advice:
         return self._dict
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         """The JSON document (the name older callers used)."""
         return self.to_dict()
 
@@ -163,13 +163,13 @@ class Advice:
         return to_ics(self.to_dict(), self.calendar)
 
 
-def event_dict(e: "Seen") -> dict:
+def event_dict(e: "Seen") -> dict[str, Any]:
     """One event as read, echoed so an embedder sees what was understood: its place in the input
     (`index`; null for the tracker's own current status), its time and offset as given, where,
     the stage and how it was read (`stage` id, `code`, `text` or `unknown`), and for a text the
     words that decided it (`matched`: a known line, or the words of rules/reading.yaml), and the
     place read from the line or fields (`place`, when one was)."""
-    out = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
+    out: dict[str, Any] = {"date": e.date.isoformat(), "status": e.status, "stage": e.stage, "postal": e.postal,
            "index": e.index if e.index >= 0 else None, "time": e.time, "offset": e.offset,
            "country": e.country, "city": e.city, "how": e.how, "matched": e.matched}
     place = e.place.to_dict() if e.place else None

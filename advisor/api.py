@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .advice import Advice, Inputs, build, template_context
@@ -22,6 +22,10 @@ from .version import __version__
 from .knowledge import load_knowledge, lookup
 from .yamlfile import load, located
 
+if TYPE_CHECKING:
+    from .adapters import Adapters
+    from .calendarfile import CalendarTexts
+
 
 def check_dirs(**dirs: Path | None) -> None:
     """Each given directory exists; named by its command-line option (`rules_overlay` -> `--rules-overlay`)."""
@@ -30,11 +34,11 @@ def check_dirs(**dirs: Path | None) -> None:
             raise RulesError(f"the directory `{d}` does not exist", where="--" + option.replace("_", "-"))
 
 
-def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, list]]:
+def message_requirements(vocab: dict[str, Any], profiles: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
     """Per platform, each message's `requires` (vocabulary.yaml) compiled like a rule's `when`;
     checked by `rules check` (`check_message_requirements`)."""
     from .compiler import compile_map
-    out: dict[str, dict[str, list]] = {}
+    out: dict[str, dict[str, list[Any]]] = {}
     for platform, profile in profiles.items():
         out[platform] = {}
         for name, meta in (vocab.get("messages") or {}).items():
@@ -44,7 +48,7 @@ def message_requirements(vocab: dict, profiles: dict) -> dict[str, dict[str, lis
     return out
 
 
-def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
+def check_message_requirements(vocab: dict[str, Any], profiles: dict[str, Any]) -> list[RulesError]:
     """Each `requires` names known facts with values of their type, as a rule's `when` must."""
     from .whencheck import check_when
     problems = []
@@ -63,7 +67,7 @@ def check_message_requirements(vocab: dict, profiles: dict) -> list[RulesError]:
     return problems
 
 
-def load_safety(rules_dir: Path, vocab: dict, messages: set[str]) -> Safety:
+def load_safety(rules_dir: Path, vocab: dict[str, Any], messages: set[str]) -> Safety:
     """The plan's guarantees of a rules directory (`safety.yaml`)."""
     return Safety(lookup(rules_dir / "safety.yaml", "rules/safety.yaml", "invariants"), vocab, messages)
 
@@ -112,7 +116,7 @@ class Advisor:
         self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
         self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"), vocab.get("carrier_names"))
         self.messages = message_names(self.templates_dir)
-        self.book = load_rulebook(r, vocab, self.profiles, self.guidance_ids, message_langs(self.templates_dir),
+        self.book = load_rulebook(r, vocab, self.profiles, set(self.guidance_ids), message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)
         self.safety = load_safety(r, vocab, self.messages)
         for problem in self.safety.rule_problems(self.book.rules, self.profiles):
@@ -121,9 +125,9 @@ class Advisor:
         self.digest = content_digest(self.rules_dir, self.overlay_dir, self.templates_dir)
         self.message_requires = message_requirements(vocab, self.profiles)
         self.calendar = self._calendar_texts()
-        self._adapters = None
+        self._adapters: Adapters | None = None
 
-    def _calendar_texts(self):
+    def _calendar_texts(self) -> CalendarTexts:
         from .calendarfile import CalendarTexts
         path = self.templates_dir / "calendar.yaml"
         texts = load(path, "templates/calendar.yaml") if path.is_file() else {}
@@ -131,21 +135,21 @@ class Advisor:
                              lambda text, lang, where, values: self.renderer.inline(text, lang, {}, where, extra=values))
 
     # -- the pipeline
-    def facts(self, doc: dict | Facts, today: dt.date | None = None) -> Facts:
+    def facts(self, doc: dict[str, Any] | Facts, today: dt.date | None = None) -> Facts:
         if isinstance(doc, Facts):
             return doc
         return build_facts(doc, today=today or real_today(), platforms=self._platforms,
                            default_platform=self.default_platform, providers=self.providers.names)
 
-    def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict:
+    def track(self, code: str, platform: str | None = None, shipping: str | None = None) -> dict[str, Any]:
         """The code analysis alone (what `GET /v1/track/{code}` and `advise CODE` show first);
         `shipping`, the order's shipping method, decides between readings of one shape."""
         result = analyse(code, self.formats, platform or self.default_platform, shipping)
         result["trackers"] = [_opening(t, result["code"]) for t in result["trackers"]]
         return result
 
-    def advise(self, facts: dict | Facts, *, today: dt.date | None = None, lang: str = "en",
-               messages: bool = True, extra: dict | None = None) -> Advice:
+    def advise(self, facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = "en",
+               messages: bool = True, extra: dict[str, Any] | None = None) -> Advice:
         if lang not in LANGS:
             raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
         p = self.prepare(facts, today)
@@ -169,15 +173,15 @@ class Advisor:
         return advice
 
     @property
-    def adapters(self):
+    def adapters(self) -> Adapters:
         """The trackers' payload adapters (`rules/adapters/`), read on first use."""
         if self._adapters is None:
             from .adapters import Adapters
             self._adapters = Adapters(self.rules_dir, set(self.providers.names))
         return self._adapters
 
-    def advise_payload(self, payload: Any, *, provider: str = "auto", order: dict | None = None,
-                       facts: dict | None = None, today: dt.date | None = None, lang: str = "en",
+    def advise_payload(self, payload: Any, *, provider: str = "auto", order: dict[str, Any] | None = None,
+                       facts: dict[str, Any] | None = None, today: dt.date | None = None, lang: str = "en",
                        messages: bool = True) -> Advice:
         """Advice from a tracker's payload as the tracker sends it (a dict, or JSON or XML text):
         `provider` names its adapter (`rules/adapters/`) or is `auto`; `order` is the order's
@@ -189,7 +193,7 @@ class Advisor:
                            extra={"payload": {"provider": reading.provider, "form": reading.form,
                                               "recognised": reading.recognised, "events": len(doc.get("events") or [])}})
 
-    def _describe(self, advice: Advice, engine: dict, context: dict, lang: str) -> None:
+    def _describe(self, advice: Advice, engine: dict[str, Any], context: dict[str, Any], lang: str) -> None:
         """Each note and each change to the code gets its text in the advice's language
         (`notes:` and `changes:` in vocabulary.yaml); the English `detail` stays for programs."""
         titles = self.vocab.get("messages") or {}
@@ -207,7 +211,7 @@ class Advisor:
                 item["text"] = self.renderer.inline(text, lang, context, f"rules/vocabulary.yaml ({key}: {item['kind']})",
                                                     extra=values)
 
-    def render_message(self, name: str, facts: dict | Facts, *, today: dt.date | None = None,
+    def render_message(self, name: str, facts: dict[str, Any] | Facts, *, today: dt.date | None = None,
                        lang: str = "en") -> str:
         """One message template (`seller/not_tracked`) filled from these facts, whether or not a
         rule asks for it: for support tools and for checking templates against every case."""
@@ -225,7 +229,7 @@ class Advisor:
             self.stages.reader.warm()
         return self
 
-    def prepare(self, facts: dict | Facts, today: dt.date | None = None) -> "Prepared":
+    def prepare(self, facts: dict[str, Any] | Facts, today: dt.date | None = None) -> "Prepared":
         """Facts -> code analysis -> derived facts -> template context: everything before the
         engine, for `--why-not`, `rules check` and the workbench as for `advise`."""
         f = self.facts(facts, today)
@@ -248,7 +252,7 @@ class Advisor:
 
     _prepare = prepare      # the name older releases had (bench/sidebyside.py probes them too)
 
-    def _trackers(self, own: list[dict], f: Facts, code: str) -> list[dict]:
+    def _trackers(self, own: list[dict[str, Any]], f: Facts, code: str) -> list[dict[str, Any]]:
         """Where to check the code: the format's own trackers (the origin post), the destination
         post when the destination is known, then the universal ones for this platform (posts.yaml)."""
         out = list(own)
@@ -257,7 +261,7 @@ class Advisor:
             out.append(dest)
         return [_opening(t, code) for t in out + self._universal[f.platform]]
 
-    def _missing(self, f: Facts, lang: str) -> list[dict]:
+    def _missing(self, f: Facts, lang: str) -> list[dict[str, Any]]:
         present = {
             "order.track_issued": f.order.track_issued, "order.protection_ends": f.order.protection_ends,
             "order.paid": f.order.paid, "order.destination": f.order.destination, "events": f.events,
@@ -272,10 +276,10 @@ class Prepared:
     advice shows it), the derived facts and the templates' context."""
 
     facts: Facts
-    track_full: dict | None
-    track: dict | None
+    track_full: dict[str, Any] | None
+    track: dict[str, Any] | None
     derived: Derived
-    context: dict
+    context: dict[str, Any]
 
 
 _DEFAULT: Advisor | None = None
@@ -298,7 +302,7 @@ def advisor_for(rules: str | Path | None = None, templates: str | Path | None = 
 
 
 def advise(facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = "en",
-           messages: bool = True, extra: dict | None = None) -> Advice:
+           messages: bool = True, extra: dict[str, Any] | None = None) -> Advice:
     """Advice with the shipped rules (compiled on first use); the arguments are `Advisor.advise`'s."""
     return default_advisor().advise(facts, today=today, lang=lang, messages=messages, extra=extra)
 
@@ -307,7 +311,7 @@ def _lang_help() -> str:
     return "use " + " or ".join(f"`{lang}`" for lang in LANGS)
 
 
-def _opening(tracker: dict, code: str) -> dict:
+def _opening(tracker: dict[str, Any], code: str) -> dict[str, Any]:
     """A tracker as the advice gives it: its `url` opens this code where the tracker has such a
     link (`track_url` in posts.yaml, `{code}` in a format's tracker), else its page."""
     link = tracker.get("track_url") or tracker.get("url") or ""

@@ -218,7 +218,7 @@ def _payload(advisor: Advisor, request: Request, doc: dict[str, Any],
     if "events" in over:
         raise FactsError("the events come from the payload", where="--event", help=_("leave out `--event` and `--history` with `--from`"))
     path = over.pop("track")
-    reading = advisor.adapters.read(_read_bytes(path, "--from"), request.payload_from)
+    reading = advisor.adapters.read(_read_bytes(path, "--from"), request.payload_from or "auto")
     if reading.recognised:
         click.echo(f"read as {advisor.adapters.by_id[reading.provider].title} ({reading.form})", err=True)
     out = payload_facts(reading, None, doc)

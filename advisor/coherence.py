@@ -22,6 +22,7 @@ from .yamlfile import located
 
 if TYPE_CHECKING:
     from .advicemodel import Advice
+    from .safety import Render, _Repairs
 
 NAME = "coherence"
 _KINDS = ("action", "warning", "fact")
@@ -54,14 +55,14 @@ class Claim:
     stages: frozenset[str] | None
     quiet_below: int | None
     protection_running: bool
-    requires: tuple = ()
+    requires: tuple[Any, ...] = ()
 
 
 class Coherence:
     def __init__(self, node: dict[str, Any], vocab: dict[str, Any], where: str):
         known = {"action": set(vocab["actions"]), "warning": set(vocab["warnings"]), "deadline": set(vocab["deadlines"])}
 
-        def item(text, at) -> Item:
+        def item(text: object, at: str) -> Item:
             kind, _, rest = str(text).partition(" ")
             name, _, value = rest.partition("=")
             if kind not in _KINDS or not name or (kind != "fact" and name not in known[kind]):
@@ -89,7 +90,7 @@ class Coherence:
             raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
         self.fallback_text = {"en": text["en"], "ru": text["ru"]}
 
-    def enforce(self, fix, f: dict, dates: dict, lang: str, render) -> None:
+    def enforce(self, fix: _Repairs, f: dict[str, Any], dates: dict[str, Any], lang: str, render: Render) -> None:
         """Check and repair one advice (`fix.advice`); `render(text, values)` renders a text of the
         file in the advice's language."""
         self._pairs(fix, f, render)
@@ -98,7 +99,7 @@ class Coherence:
         self._past_days(fix, dates, lang)
         self._ahead(fix)
 
-    def _present(self, it: Item, advice: "Advice", f: dict) -> list | bool:
+    def _present(self, it: Item, advice: "Advice", f: dict[str, Any]) -> list[Any] | bool:
         if it.kind == "fact":
             v = f.get(it.id)
             return bool(v) if it.value is None else str(v) == it.value
@@ -106,13 +107,14 @@ class Coherence:
             return [x for x in advice.steps if x.action == it.id]
         return [x for x in advice.warnings if x.id == it.id]
 
-    def _pairs(self, fix, f: dict, render) -> None:
+    def _pairs(self, fix: _Repairs, f: dict[str, Any], render: Render) -> None:
         advice = fix.advice
         for pair in self.pairs:
             if not self._present(pair.first, advice, f):
                 continue
             for other in pair.others:
-                for x in self._present(other, advice, f) or []:
+                found = self._present(other, advice, f)
+                for x in found if isinstance(found, list) else []:     # a fact is not a step to remove
                     if pair.fallback and other.kind == "action" and pair.first.id in x.unless:
                         continue
                     if pair.fallback and other.kind == "action":
@@ -124,7 +126,7 @@ class Coherence:
                     fix.changed = True
                     fix(NAME, "excluded", first=str(pair.first), other=str(other), rule=x.rule)
 
-    def _not_before(self, fix) -> None:
+    def _not_before(self, fix: _Repairs) -> None:
         """A "never before DATE" goes when the plan dates that step earlier (the plan's date stands)."""
         advice = fix.advice
         for warning, action, deadline in self.not_before:
@@ -136,7 +138,7 @@ class Coherence:
                 fix(NAME, "never_before_step", warning=warning, action=action, date=days[0].isoformat(),
                     due=min(steps).isoformat())
 
-    def _claims(self, fix, f: dict, lang: str) -> None:
+    def _claims(self, fix: _Repairs, f: dict[str, Any], lang: str) -> None:
         advice = fix.advice
         texts = [(a.text, a.rule) for a in advice.steps] + [(w.text, w.rule) for w in advice.warnings]
         for claim in self.claims:
@@ -151,7 +153,7 @@ class Coherence:
                 if said:
                     _unrepaired(advice, "claim", words=said, rule=rule)
 
-    def _past_days(self, fix, dates: dict[str, Any], lang: str) -> None:
+    def _past_days(self, fix: _Repairs, dates: dict[str, Any], lang: str) -> None:
         """A step names no day before today that is neither a fact of the parcel nor one of the
         advice's own dates (a last day already gone, "up to day 15" on day 20)."""
         advice = fix.advice
@@ -163,7 +165,7 @@ class Coherence:
                     _unrepaired(advice, "past_day", day=day.isoformat(), rule=a.rule, action=a.action)
 
 
-    def _ahead(self, fix) -> None:
+    def _ahead(self, fix: _Repairs) -> None:
         """A deadline that reads as still to come ("the dispute becomes a claim on") is not past."""
         advice = fix.advice
         for d in advice.deadlines:
@@ -171,7 +173,7 @@ class Coherence:
                 _unrepaired(advice, "past_deadline", day=d.date.isoformat(), rule=d.rule, deadline=d.id)
 
 
-def _requires(claim: dict, vocab: dict, at: str) -> tuple:
+def _requires(claim: dict[str, Any], vocab: dict[str, Any], at: str) -> tuple[Any, ...]:
     """A claim's `requires`, checked and compiled as a rule's `when` (no profile values: a claim
     holds on every platform alike)."""
     when = claim.get("requires")
@@ -186,7 +188,7 @@ def _requires(claim: dict, vocab: dict, at: str) -> tuple:
     return tuple(terms)
 
 
-def _unrepaired(advice: "Advice", found: str, **values) -> None:
+def _unrepaired(advice: "Advice", found: str, **values: Any) -> None:
     advice.notes.append(note("safety_repair", {"invariant": NAME}, sentence="safety_unrepaired",
                               repair=detail("repairs", found, values)))
 

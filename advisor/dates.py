@@ -23,7 +23,7 @@ class DateFormatError(ValueError):
     pass
 
 
-def parse_date(text, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
+def parse_date(text: object, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
     """ISO `YYYY-MM-DD`; with `relative` (the CLI) also `DD.MM.YYYY` and `Nd` (N days ago)."""
     if isinstance(text, dt.datetime):
         return text.date()
@@ -74,7 +74,7 @@ def _make(y: int, m: int, d: int) -> dt.date:
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
-def read_date(value, where: "str | Location") -> dt.date | None:
+def read_date(value: object, where: "str | Location") -> dt.date | None:
     """A date of the facts contract (`YYYY-MM-DD`, or a date YAML already read), between
     EARLIEST and LATEST, or a `FactsError` naming `where`: every interface reads facts' dates and
     the day advised for with this one function."""
@@ -90,7 +90,7 @@ def read_date(value, where: "str | Location") -> dt.date | None:
     return d
 
 
-def _iso_help(value) -> str | None:
+def _iso_help(value: object) -> str | None:
     """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
     taken silently, since `05.06.2026` read the other way is another day."""
     try:
@@ -100,7 +100,7 @@ def _iso_help(value) -> str | None:
     return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
 
 
-def read_day(value, where: "str | Location" = "today") -> dt.date | None:
+def read_day(value: object, where: "str | Location" = "today") -> dt.date | None:
     """The day advised for, as the facts, an HTTP query, a batch or a case give it (None when
     not given: the interface then takes `real_today()`)."""
     return read_date(value, where)

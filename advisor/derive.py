@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import destination
 from .details import note
@@ -19,7 +19,11 @@ from .rulelang import DATES, FACTS  # noqa: F401 - FACTS re-exported: the catalo
 from .stages import StageBook
 
 if TYPE_CHECKING:
+    from .facts import Event
     from .knowledge import Knowledge
+    from .places import Places
+    from .providers import Providers
+    from .stages import Classified
 
 @dataclass(slots=True)
 class Seen:
@@ -32,7 +36,7 @@ class Seen:
     postal: bool
     country: str | None
     city: str | None
-    weight_g: int | None
+    weight_g: float | None          # as the facts give it: grams, maybe with a fraction
     index: int
     matched: str | None
     problem: str | None
@@ -44,13 +48,13 @@ class Seen:
 
 @dataclass
 class Derived:
-    engine: dict                       # the flat fact for durable_rules
+    engine: dict[str, Any]                       # the flat fact for durable_rules
     dates: dict[str, dt.date]          # named dates for due expressions and templates
     events: list[Seen] = field(default_factory=list)   # classified history, for output
-    notes: list[dict] = field(default_factory=list)    # what was assumed or not understood
-    season_name: dict | None = None
-    mismatch: dict | None = None       # the evidence of another address, for texts (destination.py)
-    office: dict | None = None         # the place of the latest delivery-office event, for texts
+    notes: list[dict[str, Any]] = field(default_factory=list)    # what was assumed or not understood
+    season_name: dict[str, Any] | None = None
+    mismatch: dict[str, Any] | None = None       # the evidence of another address, for texts (destination.py)
+    office: dict[str, Any] | None = None         # the place of the latest delivery-office event, for texts
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -58,13 +62,15 @@ def _days(a: dt.date, b: dt.date) -> int:
 
 
 def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
-                    origin: str | None = None, providers=None, places=None) -> tuple[list[Seen], list[dict]]:
+                    origin: str | None = None, providers: Providers | None = None,
+                    places: Places | None = None) -> tuple[list[Seen], list[dict[str, Any]]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
     event is postal movement. An event in the code's `origin` country or the order's
     destination country (the tracker's `tracked_destination` when the order names none) is read
     as being at that end of the route."""
-    out, notes = [], []
+    out: list[Seen] = []
+    notes: list[dict[str, Any]] = []
     ends = facts.order.destination or facts.tracked_destination     # the tracker's, when the order names none
     dest = ends.country if ends else None
     if invented and facts.events:
@@ -79,7 +85,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         side = ("origin" if e.country and e.country == origin and e.country != dest
                 else "destination" if e.country and e.country == dest else None)
         if stage is None and e.code is not None and providers is not None:
-            reading = providers.lookup(e.provider, e.code)
+            reading = providers.lookup(e.provider, e.code) if e.provider is not None else None
             if reading is None:
                 notes.append(note("unknown_code", {"event": e.index, "provider": e.provider, "code": e.code}))
         if stage is None and reading is None and e.status and providers is not None and not seller_typed:
@@ -94,7 +100,8 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("status_no_stage", {
                     "event": e.index, "reason": reading.no_stage, "status": e.status or reading.name,
                     "status_ru": e.status or reading.ru or reading.name,
-                    "reported_by": providers.reporters.get(e.provider) if e.code is not None else None},
+                    "reported_by": providers.reporters.get(e.provider)
+                    if providers is not None and e.code is not None and e.provider is not None else None},
                     name=reading.name))
             else:
                 stage = reading.stage_at(side == "destination" or (side is None and exported))
@@ -115,22 +122,23 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     return out, notes
 
 
-def _text_notes(e, read) -> list[dict]:
+def _text_notes(e: Event, read: Classified) -> list[dict[str, Any]]:
     """What the advice says of a status text: a problem no stage says, a costly reading the
     line's other words put in doubt, or a text not understood (`read` is stages.Classified)."""
+    status = e.status or ""         # read only when the event has a status text
     if read.problem:
         return [note("status_no_stage", {"event": e.index, "reason": read.problem, "status": e.status,
                                           "status_ru": e.status, "reported_by": None}, name=e.status)]
     if read.unsure:
-        return [note("status_unsure", {"event": e.index, "status": e.status[:120], "reading": read.doubted,
+        return [note("status_unsure", {"event": e.index, "status": status[:120], "reading": read.doubted,
                                        "words": list(read.words), "against": list(read.unsure)},
-                     short=e.status[:60], said=", ".join(read.unsure))]
+                     short=status[:60], said=", ".join(read.unsure))]
     if read.stage is None and not read.keeps:
-        return [note("unknown_status", {"event": e.index, "status": e.status[:120]}, short=e.status[:60])]
+        return [note("unknown_status", {"event": e.index, "status": status[:120]}, short=status[:60])]
     return []
 
 
-def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict]:
+def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict[str, Any]]:
     """Statuses that do not fit the route they are on: movement after a delivery or in the middle
     of a return, a delivery of an exported parcel never seen arriving. They are kept (a tracker
     may print them), and said, so the buyer checks them instead of trusting the last line."""
@@ -146,20 +154,20 @@ def _route_contradictions(events: list[Seen], rank: dict[str, int]) -> list[dict
         if e.stage == "delivered":
             before = staged[:i]
             # import and every stage after it happen in the destination country
-            if any(x.stage == "export" for x in before) and not any(rank[x.stage] >= rank["import"] for x in before):
+            if any(x.stage == "export" for x in before) and not any(rank[x.stage] >= rank["import"] for x in before if x.stage):
                 notes.append(note("delivered_unseen_arrival", {"event": e.index, "status": (e.status or "")[:120]}))
             break
     return notes
 
 
-def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternatives: list[dict] | tuple = ()) -> Derived:
+def derive(facts: Facts, track: dict[str, Any] | None, knowledge: "Knowledge", alternatives: list[dict[str, Any]] | tuple[Any, ...] = ()) -> Derived:
     """The facts the rules test, in one flat mapping, and the named dates (see FACTS, DATES), from
     the facts, the code's analysis (`track`; `alternatives`: readings nearly as likely) and what
     the rules directory knows (stages, places, providers' codes, seasons, shipping methods)."""
     today = facts.today
     o = facts.order
     formats, places = knowledge.formats, knowledge.places
-    f: dict = {"platform": facts.platform, "received": facts.received}
+    f: dict[str, Any] = {"platform": facts.platform, "received": facts.received}
     dates: dict[str, dt.date] = {"today": today}
     _code_facts(f, track, formats.misread_changes)
     origin = track["origin_country"] if track is not None else None
@@ -184,7 +192,7 @@ def derive(facts: Facts, track: dict | None, knowledge: "Knowledge", alternative
                    mismatch=mismatch.to_context() if mismatch else None, office=office)
 
 
-def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
+def _code_facts(f: dict[str, Any], track: dict[str, Any] | None, misread_changes: list[str]) -> None:
     """What the code analysis found (trackcode.py)."""
     f["has_code"] = track is not None
     if track is None:
@@ -206,8 +214,9 @@ def _code_facts(f: dict, track: dict | None, misread_changes) -> None:
     f["code_uncertain"] = bool(track.get("uncertain"))
 
 
-def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stages: StageBook,
-                   invented_status_flags, providers, alternatives, places=None) -> tuple[list[Seen], list[dict], list[Seen]]:
+def _history_facts(f: dict[str, Any], dates: dict[str, Any], facts: Facts, track: dict[str, Any] | None, stages: StageBook,
+                   invented_status_flags: list[str], providers: Providers | None,
+                   alternatives: list[dict[str, Any]] | tuple[Any, ...], places: Places | None = None) -> tuple[list[Seen], list[dict[str, Any]], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
     invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
@@ -217,7 +226,7 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
         notes.insert(0, note("code_uncertain", {"alternatives": [dict(r["name"]) for r in alternatives]},
                                 formats=", ".join(r["format"] for r in alternatives)))
     named = (track or {}).get("named_carrier")
-    if named and named["matches"] is False:     # said, never silently ignored: the code is none of its formats
+    if track is not None and named and named["matches"] is False:     # said, never silently ignored: the code is none of its formats
         notes.insert(0, note("carrier_unmatched", {"carrier": named["name"], "read_as": track["carrier"]},
                              read_as=track["carrier"] or track["format"]))
     postal = [e for e in events if e.postal]
@@ -232,8 +241,9 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     stage = staged[-1].stage if staged else "none"
     f["stage"] = stage
     rank = stages.rank
-    f["moved"] = any(rank[e.stage] > rank["pre_advice"] for e in staged)
-    f["exported"] = any(rank[e.stage] >= rank["export"] for e in staged)
+    ranks = [rank[e.stage] for e in staged if e.stage]
+    f["moved"] = any(r > rank["pre_advice"] for r in ranks)
+    f["exported"] = any(r >= rank["export"] for r in ranks)
     if postal:
         dates["last_event"] = postal[-1].date
         dates["first_event"] = postal[0].date
@@ -255,10 +265,9 @@ def _history_facts(f: dict, dates: dict, facts: Facts, track: dict | None, stage
     return events, notes, postal
 
 
-def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
+def _order_dates(f: dict[str, Any], dates: dict[str, Any], facts: Facts, profile: dict[str, Any]) -> None:
     """The order's dates, and the day counts from and to them."""
     o, today = facts.order, facts.today
-    start = o.paid or o.track_issued
     for name, value in (("paid", o.paid), ("track_issued", o.track_issued), ("protection_ends", o.protection_ends),
                         ("seller_messaged", facts.seller.messaged),
                         ("dispute_opened", facts.dispute.opened if facts.dispute else None)):
@@ -267,8 +276,9 @@ def _order_dates(f: dict, dates: dict, facts: Facts, profile: dict) -> None:
     shipped = [d for d in (o.track_issued, dates.get("first_event")) if d and (not o.paid or d >= o.paid)]
     if shipped:        # a code issued again later does not move the first shipment (D2)
         dates["shipped"] = min(shipped)
-    if o.promised_days is not None and start:
-        dates["promised_by"] = (o.track_issued or o.paid) + dt.timedelta(days=o.promised_days)
+    issued = o.track_issued or o.paid
+    if o.promised_days is not None and issued:
+        dates["promised_by"] = issued + dt.timedelta(days=o.promised_days)
         f["promised_days"] = o.promised_days
     for name, fact in DATES.items():
         if fact and name in dates:

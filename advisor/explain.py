@@ -7,14 +7,19 @@ with durable_rules' own semantics: a test on a missing fact is false, `$neq` too
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import FactsError, did_you_mean
 from .compiler import compile_map
 from .rulelang import DATES, holds
 from .yamlfile import plain
 
-def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict[str, Any]:
+if TYPE_CHECKING:
+    from .api import Advisor, Prepared
+    from .facts import Facts
+    from .rulebook import Rule
+
+def why_not(advisor: Advisor, facts: dict[str, Any] | Facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict[str, Any]:
     """Each condition of the rule with the fact's value and whether it held, plus the verdict
     (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`). `all`: every rule at once,
     as `{"all": true, "rules": [...]}`, the rules that fired first."""
@@ -37,14 +42,14 @@ def why_not(advisor, facts, rule_id: str, *, today: dt.date | None = None, lang:
                 "platform": advisor.profiles[p.facts.platform]["name"][lang]})}
 
 
-def _one(advisor, rule, p, fired: list[str], lang: str) -> dict[str, Any]:
-    def say(kind: str, **values) -> str:
+def _one(advisor: Advisor, rule: Rule, p: Prepared, fired: list[str], lang: str) -> dict[str, Any]:
+    def say(kind: str, **values: Any) -> str:
         return advisor.renderer.file("why_not.txt.j2", lang, dict(values, kind=kind))
 
     fact = p.derived.engine
     platform = p.facts.platform
     profile = advisor.profiles[platform]
-    out = {"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
+    out: dict[str, Any] = {"rule": rule.id, "file": rule.file, "line": rule.line, "source": rule.source,
            "platform": platform, "conditions": [], "fired": False, "replaced_by": []}
     if rule.platforms and platform not in rule.platforms:
         out["verdict"] = say("only_for", platforms=rule.platforms, platform=platform)
@@ -59,10 +64,10 @@ def _one(advisor, rule, p, fired: list[str], lang: str) -> dict[str, Any]:
             continue
         ok = all(holds(t, fact) for t in terms)
         out["conditions"].append({"fact": fname, "condition": plain(cond), "value": shown, "holds": ok})
-    for name in _needed_dates(rule):
-        present = DATES[name] in fact
-        out["conditions"].append({"fact": DATES[name], "condition": say("date_known", name=name),
-                                  "value": {DATES[name]: fact.get(DATES[name])}, "holds": present})
+    for name, engine_fact in _needed_dates(rule):
+        present = engine_fact in fact
+        out["conditions"].append({"fact": engine_fact, "condition": say("date_known", name=name),
+                                  "value": {engine_fact: fact.get(engine_fact)}, "holds": present})
     out["fired"] = rule.id in fired
     if out["fired"]:
         actions = [o.id for o in rule.outputs if o.kind == "action"]
@@ -74,12 +79,13 @@ def _one(advisor, rule, p, fired: list[str], lang: str) -> dict[str, Any]:
     return out
 
 
-def _needed_dates(rule) -> list[str]:
+def _needed_dates(rule: Rule) -> list[tuple[str, str]]:
+    """The rule's date names with the engine fact each is known by (`today` has none)."""
     from .compiler import expr_dates
-    return [n for n in expr_dates(rule) if DATES.get(n)]
+    return [(n, fact) for n in expr_dates(rule) if (fact := DATES.get(n))]
 
 
-def _names(alternatives) -> list[str]:
+def _names(alternatives: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     for alt in alternatives:
         for k, v in alt.items():

@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, TYPE_CHECKING, TypeVar
+from typing import AbstractSet, Any, TYPE_CHECKING, TypeVar
 
 from .countries import event_country
 from .dates import read_date
@@ -182,7 +182,7 @@ def _place(d: dict[str, Any] | None, where: str) -> Place | None:
     return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
-def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | None = None,
+def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: AbstractSet[str] | None = None,
                 default_platform: str = "aliexpress", providers: list[str] | None = None) -> Facts:
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
@@ -191,7 +191,7 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: set[str] | No
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
-    today = read_date(doc["today"] if doc.get("today") is not None else today, "today")
+    today = read_date(doc["today"] if doc.get("today") is not None else today, "today") or today
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
         raise FactsError(f"unknown platform `{platform}`", where="platform",

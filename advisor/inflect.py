@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pymorphy3
 
 _CYRILLIC = re.compile(r"[а-яё]", re.I)
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
 @lru_cache(maxsize=1)
-def _morph():
+def _morph() -> "pymorphy3.MorphAnalyzer":
     import pymorphy3            # loaded on the first Russian text that inflects a word
     return pymorphy3.MorphAnalyzer()
 
 
-def _parse(word: str):
+def _parse(word: str) -> "pymorphy3.Parse | None":
     """The reading of `word` as a noun or adjective in the nominative: a place name first."""
     parses = [p for p in _morph().parse(word) if {"NOUN", "ADJF"} & set(p.tag.grammemes)]
     for test in (lambda p: {"Geox", "nomn"} <= p.tag.grammemes, lambda p: "nomn" in p.tag.grammemes):

@@ -37,7 +37,7 @@ def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
-def read_json(data: str | bytes, source: str, *, check: bool = True, one_line: bool = False):
+def read_json(data: str | bytes, source: str, *, check: bool = True, one_line: bool = False) -> Any:
     """JSON a person or a program sent (a facts file, an HTTP body, a batch line): parsed
     strictly, then (`check`) its depth and keys checked; every problem a `FactsError` naming
     `source`, a syntax error at `source:line:col` (`one_line`, a batch line: at `source`, its

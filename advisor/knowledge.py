@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ParamSpec, TypeVar
 
 from .seasons import Seasons
 from .errors import AdvisorError, RulesError, did_you_mean, one_of
@@ -18,6 +18,9 @@ from .places import Places
 from .providers import Providers
 from .trackformats import FormatBook, load_formats
 from .yamlfile import load, located
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Knowledge:
     places: Places
     providers: Providers
     seasons: Seasons
-    profiles: dict[str, dict] = field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     guidance_ids: frozenset[str] = frozenset()
     seed_ids: frozenset[str] = frozenset()
 
@@ -56,17 +59,17 @@ class PartialKnowledge:
     seasons: Seasons | None
 
 
-def profiles_of(platforms: dict) -> dict[str, dict]:
+def profiles_of(platforms: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: dict(p) for name, p in platforms["platforms"].items()}
 
 
-def guidance_ids_of(guidance: dict) -> tuple[set[str], set[str]]:
+def guidance_ids_of(guidance: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(every id a rule may cite, the seed numbers among them)."""
     seeds = {str(k) for k in guidance.get("seeds") or {}}
     return {str(k) for k in guidance["ids"]} | seeds, seeds
 
 
-def lookup(path: Path, display: str, key: str) -> dict:
+def lookup(path: Path, display: str, key: str) -> dict[str, Any]:
     """A YAML mapping that must hold `key` (a mapping or a list)."""
     doc = load(path, display)
     if not isinstance(doc, dict) or not isinstance(doc.get(key), (dict, list)):
@@ -74,7 +77,7 @@ def lookup(path: Path, display: str, key: str) -> dict:
     return doc
 
 
-def default_platform(platforms: dict) -> str:
+def default_platform(platforms: dict[str, Any]) -> str:
     """The platform of facts that name none: `default:` in platforms.yaml, which must be one of them."""
     known = platforms["platforms"]
     default = platforms.get("default")
@@ -98,6 +101,9 @@ def load_seasons(rules_dir: Path) -> Seasons:
 def load_knowledge(rules_dir: Path) -> Knowledge:
     """A rules directory's knowledge for the Advisor: the first problem is raised."""
     k = _load(rules_dir, None)
+    # without `on_error` every step returned or raised, so no file is None here
+    assert k.formats is not None and k.default_platform is not None and k.stages is not None
+    assert k.places is not None and k.providers is not None and k.seasons is not None
     ids, seeds = guidance_ids_of(k.guidance)
     return Knowledge(k.vocab, k.platforms, k.guidance, k.formats, k.default_platform, k.stages, k.places,
                      k.providers, k.seasons, profiles_of(k.platforms), frozenset(ids), frozenset(seeds))
@@ -109,7 +115,7 @@ def load_partial(rules_dir: Path, on_error: Callable[[AdvisorError], None]) -> P
 
 
 def _load(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None) -> PartialKnowledge:
-    def step(fn, *a, **kw):
+    def step(fn: Callable[P, T], *a: P.args, **kw: P.kwargs) -> T | None:
         if on_error is None:
             return fn(*a, **kw)
         try:
@@ -121,7 +127,9 @@ def _load(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None) -> P
     r = rules_dir
     vocab = step(lookup, r / "vocabulary.yaml", "rules/vocabulary.yaml", "actions")
     platforms = step(lookup, r / "platforms.yaml", "rules/platforms.yaml", "platforms")
-    formats = stages = providers = None
+    formats: FormatBook | None = None
+    stages: StageBook | None = None
+    providers: Providers | None = None
     if vocab is not None:
         formats = step(load_formats, r, known_flags=set(vocab["flags"]),
                        known_platforms=set(platforms["platforms"]) if platforms is not None else None)

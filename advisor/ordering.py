@@ -36,7 +36,7 @@ def in_order(events: Sequence[Event]) -> list[Event]:
     return out
 
 
-def shuffled(events) -> bool:
+def shuffled(events: Sequence[Event]) -> bool:
     """Whether the dated lines were in no date order: neither oldest first nor newest first (a list
     newest first is how most trackers print, not a disorder worth a note)."""
     dates = [e.date for e in events]

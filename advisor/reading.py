@@ -157,7 +157,7 @@ class Reader:
         return tuple(sorted(out))
 
 
-def _places(row: Row, found: dict) -> tuple[str, ...]:
+def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
     """For a row marked `unsure`: the words of the place or person it names (the locker a sign-in
     was at, the agent who picked it up), which leave the costly reading open."""
     return tuple(sorted({found[(role, v)] for role, values in row.need if role == "to" for v in values

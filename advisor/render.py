@@ -144,7 +144,7 @@ def fmt_place(p: Any, lang: str) -> str:
     return ", ".join(x for x in parts if x)
 
 
-def fmt_in_place(p, lang: str) -> str:
+def fmt_in_place(p: Any, lang: str) -> str:
     """"in Novosibirsk, 630000" / «в Новосибирске (630000)»: a place after the preposition, the
     Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
     from .inflect import inflect, preposition_in
@@ -159,14 +159,14 @@ def fmt_in_place(p, lang: str) -> str:
     return f"{preposition_in(where)} {where}" + (f" ({', '.join(extra)})" if extra else "")
 
 
-def fmt_inflect(word, case: str, lang: str) -> str:
+def fmt_inflect(word: object, case: str, lang: str) -> str:
     """A Russian word in a case (`{{ profile.words.dispute.ru|inflect("gent") }}`: жалобы); English as is."""
     from .inflect import inflect
     word = str(_given(word, "word"))
     return inflect(word, case) if lang == "ru" else word
 
 
-def lower_first(text) -> str:
+def lower_first(text: object) -> str:
     """A sentence after a colon starts in lower case ("Открыть спор: посылка отмечена…"), unless its
     first word is a name, a code or an abbreviation (AliExpress, RK190321410CN, EMS, I)."""
     text = str(text or "")
@@ -223,7 +223,7 @@ class Renderer:
         # distinct parcels (bench/run.py), in about 2 MB
         self._texts: Memo[str] = Memo(2048)
 
-    def inline(self, text: str, lang: str, context: dict[str, Any], where: str = "rule text",
+    def inline(self, text: str, lang: str, context: dict[str, Any], where: str | Location = "rule text",
                extra: dict[str, Any] | None = None) -> str:
         """Render a rule's text. `extra` (e.g. `due`) is looked up before `context`. Only the
         names the text uses are handed to Jinja: copying the whole context per text was most of
@@ -247,7 +247,7 @@ class Renderer:
             raise
 
     def _inline_render(self, tpl: Template, names: frozenset[str] | None, key: tuple[str, str], context: dict[str, Any],
-                       where: str, extra: dict[str, Any] | None) -> str:
+                       where: str | Location, extra: dict[str, Any] | None) -> str:
         if names is None:
             return _render(tpl, dict(context, **(extra or {})), where)
         extra = extra or {}
@@ -301,7 +301,7 @@ def _names_used(env: Environment, text: str) -> frozenset[str] | None:
     return frozenset(meta.find_undeclared_variables(ast)) | used_globals
 
 
-def _render(tpl: Template, context: dict[str, Any], where: str, shared: bool = False,
+def _render(tpl: Template, context: dict[str, Any], where: str | Location, shared: bool = False,
             block: Callable[[Context], Iterator[str]] | None = None) -> str:
     """Render with limits (sandbox.py): a fresh budget of loop steps, and MAX_OUTPUT_CHARS of
     text per render, so a rule or template that loops without end fails instead of hanging.

@@ -15,7 +15,7 @@ import operator
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 # name -> (type, meaning). Types are fixed: the engine compares mixed types as strings.
 FACTS: dict[str, tuple[str, str]] = {
@@ -112,7 +112,7 @@ def is_number_name(name: str) -> bool:
 
 # The comparisons a rule's `when` may make: its word -> the durable_rules operator it compiles
 # to (rulebook.py) and what that operator does, read here in Python. One table for both.
-COMPARISONS = {"below": ("$lt", operator.lt), "at_most": ("$lte", operator.le),
+COMPARISONS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {"below": ("$lt", operator.lt), "at_most": ("$lte", operator.le),
                "above": ("$gt", operator.gt), "at_least": ("$gte", operator.ge)}
 OPS = {word: engine_op for word, (engine_op, _test) in COMPARISONS.items()}
 _CMP = {engine_op: test for engine_op, test in COMPARISONS.values()}
@@ -120,7 +120,7 @@ _CMP = {engine_op: test for engine_op, test in COMPARISONS.values()}
 COND_KEYS = set(OPS) | {"not", "in", "exists", "includes"}
 
 
-def _value(expr, fact: dict):
+def _value(expr: object, fact: dict[str, Any]) -> Any:
     """A number, `$m` (another fact) or an `$add`/`$sub` tree; None when a fact is missing."""
     if isinstance(expr, dict):
         if "$m" in expr:
@@ -133,7 +133,7 @@ def _value(expr, fact: dict):
     return expr
 
 
-def holds(term: dict, fact: dict) -> bool:
+def holds(term: dict[str, Any], fact: dict[str, Any]) -> bool:
     op, body = next(iter(term.items()))
     if op == "$and":
         return all(holds(t, fact) for t in body)
@@ -159,7 +159,7 @@ def holds(term: dict, fact: dict) -> bool:
 TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][\w.]*|\d+)\s*")
 
 
-def sum_terms(value) -> list[tuple[int, str]]:
+def sum_terms(value: object) -> list[tuple[int, str]]:
     """The terms of a number sum as (sign, number or name), read leniently (a checked rule's)."""
     return [(-1 if sign == "-" else 1, term) for sign, term in TERM.findall(str(value))]
 
@@ -178,7 +178,7 @@ def read_sum(text: str) -> tuple[list[tuple[int, str]], str | None]:
     return out, None
 
 
-def profile_sum(value, profile: dict) -> float | None:
+def profile_sum(value: object, profile: dict[str, Any]) -> float | None:
     """A number, or a sum of numbers and `profile.NAME`s worked out; None when it reads a fact
     or a profile value this platform lacks."""
     if isinstance(value, bool):
@@ -196,7 +196,7 @@ def profile_sum(value, profile: dict) -> float | None:
     return total
 
 
-def _is_number(v) -> bool:
+def _is_number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -205,17 +205,23 @@ def _is_number(v) -> bool:
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+)d\b|(?P<name>[a-z_][a-z0-9_.]*)|(?P<op>[-+(),]))")
 
 
+# a due expression's evaluation: given how to find a date fact and a number, the day (or None)
+DateOf = Callable[[str], "dt.date | None"]
+NumberOf = Callable[[str], int]
+Evaluate = Callable[[DateOf, NumberOf], "dt.date | None"]
+
+
 @dataclass(frozen=True)
 class DateExpr:
     """A parsed due expression; `dates()` lists the date facts it needs."""
 
     text: str
-    tree: tuple
+    tree: tuple[Any, ...]
 
     def dates(self) -> set[str]:
         out: set[str] = set()
 
-        def walk(t):
+        def walk(t: tuple[Any, ...]) -> None:
             if t[0] == "date":
                 out.add(t[1])
             elif t[0] in ("latest", "earliest"):
@@ -230,7 +236,7 @@ class DateExpr:
     def day_names(self) -> set[str]:
         out: set[str] = set()
 
-        def walk(t):
+        def walk(t: tuple[Any, ...]) -> None:
             if t[0] in ("latest", "earliest"):
                 for a in t[1]:
                     walk(a)
@@ -243,16 +249,16 @@ class DateExpr:
         walk(self.tree)
         return out
 
-    def evaluate(self, date_of: Callable[[str], dt.date | None], number_of: Callable[[str], int]):
+    def evaluate(self, date_of: DateOf, number_of: NumberOf) -> dt.date | None:
         return self._run(date_of, number_of)
 
     @cached_property
-    def _run(self):
+    def _run(self) -> Evaluate:
         """The tree turned into nested closures once: evaluated for every fired rule's output."""
         return _compiled(self.tree)
 
 
-def _compiled(t: tuple) -> Callable:
+def _compiled(t: tuple[Any, ...]) -> Evaluate:
     if t[0] == "date":
         name = t[1]
         return lambda date_of, number_of: date_of(name)
@@ -260,7 +266,7 @@ def _compiled(t: tuple) -> Callable:
         parts = [_compiled(a) for a in t[1]]
         pick = max if t[0] == "latest" else min
 
-        def choose(date_of, number_of):
+        def choose(date_of: DateOf, number_of: NumberOf) -> dt.date | None:
             vals = [v for v in (p(date_of, number_of) for p in parts) if v is not None]
             return pick(vals) if vals else None
         return choose
@@ -268,7 +274,7 @@ def _compiled(t: tuple) -> Callable:
     fixed = sum(sign * a for sign, a in t[2] if isinstance(a, int))
     named = [(sign, a) for sign, a in t[2] if not isinstance(a, int)]
 
-    def shift(date_of, number_of):
+    def shift(date_of: DateOf, number_of: NumberOf) -> dt.date | None:
         base = base_of(date_of, number_of)
         if base is None:
             return None
@@ -309,15 +315,15 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
     tokens = _tokens(s)
     i = 0
 
-    def peek():
+    def peek() -> tuple[str | None, object]:
         return tokens[i] if i < len(tokens) else (None, None)
 
-    def take():
+    def take() -> tuple[str, object]:
         nonlocal i
         i += 1
         return tokens[i - 1]
 
-    def term(depth: int):
+    def term(depth: int) -> tuple[Any, ...]:
         kind, val = take() if i < len(tokens) else (None, None)
         if kind != "name":
             raise ValueError("expected a date name such as `track_issued` or `today`")
@@ -337,7 +343,7 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
             raise ValueError(f"`{val}` is not a date fact")
         return ("date", val)
 
-    def expr(depth: int = 0):
+    def expr(depth: int = 0) -> tuple[Any, ...]:
         base = term(depth)
         shifts = []
         while peek() in (("op", "+"), ("op", "-")):
@@ -345,7 +351,7 @@ def parse_expr(text: str, date_names: set[str], number_names: Callable[[str], bo
             kind, val = take() if i < len(tokens) else (None, None)
             if kind == "num":
                 shifts.append((sign, val))
-            elif kind == "name" and number_names(val):
+            elif kind == "name" and isinstance(val, str) and number_names(val):
                 shifts.append((sign, val))
             else:
                 raise ValueError("expected a number of days such as `7d` or a whole-number fact")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .advicemodel import LAST_DAY, PlanStep
 from .coherence import Coherence
@@ -23,6 +23,12 @@ from .yamlfile import located
 
 if TYPE_CHECKING:
     from .advicemodel import Advice
+    from .rulebook import Rule
+
+# renders a text of rules/safety.yaml ({"en": ..., "ru": ...}) with its values in the advice's language
+Render = Callable[[dict[str, Any], dict[str, Any]], str]
+# a plain condition of a rule, per fact: (the values it allows or None, lowest, highest number)
+Range = tuple["set[Any] | None", float, float]
 
 RULE_ID = "safety"           # the `rule` of a step a repair adds
 
@@ -50,7 +56,7 @@ class Plan:
 
 
 class Safety:
-    def __init__(self, doc: dict, vocab: dict, messages: set[str], where: str = "rules/safety.yaml"):
+    def __init__(self, doc: dict[str, Any], vocab: dict[str, Any], messages: set[str], where: str = "rules/safety.yaml"):
         inv = doc.get("invariants") if isinstance(doc, dict) else None
         if not isinstance(inv, dict):
             raise RulesError("expected a mapping with `invariants`", where=f"{where}:1:1")
@@ -61,7 +67,7 @@ class Safety:
                                  help=f"every one of {', '.join(need)} is stated in this file")
         actions, self.where = set(vocab["actions"]), where
 
-        def ids(node, key, known, what) -> frozenset[str]:
+        def ids(node: dict[str, Any], key: str, known: set[str], what: str) -> frozenset[str]:
             values = node.get(key) or []
             if isinstance(values, str):
                 values = [values]
@@ -73,7 +79,7 @@ class Safety:
 
         d = inv["deadline_safety"]
         self.dispute_action = next(iter(ids(d, "dispute_action", actions, "action")))
-        pd = d.get("platform_deadline") or {}
+        pd: dict[str, Any] = d.get("platform_deadline") or {}
         self.platform_days, self.platform_from = pd.get("days"), pd.get("from")
         self.capped = ids(d, "capped", actions, "action")
         self.dropped = ids(d, "dropped_once_passed", actions, "action")
@@ -98,17 +104,18 @@ class Safety:
 
     # ---- what the rules may date, before anything is rendered
 
-    def plan(self, f: dict, dates: dict, today: dt.date, profile: dict) -> Plan:
+    def plan(self, f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any]) -> Plan:
         """The bounds for this parcel's plan. The latest day steps may carry is the last safe day
         (today once it has passed); there is none when deadline safety does not apply (received,
         refunded, a dispute open, protection unknown or past its after-window)."""
         window = self._window(f, dates, today, profile)
-        day = passed = None
+        day: dt.date | None = None
+        passed = False
         if window is not None:
             day, passed = max(today, window[0]), window[0] < today
         return Plan(day, bool(passed), self.capped, self.dropped, self.wait_action, self.plan_dispute)
 
-    def _window(self, f: dict, dates: dict, today: dt.date, profile: dict):
+    def _window(self, f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
         """(last safe day, the day protection ends) for this parcel, or None."""
         if f.get("received") or f.get("refund_received") or f.get("dispute_open"):
             return None
@@ -116,7 +123,7 @@ class Safety:
         ends = dates.get("protection_ends")
         own = profile.get(self.platform_days) if self.platform_days else None
         if isinstance(own, int):         # the platform counts from its own date (D15)
-            start = dates.get(self.platform_from)
+            start = dates.get(self.platform_from) if self.platform_from is not None else None
             ends, after = (start + dt.timedelta(days=own) if start else None), 0
         if ends is None or today > ends + dt.timedelta(days=after):
             return None
@@ -124,7 +131,7 @@ class Safety:
 
     # ---- checking and repairing a built advice
 
-    def enforce(self, advice: "Advice", f: dict, dates: dict, profile: dict, render, labels: dict) -> None:
+    def enforce(self, advice: "Advice", f: dict[str, Any], dates: dict[str, Any], profile: dict[str, Any], render: Render, labels: dict[str, Any]) -> None:
         """Check every guarantee on the advice being built, repair what is broken and add a
         `safety_repair` note per repair. `render(text, extra)` renders a text of this file in the
         advice's language; `labels` are the deadline labels in that language."""
@@ -139,7 +146,7 @@ class Safety:
         if fix.changed:
             advice.steps.sort(key=lambda a: a.due or LAST_DAY)      # stable: ties keep the rules' order
 
-    def _closed_stays_closed(self, fix: "_Repairs", f: dict) -> None:
+    def _closed_stays_closed(self, fix: "_Repairs", f: dict[str, Any]) -> None:
         """No step or message of an open case once the parcel is in hand or the money back."""
         received, refunded = bool(f.get("received")), bool(f.get("refund_received"))
         forbidden = self.after_refund if refunded else self.after_receipt if received else None
@@ -158,7 +165,7 @@ class Safety:
             advice.notes.append(note("safety_repair", {"invariant": "closed_stays_closed"}, sentence="safety_unrepaired",
                                      repair=detail("repairs", "no_pay_step", {"action": self.pay_action})))
 
-    def _deadline_safety(self, fix: "_Repairs", f: dict, dates: dict, today: dt.date, profile: dict, render) -> None:
+    def _deadline_safety(self, fix: "_Repairs", f: dict[str, Any], dates: dict[str, Any], today: dt.date, profile: dict[str, Any], render: Render) -> None:
         """A dispute dated by the last safe day while protection runs; no capped step after it."""
         window = self._window(f, dates, today, profile)
         if window is None:
@@ -193,7 +200,7 @@ class Safety:
             fix("one_plan", "wait_past_dispute", action=a.action, rule=a.rule, due=_iso(a.due),
                 dispute=self.plan_dispute, first=first.isoformat())
 
-    def _never_empty(self, fix: "_Repairs", f: dict, today: dt.date, render, labels: dict) -> None:
+    def _never_empty(self, fix: "_Repairs", f: dict[str, Any], today: dt.date, render: Render, labels: dict[str, Any]) -> None:
         """An open case with a deadline within the horizon has a dated step."""
         advice, actions = fix.advice, fix.advice.steps
         if (f.get("received") and not f.get("dispute_open")) or any(a.due for a in actions):
@@ -210,11 +217,11 @@ class Safety:
 
     # ---- rules check
 
-    def rule_problems(self, rules, profiles: dict) -> list[RulesError]:
+    def rule_problems(self, rules: Iterable[Rule], profiles: dict[str, Any]) -> list[RulesError]:
         """What can be told from the rules alone. Platform isolation: a rule citing a platform's own
         guidance names only those platforms. One plan: two rules of the same priority must not each
         replace a step the other gives (when both fire, neither step would be left)."""
-        out = []
+        out: list[RulesError] = []
         rules = list(rules)
         for i, a in enumerate(rules):
             for b in rules[i + 1:]:
@@ -243,7 +250,7 @@ class Safety:
         return out
 
 
-def _may_fire_together(a, b, profiles: dict) -> bool:
+def _may_fire_together(a: Rule, b: Rule, profiles: dict[str, Any]) -> bool:
     """False when no platform lets both rules' conditions hold at once: they are limited to other
     platforms, need different values of one fact, or need number ranges that do not meet."""
     for name, profile in profiles.items():
@@ -255,15 +262,16 @@ def _may_fire_together(a, b, profiles: dict) -> bool:
     return False
 
 
-def _conditions(when: dict, profile: dict) -> dict:
+def _conditions(when: dict[str, Any], profile: dict[str, Any]) -> dict[str, Range]:
     """fact -> (allowed values or None, low, high) for the plain conditions of a rule (`any` is
     left out: it only narrows); number sums over profile values are worked out."""
-    out = {}
+    out: dict[str, Range] = {}
     for fact, cond in when.items():
         if fact == "any":
             continue
         ops = cond if isinstance(cond, dict) else {"equals": cond}
-        values, lo, hi = None, float("-inf"), float("inf")
+        values: set[Any] | None = None
+        lo, hi = float("-inf"), float("inf")
         for op, v in ops.items():
             if op in ("equals", "in"):
                 values = set(v) if isinstance(v, list) else {v}
@@ -283,7 +291,7 @@ def _conditions(when: dict, profile: dict) -> dict:
     return out
 
 
-def _meet(x, y) -> bool:
+def _meet(x: Range, y: Range) -> bool:
     vx, lox, hix = x
     vy, loy, hiy = y
     if vx is not None and vy is not None and not vx & vy:
@@ -291,14 +299,14 @@ def _meet(x, y) -> bool:
     return max(lox, loy) <= min(hix, hiy)
 
 
-def _text(node: dict, where: str) -> dict:
+def _text(node: dict[str, Any], where: str) -> dict[str, Any]:
     text = node.get("text")
     if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGS):
         raise RulesError("a safety text needs `en` and `ru`", where=_at(node, "text", where))
     return {"en": text["en"], "ru": text["ru"]}
 
 
-def _at(node, key, where: str) -> str:
+def _at(node: dict[str, Any], key: str | None, where: str) -> str:
     return located(node, key if key is not None and key in node else None, f"{where}:1:1")
 
 
@@ -313,6 +321,6 @@ class _Repairs:
     advice: "Advice"
     changed: bool = False       # a step was added, moved or removed: the plan is ordered again
 
-    def __call__(self, invariant: str, found: str, **values) -> None:
+    def __call__(self, invariant: str, found: str, **values: Any) -> None:
         self.advice.notes.append(note("safety_repair", {"invariant": invariant},
                                        repair=detail("repairs", found, values)))

@@ -1,9 +1,6 @@
 """Track-code analysis: normalise what a buyer pasted, recognise it against the formats in
-`rules/track_formats.yaml` (read by trackformats.py), check its digit (checksums.py), and rank
-every reading that fits.
-
-All knowledge (patterns, services, look-alikes, posts) is data; this module only applies it.
-"""
+`rules/track_formats.yaml` (read by trackformats.py), check its digit (checksums.py), and rank every
+reading that fits. All knowledge (patterns, services, look-alikes, posts) is data; this module applies it."""
 from __future__ import annotations
 
 import re
@@ -360,7 +357,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
     named = ({"name": carrier[:100], "matches": None if top and not top["carrier"] else      # a post we cannot name
-              bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
+              top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
     alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))

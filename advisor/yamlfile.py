@@ -67,11 +67,13 @@ class LocatedList(list[Any]):
         return str(self.location(index))
 
 
-def located(node, key=None, fallback: str = "?") -> str:
+def located(node: object, key: str | None = None, fallback: str = "?") -> str:
     """Where `node` (or its `key`) was written when it was read from a YAML file, else `fallback`
-    (a value made in code, a file read without positions)."""
-    if isinstance(node, (Located, LocatedList)):
+    (a value made in code, a file read without positions). A list has no keys: its own place."""
+    if isinstance(node, Located):
         return node.where(key)
+    if isinstance(node, LocatedList):
+        return node.where()
     return fallback
 
 

@@ -16,7 +16,7 @@ import click
 from . import fields, i18n
 from .cli_types import DATE, DAY, EVENT, LANG, MONEY, PLACE, _, translated
 from .dates import real_today
-from .errors import AdvisorError, FactsError, HistoryError, OutputError
+from .errors import AdvisorError, FactsError, HistoryError, OutputError, Phrase, label
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
@@ -30,7 +30,7 @@ def _default_lang() -> str:
 def fail(err: AdvisorError, at_once: bool = False) -> None:
     """Say the error and exit with its status. `at_once`: end the process without tidying up
     (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
-    click.echo(f"error: {err.render()}", err=True)
+    click.echo(f"{label('error', LANG)}: {err.render(LANG)}", err=True)
     if at_once:
         sys.stderr.flush()
         os._exit(err.exit_code)
@@ -44,8 +44,7 @@ def _output_closed() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
-         at_once=True)
+    fail(OutputError.of("output_closed", where="stdout"), at_once=True)
 
 
 class DefaultGroup(click.Group):
@@ -179,7 +178,7 @@ def make_advisor(rules_dir: str | None = None, templates_dir: str | None = None,
 
 def facts_options(f):
     opts = [
-        click.argument("code", required=False),
+        click.argument("code", required=False, metavar=_("[CODE]")),
         click.option("--facts", "facts_file", metavar="FILE", help=_("facts document (YAML or JSON, parcel-facts/1); - for stdin")),
         click.option("--history", "history_file", metavar="FILE", help=_("tracking history pasted from a tracker page, one event a line; - for stdin")),
         click.option("--from", "payload_from", metavar="PROVIDER", help=_("the argument is a tracker's payload file (JSON or XML; - for stdin) from PROVIDER (aftership, 17track, ...; auto recognises it)")),
@@ -217,12 +216,11 @@ def _read_bytes(path: str, what: str) -> bytes:
     else:
         p = Path(path)
         if not p.is_file():
-            raise FactsError(f"no such file `{path}`", where=what)
+            raise FactsError.of("no_file", where=what, value=path)
         with p.open("rb") as f:
             data = f.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
-        raise FactsError(f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", where=what,
-                         help=_("give one parcel's facts or history; for many parcels use `advise batch`"))
+        raise FactsError.of("input_too_large", where=what, mib=MAX_INPUT_BYTES // (1024 * 1024))
     return data
 
 
@@ -231,7 +229,7 @@ def _read(path: str, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
+        raise FactsError.of("not_utf8", where=path, at=e.start) from None
 
 
 def _option_name(field: str) -> str:
@@ -247,7 +245,7 @@ def gather(request: Request):
         doc = parse_document(_read(request.facts_file, "--facts"),
                              "facts" if request.facts_file == "-" else request.facts_file)
     if request.facts_file == "-" and request.history_file == "-":
-        raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
+        raise FactsError.of("stdin_twice", where="--history")
     if request.today:
         today = request.today
     elif doc.get("today") is not None:
@@ -278,9 +276,9 @@ def _payload(advisor, request: Request, doc: dict, over: dict) -> tuple[dict, di
     order facts beside it; `auto` says on stderr which provider it recognised."""
     from .adapters import payload_facts
     if not request.answers.code:
-        raise FactsError("`--from` needs the payload's file", where="--from", help=_("e.g. `advise --from aftership webhook.json --issued 12d`"))
+        raise FactsError.of("from_needs_file", where="--from")
     if "events" in over:
-        raise FactsError("the events come from the payload", where="--event", help=_("leave out `--event` and `--history` with `--from`"))
+        raise FactsError.of("events_from_payload", where="--event")
     path = over.pop("track")
     reading = advisor.adapters.read(_read_bytes(path, "--from"), request.payload_from)
     if reading.recognised:
@@ -304,7 +302,16 @@ def advice_options(f):
     return f
 
 
-@main.command("advice", hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
+class _AsTyped(click.Context):
+    """`advise CODE` runs the hidden `advice` command: its usage and errors name it as typed."""
+
+    @property
+    def command_path(self) -> str:
+        return self.find_root().info_name or "advise"
+
+
+@main.command("advice", cls=type("Advice", (click.Command,), {"context_class": _AsTyped}), hidden=True,
+              options_metavar=_("[OPTIONS]"), context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
 @facts_options
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
@@ -313,7 +320,7 @@ def advice_cmd(**options):
     _advise(Request.of(options), Output.of(options))
 
 
-@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
+@main.command("explain", options_metavar=_("[OPTIONS]"), context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
 @facts_options
 @advice_options
 @run_safely
@@ -339,8 +346,7 @@ def _advise(request: Request, output: Output) -> None:
         why = extra["why_not"] = explain_why_not(advisor, doc, output.why_not, today=today, lang=lang)
     advice = advisor.advise(doc, today=today, lang=lang, messages=not output.no_messages or bool(copy), extra=extra)
     if output.translation and not copy:
-        raise FactsError("`--translation` goes with `--copy`", where="--translation",
-                         help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
+        raise FactsError.of("translation_needs_copy", where="--translation")
     if copy:
         click.echo(_message_to_copy(advice.data["messages"], copy, output.translation))
         return
@@ -366,17 +372,17 @@ def _message_to_copy(messages: list[dict], copy: str, translation: bool) -> str:
         if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
             texts, send = m.get("text") or m, "ru" if m["kind"] == "post" else "en"
             return texts[("en" if send == "ru" else "ru") if translation else send]
-    have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
-    raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
+    have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or Phrase("none")
+    raise FactsError.of("no_message", where="--copy", value=copy, have=have)
 
 
 def _write_calendar(path: Path, data: bytes) -> None:
     if path.is_dir():
-        raise OutputError(f"`{path}` is a directory", where="--ics", help=_("give a file name, e.g. `--ics parcel.ics`"))
+        raise OutputError.of("path_is_dir", where="--ics", value=path, help=Phrase("ics_file_help"))
     try:
         path.write_bytes(data)
     except OSError as e:
-        raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="--ics") from None
+        raise OutputError.of("cannot_write", where="--ics", value=path, reason=e.strerror or e) from None
     click.echo(_("The dates are in {path}: import it into your calendar.").format(path=path), err=True)
 
 

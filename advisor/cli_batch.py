@@ -12,7 +12,7 @@ import click
 from . import i18n
 from .cli import _, fail, main, rules_options_decorator, run_safely
 from .cli_types import DAY
-from .errors import FactsError, OutputError
+from .errors import FactsError, OutputError, Phrase
 
 
 @main.command("batch", context_settings={"help_option_names": ["-h", "--help"]}, help=_(
@@ -42,8 +42,7 @@ def batch_cmd(source, output, workers, today, lang, no_messages, progress, paylo
     stream, total_bytes = _open_source(source)
     show = sys.stderr.isatty() if progress is None else progress
     if resume and not output:
-        raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
-                         help="run again with the same `-o` as the interrupted run")
+        raise FactsError.of("resume_needs_output", where="--resume")
     partial = Path(f"{output}.partial") if output else None
     done = 0
     if output:
@@ -93,7 +92,7 @@ def _open_source(source: str):
     if source == "-":
         return sys.stdin.buffer, None
     if not Path(source).is_file():
-        raise FactsError(f"no such file `{source}`", where="batch")
+        raise FactsError.of("no_file", where="batch", value=source)
     return open(source, "rb"), Path(source).stat().st_size
 
 
@@ -115,24 +114,23 @@ def _reporter(stream, total_bytes: int | None):
 def _write_error(e: OSError, partial: Path | None) -> OutputError:
     """What failed while writing: a pipe whose reader stopped, a full disk, another error."""
     if isinstance(e, BrokenPipeError):
-        return OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
-                           where="stdout" if partial is None else str(partial))
+        return OutputError.of("output_closed", where="stdout" if partial is None else str(partial))
     return OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
                        help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None)
 
 
 def _check_output(path: Path) -> None:
     if path.is_dir():
-        raise OutputError(f"`{path}` is a directory", where="-o", help="give a file name, e.g. -o advice.jsonl")
+        raise OutputError.of("path_is_dir", where="-o", value=path, help=Phrase("output_file_help"))
     if not path.parent.is_dir():
-        raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
+        raise OutputError.of("folder_missing", where="-o", value=path.parent)
 
 
 def _open_output(path: Path, mode: str):
     try:
         return open(path, mode)
     except OSError as e:
-        raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
+        raise OutputError.of("cannot_open", where="-o", value=path, reason=e.strerror or e) from None
 
 
 def _whole_lines(path: Path, block: int = 1 << 20) -> int:

@@ -11,7 +11,7 @@ import click
 
 from . import fields, i18n
 from .dates import real_today
-from .errors import AdvisorError
+from .errors import AdvisorError, label
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
 # options are declared when the CLI is imported, so the catalog is chosen then.
@@ -28,7 +28,7 @@ class Reported(click.ClickException):
         self.exit_code = err.exit_code
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.err.render()}", err=True)
+        click.echo(f"{label('error', LANG)}: {self.err.render(LANG)}", err=True)
 
 
 def translated(err: AdvisorError) -> AdvisorError:

@@ -12,6 +12,8 @@ from functools import cached_property, lru_cache
 from dataclasses import dataclass
 from typing import Callable
 
+from .errors import Phrase
+
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _AGO = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
@@ -24,7 +26,11 @@ def real_today() -> dt.date:
 
 
 class DateFormatError(ValueError):
-    pass
+    """A date that cannot be read; its one argument is the reason, a `Phrase` of the errors' catalog."""
+
+    @property
+    def phrase(self) -> Phrase:
+        return self.args[0]
 
 
 def parse_date(text, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
@@ -34,7 +40,7 @@ def parse_date(text, *, today: dt.date | None = None, relative: bool = False) ->
     if isinstance(text, dt.date):
         return text
     if not isinstance(text, str):
-        raise DateFormatError("expected a date as text")
+        raise DateFormatError(Phrase("date_text"))
     if not relative:
         return _iso_date(text)
     s = text.strip()
@@ -48,13 +54,13 @@ def parse_date(text, *, today: dt.date | None = None, relative: bool = False) ->
         m = _AGO.match(s)
         if m:
             if today is None:
-                raise DateFormatError("a relative date needs today's date")
+                raise DateFormatError(Phrase("date_needs_today"))
             try:
                 return today - dt.timedelta(days=int(m[1]))
             except OverflowError:
-                raise DateFormatError("the date falls before year 1") from None
-        raise DateFormatError("expected YYYY-MM-DD, DD.MM.YYYY or Nd (N days ago)")
-    raise DateFormatError("expected YYYY-MM-DD")
+                raise DateFormatError(Phrase("date_before_year_1")) from None
+        raise DateFormatError(Phrase("date_shape_relative"))
+    raise DateFormatError(Phrase("date_shape"))
 
 
 @lru_cache(maxsize=8192)
@@ -62,7 +68,7 @@ def _iso_date(text: str) -> dt.date:
     """`YYYY-MM-DD` (cached: a batch repeats the same few hundred days; errors are not cached)."""
     m = _ISO.match(text.strip())
     if not m:
-        raise DateFormatError("expected YYYY-MM-DD")
+        raise DateFormatError(Phrase("date_shape"))
     return _make(int(m[1]), int(m[2]), int(m[3]))
 
 
@@ -70,7 +76,7 @@ def _make(y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError as e:
-        raise DateFormatError(f"not a real date ({e})") from None
+        raise DateFormatError(Phrase("date_not_real", detail=str(e))) from None
 
 
 # ---- due expressions -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from .countries import event_country
 from .dates import DateFormatError, parse_date
-from .errors import FactsError, did_you_mean, one_of
+from .errors import FactsError, Phrase, suggest
 from .jsonio import MAX_JSON_DEPTH, check_json, loads as json_loads  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
@@ -118,7 +118,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
         try:
             doc = json_loads(text)
         except json.JSONDecodeError as e:
-            raise FactsError(f"invalid JSON: {e.msg.lower()}", where=f"{source}:{e.lineno}:{e.colno}") from None
+            raise FactsError.of("invalid_json", where=f"{source}:{e.lineno}:{e.colno}", reason=e.msg.lower()) from None
         check_json(text, doc, source)
     else:
         from .yamlfile import loads
@@ -126,8 +126,7 @@ def parse_document(text: str, source: str = "facts") -> dict:
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise FactsError(f"the facts must be a mapping of fields, not `{type(doc).__name__}`", where=source,
-                         help="start with fields such as `track:` and `order:`")
+        raise FactsError.of("facts_not_mapping", where=source, type=type(doc).__name__)
     return doc
 
 
@@ -136,9 +135,11 @@ def _schema_error(err) -> FactsError:
     p = describe(err)
     where = field_path(p.path + ([p.key] if p.key else []))
     if err.validator == "anyOf" and where.startswith("events"):
-        return FactsError("an event needs a `status` text or a `stage` id", where=where)
+        return FactsError.of("event_needs_status", where=where)
     if p.key:
-        return FactsError(f"unknown field `{where}`", where=where, help=p.help)
+        return FactsError.of("unknown_field", where=where, value=where, help=p.said_help or p.help)
+    if p.said:
+        return FactsError.of(p.said.key, where=where, help=p.said_help, **p.said.values)
     return FactsError(p.message, where=where, help=p.help)
 
 
@@ -154,21 +155,21 @@ def fact_date(value, where: str) -> dt.date | None:
     try:
         d = parse_date(value)
     except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
+        raise FactsError.of("bad_date_value", where=where, help=_iso_help(value), value=value,
+                            reason=e.phrase) from None
     if not EARLIEST <= d <= LATEST:
-        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
-                         help="check the year", key="out_of_range")
+        raise FactsError.of("out_of_range", where=where, value=value, first=EARLIEST.year, last=LATEST.year)
     return d
 
 
-def _iso_help(value) -> str | None:
+def _iso_help(value) -> Phrase | None:
     """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
     taken silently, since `05.06.2026` read the other way is another day."""
     try:
         d = parse_date(value, relative=True)
     except DateFormatError:
         return None
-    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
+    return Phrase("iso_spelling", value=d.isoformat())
 
 
 def _money(d) -> Money | None:
@@ -178,11 +179,10 @@ def _money(d) -> Money | None:
     if cur is not None:
         cur = cur.upper()
         if cur not in _currencies():
-            raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
-                             help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`", key="bad_currency")
+            raise FactsError.of("bad_currency", where="currency", value=d['currency'])
     amount = float(d["amount"])
     if not math.isfinite(amount):   # NaN passes every schema bound: refuse it by name
-        raise FactsError(f"`{d['amount']}` is not an amount", where="amount", help="give a number such as `12.5`")
+        raise FactsError.of("bad_amount_number", where="amount", value=d['amount'])
     return _new(Money, amount=amount, currency=cur)
 
 
@@ -201,8 +201,7 @@ def _place(d, where: str) -> Place | None:
         from .trackformats import _country_codes
         cc = cc.upper()
         if cc not in _country_codes():
-            raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
-                             help="use two letters such as `RU`, `UA`, `BY`, `KZ`", key="bad_country")
+            raise FactsError.of("bad_country_code", where=f"{where}.country", value=d['country'])
     return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
@@ -211,15 +210,14 @@ def build_facts(doc: dict, *, today: dt.date, platforms: set[str] | None = None,
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
     if not isinstance(doc, dict):
-        raise FactsError("the facts must be a mapping of fields", where="(top level)")
+        raise FactsError.of("facts_top_not_mapping", where="(top level)")
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
     today = fact_date(doc["today"] if doc.get("today") is not None else today, "today")
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
-        raise FactsError(f"unknown platform `{platform}`", where="platform",
-                         help=did_you_mean(platform, platforms) or one_of(platforms))
+        raise FactsError.of("unknown_platform", where="platform", value=platform, help=suggest(platform, platforms))
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
     order = _new(
@@ -251,11 +249,11 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
     events = []
     for i, e in enumerate(given):
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
-            raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
+            raise FactsError.of("bad_weight", where=f"events[{i}].weight_g", value=e['weight_g'])
         try:
             date = fact_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
-            raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
+            raise err.at(f"events[{i}].date") from None
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
             country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
@@ -263,8 +261,8 @@ def _events(given: list, providers: list[str] | None) -> list[Event]:
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))
         if providers is not None and e.get("provider") is not None and e["provider"] not in providers:
-            raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
-                             help=did_you_mean(e["provider"], providers) or one_of(providers))
+            raise FactsError.of("unknown_provider", where=f"events[{i}].provider", value=e["provider"],
+                                help=suggest(e["provider"], providers))
     return events
 
 
@@ -273,8 +271,8 @@ def _tracker_status(d: dict | None, providers: list[str] | None) -> Event | None
     if not d:
         return None
     if providers is not None and d.get("provider") is not None and d["provider"] not in providers:
-        raise FactsError(f"unknown status code provider `{d['provider']}`", where="tracker_status.provider",
-                         help=did_you_mean(d["provider"], providers) or one_of(providers))
+        raise FactsError.of("unknown_provider", where="tracker_status.provider", value=d["provider"],
+                            help=suggest(d["provider"], providers))
     date = fact_date(d.get("date"), "tracker_status.date")
     return _new(Event, date=date, status=d.get("status"), stage=None, country=None, city=None, weight_g=None,
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
@@ -290,8 +288,7 @@ def _dispute(d: dict | None) -> Dispute | None:
                    escalated=bool(d.get("escalated", False)),
                    refund_received=fact_date(d.get("refund_received"), "dispute.refund_received"))
     if dispute.opened is None:
-        raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
-                         help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")
+        raise FactsError.of("dispute_needs_date", where="dispute.opened")
     return dispute
 
 
@@ -299,7 +296,7 @@ def _wrap_money(d, where: str) -> Money | None:
     try:
         return _money(d)
     except FactsError as e:
-        raise FactsError(e.message, where=f"{where}.{e.where}", help=e.help) from None
+        raise e.at(f"{where}.{e.where}") from None
 
 
 def _check_dates(f: Facts) -> None:
@@ -313,24 +310,21 @@ def _check_dates(f: Facts) -> None:
     past += [(e, e.date) for e in f.events]     # an event's path is written only if it is wrong
     for where, d in past:
         if d and d > f.today:
-            raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)",
-                             where=where if isinstance(where, str) else f"events[{where.index}].date",
-                             help="check the date, or pass the right `today`", key="after_today")
+            raise FactsError.of("after_today", where=where if isinstance(where, str) else f"events[{where.index}].date",
+                                value=d.isoformat(), today=f.today.isoformat())
     if o.paid:
         for where, d in (("order.track_issued", o.track_issued), ("order.protection_ends", o.protection_ends),
                          ("dispute.opened", f.dispute.opened if f.dispute else None)):
             if d and d < o.paid:
-                raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where,
-                                 key="before_paid")
+                raise FactsError.of("before_paid", where=where, value=d.isoformat(), paid=o.paid.isoformat())
     if f.dispute and f.dispute.refund_received and f.dispute.refund_received < f.dispute.opened:
-        raise FactsError(f"`{f.dispute.refund_received.isoformat()}` is before the dispute was opened "
-                         f"(`{f.dispute.opened.isoformat()}`)", where="dispute.refund_received", key="before_dispute")
+        raise FactsError.of("before_dispute", where="dispute.refund_received",
+                            value=f.dispute.refund_received.isoformat(), opened=f.dispute.opened.isoformat())
     if o.problem and o.problem != "none" and not f.received:
-        raise FactsError(f"`order.problem` is `{o.problem}`, which describes goods that arrived, but `received` is not true",
-                         where="order.problem", help="add `received: true`, or remove `order.problem`")
+        raise FactsError.of("problem_not_received", where="order.problem", value=o.problem)
     if f.dispute and o.track_issued and f.dispute.opened < o.track_issued:
-        raise FactsError(f"`{f.dispute.opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
-                         where="dispute.opened", key="before_issued")
+        raise FactsError.of("before_issued", where="dispute.opened", value=f.dispute.opened.isoformat(),
+                            issued=o.track_issued.isoformat())
 
 
 def merge(base: dict, overrides: dict[str, Any]) -> dict:

@@ -48,9 +48,8 @@ def check_json(text: str | bytes, doc, source: str, duplicates: bool = True) -> 
     while stack:
         value, depth, path = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise FactsError(f"the value nests deeper than {MAX_JSON_DEPTH} levels",
-                             where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source,
-                             help="facts nest a few levels at most: `order.price.amount`")
+            raise FactsError.of("json_too_deep", limit=MAX_JSON_DEPTH,
+                                where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source)
         if isinstance(value, dict):
             keys += len(value)
             stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in value.items()
@@ -70,8 +69,7 @@ def _no_duplicate_keys(text: str, source: str) -> None:
 
 
 def _twice(key: str, where: str) -> FactsError:
-    return FactsError(f"the key `{key}` is given twice in one object", where=where,
-                      help="a key may appear once in an object; remove or rename one of them")
+    return FactsError.of("json_duplicate_key", where=where, value=key)
 
 
 class _Twice(dict):

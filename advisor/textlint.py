@@ -188,10 +188,12 @@ def past_days(text: str, lang: str, today: dt.date, where: str) -> list[Finding]
 
 
 def bare_flags(advice: dict) -> list[Finding]:
-    """A red flag whose text is only a deadline's label ("Buyer protection ends") says nothing."""
+    """A red flag that is only a label ("Buyer protection ends", a deadline's words, no full stop)
+    says nothing at the moment it matters: a flag is a sentence."""
     labels = {(d.get("text") or "").strip(" .").lower() for d in advice.get("deadlines") or []}
     return [Finding("flag.bare_label", f"flags[{i}].text", f["text"], "a flag that is only a label, without its day")
-            for i, f in enumerate(advice.get("flags") or []) if f.get("text", "").strip(" .").lower() in labels]
+            for i, f in enumerate(advice.get("flags") or [])
+            if f.get("text", "").strip(" .").lower() in labels or not f.get("text", "").rstrip().endswith((".", "!", "?", ")"))]
 
 
 def check_report(report: str, lang: str) -> list[Finding]:

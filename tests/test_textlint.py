@@ -20,7 +20,6 @@ KNOWN = {
     "ru.phrase": "slash forms «получил(а)» in the Russian seller and dispute templates (templates/ru, texts)",
     "ru.latin": "English place names (Kazan, Moscow) and carrier names (track.carrier) in Russian prose: place names per language (texts)",
     "en.cyrillic": "the tracker's city as printed (Алматы) in an English note: place names per language (texts)",
-    "flag.bare_label": "the protection_expiring flag is only its label, «Защита покупателя заканчивается» (rules/vocabulary.yaml, texts)",
     "ru.numeral": "«с тех пор прошло 31 день» in templates/ru/post/search_request.j2 (texts)",
 }
 CHECKS = ["ids", "spacing", "en.phrase", "ru.phrase", "en.cyrillic", "ru.latin", "ru.numeral", "send.long_sentence",
@@ -47,6 +46,7 @@ def _checks(advice, report=None):
     ("Откройте спор (--dispute-opened).", "ids"),
     ("Откройте спор через 0 дней.", "ru.phrase"),
     ("Откройте спор до 17 ноября 2026 г.", "step.past_day"),
+    ("Откройте спор, раньше чем защита закончится.", "ru.phrase"),
 ])
 def test_the_lint_finds_each_kind_of_problem_in_russian(text, check):
     assert check in _checks(_advice(actions=[{"text": text}]))
@@ -73,6 +73,12 @@ def test_correct_russian_passes():
             "проверьте на AliExpress и в Почте Финляндии (Posti) номер RK190321410CN «Delivered».")
     assert _checks(_advice(actions=[{"text": text}], deadlines=[{"text": "Открыть спор до"}],
                            flags=[{"text": "Открыть спор до 25 ноября 2026 г."}])) == []
+
+
+def test_a_flag_is_a_sentence_with_its_day_not_a_label():
+    flags = [{"text": "Защита покупателя закончилась"}]
+    assert _checks(_advice(flags=flags)) == ["flag.bare_label"]
+    assert _checks(_advice(flags=[{"text": "Защита покупателя закончилась 5 дней назад (17 ноября 2026 г.)."}])) == []
 
 
 def test_the_report_lines_are_read_too():

@@ -12,6 +12,7 @@ import click
 
 from . import fields
 from .cli import _
+from .cli_types import LANG
 from .errors import FactsError
 
 YES = {"y", "yes", "д", "да"}
@@ -34,7 +35,7 @@ def _problem(e: FactsError, text: str) -> str:
     """The problem with an answer, in the user's language."""
     said = {"bad_date": _("`{text}` is not a date: write it as 20.11.2026, or 12d for 12 days ago"),
             "bad_amount": _("`{text}` is not an amount: write it as 3.00USD")}.get(e.key or "")
-    return said.format(text=text) if said else e.message
+    return said.format(text=text) if said else e.said(LANG)[0]
 
 
 def _yes_no(question: str) -> bool | None:

@@ -18,7 +18,7 @@ import click
 from . import fields, i18n
 from .cli_types import DAY, EVENT, LANG, Command, Option, _, as_options, field_options, translated
 from .dates import real_today
-from .errors import FactsError, HistoryError, OutputError
+from .errors import FactsError, HistoryError, OutputError, Phrase
 
 if TYPE_CHECKING:
     from .api import Advisor
@@ -142,12 +142,11 @@ def _read_bytes(path: str, what: str) -> bytes:
     else:
         p = Path(path)
         if not p.is_file():
-            raise FactsError(f"no such file `{path}`", where=what)
+            raise FactsError.of("no_file", where=what, value=path)
         with p.open("rb") as f:
             data = f.read(MAX_INPUT_BYTES + 1)
     if len(data) > MAX_INPUT_BYTES:
-        raise FactsError(f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", where=what,
-                         help=_("give one parcel's facts or history; for many parcels use `advise batch`"))
+        raise FactsError.of("input_too_large", where=what, mib=MAX_INPUT_BYTES // (1024 * 1024))
     return data
 
 
@@ -156,7 +155,7 @@ def _read(path: str, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise FactsError(f"the file is not UTF-8 (byte {e.start})", where=path) from None
+        raise FactsError.of("not_utf8", where=path, at=e.start) from None
 
 
 def _option_name(name: str) -> str:
@@ -184,7 +183,7 @@ def gather(request: Request) -> Gathered:
         doc = parse_document(_read(request.facts_file, "--facts"),
                              "facts" if request.facts_file == "-" else request.facts_file)
     if request.facts_file == "-" and request.history_file == "-":
-        raise FactsError("`--facts` and `--history` cannot both read stdin", where="--history")
+        raise FactsError.of("stdin_twice", where="--history")
     # the file's own date, read by the facts contract's rules: a bad one is an error naming
     # `today`, as from the API, never replaced by the real date
     today = request.today or fact_date(doc.get("today"), "today") or real_today()
@@ -214,9 +213,9 @@ def _payload(advisor: Advisor, request: Request, doc: dict[str, Any],
     order facts beside it; `auto` says on stderr which provider it recognised."""
     from .adapters import payload_facts
     if not request.answers.code:
-        raise FactsError("`--from` needs the payload's file", where="--from", help=_("e.g. `advise --from aftership webhook.json --issued 12d`"))
+        raise FactsError.of("from_needs_file", where="--from")
     if "events" in over:
-        raise FactsError("the events come from the payload", where="--event", help=_("leave out `--event` and `--history` with `--from`"))
+        raise FactsError.of("events_from_payload", where="--event")
     path = over.pop("track")
     reading = advisor.adapters.read(_read_bytes(path, "--from"), request.payload_from or "auto")
     if reading.recognised:
@@ -240,7 +239,7 @@ def advice_options(f: Command) -> Command:
     return f
 
 
-@main.command("advice", cls=type("AdviceCommand", (click.Command,), {"context_class": _DefaultContext}), hidden=True, context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
+@main.command("advice", cls=type("AdviceCommand", (click.Command,), {"context_class": _DefaultContext}), hidden=True, options_metavar=_("[OPTIONS]"), context_settings={"help_option_names": ["-h", "--help"]}, help=_('Advise on one parcel: what is going on, what to do next and by when.'))
 @facts_options
 @advice_options
 @click.option("--explain", is_flag=True, help=_("show which rule gave each piece of advice and why"))
@@ -249,7 +248,7 @@ def advice_cmd(**options: Any) -> None:
     _advise(Request.of(options), Output.of(options))
 
 
-@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
+@main.command("explain", options_metavar=_("[OPTIONS]"), context_settings={"help_option_names": ["-h", "--help"]}, help=_('The advice with, for each piece, the rule that gave it and the facts it read.'))
 @facts_options
 @advice_options
 @run_safely
@@ -278,8 +277,7 @@ def _advise(request: Request, output: Output) -> None:
     except FactsError as e:
         raise as_options(e, request.answers.get) from None
     if output.translation and not copy:
-        raise FactsError("`--translation` goes with `--copy`", where="--translation",
-                         help=_("add `--copy KIND/PURPOSE`, e.g. `--copy seller/not_tracked --translation`"))
+        raise FactsError.of("translation_needs_copy", where="--translation")
     if copy:
         click.echo(_message_to_copy(advice.data["messages"], copy, output.translation))
         return
@@ -310,17 +308,17 @@ def _message_to_copy(messages: list[dict[str, Any]], copy: str, translation: boo
             texts, send = m.get("text") or m, m.get("send") or ("ru" if m["kind"] == "post" else "en")
             text: str = texts[("en" if send == "ru" else "ru") if translation else send]
             return text
-    have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or "none"
-    raise FactsError(f"no message `{copy}` in this advice", where="--copy", help=f"messages here: {have}")
+    have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or Phrase("none")
+    raise FactsError.of("no_message", where="--copy", value=copy, have=have)
 
 
 def _write_calendar(path: Path, data: bytes) -> None:
     if path.is_dir():
-        raise OutputError(f"`{path}` is a directory", where="--ics", help=_("give a file name, e.g. `--ics parcel.ics`"))
+        raise OutputError.of("path_is_dir", where="--ics", value=path, help=Phrase("ics_file_help"))
     try:
         path.write_bytes(data)
     except OSError as e:
-        raise OutputError(f"cannot write `{path}`: {e.strerror or e}", where="--ics") from None
+        raise OutputError.of("cannot_write", where="--ics", value=path, reason=e.strerror or e) from None
     click.echo(_("The dates are in {path}: import it into your calendar.").format(path=path), err=True)
 
 

@@ -9,8 +9,8 @@ from typing import Callable, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from .cli_types import _
-from .errors import AdvisorError, FactsError, OutputError
+from .cli_types import LANG, _
+from .errors import AdvisorError, FactsError, OutputError, label
 
 EXIT_INTERNAL = 3       # a bug; bad input exits 2 and an output that cannot be written 4 (errors.py)
 
@@ -22,7 +22,7 @@ R = TypeVar("R")
 def fail(err: AdvisorError, at_once: bool = False) -> NoReturn:
     """Say the error and exit with its status. `at_once`: end the process without tidying up
     (a batch's workers are killed, and waiting for the pool to tidy up can hang: batch._stop)."""
-    click.echo(f"error: {err.render()}", err=True)
+    click.echo(f"{label('error', LANG)}: {err.render(LANG)}", err=True)
     if at_once:
         sys.stderr.flush()
         os._exit(err.exit_code)
@@ -36,7 +36,7 @@ def _output_closed() -> NoReturn:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    fail(OutputError("the output was closed before the run ended (a pipe whose reader stopped)", where="stdout"),
+    fail(OutputError.of("output_closed", where="stdout"),
          at_once=True)
 
 

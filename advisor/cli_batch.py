@@ -16,7 +16,7 @@ from . import i18n
 from .cli import main, rules_options_decorator
 from .cli_base import fail, run_safely
 from .cli_types import DAY, _
-from .errors import FactsError, OutputError
+from .errors import FactsError, OutputError, Phrase
 
 if TYPE_CHECKING:
     from .batch import Readable, Settings
@@ -49,8 +49,7 @@ def batch_cmd(source: str, output: str | None, workers: int | None, today: dt.da
     stream, total_bytes = _open_source(source)
     show = sys.stderr.isatty() if progress is None else progress
     if resume and not output:
-        raise FactsError("`--resume` goes on writing a file: it needs `-o FILE`", where="--resume",
-                         help="run again with the same `-o` as the interrupted run")
+        raise FactsError.of("resume_needs_output", where="--resume")
     partial = Path(f"{output}.partial") if output else None
     done = 0
     if output and partial is not None:
@@ -100,7 +99,7 @@ def _open_source(source: str) -> tuple[IO[bytes], int | None]:
     if source == "-":
         return sys.stdin.buffer, None
     if not Path(source).is_file():
-        raise FactsError(f"no such file `{source}`", where="batch")
+        raise FactsError.of("no_file", where="batch", value=source)
     return open(source, "rb"), Path(source).stat().st_size
 
 
@@ -122,24 +121,23 @@ def _reporter(stream: Readable, total_bytes: int | None) -> Callable[[int, float
 def _write_error(e: OSError, partial: Path | None) -> OutputError:
     """What failed while writing: a pipe whose reader stopped, a full disk, another error."""
     if isinstance(e, BrokenPipeError):
-        return OutputError("the output was closed before the run ended (a pipe whose reader stopped)",
-                           where="stdout" if partial is None else str(partial))
+        return OutputError.of("output_closed", where="stdout" if partial is None else str(partial))
     return OutputError(f"cannot write the output: {e.strerror or e}", where=str(partial or "stdout"),
                        help="free some space or choose another place with -o" if e.errno == errno.ENOSPC else None)
 
 
 def _check_output(path: Path) -> None:
     if path.is_dir():
-        raise OutputError(f"`{path}` is a directory", where="-o", help="give a file name, e.g. -o advice.jsonl")
+        raise OutputError.of("path_is_dir", where="-o", value=path, help=Phrase("output_file_help"))
     if not path.parent.is_dir():
-        raise OutputError(f"the folder `{path.parent}` does not exist", where="-o", help="create it first, or write elsewhere")
+        raise OutputError.of("folder_missing", where="-o", value=path.parent)
 
 
 def _open_output(path: Path, mode: str) -> IO[bytes]:
     try:
         return open(path, mode)
     except OSError as e:
-        raise OutputError(f"cannot open `{path}`: {e.strerror or e}", where="-o") from None
+        raise OutputError.of("cannot_open", where="-o", value=path, reason=e.strerror or e) from None
 
 
 def _whole_lines(path: Path, block: int = 1 << 20) -> int:
@@ -219,18 +217,14 @@ def _same_run(path: Path, record: dict[str, Any], source: str) -> None:
         click.echo(f"note: `{path}` is missing: the interrupted run's input, options and day cannot be "
                    "compared; going on as asked", err=True)
         return
-    again = "run without `--resume` to start again"
     if was.get("input") != record["input"]:
-        raise FactsError(f"`{source}` is not the input the interrupted run read (its first "
-                         f"{HEAD_BYTES // 1024} KiB differ)", where="--resume", help=f"resume with the same input, or {again}")
+        raise FactsError.of("resume_other_input", where="--resume", value=source, kib=HEAD_BYTES // 1024)
     for key, value in record["options"].items():
         if (was.get("options") or {}).get(key) != value:
-            raise FactsError(f"the interrupted run had `{key}` = `{(was.get('options') or {}).get(key)}`, "
-                             f"this one `{value}`", where="--resume", help=f"resume with the same options, or {again}")
+            raise FactsError.of("resume_other_option", where="--resume", option=key,
+                                was=(was.get("options") or {}).get(key), value=value)
     if was.get("day") != record["day"]:
-        raise FactsError(f"the interrupted run advised as of `{was.get('day')}`, this one would as of "
-                         f"`{record['day']}`", where="--resume",
-                         help=f"resume with `--today {was.get('day')}`, or {again}")
+        raise FactsError.of("resume_other_day", where="--resume", was=was.get("day"), value=record["day"])
 
 
 class _Prefixed:

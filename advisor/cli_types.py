@@ -13,7 +13,7 @@ import click
 
 from . import fields, i18n
 from .dates import real_today
-from .errors import AdvisorError
+from .errors import AdvisorError, label
 from .fieldtable import Field, table
 
 # The help and the CLI's own messages speak the user's language (`--lang`, else the locale): the
@@ -40,7 +40,7 @@ class Reported(click.ClickException):
         self.exit_code = err.exit_code  # type: ignore[misc]  # click declares it on the class; ours is the error's own
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.err.render()}", err=True)
+        click.echo(f"{label('error', LANG)}: {self.err.render(LANG)}", err=True)
 
 
 def translated(err: AdvisorError) -> AdvisorError:

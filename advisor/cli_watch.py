@@ -21,9 +21,9 @@ from . import i18n
 from .cli import (Request, _default_lang, _read, _write_calendar, facts_options, gather, main, make_advisor,
                   rules_options_decorator, wants_color)
 from .cli_base import run_safely
-from .cli_types import DAY, _
+from .cli_types import DAY, LANG, _
 from .dates import real_today
-from .errors import AdvisorError, FactsError, OutputError
+from .errors import AdvisorError, FactsError, OutputError, label
 from .render import fmt_date, fmt_relative, named_days
 from . import watchfile, watching
 from .watchlist import ENV_VAR, Parcel, WatchList, default_path
@@ -165,7 +165,7 @@ def _row_text(row: watching.Row, w: _Words, color: bool) -> list[str]:
     if row.parcel.done:
         return [f"{code}  " + _("done on {date}").format(date=w.date(row.parcel.done)), ""]
     if row.error is not None:
-        return [f"{code}  " + em(_("cannot be advised: {error}").format(error=row.error.message), fg="red"), ""]
+        return [f"{code}  " + em(_("cannot be advised: {error}").format(error=row.error.said(LANG)[0]), fg="red"), ""]
     a = row.advice or {}
     step = a.get("next_step")
     if step and step.get("due"):
@@ -200,7 +200,7 @@ def _change_text(change: dict[str, Any], w: _Words) -> str:
 def _fail_on_errors(rows: list[watching.Row]) -> None:
     failed = [r for r in rows if r.error is not None]
     for r in failed:
-        click.echo(f"error: {r.parcel.code}: {r.error.render() if r.error else ''}", err=True)
+        click.echo(f"{label('error', LANG)}: {r.parcel.code}: {r.error.render(LANG) if r.error else ''}", err=True)
     if failed:
         sys.exit(2)
 

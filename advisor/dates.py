@@ -8,6 +8,8 @@ from functools import lru_cache
 from .errors import FactsError
 from .location import Location
 
+from .errors import Phrase
+
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _AGO = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
@@ -20,7 +22,12 @@ def real_today() -> dt.date:
 
 
 class DateFormatError(ValueError):
-    pass
+    """A date that cannot be read; its one argument is the reason, a `Phrase` of the errors' catalog."""
+
+    @property
+    def phrase(self) -> Phrase:
+        reason: Phrase = self.args[0]
+        return reason
 
 
 def parse_date(text: object, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
@@ -30,7 +37,7 @@ def parse_date(text: object, *, today: dt.date | None = None, relative: bool = F
     if isinstance(text, dt.date):
         return text
     if not isinstance(text, str):
-        raise DateFormatError("expected a date as text")
+        raise DateFormatError(Phrase("date_text"))
     if not relative:
         return _iso_date(text)
     s = text.strip()
@@ -44,13 +51,13 @@ def parse_date(text: object, *, today: dt.date | None = None, relative: bool = F
         m = _AGO.match(s)
         if m:
             if today is None:
-                raise DateFormatError("a relative date needs today's date")
+                raise DateFormatError(Phrase("date_needs_today"))
             try:
                 return today - dt.timedelta(days=int(m[1]))
             except OverflowError:
-                raise DateFormatError("the date falls before year 1") from None
-        raise DateFormatError("expected YYYY-MM-DD, DD.MM.YYYY or Nd (N days ago)")
-    raise DateFormatError("expected YYYY-MM-DD")
+                raise DateFormatError(Phrase("date_before_year_1")) from None
+        raise DateFormatError(Phrase("date_shape_relative"))
+    raise DateFormatError(Phrase("date_shape"))
 
 
 @lru_cache(maxsize=8192)
@@ -58,7 +65,7 @@ def _iso_date(text: str) -> dt.date:
     """`YYYY-MM-DD` (cached: a batch repeats the same few hundred days; errors are not cached)."""
     m = _ISO.match(text.strip())
     if not m:
-        raise DateFormatError("expected YYYY-MM-DD")
+        raise DateFormatError(Phrase("date_shape"))
     return _make(int(m[1]), int(m[2]), int(m[3]))
 
 
@@ -66,7 +73,7 @@ def _make(y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError as e:
-        raise DateFormatError(f"not a real date ({e})") from None
+        raise DateFormatError(Phrase("date_not_real", detail=str(e))) from None
 
 
 # Dates outside these years are typing mistakes (`0202-11-01`), and date arithmetic near year 1 or
@@ -83,21 +90,21 @@ def read_date(value: object, where: "str | Location") -> dt.date | None:
     try:
         d = parse_date(value)
     except DateFormatError as e:
-        raise FactsError(f"`{value}` is not a valid date: {e}", where=where, help=_iso_help(value)) from None
+        raise FactsError.of("bad_date_value", where=where, help=_iso_help(value), value=value,
+                            reason=e.phrase) from None
     if not EARLIEST <= d <= LATEST:
-        raise FactsError(f"`{value}` is outside the years {EARLIEST.year}-{LATEST.year}", where=where,
-                         help="check the year", key="out_of_range")
+        raise FactsError.of("out_of_range", where=where, value=value, first=EARLIEST.year, last=LATEST.year)
     return d
 
 
-def _iso_help(value: object) -> str | None:
+def _iso_help(value: object) -> Phrase | None:
     """A day written `DD.MM.YYYY` (as on the CLI) gets its contract spelling as help; it is not
     taken silently, since `05.06.2026` read the other way is another day."""
     try:
         d = parse_date(value, relative=True)
     except DateFormatError:
         return None
-    return f"facts write dates as YYYY-MM-DD: `{d.isoformat()}`"
+    return Phrase("iso_spelling", value=d.isoformat())
 
 
 def read_day(value: object, where: "str | Location" = "today") -> dt.date | None:

@@ -15,7 +15,7 @@ from typing import AbstractSet, Any, TYPE_CHECKING, TypeVar
 
 from .countries import event_country
 from .dates import read_date
-from .errors import FactsError, did_you_mean, one_of
+from .errors import FactsError, suggest
 from .jsonio import MAX_JSON_DEPTH, check_json, read_json  # noqa: F401 (check_json: said here for its callers)
 from . import validation
 from .schemaerrors import describe, field_path
@@ -126,8 +126,7 @@ def parse_document(text: str, source: str = "facts") -> dict[str, Any]:
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise FactsError(f"the facts must be a mapping of fields, not `{type(doc).__name__}`", where=source,
-                         help="start with fields such as `track:` and `order:`")
+        raise FactsError.of("facts_not_mapping", where=source, type=type(doc).__name__)
     return doc
 
 
@@ -136,9 +135,11 @@ def _schema_error(err: ValidationError) -> FactsError:
     p = describe(err)
     where = field_path(p.path + ([p.key] if p.key else []))
     if err.validator == "anyOf" and where.startswith("events"):
-        return FactsError("an event needs a `status` text or a `stage` id", where=where)
+        return FactsError.of("event_needs_status", where=where)
     if p.key:
-        return FactsError(f"unknown field `{where}`", where=where, help=p.help)
+        return FactsError.of("unknown_field", where=where, value=where, help=p.said_help or p.help)
+    if p.said:
+        return FactsError.of(p.said.key, where=where, help=p.said_help, **p.said.values)
     return FactsError(p.message, where=where, help=p.help)
 
 
@@ -154,11 +155,10 @@ def _money(d: dict[str, Any] | None) -> Money | None:
     if cur is not None:
         cur = cur.upper()
         if cur not in _currencies():
-            raise FactsError(f"unknown currency `{d['currency']}`", where="currency",
-                             help="use an ISO 4217 code such as `USD`, `EUR` or `RUB`", key="bad_currency")
+            raise FactsError.of("bad_currency", where="currency", value=d['currency'])
     amount = float(d["amount"])
     if not math.isfinite(amount):   # NaN passes every schema bound: refuse it by name
-        raise FactsError(f"`{d['amount']}` is not an amount", where="amount", help="give a number such as `12.5`")
+        raise FactsError.of("bad_amount_number", where="amount", value=d['amount'])
     return _new(Money, amount=amount, currency=cur)
 
 
@@ -177,8 +177,7 @@ def _place(d: dict[str, Any] | None, where: str) -> Place | None:
         from .trackformats import _country_codes
         cc = cc.upper()
         if cc not in _country_codes():
-            raise FactsError(f"`{d['country']}` is not an ISO 3166-1 country code", where=f"{where}.country",
-                             help="use two letters such as `RU`, `UA`, `BY`, `KZ`", key="bad_country")
+            raise FactsError.of("bad_country_code", where=f"{where}.country", value=d['country'])
     return _new(Place, country=cc, city=d.get("city"), postcode=d.get("postcode"))
 
 
@@ -187,15 +186,14 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: AbstractSet[s
     """Validate a facts mapping and build typed `Facts`; raise `FactsError` naming the field.
     `default_platform` is the platform of facts that name none (`default:` in platforms.yaml)."""
     if not isinstance(doc, dict):
-        raise FactsError("the facts must be a mapping of fields", where="(top level)")
+        raise FactsError.of("facts_top_not_mapping", where="(top level)")
     errors = validation.errors("parcel-facts-1", doc)
     if errors:
         raise _schema_error(errors[0])
     today = read_date(doc["today"] if doc.get("today") is not None else today, "today") or today
     platform = doc.get("platform", default_platform)
     if platforms is not None and platform not in platforms:
-        raise FactsError(f"unknown platform `{platform}`", where="platform",
-                         help=did_you_mean(platform, platforms) or one_of(platforms))
+        raise FactsError.of("unknown_platform", where="platform", value=platform, help=suggest(platform, platforms))
     o = doc.get("order") or {}
     ship = o.get("shipping") or {}
     order = _new(
@@ -227,11 +225,11 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
     events: list[Event] = []
     for i, e in enumerate(given):
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
-            raise FactsError(f"`{e['weight_g']}` is not a weight", where=f"events[{i}].weight_g")
+            raise FactsError.of("bad_weight", where=f"events[{i}].weight_g", value=e['weight_g'])
         try:
             date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
-            raise FactsError(err.message, where=f"events[{i}].date", help=err.help) from None
+            raise err.at(f"events[{i}].date") from None
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
             country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
@@ -239,8 +237,8 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))
         if providers is not None and e.get("provider") is not None and e["provider"] not in providers:
-            raise FactsError(f"unknown status code provider `{e['provider']}`", where=f"events[{i}].provider",
-                             help=did_you_mean(e["provider"], providers) or one_of(providers))
+            raise FactsError.of("unknown_provider", where=f"events[{i}].provider", value=e["provider"],
+                                help=suggest(e["provider"], providers))
     return events
 
 
@@ -249,8 +247,8 @@ def _tracker_status(d: dict[str, Any] | None, providers: list[str] | None) -> Ev
     if not d:
         return None
     if providers is not None and d.get("provider") is not None and d["provider"] not in providers:
-        raise FactsError(f"unknown status code provider `{d['provider']}`", where="tracker_status.provider",
-                         help=did_you_mean(d["provider"], providers) or one_of(providers))
+        raise FactsError.of("unknown_provider", where="tracker_status.provider", value=d["provider"],
+                            help=suggest(d["provider"], providers))
     date = read_date(d.get("date"), "tracker_status.date")
     return _new(Event, date=date, status=d.get("status"), stage=None, country=None, city=None, weight_g=None,
                 source="tracker", index=-1, provider=d.get("provider"), code=d.get("code"), time=None, offset=None)
@@ -266,8 +264,7 @@ def _dispute(d: dict[str, Any] | None) -> Dispute | None:
                    escalated=bool(d.get("escalated", False)),
                    refund_received=read_date(d.get("refund_received"), "dispute.refund_received"))
     if dispute.opened is None:
-        raise FactsError("a dispute needs the date it was opened", where="dispute.opened",
-                         help="add `opened: YYYY-MM-DD` under `dispute`, or remove `dispute`", key="dispute_needs_date")
+        raise FactsError.of("dispute_needs_date", where="dispute.opened")
     return dispute
 
 
@@ -275,7 +272,7 @@ def _wrap_money(d: dict[str, Any] | None, where: str) -> Money | None:
     try:
         return _money(d)
     except FactsError as e:
-        raise FactsError(e.message, where=f"{where}.{e.where}", help=e.help) from None
+        raise e.at(f"{where}.{e.where}") from None
 
 
 def _check_dates(f: Facts) -> None:
@@ -289,25 +286,22 @@ def _check_dates(f: Facts) -> None:
     past += [(e, e.date) for e in f.events]     # an event's path is written only if it is wrong
     for where, d in past:
         if d and d > f.today:
-            raise FactsError(f"`{d.isoformat()}` is after today (`{f.today.isoformat()}`)",
-                             where=where if isinstance(where, str) else f"events[{where.index}].date",
-                             help="check the date, or pass the right `today`", key="after_today")
+            raise FactsError.of("after_today", where=where if isinstance(where, str) else f"events[{where.index}].date",
+                                value=d.isoformat(), today=f.today.isoformat())
     if o.paid:
         for where, d in (("order.track_issued", o.track_issued), ("order.protection_ends", o.protection_ends),
                          ("dispute.opened", f.dispute.opened if f.dispute else None)):
             if d and d < o.paid:
-                raise FactsError(f"`{d.isoformat()}` is before the payment date (`{o.paid.isoformat()}`)", where=where,
-                                 key="before_paid")
+                raise FactsError.of("before_paid", where=where, value=d.isoformat(), paid=o.paid.isoformat())
     opened = f.dispute.opened if f.dispute else None         # set whenever there is a dispute
     if f.dispute and f.dispute.refund_received and opened and f.dispute.refund_received < opened:
-        raise FactsError(f"`{f.dispute.refund_received.isoformat()}` is before the dispute was opened "
-                         f"(`{opened.isoformat()}`)", where="dispute.refund_received", key="before_dispute")
+        raise FactsError.of("before_dispute", where="dispute.refund_received",
+                            value=f.dispute.refund_received.isoformat(), opened=opened.isoformat())
     if o.problem and o.problem != "none" and not f.received:
-        raise FactsError(f"`order.problem` is `{o.problem}`, which describes goods that arrived, but `received` is not true",
-                         where="order.problem", help="add `received: true`, or remove `order.problem`")
+        raise FactsError.of("problem_not_received", where="order.problem", value=o.problem)
     if f.dispute and o.track_issued and opened and opened < o.track_issued:
-        raise FactsError(f"`{opened.isoformat()}` is before the code was issued (`{o.track_issued.isoformat()}`)",
-                         where="dispute.opened", key="before_issued")
+        raise FactsError.of("before_issued", where="dispute.opened", value=opened.isoformat(),
+                            issued=o.track_issued.isoformat())
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

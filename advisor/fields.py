@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable, Mapping, Required, TypedDict
 
 from .dates import DateFormatError, parse_date
-from .errors import FactsError
+from .errors import FactsError, Phrase
 
 from .fieldtable import Field, table as table  # `fields.table()`: the interfaces read the table through here
 
@@ -47,8 +47,8 @@ def read_date(value: str | None, name: str, today: dt.date, counts: str = "ago")
     try:
         return parse_date(value, today=today, relative=True).isoformat()
     except DateFormatError as e:
-        said = str(e).replace("N days ago", "N days left") if counts == "left" else str(e)
-        raise FactsError(f"`{value}` is not a date: {said}", where=name, key="bad_date") from None
+        reason = Phrase("date_shape_left") if counts == "left" and e.phrase.key == "date_shape_relative" else e.phrase
+        raise FactsError.of("bad_date", where=name, value=value, reason=reason) from None
 
 
 def read_place(value: str | None, name: str) -> Place | None:
@@ -67,8 +67,7 @@ def read_place(value: str | None, name: str) -> Place | None:
     if rest:
         out["city"] = rest
     if not re.fullmatch(r"[A-Za-z]{2}", out["country"]):
-        raise FactsError(f"`{value}` does not start with a two-letter country code", where=name,
-                         help="write e.g. `RU` or `RU,Moscow`", key="bad_country")
+        raise FactsError.of("bad_country", where=name, value=value)
     return out
 
 
@@ -78,8 +77,7 @@ def read_money(value: str | None, name: str) -> Money | None:
         return None
     m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
     if not m:
-        raise FactsError(f"`{value}` is not an amount", where=name, help="write e.g. `3.00` or `3.00USD`",
-                         key="bad_amount")
+        raise FactsError.of("bad_amount", where=name, value=value)
     out: Money = {"amount": float(m[1].replace(",", "."))}
     if m[2]:
         out["currency"] = m[2].upper()
@@ -90,8 +88,7 @@ def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict[
     """`DATE=STATUS` (or `DATE STATUS`); a status that is a stage id is given as the stage."""
     m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
     if not m:
-        raise FactsError(f"`{value}` is not an event", where=name,
-                         help="write `DATE=STATUS`, e.g. `2026-10-02=Export`", key="bad_event")
+        raise FactsError.of("bad_event", where=name, value=value)
     date = read_date(m[1], name, today)
     status = m[2].strip()
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
@@ -183,8 +180,7 @@ def read_pasted(data: bytes, name: str) -> tuple[list[dict[str, Any]], dict[str,
     pasted = read_history(data)
     max_events = validation.schema("parcel-facts-1")["properties"]["events"]["maxItems"]
     if len(pasted.events) > max_events:
-        raise FactsError(f"the history has {len(pasted.events)} events; at most {max_events} are read",
-                         where=name, help="paste only this parcel's history", key="too_long")
+        raise FactsError.of("too_long", where=name, n=len(pasted.events), max=max_events)
     # the place printed beside an event (city, postcode) travels as the event's `city`, as printed
     events = [{**{k: e[k] for k in ("date", "time", "offset", "status") if k in e},
                **({"city": e["place"]} if e.get("place") else {})} for e in pasted.events]

@@ -49,10 +49,10 @@ def read_json(data: str | bytes, source: str, *, check: bool = True, one_line: b
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as bad:
-                raise FactsError(f"the text is not UTF-8 (byte {bad.start})", where=source) from None
+                raise FactsError.of("text_not_utf8", where=source, at=bad.start) from None
         if one_line:
-            raise FactsError(f"invalid JSON: {e.msg.lower()} at column {e.colno}", where=source) from None
-        raise FactsError(f"invalid JSON: {e.msg.lower()}", where=Location(source, e.lineno, e.colno)) from None
+            raise FactsError.of("invalid_json_column", where=source, reason=e.msg.lower(), column=e.colno) from None
+        raise FactsError.of("invalid_json", where=Location(source, e.lineno, e.colno), reason=e.msg.lower()) from None
     if check:
         check_json(data, doc, source)
     return doc
@@ -71,9 +71,8 @@ def check_json(text: str | bytes, doc: Any, source: str, duplicates: bool = True
     while stack:
         value, depth, path = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise FactsError(f"the value nests deeper than {MAX_JSON_DEPTH} levels",
-                             where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source,
-                             help="facts nest a few levels at most: `order.price.amount`")
+            raise FactsError.of("json_too_deep", limit=MAX_JSON_DEPTH,
+                                where=(f"{source}{path}" if path.startswith("[") else f"{source}.{path}") if path else source)
         if isinstance(value, dict):
             keys += len(value)
             stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in value.items()
@@ -93,8 +92,7 @@ def _no_duplicate_keys(text: str, source: str) -> None:
 
 
 def _twice(key: str, where: str) -> FactsError:
-    return FactsError(f"the key `{key}` is given twice in one object", where=where,
-                      help="a key may appear once in an object; remove or rename one of them")
+    return FactsError.of("json_duplicate_key", where=where, value=key)
 
 
 class _Twice(dict[str, Any]):

@@ -20,7 +20,8 @@ ERROR: dict[str, Any] = {"type": "object", "required": ["error"], "additionalPro
     "type": "object", "required": ["kind", "message"], "additionalProperties": False,
     "properties": {"kind": {"type": "string", "description": "facts, track, history, rules, request or internal"},
                    "message": {"type": "string"}, "where": {"type": "string", "description": "the field or body:line:col"},
-                   "help": {"type": "string"}}}}}
+                   "help": {"type": "string"},
+                   "key": {"type": "string", "description": "which problem (templates/errors.yaml): its text in every language"}}}}}
 BATCH_ERROR = {"type": "object", "required": ["index", "error"], "additionalProperties": False,
                "properties": {"index": {"type": "integer", "minimum": 0}, "error": ERROR["properties"]["error"]}}
 HEALTH = {"type": "object", "required": ["status", "version", "rules", "rule_count", "pid"],

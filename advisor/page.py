@@ -218,7 +218,8 @@ class Page:
                 answer.facts = {k: v for k, v in doc.items() if k != "today"}
         except AdvisorError as e:
             name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
-            text = self.t(lang)["errors"].get(e.key or e.kind) or self.t(lang)["errors"]["default"]
+            text = (self.t(lang)["errors"].get(e.key) or self.t(lang)["errors"].get(e.kind)
+                    or self.t(lang)["errors"]["default"])
             answer.errors.setdefault(name, text.replace("{value}", answer.form.get(name, "")))
         return answer
 

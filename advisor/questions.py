@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Protocol, TypeVar
 import click
 
 from . import fields
-from .cli_types import _
+from .cli_types import LANG, _
 from .errors import AdvisorError, FactsError
 from .facts import merge
 from .fieldtable import Field, table
@@ -45,7 +45,7 @@ def _ask(question: str, check: Callable[[str], T]) -> T | None:
         try:
             return check(text)
         except FactsError as e:
-            click.echo("  " + e.message, err=True)
+            click.echo("  " + e.said(LANG)[0], err=True)
 
 
 def _yes_no(question: str, check: Check | None = None) -> bool | None:
@@ -88,7 +88,7 @@ def _pasted(question: str, check: Check) -> str | None:
         try:
             return check("\n".join(lines))
         except FactsError as e:
-            click.echo("  " + e.message, err=True)
+            click.echo("  " + e.said(LANG)[0], err=True)
 
 
 class _Checker:
@@ -122,7 +122,7 @@ class _Checker:
                                                                          "bad_country") else None
         said = said or (self.errors.get(e.key or "") or {}).get(self.lang)
         shown = str(getattr(e, "lines", "")) if f.kind == "history" else str(value)   # the lines a refused paste names
-        return said.replace("{text}", shown).replace("{value}", shown) if said else e.render()
+        return said.replace("{text}", shown).replace("{value}", shown) if said else e.render(LANG)
 
 
 def ask(advisor: Advisor, today: dt.date) -> fields.Answers:

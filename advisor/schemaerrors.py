@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .errors import did_you_mean, one_of
+from .errors import Phrase, suggest
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -20,6 +20,15 @@ class Problem:
     help: str | None
     path: list[str | int]  # where in the document (keys and indexes)
     key: str | None       # the offending key inside `path`, when there is one
+    said: Phrase | None = None         # the message by its key in templates/errors.yaml, for the user's language
+    said_help: Phrase | None = None
+
+
+def _said(key: str, help: Phrase | None = None, path: list[str | int] | None = None, offending: str | None = None,
+          **values: Any) -> Problem:
+    """A problem worded by the errors' catalog (its English is the message)."""
+    p = Phrase(key, **values)
+    return Problem(p.text("en"), str(help) if help else None, path or [], offending, p, help)
 
 
 def field_path(parts: Iterable[str | int]) -> str:
@@ -45,34 +54,34 @@ def describe(err: ValidationError) -> Problem:
         allowed = set((schema.get("properties") or {}).keys())
         extra = sorted(set(inst) - allowed) if isinstance(inst, dict) else []
         name = str(extra[0]) if extra else "?"
-        return Problem(f"unknown field `{name}`", did_you_mean(name, allowed) or one_of(allowed), path, name)
+        return _said("unknown_field", suggest(name, allowed), path, name, value=name)
     if v == "pattern" and str(schema.get("pattern", "")).startswith("^[0-9]{4}"):
-        return Problem(f"expected a date as YYYY-MM-DD, got `{inst}`", None, path, None)
+        return _said("schema_date", None, path, value=inst)
     if v == "pattern":
-        return Problem(f"the value `{inst}` has the wrong shape (expected {schema.get('pattern')})", None, path, None)
+        return _said("schema_shape", None, path, value=inst, pattern=schema.get('pattern'))
     if v == "type":
         want = value if isinstance(value, str) else " or ".join(value)
-        return Problem(f"expected {want}, got `{shown}`", None, path, None)
+        return _said("schema_type", None, path, want=want, value=shown)
     if v == "enum":
         values = [str(x) for x in value]
-        return Problem(f"unknown value `{inst}`", did_you_mean(str(inst), values) or one_of(values), path, None)
+        return _said("schema_enum", suggest(str(inst), values), path, value=inst)
     if v == "const":
-        return Problem(f"expected `{value}`, got `{shown}`", None, path, None)
+        return _said("schema_const", None, path, want=value, value=shown)
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return Problem(f"the value `{inst}` is out of range ({v} {value})", None, path, None)
+        return _said("schema_range", None, path, value=inst, bound=v, limit=value)
     if v == "maxLength":
-        return Problem(f"the text is longer than {value} characters", None, path, None)
+        return _said("schema_too_long", None, path, limit=value)
     if v == "minLength":
-        return Problem("the text is empty", None, path, None)
+        return _said("schema_empty_text", None, path)
     if v == "maxItems":
-        return Problem(f"more than {value} items", None, path, None)
+        return _said("schema_too_many", None, path, limit=value)
     if v == "minItems":
-        return Problem("the list is empty", None, path, None)
+        return _said("schema_empty_list", None, path)
     if v == "minProperties":
-        return Problem("the mapping is empty", None, path, None)
+        return _said("schema_empty_mapping", None, path)
     if v == "required":
         # the first required field the mapping lacks, from the schema and the value (not the message's words)
         have = err.instance if isinstance(err.instance, dict) else {}
         missing = next((str(k) for k in value if k not in have), "?")
-        return Problem(f"missing field `{missing}`", None, path, None)
+        return _said("schema_missing", None, path, value=missing)
     return Problem(err.message[:1].lower() + err.message[1:], None, path, None)

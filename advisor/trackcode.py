@@ -36,7 +36,7 @@ def normalise(text: str, book: FormatBook) -> tuple[str, list[dict[str, Any]]]:
     """Clean a pasted code and say every change made (T12). Repeats until nothing changes, so
     normalising twice gives the same code (removing a space can join a letter and an accent)."""
     if not isinstance(text, str):
-        raise TrackCodeError(f"the track code must be text, not `{type(text).__name__}`", where="track")
+        raise TrackCodeError.of("code_not_text", where="track", type=type(text).__name__)
     if _CLEAN.fullmatch(text):
         return text, []   # the usual case: nothing any step below would change
     code, changes = _normalise_once(text, book)
@@ -278,8 +278,7 @@ def _find_in_text(text: str, book: FormatBook, platform: str | None) -> Found | 
     codes = [c for c in found if not any(c != o and c in o for o in found)]
     if len(codes) > 1:
         listed = ", ".join(f"`{c}`" for c in codes[:5])
-        raise TrackCodeError(f"the text holds {len(codes)} different track codes: {listed}", where="track",
-                             help="advise one code at a time")
+        raise TrackCodeError.of("many_codes", where="track", n=len(codes), listed=listed)
     if not codes:
         return None
     code = codes[0]
@@ -336,19 +335,16 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
     code's shape and the order's destination."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
-        raise TrackCodeError(f"the track code is {len(text)} characters long; a code is at most {MAX_CODE_CHARS} "
-                             f"and a text holding one at most {MAX_TEXT_CHARS}", where="track",
-                             help="paste only the code, not the whole page")
+        raise TrackCodeError.of("code_too_long_text", where="track", n=len(text), max_code=MAX_CODE_CHARS,
+                                max_text=MAX_TEXT_CHARS)
     code, changes = normalise(text, book)
     if not code:
-        raise TrackCodeError("the track code is empty", where="track",
-                             help="copy the code from the order's tracking page and paste it as it is")
+        raise TrackCodeError.of("code_empty", where="track")
     readings = _readings(code, book, platform) if len(code) <= MAX_CODE_CHARS else []
     if changes or not _CLEAN.fullmatch(code):     # only a text with more than the code can hold another one
         code, changes, readings = _in_text(text, code, changes, readings, book, platform)
     if not readings and len(code) > MAX_CODE_CHARS:
-        raise TrackCodeError(f"the track code is {len(code)} characters long; no format is longer than {MAX_CODE_CHARS}",
-                             where="track", help="paste only the code, not the whole page")
+        raise TrackCodeError.of("code_too_long", where="track", n=len(code), max=MAX_CODE_CHARS)
     if (method or destination) and len(readings) > 1:
         readings = prefer_carrier(readings, method, destination, book)
     if method and readings:

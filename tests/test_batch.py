@@ -23,7 +23,8 @@ def test_order_errors_in_place_and_exit_status(tmp_path):
     rows = [json.loads(x) for x in out.splitlines()]
     assert [r.get("line") for r in rows] == [None, 2, 3, 4, None]
     assert rows[0]["track"]["code"] == "RK190321410CN" and rows[4]["track"]["code"] == "LA123456785CN"
-    assert rows[2]["error"] == {"kind": "facts", "message": "expected a date as YYYY-MM-DD, got `soon`", "where": "order.paid"}
+    assert rows[2]["error"] == {"kind": "facts", "message": "expected a date as YYYY-MM-DD, got `soon`", "where": "order.paid",
+                                "key": "schema_date"}
     assert rows[3]["error"]["message"] == "expected a facts object, got `list`"
 
 

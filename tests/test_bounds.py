@@ -289,12 +289,13 @@ def test_resume_reads_a_huge_partial_from_its_end_in_flat_memory(many, complete,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("change, message", [
-    ("input", "is not the input the interrupted run read"),
-    ("--lang", "had `lang` = `en`, this one `ru`"),
-    ("day", "advised as of `2026-11-20`, this one would as of `2026-11-21`"),
+@pytest.mark.parametrize("change, message, help", [
+    ("input", "is not the input the interrupted run read", "help: "),
+    # `--lang ru` is also the language the command line speaks in
+    ("--lang", "было `lang` = `en`, у этого — `ru`", "подсказка: "),
+    ("day", "advised as of `2026-11-20`, this one would as of `2026-11-21`", "help: "),
 ])
-def test_resume_refuses_another_input_other_options_or_another_day(many, tmp_path, change, message):
+def test_resume_refuses_another_input_other_options_or_another_day(many, tmp_path, change, message, help):
     out = tmp_path / "out.jsonl"
     partial = _interrupted_run(many, out)
     before = partial.read_bytes()
@@ -308,7 +309,7 @@ def test_resume_refuses_another_input_other_options_or_another_day(many, tmp_pat
     else:
         args[args.index("2026-11-20")] = "2026-11-21"          # as a run without --today after midnight
     r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV)
-    assert r.returncode == 2 and message in r.stderr and "help: " in r.stderr, r.stderr
+    assert r.returncode == 2 and message in r.stderr and help in r.stderr, r.stderr
     assert partial.read_bytes() == before and not out.exists()      # nothing was mixed in
 
 

@@ -80,7 +80,7 @@ def test_a_date_without_a_status_of_its_own_is_refused():
 
 @pytest.mark.parametrize("lang,said,help_", [
     ("en", "each date can go with the line above it or the line below it", "help: copy from the first event's first line"),
-    ("ru", "каждая дата может относиться и к строке над ней, и к строке под ней", "help: скопируйте от первой строки первого события"),
+    ("ru", "каждая дата может относиться и к строке над ней, и к строке под ней", "подсказка: скопируйте от первой строки первого события"),
 ])
 def test_the_cli_says_a_refused_paste_in_the_users_language_and_never_asks_for_the_same_paste(tmp_path, lang, said, help_):
     page = tmp_path / "page.txt"

@@ -7,24 +7,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .version import __version__
+from advisor.version import __version__
 __all__ = ["Advisor", "Advice", "advise", "AdvisorError", "__version__"]
 
 if TYPE_CHECKING:       # what type checkers see; at run time the names load on first use (below)
-    from .advice import Advice
-    from .api import Advisor, advise
-    from .errors import AdvisorError
+    from advisor.advice.build import Advice
+    from advisor.api import Advisor, advise
+    from advisor.base.errors import AdvisorError
 
 
 def __getattr__(name: str) -> object:
     # Lazy: `advise <code>` should not pay for the engine import until it needs it.
     if name in ("Advisor", "advise"):
-        from . import api
+        from advisor import api
         return getattr(api, name)
     if name == "Advice":
-        from .advice import Advice
+        from advisor.advice.build import Advice
         return Advice
     if name == "AdvisorError":
-        from .errors import AdvisorError
+        from advisor.base.errors import AdvisorError
         return AdvisorError
     raise AttributeError(name)

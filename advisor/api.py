@@ -9,22 +9,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .advice import Advice, Inputs, build, template_context
-from .dates import real_today
-from .derive import Derived, derive
-from .errors import FactsError, RulesError, did_you_mean, one_of
-from .facts import Facts, build_facts
-from .render import LANGS, Renderer, message_langs, message_names
-from .safety import Safety
-from .resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
-from .trackcode import analyse, read_code
-from .version import __version__
-from .knowledge import load_knowledge, lookup
-from .yamlfile import load, located
+from advisor.advice.build import Advice, Inputs, build, template_context
+from advisor.reading.dates import real_today
+from advisor.engine.derive import Derived, derive
+from advisor.base.errors import FactsError, RulesError, did_you_mean, one_of
+from advisor.reading.facts import Facts, build_facts
+from advisor.text.render import LANGS, Renderer, message_langs, message_names
+from advisor.advice.safety import Safety
+from advisor.base.resources import rules_dir as default_rules_dir, templates_dir as default_templates_dir
+from advisor.reading.trackcode import analyse, read_code
+from advisor.version import __version__
+from advisor.knowledge.files import load_knowledge, lookup
+from advisor.base.yamlfile import load, located
 
 if TYPE_CHECKING:
-    from .adapters import Adapters
-    from .calendarfile import CalendarTexts
+    from advisor.reading.adapters import Adapters
+    from advisor.text.calendarfile import CalendarTexts
 
 
 def check_dirs(**dirs: Path | None) -> None:
@@ -37,7 +37,7 @@ def check_dirs(**dirs: Path | None) -> None:
 def message_requirements(vocab: dict[str, Any], profiles: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
     """Per platform, each message's `requires` (vocabulary.yaml) compiled like a rule's `when`;
     checked by `rules check` (`check_message_requirements`)."""
-    from .compiler import compile_map
+    from advisor.engine.compiler import compile_map
     out: dict[str, dict[str, list[Any]]] = {}
     for platform, profile in profiles.items():
         out[platform] = {}
@@ -50,7 +50,7 @@ def message_requirements(vocab: dict[str, Any], profiles: dict[str, Any]) -> dic
 
 def check_message_requirements(vocab: dict[str, Any], profiles: dict[str, Any]) -> list[RulesError]:
     """Each `requires` names known facts with values of their type, as a rule's `when` must."""
-    from .whencheck import check_when
+    from advisor.knowledge.whencheck import check_when
     problems = []
     for name, meta in (vocab.get("messages") or {}).items():
         when = meta.get("requires") if isinstance(meta, dict) else None
@@ -93,8 +93,8 @@ class Advisor:
 
     def __init__(self, rules: str | Path | None = None, templates: str | Path | None = None,
                  overlay: str | Path | None = None):
-        from .engine import compiled_rules
-        from .rulebook import load_rulebook
+        from advisor.engine.engine import compiled_rules
+        from advisor.knowledge.rulebook import load_rulebook
         self.rules_dir = Path(rules) if rules else default_rules_dir()
         self.templates_dir = Path(templates) if templates else default_templates_dir()
         self.overlay_dir = Path(overlay) if overlay else None
@@ -128,7 +128,7 @@ class Advisor:
         self._adapters: Adapters | None = None
 
     def _calendar_texts(self) -> CalendarTexts:
-        from .calendarfile import CalendarTexts
+        from advisor.text.calendarfile import CalendarTexts
         path = self.templates_dir / "calendar.yaml"
         texts = load(path, "templates/calendar.yaml") if path.is_file() else {}
         return CalendarTexts(texts, self.vocab, self.profiles,
@@ -176,7 +176,7 @@ class Advisor:
     def adapters(self) -> Adapters:
         """The trackers' payload adapters (`rules/adapters/`), read on first use."""
         if self._adapters is None:
-            from .adapters import Adapters
+            from advisor.reading.adapters import Adapters
             self._adapters = Adapters(self.rules_dir, set(self.providers.names))
         return self._adapters
 
@@ -186,7 +186,7 @@ class Advisor:
         """Advice from a tracker's payload as the tracker sends it (a dict, or JSON or XML text):
         `provider` names its adapter (`rules/adapters/`) or is `auto`; `order` is the order's
         own facts (dates, destination), `facts` any other facts (platform, seller, dispute)."""
-        from .adapters import payload_facts
+        from advisor.reading.adapters import payload_facts
         reading = self.adapters.read(payload, provider)
         doc = payload_facts(reading, order, facts)
         return self.advise(doc, today=today, lang=lang, messages=messages,

@@ -54,7 +54,7 @@ OTHER_CODES = ["hs123456789he", "65519797821543", "12345678", "1Z999AA1012345678
 def track_code(rng: random.Random) -> str:
     """Mostly distinct S10 codes (a tenth with a wrong check digit, some pasted in lower case with
     spaces or a Cyrillic letter), the rest other shapes: every parcel analyses its own code."""
-    from advisor.checksums import s10_check_digit
+    from advisor.knowledge.checksums import s10_check_digit
     if rng.random() < 0.1:
         return rng.choice(OTHER_CODES)
     serial = f"{rng.randrange(10 ** 8):08d}"
@@ -139,7 +139,7 @@ def peak_kib() -> int:
 
 
 def batch_rate(path: Path, workers: int, messages: bool, n: int) -> float:
-    from advisor.batch import Settings, run
+    from advisor.interfaces.batch import Settings, run
     with open(path, "rb") as src:
         out = io.BytesIO() if n <= 20_000 else open(os.devnull, "wb")
         t = time.perf_counter()
@@ -157,8 +157,8 @@ def dask_rate(path: Path, tmp: Path, workers: int, n: int, batch_best: float) ->
     except ImportError:
         print("dask: not installed (pip install '.[dask]'), not measured")
         return
-    from advisor.batch import Settings
-    from advisor.cluster import advise_files
+    from advisor.interfaces.batch import Settings
+    from advisor.interfaces.cluster import advise_files
     lines = path.read_bytes().splitlines(keepends=True)
     parts = workers * 4
     sources = []
@@ -181,9 +181,9 @@ def dask_rate(path: Path, tmp: Path, workers: int, n: int, batch_best: float) ->
 def floor_rate(docs: list[dict]) -> float:
     """Parse facts, analyse the code, derive facts and write JSON: everything but engine and text."""
     from advisor.api import default_advisor
-    from advisor.derive import derive
-    from advisor.trackcode import analyse
-    from advisor.jsonio import compact, loads
+    from advisor.engine.derive import derive
+    from advisor.reading.trackcode import analyse
+    from advisor.base.jsonio import compact, loads
     adv = default_advisor()
     sink = open(os.devnull, "w", encoding="utf-8")
     lines = [json.dumps(doc, ensure_ascii=False) for doc in docs]
@@ -288,7 +288,7 @@ def safety_cost(n: int, repeat: int) -> tuple[float, float]:
     """advise() rate with the guarantees checked (as shipped) and with the layer switched off
     (no caps, no checks, no message requirements), round robin, best of `repeat` each."""
     from advisor.api import Advisor
-    from advisor.safety import Plan
+    from advisor.advice.safety import Plan
     adv = Advisor()
     docs = parcels(n, seed=5)
     on = (adv.safety, adv.message_requires)

@@ -27,9 +27,9 @@ ROUNDS = 5
 
 OURS = """
 import json, sys, time
-from advisor.trackcode import analyse
-from advisor.trackformats import book_for
-from advisor.resources import rules_dir
+from advisor.reading.trackcode import analyse
+from advisor.knowledge.trackformats import book_for
+from advisor.base.resources import rules_dir
 book = book_for(rules_dir())
 codes = json.load(open(sys.argv[1], encoding="utf-8"))
 for c in codes[:100]:
@@ -71,7 +71,7 @@ print(best)
 
 def inputs(n: int, seed: int = 11) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from advisor.checksums import s10_check_digit
+    from advisor.knowledge.checksums import s10_check_digit
     rng = random.Random(seed)
     jkeen = json.loads((ROOT / "tests" / "fixtures" / "jkeen_test_numbers.json").read_text(encoding="utf-8"))
     out = [row[3] for row in jkeen["numbers"]]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from advisor.gazetteer import CITIES, COUNTRIES, cities_text, countries_text  # noqa: E402
+from advisor.knowledge.gazetteer import CITIES, COUNTRIES, cities_text, countries_text  # noqa: E402
 
 
 def made() -> tuple[bytes, str]:

@@ -50,7 +50,7 @@ def run_cli(*args, input=None, process=False):
                            input=input, cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE})
         return p.returncode, p.stdout, p.stderr
     from click.testing import CliRunner
-    from advisor.cli import main
+    from advisor.interfaces.cli import main
     try:
         runner = CliRunner(mix_stderr=False)        # click 8.1
     except TypeError:
@@ -69,7 +69,7 @@ def run_cli(*args, input=None, process=False):
 
 
 def _needs_process(args) -> bool:
-    from advisor import cli
+    from advisor.interfaces import cli
     if cli.LANG != "en" or (args and args[0] in ("batch", "serve")):
         return True
     return any(a == "--lang" and i + 1 < len(args) and args[i + 1] != "en" or a.startswith("--lang=") and a != "--lang=en"

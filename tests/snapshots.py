@@ -21,8 +21,8 @@ FALLBACK_TODAY = dt.date(2026, 11, 22)      # a case that names no day is advise
 
 def parcels(advisor):
     """(file stem, title, facts, today) for every case and the generated sample, in a fixed order."""
-    from advisor.cases import load_cases
-    from advisor.timelines import parcels as generated
+    from advisor.workbench.cases import load_cases
+    from advisor.workbench.timelines import parcels as generated
     for case in load_cases(ROOT / "rules"):
         day = case.today or case.facts.get("today")
         today = dt.date.fromisoformat(str(day)) if day else FALLBACK_TODAY
@@ -34,8 +34,8 @@ def parcels(advisor):
 
 def reports(advisor, lang: str):
     """(file stem, title, advice as a dict or None, the report or the error as the CLI says it)."""
-    from advisor.errors import AdvisorError, label
-    from advisor.report import render_text
+    from advisor.base.errors import AdvisorError, label
+    from advisor.views.report import render_text
     for stem, title, facts, today in parcels(advisor):
         try:
             advice = advisor.advise(facts, today=today, lang=lang)

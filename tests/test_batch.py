@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from advisor.batch import MAX_LINE_BYTES, Settings, run
+from advisor.interfaces.batch import MAX_LINE_BYTES, Settings, run
 from conftest import run_cli
 
 GOOD = {"track": "RK190321410CN", "today": "2026-11-22", "order": {"track_issued": "2026-11-10"}}
@@ -65,7 +65,7 @@ def test_usage_errors_exit_2(tmp_path):
 
 def _one_by_one(data: bytes, limit: int) -> list[dict]:
     """What each non-blank line should give, numbered by its place in the file."""
-    from advisor import batch
+    from advisor.interfaces import batch
     out = []
     for n, raw in enumerate(data.split(b"\n"), 1):
         if raw.strip():
@@ -78,7 +78,7 @@ def _one_by_one(data: bytes, limit: int) -> list[dict]:
 def test_lines_keep_their_numbers_however_the_input_is_cut(monkeypatch, size):
     """The input is read in pieces of whole lines; blank lines, CRLF, a missing last newline and
     lines past the length limit (short or spanning many pieces) keep their numbers and order."""
-    from advisor import batch
+    from advisor.interfaces import batch
     monkeypatch.setattr(batch, "MAX_LINE_BYTES", 2048)
     good = json.dumps(GOOD).encode()
     data = b"\n".join([good, b"", b"   ", b"{bad json", good + b"\r", b"x" * 2049, good, b"y" * 9000, b"",
@@ -99,7 +99,7 @@ def test_worker_pipes_are_widened():
     import fcntl
     import multiprocessing as mp
     from pathlib import Path
-    from advisor import batch
+    from advisor.interfaces import batch
     if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < batch.PIPE_BYTES:
         pytest.skip("this system caps pipes below 1 MiB")
     with mp.get_context("spawn").Pool(1) as pool:

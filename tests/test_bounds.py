@@ -234,8 +234,8 @@ def test_a_2_mb_rules_file_is_refused_before_its_memory_grows(shape):
     """Composing a 2 MB file before checking it took 58 times its size (2 GB seen with aliases);
     the event stream is checked first, so the refusal costs about the file's own size."""
     import tracemalloc
-    from advisor.errors import RulesError
-    from advisor.yamlfile import loads
+    from advisor.base.errors import RulesError
+    from advisor.base.yamlfile import loads
     rule = ("  - id: r{i}\n    source: [T15]\n    when: {{received: false}}\n    then:\n"
             "      action: {{id: wait, due: today, text: {{en: {v}, ru: {v}}}}}\n")
     head = "rules:\n  - id: r\n    source: [T15]\n    when: {received: false}\n    then:\n" \

@@ -94,14 +94,14 @@ def test_off_writes_nothing(tmp_path, value):
 
 
 def test_the_default_place_follows_xdg(tmp_path, monkeypatch):
-    from advisor import cache
+    from advisor.base import cache
     monkeypatch.delenv("PARCEL_ADVISOR_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache.directory().parent == tmp_path / "parcel-advisor"
 
 
 def test_the_folder_is_pruned_to_its_bound(tmp_path, monkeypatch):
-    from advisor import cache
+    from advisor.base import cache
     monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path))
     monkeypatch.setattr(cache, "MAX_ENTRIES", 10)
     for i in range(35):
@@ -112,7 +112,7 @@ def test_the_folder_is_pruned_to_its_bound(tmp_path, monkeypatch):
 
 def test_an_entry_changed_in_place_is_not_believed(tmp_path, monkeypatch):
     """A flipped byte inside an entry (same length, still loadable) is a miss, not a wrong value."""
-    from advisor import cache
+    from advisor.base import cache
     monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path))
     assert cache.cached("t", b"k", lambda: ["a", "b"]) == ["a", "b"]
     (entry,) = entries(tmp_path)
@@ -136,7 +136,7 @@ class _Planted:
 def _plant(monkeypatch, tmp_path, mode):
     import hashlib
     import pickle
-    from advisor import cache
+    from advisor.base import cache
     monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))
     folder = cache.directory()
     folder.mkdir(parents=True)
@@ -163,7 +163,7 @@ def test_the_planted_entry_would_run_in_a_trusted_folder(monkeypatch, tmp_path):
 
 def test_a_link_planted_where_an_entry_goes_never_overwrites_its_target(monkeypatch, tmp_path):
     import hashlib
-    from advisor import cache
+    from advisor.base import cache
     monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))
     folder = cache.directory()
     folder.mkdir(parents=True, mode=0o700)
@@ -175,7 +175,7 @@ def test_a_link_planted_where_an_entry_goes_never_overwrites_its_target(monkeypa
 
 
 def test_a_cache_folder_that_is_a_link_is_not_used(monkeypatch, tmp_path):
-    from advisor import cache
+    from advisor.base import cache
     real = tmp_path / "elsewhere"
     real.mkdir(mode=0o700)
     monkeypatch.setenv("PARCEL_ADVISOR_CACHE", str(tmp_path / "c"))

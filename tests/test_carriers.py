@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.trackcode import analyse
-from advisor.trackformats import book_for
+from advisor.reading.trackcode import analyse
+from advisor.knowledge.trackformats import book_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = book_for(ROOT / "rules")
@@ -173,13 +173,13 @@ def test_tracker_links_open_the_code(advisor):
     ("Pick Point", "PickPoint", False), ("EMSX", "EMS", False),
 ])
 def test_a_shipping_method_names_a_carrier_by_whole_words(method, name, named):
-    from advisor.methods import names
+    from advisor.reading.methods import names
     assert names(method, name) is named
 
 
 def test_carrier_names_must_name_a_known_carrier(tmp_path):
     import shutil
-    from advisor.errors import RulesError
+    from advisor.base.errors import RulesError
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     path = tmp_path / "rules" / "track_formats.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  CDEK: [СДЭК]", "  CDKE: [СДЭК]"), encoding="utf-8")

@@ -2,7 +2,7 @@
 import pytest
 
 from advisor.api import default_advisor
-from advisor.cases import coverage, load_cases, run_case
+from advisor.workbench.cases import coverage, load_cases, run_case
 from conftest import ROOT
 
 CASES = load_cases(ROOT / "rules")

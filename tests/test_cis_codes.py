@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from advisor.errors import RulesError
-from advisor.trackcode import analyse
-from advisor.trackformats import book_for
+from advisor.base.errors import RulesError
+from advisor.reading.trackcode import analyse
+from advisor.knowledge.trackformats import book_for
 from conftest import ROOT, advise_json, run_cli
 
 BOOK = book_for(ROOT / "rules")

@@ -32,8 +32,8 @@ def _write_parts(folder, parts: int):
 
 def test_a_local_cluster_gives_what_advise_batch_gives(tmp_path):
     from distributed import Client, LocalCluster
-    from advisor.batch import Settings
-    from advisor.cluster import advise_files
+    from advisor.interfaces.batch import Settings
+    from advisor.interfaces.cluster import advise_files
     (tmp_path / "in").mkdir()
     sources = _write_parts(tmp_path / "in", parts=4)
     out = tmp_path / "out"
@@ -42,7 +42,7 @@ def test_a_local_cluster_gives_what_advise_batch_gives(tmp_path):
         results = advise_files([str(p) for p in sources], str(out), Settings(today=TODAY.isoformat(), lang="ru"),
                                client=client)
         # one Advisor per worker process, kept between its files
-        built = client.run(lambda: __import__("advisor.batch", fromlist=["_ADVISOR"])._ADVISOR is not None)
+        built = client.run(lambda: __import__("advisor.interfaces.batch", fromlist=["_ADVISOR"])._ADVISOR is not None)
         pids = client.run(os.getpid)
     assert len(pids) == 2 and all(built.values())
     assert [r.lines for r in results] == [26] * 4 and all(r.failed >= 1 for r in results)
@@ -58,8 +58,8 @@ def test_a_local_cluster_gives_what_advise_batch_gives(tmp_path):
 
 def test_a_missing_input_file_is_a_clear_error_naming_it(tmp_path):
     import pickle
-    from advisor.cluster import advise_files
-    from advisor.errors import FactsError
+    from advisor.interfaces.cluster import advise_files
+    from advisor.base.errors import FactsError
     missing = str(tmp_path / "nope.jsonl")
     with pytest.raises(FactsError) as e:
         advise_files([missing], str(tmp_path / "out"))
@@ -71,8 +71,8 @@ def test_a_missing_input_file_is_a_clear_error_naming_it(tmp_path):
 def test_two_inputs_of_one_name_are_refused_before_anything_runs(tmp_path):
     """Issue 37: `a/part.jsonl` and `b/part.jsonl` were both advised into `OUT/part.advice.jsonl`:
     one file's advice lost, both reported done."""
-    from advisor.cluster import advise_files
-    from advisor.errors import FactsError
+    from advisor.interfaces.cluster import advise_files
+    from advisor.base.errors import FactsError
     sources = []
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from advisor import Advisor
-from advisor.resources import rules_dir, templates_dir
+from advisor.base.resources import rules_dir, templates_dir
 
 CHANGES = [
     ("ＲＫ190321410ＣＮ", "unicode", "compatibility characters replaced (NFKC)"),

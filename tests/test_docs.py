@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.rulelang import DATES, FACTS
-from advisor.rulebook import schema_problems
-from advisor.yamlfile import loads
+from advisor.knowledge.rulelang import DATES, FACTS
+from advisor.knowledge.rulebook import schema_problems
+from advisor.base.yamlfile import loads
 from conftest import ROOT
 
 DOC = ROOT / "docs" / "rules.md"
@@ -91,8 +91,8 @@ def test_doc_examples_run(tmp_path):
                 schema_problems(doc, problems)
                 assert problems == [], [p.render() for p in problems]
             if isinstance(doc, list):          # a format snippet: its pattern and check digit load
-                from advisor.checksums import checker
-                from advisor.trackformats import _checksum_spec
+                from advisor.knowledge.checksums import checker
+                from advisor.knowledge.trackformats import _checksum_spec
                 for fmt in doc:
                     pattern = re.compile(fmt["pattern"])
                     name, params = _checksum_spec(fmt["checksum"], fmt["id"], lambda key: "docs/rules.md")

@@ -96,8 +96,8 @@ def test_every_rule_cites_known_guidance(advisor):
 def test_rulesets_given_only_the_facts_they_test_fire_as_with_every_fact(advisor):
     """Each ruleset is sent only the facts its rules read (a third less engine time); a fact
     read only through `{"$m": name}` (a window widened by `season_extra_days`) must not be lost."""
-    from advisor.cases import load_cases
-    from advisor.rulelang import FACTS
+    from advisor.workbench.cases import load_cases
+    from advisor.knowledge.rulelang import FACTS
     from conftest import ROOT
     compiled = advisor.compiled
     assert any("season_extra_days" in reads for per in compiled.reads.values() for reads in per)

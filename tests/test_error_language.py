@@ -72,7 +72,7 @@ def test_an_error_under_a_russian_locale_is_russian_throughout(args):
 
 def test_the_json_api_keeps_the_english_message_and_adds_the_key():
     from advisor import Advisor
-    from advisor.errors import FactsError
+    from advisor.base.errors import FactsError
     with pytest.raises(FactsError) as e:
         Advisor().advise({"track": "RK190321410CN", "order": {"paid": "2026-11-30"}}, today=__import__("datetime").date(2026, 11, 22), lang="ru")
     out = e.value.to_dict()

@@ -10,8 +10,8 @@ import urllib.request
 import pexpect
 import pytest
 
-from advisor.errors import RulesError
-from advisor.fieldtable import read, table
+from advisor.base.errors import RulesError
+from advisor.interfaces.fieldtable import read, table
 from conftest import CACHE, ROOT, TODAY, run_cli, serving
 
 DAY = TODAY.isoformat()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.seasons import chinese_new_year
+from advisor.knowledge.seasons import chinese_new_year
 from conftest import CACHE, ROOT, run_cli
 
 CNY = ("RK190321410CN", "--issued", "2027-01-25", "--event", "2027-01-27=Приём", "--today", "2027-02-10",

@@ -9,10 +9,10 @@ import datetime as dt
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from advisor import validation
-from advisor.errors import FactsError, HistoryError, TrackCodeError
-from advisor.history import read_history
-from advisor.trackcode import normalise
+from advisor.base import validation
+from advisor.base.errors import FactsError, HistoryError, TrackCodeError
+from advisor.reading.history import read_history
+from advisor.reading.trackcode import normalise
 from conftest import ROOT, TODAY
 
 CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -.\u200b\u200e\u202eАВЕКМНОРСТХабвгΑΒΝΟ١٢३ＡＢ１😀\n\t\x00"

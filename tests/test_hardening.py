@@ -11,11 +11,11 @@ import urllib.request
 
 import pytest
 
-from advisor.batch import MAX_LINE_BYTES, Settings, run
-from advisor.errors import FactsError, HistoryError, RulesError, TrackCodeError
-from advisor.history import read_history
-from advisor.render import Renderer
-from advisor.yamlfile import loads as yaml_loads
+from advisor.interfaces.batch import MAX_LINE_BYTES, Settings, run
+from advisor.base.errors import FactsError, HistoryError, RulesError, TrackCodeError
+from advisor.reading.history import read_history
+from advisor.text.render import Renderer
+from advisor.base.yamlfile import loads as yaml_loads
 from conftest import ROOT, TODAY, run_cli, serving
 
 CODE = "RK190321410CN"

@@ -1,7 +1,7 @@
 """Reading tracking histories: status phrases to stages, pasted tracker lines to events."""
 import pytest
 
-from advisor.history import parse_history
+from advisor.reading.history import parse_history
 from conftest import run_cli, advise_json
 
 RUSSIAN_POST = """Трек-номер RK190321410CN

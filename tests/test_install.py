@@ -38,6 +38,6 @@ def test_wheel_install_runs_from_another_directory(tmp_path):
     ru = subprocess.run([str(env_dir / "bin" / "advise"), "--help"], cwd=work, capture_output=True, text=True,
                         env=dict(env, LANG="ru_RU.UTF-8"))
     assert ru.returncode == 0 and ru.stdout.startswith("Использование:"), ru.stderr
-    where = subprocess.run([str(py), "-c", "import advisor.resources as r; print(r.rules_dir())"],
+    where = subprocess.run([str(py), "-c", "import advisor.base.resources as r; print(r.rules_dir())"],
                            cwd=work, capture_output=True, text=True, env=env).stdout
     assert "site-packages" in where and "_data" in where

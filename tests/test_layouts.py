@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from advisor.errors import HistoryError
-from advisor.fields import read_pasted
-from advisor.history import read_history
+from advisor.base.errors import HistoryError
+from advisor.interfaces.fields import read_pasted
+from advisor.reading.history import read_history
 from conftest import run_cli
 
 

@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from advisor import Advisor
-from advisor.cases import load_cases
-from advisor.errors import RulesError
-from advisor.render import fmt_days
+from advisor.workbench.cases import load_cases
+from advisor.base.errors import RulesError
+from advisor.text.render import fmt_days
 from conftest import ROOT, TODAY
 
 CODE = "RK190321410CN"
@@ -163,7 +163,7 @@ def _sweep():
 def test_every_template_renders_against_every_case(advisor, case):
     """StrictUndefined: a template naming a variable no facts provide fails here, for any case
     whose facts fit what the message says (its `requires`: the only cases it can be given for)."""
-    from advisor.rulelang import holds
+    from advisor.knowledge.rulelang import holds
     today = dt.date.fromisoformat(case.today)
     facts = advisor.facts(case.facts, today)
     profile = advisor.profiles[facts.platform]

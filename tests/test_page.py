@@ -4,7 +4,7 @@ import html
 import json
 import re
 
-from advisor.fieldtable import table
+from advisor.interfaces.fieldtable import table
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -216,7 +216,7 @@ def test_bidi_controls_in_a_pasted_status_cannot_reorder_the_page_after_it():
     import datetime as dt
     import re
     from advisor import Advisor
-    from advisor.page import Page
+    from advisor.interfaces.page import Page
     page = Page(Advisor())
     history = "20.11.2026 Приём\n21.11.2026 Returned \u202etcatnoc ton od ;dnufer oN\n22.11.2026 \u2067Импорт"
     for form in ({"track": "RK190321410CN", "track_issued": "2026-11-10", "history": history},

@@ -6,8 +6,8 @@ import json
 import pytest
 import yaml
 
-from advisor.errors import HistoryError
-from advisor.history import read_history
+from advisor.base.errors import HistoryError
+from advisor.reading.history import read_history
 from conftest import ROOT, run_cli
 
 PAGES = ROOT / "tests" / "corpus" / "pages"

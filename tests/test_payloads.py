@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from advisor.api import Advisor
-from advisor.errors import FactsError
+from advisor.base.errors import FactsError
 
 from conftest import run_cli
 
@@ -52,7 +52,7 @@ def test_a_published_payload_gives_its_stage_through_the_cli(name):
 @pytest.mark.parametrize("name", sorted(INDEX))
 def test_a_published_payload_gives_its_stage_over_http(advisor, name):
     from fastapi.testclient import TestClient
-    from advisor.server import create_app
+    from advisor.interfaces.server import create_app
     spec = INDEX[name]
     client = TestClient(create_app(advisor))
     data = (HERE / name).read_bytes()

@@ -2,7 +2,7 @@
 import pytest
 
 from advisor import Advisor
-from advisor.places import Places
+from advisor.knowledge.places import Places
 from conftest import ROOT, TODAY, run_cli
 
 
@@ -64,7 +64,7 @@ def test_a_phrase_with_two_stages_is_a_rules_check_error(rules_copy, stage, phra
 
 # --- places read from the history, regions from postcodes, and the wrong-destination evidence ---
 
-from advisor.placeread import read_place  # noqa: E402
+from advisor.reading.placeread import read_place
 from conftest import advise_json  # noqa: E402
 
 ROUTE = [{"date": "2026-10-03", "status": "Приём", "country": "CN"},
@@ -94,7 +94,7 @@ def test_every_region_s_centre_lies_in_it_in_the_gazetteer(places):
     import yaml
     regions = yaml.safe_load((ROOT / "rules" / "postcodes.yaml").read_text(encoding="utf-8"))["countries"]["RU"]["regions"]
     assert len(regions) >= 80
-    from advisor.places import _city
+    from advisor.knowledge.places import _city
     wrong = [rid for rid, r in regions.items()
              if not any(_city("RU")[i][1] == r["geonames"] for i in places.ids(r["centre"], "RU") or ())]
     assert wrong == []

@@ -127,7 +127,7 @@ def coherence_breaks(advice: dict, f: dict) -> list[str]:
 
 
 def test_generated_timelines_keep_the_coherence_guarantees(advisor):
-    from advisor.timelines import parcels
+    from advisor.workbench.timelines import parcels
     broken, checked = [], 0
     for doc in parcels(advisor, 1500, seed=31):
         p = advisor.prepare(doc, None)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from advisor.errors import FactsError
+from advisor.base.errors import FactsError
 from conftest import TODAY, run_cli
 
 

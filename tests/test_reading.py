@@ -4,8 +4,8 @@ error at its line."""
 import pytest
 
 from advisor.api import Advisor
-from advisor.errors import RulesError
-from advisor.lemmas import english, lemmas
+from advisor.base.errors import RulesError
+from advisor.knowledge.lemmas import english, lemmas
 
 from conftest import TODAY
 

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from advisor.cases import load_cases
+from advisor.workbench.cases import load_cases
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow      # our own process under load; no library version changes it
@@ -92,8 +92,8 @@ def test_memos_stay_within_their_bounds_over_distinct_parcels(advisor):
     """Every parcel new (issue 36: a memo keyed by what parcels share grew with distinct parcels,
     +14.8 MiB over 200,000 of them): each memo holds at most two generations of its size, and a
     value parcels keep asking for survives one-offs passing through."""
-    from advisor.memo import Memo
-    from advisor.timelines import parcels
+    from advisor.base.memo import Memo
+    from advisor.workbench.timelines import parcels
     for doc in parcels(advisor, 1500, seed=29):
         advisor.advise(doc, today=dt.date(2026, 11, 22), messages=True)
     for memo in (advisor.renderer._texts, advisor.stages._memo, advisor.providers._memo, advisor.seasons._memo):

@@ -21,7 +21,7 @@ def test_shipped_rules_are_clean():
     code, out, err = run_cli("rules", "check")
     assert code == 0, out + err
     from advisor import Advisor
-    from advisor.cases import load_cases
+    from advisor.workbench.cases import load_cases
     a = Advisor()
     assert out == f"ok: 48 templates, 6 rule files, {len(a.book.rules)} rules, {len(load_cases(a.rules_dir))} cases\n"
 

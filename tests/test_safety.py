@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from advisor import Advisor
-from advisor.timelines import Phrases, parcel, parcels
+from advisor.workbench.timelines import Phrases, parcel, parcels
 from conftest import ROOT, TODAY, run_cli
 
 CLOSED_AFTER_REFUND = {"open_dispute", "escalate_claim", "request_extension", "keep_dispute_open"}
@@ -55,7 +55,7 @@ def independent_violations(advisor, doc, advice) -> list[str]:
     soon = [d for d in a["deadlines"] if a["today"] <= d["date"] <= (today + dt.timedelta(days=30)).isoformat()]
     if (not f.received or disputing) and soon and not a["next_step"]:
         out.append("never empty: a deadline within 30 days and no next step")
-    from advisor.timelines import SPELLINGS
+    from advisor.workbench.timelines import SPELLINGS
     td, dest = doc.get("tracked_destination"), doc["order"].get("destination") or {}
     if td and td.get("city") in SPELLINGS.get(dest.get("city"), []) and td.get("country") == dest.get("country") \
             and "wrong_destination" in [x["id"] for x in a["flags"]]:

@@ -5,7 +5,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from advisor.cases import load_cases
+from advisor.workbench.cases import load_cases
 from conftest import ROOT, advise_json
 
 SCHEMAS = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "schemas").glob("*.json")}

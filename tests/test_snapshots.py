@@ -24,7 +24,7 @@ def test_every_report_is_the_one_in_its_snapshot(written):
 
 
 def test_the_snapshots_hold_every_case_and_the_sample_in_both_languages(written):
-    from advisor.cases import load_cases
+    from advisor.workbench.cases import load_cases
     cases = len(load_cases(snapshots.ROOT / "rules"))
     for lang in snapshots.LANGS:
         sections = sum(text.count("\n===== ") for path, text in written.items() if path.startswith(lang + "/"))

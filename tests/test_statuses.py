@@ -2,7 +2,7 @@
 Cainiao's common lines, Chinese text, and no phrase fooled by a word it contains."""
 import pytest
 
-from advisor.stages import phrase_key
+from advisor.knowledge.stages import phrase_key
 
 # (status, stage when read before the export scan, stage when read after it)
 QUOTED = [

@@ -5,9 +5,9 @@ import collections
 import pytest
 
 import snapshots
-from advisor.report import render_text
-from advisor.textlint import lint
-from advisor.timelines import parcels
+from advisor.views.report import render_text
+from advisor.workbench.textlint import lint
+from advisor.workbench.timelines import parcels
 
 GENERATED, SEED = 2000, 2026     # parcels the lint reads, each in one language (half each)
 

@@ -7,10 +7,10 @@ import re
 import pytest
 import yaml
 
-from advisor.cases import load_cases
-from advisor.render import fmt_plural
-from advisor.report import render_text
-from advisor.timelines import parcels
+from advisor.workbench.cases import load_cases
+from advisor.text.render import fmt_plural
+from advisor.views.report import render_text
+from advisor.workbench.timelines import parcels
 from conftest import ROOT
 
 GLOSSARY = yaml.safe_load((ROOT / "rules" / "glossary.yaml").read_text(encoding="utf-8"))

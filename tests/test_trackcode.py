@@ -2,10 +2,10 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from advisor.errors import TrackCodeError
-from advisor.checksums import s10_check_digit
-from advisor.trackcode import analyse, normalise
-from advisor.trackformats import load_formats
+from advisor.base.errors import TrackCodeError
+from advisor.knowledge.checksums import s10_check_digit
+from advisor.reading.trackcode import analyse, normalise
+from advisor.knowledge.trackformats import load_formats
 from conftest import ROOT
 
 BOOK = load_formats(ROOT / "rules")
@@ -135,7 +135,7 @@ def test_the_length_index_never_leaves_out_a_format_that_matches(code):
 
 
 def test_a_pattern_re_cannot_measure_makes_every_format_a_candidate(monkeypatch):
-    from advisor import patterns
+    from advisor.knowledge import patterns
     book = load_formats(ROOT / "rules")
     patterns.widths.cache_clear()
     monkeypatch.setattr("re._parser.parse", lambda *a, **k: 1 / 0)

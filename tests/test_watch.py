@@ -278,7 +278,7 @@ def test_a_file_that_is_not_a_list_is_refused(tmp_path):
 
 
 def test_an_empty_file_becomes_a_list_by_the_migrations(tmp_path):
-    from advisor.watchlist import SCHEMA_VERSION
+    from advisor.interfaces.watchlist import SCHEMA_VERSION
     path = tmp_path / "new.sqlite3"
     path.touch()
     assert watch(path, "watch", "add", "RK190321410CN", "--issued", "12d")[0] == 0
@@ -290,7 +290,7 @@ def test_an_empty_file_becomes_a_list_by_the_migrations(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from advisor.watchlist import WatchList
+    from advisor.interfaces.watchlist import WatchList
     path, tag, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     for i in range(n):
         w = WatchList(path)                 # each round opens the file anew, as each command does

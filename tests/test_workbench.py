@@ -44,15 +44,15 @@ def _joom_first_scan(rules, value):
 
 
 def _case_id(name):
-    from advisor.cases import load_cases
+    from advisor.workbench.cases import load_cases
     return next(f"case {c.where}" for c in load_cases(ROOT / "rules") if c.name == name)
 
 
 def _really_changed(base, after, overlay=None):
     """Ids of the parcels whose advice (all of it but the trace) differs: advised here, one by one."""
     from advisor import Advisor
-    from advisor.errors import AdvisorError
-    from advisor.workload import parcels
+    from advisor.base.errors import AdvisorError
+    from advisor.workbench.workload import parcels
     before, now = Advisor(rules=base), Advisor(rules=after, overlay=overlay)
     out = set()
     for p in parcels(now, int(PARCELS), 1):
@@ -193,7 +193,7 @@ def test_impact_save_case_writes_cases_that_pass(rules_copy):
     saved = rules_copy / "cases" / "90_saved_impact.yaml"
     assert "saved" in err and str(saved) in err
     from advisor import Advisor
-    from advisor.cases import load_cases, run_case
+    from advisor.workbench.cases import load_cases, run_case
     cases = [c for c in load_cases(rules_copy) if c.where.startswith("cases/90_saved_impact.yaml")]
     assert cases and all(c.name.startswith("impact: date: wait +5 days") for c in cases[:1])
     advisor = Advisor(rules=rules_copy)

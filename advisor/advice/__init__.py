@@ -1,0 +1,1 @@
+"""Fired rules made into the typed advice, and the plan's guarantees."""

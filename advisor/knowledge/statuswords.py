@@ -1,0 +1,278 @@
+"""Status lines no known phrase covers, read by what their words say (`rules/reading.yaml`).
+
+Every word is lemmatised (lemmas.py) and looked up in a vocabulary of terms with roles: what
+happened (`act`: delivered, returned, held ...), to whom or where (`to`: the addressee, the
+sender, customs, a service point, a local carrier, an airline ...), at which end of the route
+(`end`: origin / destination) and marks (`mark`: failed, not, expected). The first row of the
+decision table whose roles are all in the line gives the stage, so «вручено отправителю» is a
+return and "delivered to the customs terminal" is customs, whatever the exact wording. Which
+words mean what, and the precedence between them, are data; this module only matches them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advisor.base.errors import RulesError
+from advisor.knowledge.lemmas import lemma, language, normalise, tokens
+from advisor.base.yamlfile import load
+
+ROLES = ("act", "to", "end", "mark")
+LANGS = ("ru", "uk")            # a Cyrillic term is read with both dictionaries
+
+
+@dataclass(frozen=True)
+class Read:
+    """What the terms made of one line: a stage (or a pair by the end of the route), a problem
+    with no stage, or a line known to say nothing of where the parcel is; and the words that
+    decided it, for --explain and the events echoed in the advice."""
+    stage: str | None = None
+    before: str | None = None
+    after: str | None = None
+    problem: str | None = None
+    keeps: bool = False
+    words: tuple[str, ...] = ()
+    row: int = -1
+    unsure: tuple[str, ...] = ()       # a costly reading the line's other words put in doubt: them
+
+    def stage_at(self, destination_side: bool) -> str | None:
+        return self.stage or (self.after if destination_side else self.before)
+
+
+@dataclass
+class Term:
+    role: str
+    value: str
+    text: str                              # as the rule file writes it
+
+
+@dataclass
+class Row:
+    need: list[tuple[str, frozenset[str]]]       # every (role, any of values) must be in the line
+    unless: list[tuple[str, frozenset[str]]]     # none of these may be
+    read: Read
+    where: str
+    unsure: bool = False                         # a costly reading the line never makes sure
+
+
+# a term in the index: (role, value, each word's lemmas, its Chinese text)
+Entry = tuple[str, str, tuple[frozenset[str], ...], str | None]
+# a term found in a line: (its length, where it starts: a word or a run and a character, (role, value), its words)
+Hit = tuple[int, int | tuple[int, int], tuple[str, str], str]
+COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one costs the buyer money
+
+
+@dataclass
+class Reader:
+    terms: list[Term]
+    rows: list[Row]
+    doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
+    _first: dict[str, list[Entry]] = field(default_factory=dict)
+
+    def _index(self) -> dict[str, list[Entry]]:
+        """The terms by the lemma their first word may have, built on the first line read (and
+        kept in the start-up cache: lemmatising a thousand terms costs a second)."""
+        if not self._first:
+            from advisor.base.cache import cached
+            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries()
+            shapes = cached("reading-terms", key, lambda: [_shape(t.text) for t in self.terms])
+            for t, (shape, zh) in zip(self.terms, shapes):
+                entry = (t.role, t.value, shape, zh)
+                for k in (sorted(shape[0]) if shape else ["\x00zh"]):
+                    self._first.setdefault(k, []).append(entry)
+        return self._first
+
+    def warm(self) -> None:
+        """Load the terms and the dictionaries now (a server does, before its first request)."""
+        self._index()
+        for lang in LANGS:
+            lemma("почта", lang)
+
+    def roles(self, text: str) -> dict[tuple[str, str], str]:
+        """(role, value) -> the words of the line that said it. The longest term wins where terms
+        overlap, so "выдан на отправку" (sent on) never also reads as its word "выдан" (given out)."""
+        norm = normalise(text)
+        lang = language(norm)
+        words = tokens(norm)
+        seq = [lemma(w, lang) for w in words]
+        index = self._index()
+        hits: list[Hit] = []                        # (length, start, (role, value), words)
+        for i, lem in enumerate(seq):
+            for role, value, shape, _ in index.get(lem, ()):
+                n = len(shape)
+                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(n)):
+                    hits.append((n, i, (role, value), " ".join(words[i:i + n])))
+        runs = [(j, w) for j, w in enumerate(words) if w and "\u3400" <= w[0] <= "\ufaff"]
+        for role, value, _, zh in index.get("\x00zh", ()) if runs else ():
+            if zh is None:              # every entry under this key is a Chinese term's
+                continue
+            for j, run in runs:
+                at = run.find(zh)
+                while at >= 0:      # a Chinese term's place: its run, then its characters in the run
+                    hits.append((len(zh), (j, at), (role, value), zh))
+                    at = run.find(zh, at + 1)
+        return _longest(hits)
+
+    def ends(self, text: str) -> set[str]:
+        """The ends of the route the line names (`origin`, `destination`)."""
+        return {value for role, value in self.roles(text) if role == "end"}
+
+    def read(self, text: str) -> Read | None:
+        """The first decision whose roles the line has, with the words that decided it."""
+        found = self.roles(text)
+        if not found:
+            return None
+        have: dict[str, set[str]] = {}
+        for role, value in found:
+            have.setdefault(role, set()).add(value)
+        for i, row in enumerate(self.rows):
+            if all(have.get(role, set()) & values for role, values in row.need) and \
+               not any(have.get(role, set()) & values for role, values in row.unless):
+                words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
+                              if (role, v) in found)
+                r = row.read
+                doubts = _places(row, found) or words if row.unsure else self._doubts(row, found)
+                return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
+        return None
+
+    def _doubts(self, row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+        """For a delivery, a return or a customs decision: the words of the line that put it in
+        doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
+        decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the
+        reading unsure, and the advice says what it could not tell instead of taking it."""
+        r = row.read
+        stages = {r.stage, r.before, r.after} & COSTLY
+        if not stages:
+            return ()
+        named = {(role, v) for role, values in row.need for v in values}
+        out = set()
+        for stage in stages:
+            kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
+            for key, said in found.items():
+                if key[0] not in ("act", "to") or key in named:
+                    continue
+                if (kind == "sure_with") != (key in listed):
+                    out.add(said)
+        return tuple(sorted(out))
+
+
+def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """For a row marked `unsure`: the words of the place or person it names (the locker a sign-in
+    was at, the agent who picked it up), which leave the costly reading open."""
+    return tuple(sorted({found[(role, v)] for role, values in row.need if role == "to" for v in values
+                         if (role, v) in found}))
+
+
+def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
+    """The terms not inside a longer term, so "выдан на отправку" (sent on) never also reads
+    as its word "выдан" (given out), nor 收件人 (addressee) as 收件 (picked up); terms that only
+    overlap both stand ("возвращен на склад" and "склад отправителя")."""
+    spans: list[frozenset[tuple[int, int]]] = []
+    found: dict[tuple[str, str], str] = {}
+    for n, start, key, said in sorted(hits, key=lambda h: -h[0]):
+        span = (frozenset((start[0], start[1] + k) for k in range(n)) if isinstance(start, tuple)
+                else frozenset((start + k, -1) for k in range(n)))
+        if any(span < other for other in spans):
+            continue
+        spans.append(span)
+        found.setdefault(key, said)
+    return found
+
+
+def dictionaries() -> bytes:
+    """The versions of the dictionaries lemmas come from: a new one re-lemmatises the terms."""
+    from importlib.metadata import PackageNotFoundError, version
+    out = []
+    for name in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"):
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=none")
+    return ";".join(out).encode()
+
+
+def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:
+    """A term's words as the lemma sets a line's words must have (both Cyrillic dictionaries)."""
+    norm = normalise(text)
+    if language(norm) == "zh":
+        return (), "".join(tokens(norm))
+    out = []
+    for w in tokens(norm):
+        out.append(frozenset({lemma(w, lang) for lang in LANGS} if any("\u0400" <= c <= "\u04ff" for c in w)
+                             else {lemma(w, "en")}))
+    return tuple(out), None
+
+
+def _conditions(spec: Any, role_values: dict[str, set[str]], where: str) -> list[tuple[str, frozenset[str]]]:
+    out: list[tuple[str, frozenset[str]]] = []
+    for item in spec or []:
+        role, _, values = str(item).partition(":")
+        if role not in ROLES or not values:
+            raise RulesError(f"expected `ROLE:VALUE` with a role of {', '.join(ROLES)}, got `{item}`", where=where,
+                             help="e.g. `act:delivered` or `to:sender|addressee`")
+        vals = frozenset(values.split("|"))
+        unknown = sorted(vals - role_values.get(role, set()))
+        if unknown:
+            raise RulesError(f"`{unknown[0]}` is not a value of `{role}` in `terms`", where=where,
+                             help=f"known: {', '.join(sorted(role_values.get(role, set())))}")
+        out.append((role, vals))
+    return out
+
+
+def _row_read(row: dict[str, Any], stages: set[str], problems: set[str], where: str) -> Read:
+    stage, problem, keeps = row.get("stage"), row.get("problem"), bool(row.get("keeps"))
+    if row.get("unsure") and not ({stage} if isinstance(stage, str) else set()) & COSTLY:
+        raise RulesError("`unsure: true` is for a delivery, a return or a customs decision the line never makes sure",
+                         where=where)
+    if sum(x is not None and x is not False for x in (stage, problem, keeps or None)) != 1:
+        raise RulesError("a decision gives one of `stage`, `problem` or `keeps: true`", where=where)
+    pair = stage if isinstance(stage, list) else None
+    for s in pair or ([stage] if stage else []):
+        if s not in stages:
+            raise RulesError(f"unknown stage id `{s}`", where=where, help="stage ids are listed in rules/vocabulary.yaml")
+    if problem is not None and problem not in problems:
+        raise RulesError(f"unknown problem `{problem}`", where=where, help=f"one of: {', '.join(sorted(problems))}")
+    if pair is not None:
+        if len(pair) != 2:
+            raise RulesError("a stage by the end of the route is `[AT_ORIGIN, AT_DESTINATION]`", where=where)
+        return Read(before=pair[0], after=pair[1])
+    return Read(stage=stage, problem=problem, keeps=keeps)
+
+
+def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Reader | None:
+    """rules/reading.yaml's terms and decisions, checked against the stage ids and problems."""
+    path = rules_dir / "reading.yaml"
+    if not path.exists():
+        return None
+    doc = load(path, "rules/reading.yaml")
+    if not isinstance(doc, dict) or not isinstance(doc.get("terms"), dict) or not isinstance(doc.get("decisions"), list):
+        raise RulesError("expected a mapping with `terms` and `decisions`", where="rules/reading.yaml")
+    terms: list[Term] = []
+    role_values: dict[str, set[str]] = {}
+    for role, values in doc["terms"].items():
+        if role not in ROLES:
+            raise RulesError(f"unknown role `{role}`", where=doc["terms"].where(role), help=f"roles: {', '.join(ROLES)}")
+        for value, words in (values or {}).items():
+            role_values.setdefault(role, set()).add(value)
+            for w in words or []:
+                if not tokens(normalise(str(w))):
+                    raise RulesError(f"the term `{w}` has no word", where=values.where(value))
+                terms.append(Term(role, value, str(w)))
+    doubt = {}
+    for stage, spec in (doc.get("doubt") or {}).items():
+        where = doc["doubt"].where(stage)
+        if stage not in COSTLY or not isinstance(spec, dict) or len(spec) != 1 or \
+                next(iter(spec)) not in ("sure_with", "doubted_by"):
+            raise RulesError(f"`doubt` takes {', '.join(sorted(COSTLY))}, each with `sure_with` or `doubted_by`",
+                             where=where)
+        kind = next(iter(spec))
+        doubt[stage] = (kind, frozenset((r, v) for r, vals in _conditions(spec[kind], role_values, where) for v in vals))
+    rows = []
+    for i, row in enumerate(doc["decisions"]):
+        where = doc["decisions"].where(i) if hasattr(doc["decisions"], "where") else "rules/reading.yaml"
+        if not isinstance(row, dict) or not row.get("when"):
+            raise RulesError("a decision needs `when`: the roles the line must have", where=where)
+        rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
+                        _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
+    return Reader(terms, rows, doubt)

@@ -1,0 +1,60 @@
+"""A country as trackers write it -> its ISO 3166-1 alpha-2 code.
+
+Trackers name countries three ways: two letters (`CN`), three letters (AfterShip's `CHN`) or an
+English name (Cainiao's `China`, Russian Post's `Russian Federation`, 17TRACK's `Germany`). The
+names come from maintained data, never a hand list: ISO 3166's codes, names, official and common
+names (made from pycountry into advisor/geodata/countries.tsv, gazetteer.py) and Babel's English
+territory names (CLDR: `Russia`, `Turkey`).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from advisor.base.errors import FactsError
+
+import re
+
+_SPACE = re.compile(r"[\s.]+")
+
+
+def _key(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Every code and name we know, normalised, -> alpha-2."""
+    from babel import Locale
+
+    from advisor.knowledge.gazetteer import countries
+    out: dict[str, str] = {}
+    for row in countries():
+        for name in row:
+            if name:
+                out.setdefault(_key(name), row[0])
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and _key(code) in out:
+            out.setdefault(_key(name), code)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def alpha2(text: str | None) -> str | None:
+    """`CN`, `CHN`, `China` -> `CN`; None when the text names no country we know."""
+    if not text or not isinstance(text, str):
+        return None
+    return _names().get(_key(text))
+
+
+def event_country(value: str | None, where: str) -> str | None:
+    """An event's country as trackers write it (`CN`, `CHN`, `China`) -> alpha-2; one we cannot
+    name is an error, never dropped."""
+    if not value:
+        return None
+    if len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    code = alpha2(value)
+    if code is None:
+        raise FactsError(f"`{value}` is not a country we know", where=where,
+                         help="use an ISO 3166-1 code (`CN`, `CHN`) or the English name (`China`)", key="bad_country")
+    return code

@@ -1,0 +1,1 @@
+"""The advice shown to people: the text report, the calendar, the page's picture and route, explanations."""

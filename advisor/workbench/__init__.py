@@ -1,0 +1,1 @@
+"""Tools for rule editors: checks, cases, generated timelines, impact, coverage, tables."""

@@ -16,7 +16,7 @@ USED = re.compile(r"""(?:\.of|Phrase|_said)\(\s*["']([a-z0-9_]+)["']""")
 
 
 def _keys_in_code() -> set[str]:
-    return {k for f in (ROOT / "advisor").glob("*.py") for k in USED.findall(f.read_text(encoding="utf-8"))}
+    return {k for f in (ROOT / "advisor").rglob("*.py") for k in USED.findall(f.read_text(encoding="utf-8"))}
 
 
 def test_every_key_the_code_uses_is_in_the_catalog_in_both_languages():

@@ -274,7 +274,10 @@ def test_rules_directory_attacks_are_clear_errors(tmp_path, rules_copy):
     ("{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}", "recursed"),
     ("{% for i in range(90000) %}{{ 'x' * 90000 }}{% endfor %}", "longer than 2,000,000"),
 ])
-def test_templates_cannot_escape_the_sandbox_or_run_away(text, words):
+def test_templates_cannot_escape_the_sandbox_or_run_away(text, words, monkeypatch):
+    # each case names the bound that must stop it; the render's time limit (a second line of
+    # defence, tested on its own) is lifted here so a loaded machine cannot trip it first
+    monkeypatch.setattr("advisor.text.sandbox.MAX_RENDER_SECONDS", 60.0)
     start = time.monotonic()
     with pytest.raises(RulesError) as e:
         Renderer(ROOT / "templates").inline(text, "en", {}, where="rules/advice/x.yaml:3")
@@ -443,3 +446,12 @@ def test_a_batch_body_under_the_limit_with_a_huge_code_or_bad_bytes_gets_answers
     status, answer = _post_chunked(server, "/v1/advice/batch", [b'[{"track": "RK190321410CN\xff"}]'])
     assert status == 422 and "UTF-8" in answer["error"]["message"]
     assert _healthy(server)
+
+
+def test_a_render_past_its_time_limit_is_stopped(monkeypatch):
+    """The time limit behind the bounds: a render still running at it fails, naming it."""
+    monkeypatch.setattr("advisor.text.sandbox.MAX_RENDER_SECONDS", 0.0)
+    with pytest.raises(RulesError) as e:
+        Renderer(ROOT / "templates").inline("{% for i in range(5000) %}{{ i }}{% endfor %}", "en", {},
+                                            where="rules/advice/x.yaml:3")
+    assert "runs longer than 0 s" in e.value.message and e.value.where == "rules/advice/x.yaml:3"

@@ -32,7 +32,8 @@ def test_a_mistyped_command_is_said_with_the_one_meant():
 def test_usage_errors_name_advise_never_the_hidden_default_command():
     code, _, err = run_cli("RK190321410CN", "--refund-receivd", "3d")
     assert code == 2 and "advise advice" not in err
-    assert err.startswith("Usage: advise [OPTIONS] [CODE]") and "'--refund-received'" in err
+    # the option meant is offered (click 8.1 lists it bare, later versions quote it)
+    assert err.startswith("Usage: advise [OPTIONS] [CODE]") and re.search(r"'?--refund-received'?\b", err)
     code, out, _ = run_cli("RK190321410CN", "--help")
     assert out.startswith("Usage: advise [OPTIONS] [CODE]")
 

@@ -47,6 +47,16 @@ def next_text(page: str) -> str:
     return " ".join(html.unescape(m[1]).split()) if m else ""
 
 
+
+def _converse(c, steps) -> None:
+    """Answer question mode: wait for each prompt, type its answer (None: only wait), then its end."""
+    for expect, answer in steps:
+        c.expect(expect)
+        if answer is not None:
+            c.sendline(answer)
+    c.expect(pexpect.EOF)
+    c.close()
+
 def test_every_fact_a_buyer_can_know_is_a_field_of_the_table():
     schema = json.loads((ROOT / "schemas" / "parcel-facts-1.json").read_text())
     paths = {f.path for f in table().fields}
@@ -109,15 +119,10 @@ def test_the_page_and_the_cli_give_the_same_advice_for_the_same_answers(base, cl
 
 def test_the_goods_problem_in_question_mode_gives_the_cli_advice():
     c = _spawn("C.UTF-8")
-    for expect, answer in [("Track code", "RK190321410CN"), ("Your answer", "1"), ("When did you pay", ""),
+    _converse(c, [("Track code", "RK190321410CN"), ("Your answer", "1"), ("When did you pay", ""),
                            ("give the track code", "20d"), ("protection end", "10d"), ("write to the seller", ""),
                            ("open a dispute", ""), ("parcel in hand", "y"), ("wrong with what arrived", None),
-                           ("Your answer", "3"), ("Add more", "n")]:
-        c.expect(expect)
-        if answer is not None:
-            c.sendline(answer)
-    c.expect(pexpect.EOF)
-    c.close()
+                           ("Your answer", "3"), ("Add more", "n")])
     assert c.exitstatus == 0
     shown = " ".join(c.before.split())
     code, out, _ = run_cli("RK190321410CN", "--issued", "20d", "--protection-ends", "10d", "--received",
@@ -187,18 +192,13 @@ def test_a_table_row_without_its_russian_is_an_error_at_its_line(tmp_path):
 def test_a_history_pasted_in_question_mode_is_read_as_the_cli_reads_it(tmp_path):
     history = ["20.11.2026 10:00 Принято в отделении связи", "22.11.2026 14:05 Экспорт"]
     c = _spawn("C.UTF-8")
-    for expect, answer in [("Track code", "RK190321410CN"), ("Your answer", "1"), ("When did you pay", ""),
+    _converse(c, [("Track code", "RK190321410CN"), ("Your answer", "1"), ("When did you pay", ""),
                            ("give the track code", "20d"), ("protection end", ""), ("write to the seller", ""),
                            ("open a dispute", ""), ("parcel in hand", ""), ("Add more", "y"), ("freeze", ""),
                            ("promise", ""), ("shipping method", ""), ("free", ""), ("going", ""), ("tracker say", ""),
                            ("carrier", ""), ("history", "nothing like a date"), ("", ""),
                            ("No line has a date with its year", None), ("history", history[0]), ("", history[1]),
-                           ("", "")]:
-        c.expect(expect)
-        if answer is not None:
-            c.sendline(answer)
-    c.expect(pexpect.EOF)
-    c.close()
+                           ("", "")])
     assert c.exitstatus == 0
     (tmp_path / "h.txt").write_text("\n".join(history) + "\n", encoding="utf-8")
     code, out, _ = run_cli("RK190321410CN", "--issued", "20d", "--history", str(tmp_path / "h.txt"), "--format", "json")

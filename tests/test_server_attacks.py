@@ -107,7 +107,9 @@ def test_one_address_holds_a_quarter_of_the_connections_and_its_own_idle_ones_go
         before = fds(proc)
         for _ in range(400):
             held.append(connect(base))
-        time.sleep(0.5)
+        deadline = time.monotonic() + 15          # a loaded machine takes longer to close the extra ones
+        while fds(proc) > before + 50 + 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert fds(proc) <= before + 50 + 5       # 200 // 4 of this address's connections are kept
         status, _ = http_call(base, "POST", "/v1/advice", body=PARCEL, timeout=60)
         assert status == 200

@@ -2,6 +2,7 @@
 so an installed `advise` reads them without compiling anything at start-up."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ class CompileCatalogs(BuildHookInterface):
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
-        out = Path(tempfile.mkdtemp(prefix="parcel-advisor-mo-"))
+        out = self._out = Path(tempfile.mkdtemp(prefix="parcel-advisor-mo-"))
         for po in sorted(Path(self.root, "advisor", "locale").glob("*/LC_MESSAGES/*.po")):
             lang = po.parent.parent.name
             with po.open("rb") as f:
@@ -25,3 +26,8 @@ class CompileCatalogs(BuildHookInterface):
             with mo.open("wb") as f:
                 write_mo(f, catalog)
             build_data["force_include"][str(mo)] = f"advisor/locale/{lang}/LC_MESSAGES/{po.stem}.mo"
+
+    def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
+        """The wheel holds the compiled catalogs now: the folder they were made in goes (every build
+        left one behind in the temporary directory)."""
+        shutil.rmtree(self._out, ignore_errors=True)

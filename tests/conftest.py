@@ -18,9 +18,13 @@ TODAY = dt.date(2026, 11, 22)
 
 # The tests never read or fill the user's disk cache: one fresh cache folder for the whole run,
 # inherited by every `advise` the tests start.
-CACHE = tempfile.mkdtemp(prefix="parcel-advisor-test-cache-")
+# The first process makes it and removes it at exit; xdist's workers find it in their environment
+# (each used to make its own, and workers end without running atexit: the folders stayed behind).
+CACHE = os.environ.get("PARCEL_ADVISOR_TEST_CACHE", "")
+if not CACHE:
+    CACHE = os.environ["PARCEL_ADVISOR_TEST_CACHE"] = tempfile.mkdtemp(prefix="parcel-advisor-test-cache-")
+    atexit.register(shutil.rmtree, CACHE, True)
 os.environ["PARCEL_ADVISOR_CACHE"] = CACHE
-atexit.register(shutil.rmtree, CACHE, True)
 
 
 @pytest.fixture(scope="session")

@@ -178,3 +178,17 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# Checks over this package's data: the rules, texts, corpus, snapshots, docs and thousands of
+# generated parcels. Their result depends on our files and the libraries' versions, not on the
+# interpreter, so CI runs them once per library set (on the newest supported Python, and in the
+# lowest-versions run) and the other Pythons skip them (`-m "not once"`; see docs/ci.md).
+ONCE = {"test_docs", "test_openapi_client", "test_textlint", "test_workbench", "test_status_corpus",
+        "test_safety", "test_plan_trust", "test_rules_cli", "test_outputs", "test_snapshots"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module is not None and item.module.__name__ in ONCE:
+            item.add_marker(pytest.mark.once)

@@ -192,3 +192,35 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.module is not None and item.module.__name__ in ONCE:
             item.add_marker(pytest.mark.once)
+
+
+def terminal(command, args, *, env, cwd, encoding="utf-8", timeout=30, dimensions=(24, 80)):
+    """A program on a real pseudo-terminal, driven as pexpect drives one (expect, sendline, before,
+    close, exitstatus). The child is started by subprocess, whose fork and exec happen in C:
+    pexpect.spawn forks in Python, which in a test worker that runs threads can leave the child stuck
+    before its exec, and the test waiting for a screen that never comes."""
+    import fcntl
+    import struct
+    import termios
+
+    from pexpect.fdpexpect import fdspawn
+
+    class Terminal(fdspawn):
+        exitstatus = None
+
+        def close(self):
+            try:
+                self.exitstatus = proc.wait(timeout=30)
+            finally:
+                proc.kill()
+                proc.wait()
+                if not self.closed:
+                    super().close()
+
+    master, slave = os.openpty()
+    rows, columns = dimensions
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    proc = subprocess.Popen([command, *args], cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    return Terminal(master, timeout=timeout, encoding=encoding)

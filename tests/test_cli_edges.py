@@ -6,7 +6,7 @@ import sys
 
 import pexpect
 
-from conftest import CACHE, ROOT, TODAY, free_port, run_cli
+from conftest import CACHE, ROOT, TODAY, free_port, run_cli, terminal
 
 DAY = TODAY.isoformat()
 
@@ -40,10 +40,11 @@ def test_usage_errors_name_advise_never_the_hidden_default_command():
 
 def test_the_report_is_folded_between_words_at_the_terminals_width():
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE, "NO_COLOR": "1"}
-    c = pexpect.spawn(sys.executable, ["-m", "advisor", "RK190321410CN", "--today", DAY, "--issued", "40d",
+    c = terminal(sys.executable, ["-m", "advisor", "RK190321410CN", "--today", DAY, "--issued", "40d",
                                        "--seller-messaged", "10d", "--seller-silent"],
                       env=env, cwd=str(ROOT), encoding="utf-8", timeout=30, dimensions=(40, 50))
     c.expect(pexpect.EOF)
+    c.close()
     lines = c.before.replace("\r\n", "\n").split("\n")
     assert max(len(line) for line in lines) <= 50
     code, out, _ = run_cli("RK190321410CN", "--today", DAY, "--issued", "40d", "--seller-messaged", "10d",

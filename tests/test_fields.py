@@ -12,7 +12,7 @@ import pytest
 
 from advisor.base.errors import RulesError
 from advisor.interfaces.fieldtable import read, table
-from conftest import CACHE, ROOT, TODAY, run_cli, serving
+from conftest import CACHE, ROOT, TODAY, run_cli, serving, terminal
 
 DAY = TODAY.isoformat()
 # facts a buyer does not type: the contract's version, the day advised for (an option of its own),
@@ -133,9 +133,9 @@ def test_the_goods_problem_in_question_mode_gives_the_cli_advice():
     assert "protection: 10 days left" in shown               # `10d` for protection: days left
 
 
-def _spawn(lang: str, *args, columns: int = 200) -> pexpect.spawn:
+def _spawn(lang: str, *args, columns: int = 200):
     env = {"PATH": "/usr/bin:/bin", "LANG": lang, "PARCEL_ADVISOR_CACHE": CACHE, "NO_COLOR": "1"}
-    return pexpect.spawn(sys.executable, ["-m", "advisor", *args], env=env, cwd=str(ROOT), encoding="utf-8",
+    return terminal(sys.executable, ["-m", "advisor", *args], env=env, cwd=str(ROOT), encoding="utf-8",
                          timeout=30, dimensions=(40, columns))
 
 

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -138,25 +139,35 @@ def test_color_can_be_forced_into_a_pipe_and_is_off_by_default():
 
 def test_no_color_is_honoured_on_a_terminal():
     """Through a pseudo-terminal, as a person runs it: colour by default, none with NO_COLOR."""
-    import pty
+    import select
 
     def on_terminal(env_extra):
+        # the child is started by subprocess (fork and exec in C) on the terminal's far end, and the
+        # screen is read until the child ends or a minute passes: a fork in Python from a test
+        # worker's threads, read without a bound, once held a CI run until its time ran out
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE, **env_extra}
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.chdir(ROOT)
-            os.execve(sys.executable, [sys.executable, "-m", "advisor", *ADVICE], env)
-        chunks = []
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        master, slave = os.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "advisor", *ADVICE], cwd=ROOT, env=env,
+                                stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        chunks, deadline = [], time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline:
+                if not select.select([master], [], [], 1)[0]:
+                    if proc.poll() is not None:
+                        break
+                    continue
+                try:
+                    data = os.read(master, 65536)
+                except OSError:                 # EIO: every holder of the terminal's far end has closed it
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            proc.kill()
+            os.close(master)
         return b"".join(chunks).decode("utf-8", "replace")
 
     assert ESC in on_terminal({})

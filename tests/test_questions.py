@@ -4,12 +4,12 @@ import sys
 
 import pexpect
 
-from conftest import CACHE, ROOT, run_cli
+from conftest import CACHE, ROOT, run_cli, terminal
 
 
-def _spawn(lang: str) -> pexpect.spawn:
+def _spawn(lang: str):
     env = {"PATH": "/usr/bin:/bin", "LANG": lang, "PARCEL_ADVISOR_CACHE": CACHE, "NO_COLOR": "1"}
-    return pexpect.spawn(sys.executable, ["-m", "advisor"], env=env, cwd=str(ROOT), encoding="utf-8", timeout=30)
+    return terminal(sys.executable, ["-m", "advisor"], env=env, cwd=str(ROOT), encoding="utf-8", timeout=30)
 
 
 def test_questions_in_english_give_the_advice_the_options_give():

@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from conftest import CACHE, ROOT, TODAY, run_cli
+from conftest import CACHE, ROOT, TODAY, run_cli, terminal
 
 NEXT_WEEK = TODAY + dt.timedelta(days=7)
 
@@ -329,7 +329,7 @@ def test_the_list_in_a_terminal(db):
     import pexpect
     add_ten(db)
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE, "TERM": "xterm", "HOME": "/tmp"}
-    c = pexpect.spawn(sys.executable, ["-m", "advisor", "watch", "--db", str(db), "--today", NEXT_WEEK.isoformat()],
+    c = terminal(sys.executable, ["-m", "advisor", "watch", "--db", str(db), "--today", NEXT_WEEK.isoformat()],
                       env=env, cwd=str(ROOT), encoding="utf-8", timeout=60, dimensions=(40, 100))
     c.expect("Your parcels, as of November 29, 2026:")
     c.expect(pexpect.EOF)

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, terminal
 
 PARCELS = "300"
 
@@ -336,7 +336,7 @@ def test_a_progress_bar_on_a_terminal_and_none_in_a_pipe():
     from conftest import CACHE
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PARCEL_ADVISOR_CACHE": CACHE, "NO_COLOR": "1",
            "PYTHONPATH": str(ROOT)}
-    c = pexpect.spawn(sys.executable, ["-m", "advisor", "rules", "impact", "--base", "rules", "--parcels", "400"],
+    c = terminal(sys.executable, ["-m", "advisor", "rules", "impact", "--base", "rules", "--parcels", "400"],
                       env=env, cwd=str(ROOT), encoding="utf-8", timeout=120, dimensions=(24, 120))
     c.expect(r"advising\s+\[[#-]+\]\s+\d+/\d+")
     c.expect("no advice changed")

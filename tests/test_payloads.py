@@ -227,3 +227,74 @@ def test_a_new_provider_is_a_new_file(tmp_path, advisor):
     payload = {"parcel": {"code": "RK190321410CN", "history": [{"when": "2026-11-20T10:00:00+03:00", "what": "Вручение адресату"}]}}
     advice = mine.advise_payload(payload, today=dt.date(2026, 11, 22), messages=False).data
     assert advice["payload"]["provider"] == "mytracker" and advice["stage"] == "delivered"
+
+
+def _advise(advisor, name, provider="auto"):
+    spec = INDEX[name]
+    return advisor.advise_payload((HERE / name).read_bytes(), provider=provider, today=spec["today"], messages=False).data
+
+
+def test_a_live_shippo_track_is_read_event_by_event(advisor):
+    """Shippo's recorded answer: eleven events oldest first, places where it gives them, USPS named."""
+    advice = _advise(advisor, "shippo_track.json")
+    events = advice["events"]
+    assert [e["index"] for e in events] == list(range(11))
+    assert (events[0]["date"], events[0].get("city"), events[0].get("country")) == ("2016-12-07", None, None)  # location null
+    last = events[-1]
+    assert (last["date"], last["time"], last["city"], last["country"], last["stage"], last["how"]) == \
+        ("2016-12-08", "15:19:00", "Berkeley", "US", "delivered", "code")
+    assert advice["track"]["named_carrier"] == {"name": "usps", "matches": True}
+
+
+def test_aftership_webhook_body_is_read_as_sent(advisor):
+    """AfterShip's webhook example: the body as posted (`event`, `msg`, `ts`), countries as USA, times as printed."""
+    advice = _advise(advisor, "aftership_webhook.json")
+    assert (advice["payload"]["provider"], advice["payload"]["form"]) == ("aftership", "webhook")
+    events = advice["events"]
+    assert {e["country"] for e in events} == {"US"}
+    assert [e["stage"] for e in events[:2]] == ["pre_advice", "accepted"]
+    last = events[-1]
+    assert (last["date"], last["time"], last.get("offset"), last["city"], last["stage"]) == \
+        ("2021-05-17", "03:45:00", None, "HOLLY RIDGE", "destination_sorting")
+    assert advice["track"]["named_carrier"] == {"name": "usps", "matches": True}
+
+
+def test_pochta_ru_page_json_is_read_oldest_first(advisor):
+    """The JSON pochta.ru's page loads: newest first, countries as numeric codes (156, 643), the
+    destination from `countryToCode`, one code from operation type and attribute (`1.0` is type 1)."""
+    read = advisor.adapters.read((HERE / "russian_post_site.json").read_bytes(), "russian_post")
+    assert (read.form, read.facts["track"], read.facts["tracked_destination"]) == ("site", "ZA298249753CN", {"country": "RU"})
+    advice = _advise(advisor, "russian_post_site.json", "russian_post")
+    got = [(e["index"], e["date"], e["offset"], e["country"], e.get("city"), e["stage"]) for e in advice["events"]]
+    assert got == [(2, "2023-11-20", "+08:00", "CN", None, "accepted"),
+                   (1, "2023-12-18", "+03:00", "RU", "Казань", "arrived_office"),
+                   (0, "2023-12-21", "+03:00", "RU", "Казань", "delivered")]
+    assert not [n for n in advice["notes"] if n["kind"] in ("unknown_code", "events_reordered")]
+
+
+def _set(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+@pytest.mark.parametrize("name, path, value, where", [
+    ("shippo_track.json", ["tracking_history", 3, "status_date"], "yesterday", "payload tracking_history[3].status_date"),
+    ("aftership_webhook.json", ["msg", "checkpoints", 2, "checkpoint_time"], None, "payload msg.checkpoints[2]"),
+    ("russian_post_site.json", ["detailedTrackings", 0, "trackingItem", "trackingHistoryItemList", 1, "countryId"], 999,
+     "payload events[1].country"),
+])
+def test_a_malformed_payload_is_one_error_naming_its_field(advisor, tmp_path, name, path, value, where):
+    """Through the CLI and HTTP: the field by the payload's own names, the value in backticks, no traceback."""
+    from fastapi.testclient import TestClient
+    from advisor.interfaces.server import create_app
+    doc = json.loads((HERE / name).read_text(encoding="utf-8"))
+    _set(doc, path, value)
+    bad = tmp_path / name
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    code, stdout, stderr = run_cli("--from", "auto", str(bad), "--today", str(INDEX[name]["today"]))
+    assert code == 2 and stderr.startswith(f"error: {where}: ") and "Traceback" not in stdout + stderr
+    if value is not None:
+        assert f"`{value}`" in stderr
+    answer = TestClient(create_app(advisor)).post(f"/v1/advice/from/{INDEX[name]['provider']}", json={"payload": doc})
+    assert answer.status_code == 422 and answer.json()["error"]["where"] == where

@@ -30,6 +30,7 @@ _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:
                      r"(Z|[+-]\d{2}:?\d{2})?\s*$")
 _GMT = re.compile(r"^\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
 MAX_STATUS = 500
+_PLAIN = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")     # `msg.checkpoints`: a path an error can name
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,33 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
     raw = get.get("events") or []
     if isinstance(raw, dict):
         raw = [raw]
-    facts["events"] = [_event(adapter, form, e, i) for i, e in enumerate(raw) if e is not None]
+    base = _events_path(form, isinstance(form.expr["root"].search(data), list) if "root" in form.expr else False)
+    facts["events"] = [_event(adapter, form, e, i, base) for i, e in enumerate(raw) if e is not None]
     return facts
+
+
+def _events_path(form: Form, root_list: bool) -> str | None:
+    """Where the events are in the payload as the provider names them (`msg.checkpoints`), when the
+    adapter's expressions are plain paths; None when they compute (then errors say `events[N]`)."""
+    parts = []
+    for key in ("root", "events"):
+        expr = form.expr.get(key)
+        if expr is None:
+            continue
+        if not _PLAIN.match(expr.expression):
+            return None
+        parts.append(expr.expression + ("[0]" if key == "root" and root_list else ""))
+    return ".".join(parts) if "events" in form.expr else None
+
+
+def _where(form: Form, base: str | None, i: int, field: str | None = None) -> str:
+    """`payload tracking_history[3].status_date`: the event's field by the payload's own names."""
+    if base is None:
+        return f"payload events[{i}]" + (f".{field}" if field else "")
+    expr = form.event.get(field) if field else None
+    if expr is not None and _PLAIN.match(expr.expression):
+        return f"payload {base}[{i}].{expr.expression}"
+    return f"payload {base}[{i}]"
 
 
 def _status(adapter: Adapter, get: dict[str, Any]) -> dict[str, Any] | None:
@@ -164,13 +190,13 @@ def _status(adapter: Adapter, get: dict[str, Any]) -> dict[str, Any] | None:
     return out or None
 
 
-def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
+def _event(adapter: Adapter, form: Form, e: Any, i: int, base: str | None = None) -> dict[str, Any]:
     """One event of the payload as a facts event, its `index` its place in the payload."""
-    where = f"payload events[{i}]"
+    where = _where(form, base, i)
     v = {k: x.search(e) for k, x in form.event.items()}
-    date, time, offset = _moment(v.get("at"), where) if v.get("at") is not None else (None, None, None)
+    date, time, offset = _moment(v.get("at"), _where(form, base, i, "at")) if v.get("at") is not None else (None, None, None)
     if v.get("date") is not None:
-        date = _moment(v["date"], where)[0]
+        date = _moment(v["date"], _where(form, base, i, "date"))[0]
     if v.get("time") is not None:
         time = _clock(v["time"])
     if v.get("offset") is not None:
@@ -192,7 +218,7 @@ def _event(adapter: Adapter, form: Form, e: Any, i: int) -> dict[str, Any]:
         raise FactsError(f"event {i} of the payload has no status or code", where=where)
     elif not adapter.codes:
         out["status"] = code[:MAX_STATUS]
-    _place(out, v, where)
+    _place(out, v, _where(form, base, i, "country"))
     return out
 
 
@@ -200,14 +226,14 @@ def _country(country: str, where: str) -> str:
     code = alpha2(country)
     if code is None:
         raise FactsError(f"`{country}` is not a country we know", where=where,
-                         help="the adapter's `country` should find an ISO code or an English name")
+                         help="the adapter's `country` should find an ISO code (`CN`, `CHN`, `156`) or an English name")
     return code
 
 
-def _place(out: dict[str, Any], v: dict[str, Any], where: str) -> None:
+def _place(out: dict[str, Any], v: dict[str, Any], country_where: str) -> None:
     country = _text(v.get("country"))
     if country:
-        out["country"] = _country(country, f"{where}.country")
+        out["country"] = _country(country, country_where)
     city = _text(v.get("city")) or _text(v.get("place"))
     if city:
         out["city"] = city[:200]

@@ -1,10 +1,11 @@
 """A country as trackers write it -> its ISO 3166-1 alpha-2 code.
 
-Trackers name countries three ways: two letters (`CN`), three letters (AfterShip's `CHN`) or an
-English name (Cainiao's `China`, Russian Post's `Russian Federation`, 17TRACK's `Germany`). The
-names come from maintained data, never a hand list: ISO 3166's codes, names, official and common
-names (made from pycountry into advisor/geodata/countries.tsv, gazetteer.py) and Babel's English
-territory names (CLDR: `Russia`, `Turkey`).
+Trackers name countries four ways: two letters (`CN`), three letters (AfterShip's `CHN`), the
+ISO numeric code (pochta.ru's `countryId` 643) or an English name (Cainiao's `China`, Russian
+Post's `Russian Federation`, 17TRACK's `Germany`). The names come from maintained data, never a
+hand list: ISO 3166's codes, names, official and common names (made from pycountry into
+advisor/geodata/countries.tsv, gazetteer.py), Babel's English territory names (CLDR: `Russia`,
+`Turkey`) and CLDR's numeric territory aliases (`643` -> `RU`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def _key(text: str) -> str:
 def _names() -> dict[str, str]:
     """Every code and name we know, normalised, -> alpha-2."""
     from babel import Locale
+    from babel.core import get_global
 
     from advisor.knowledge.gazetteer import countries
     out: dict[str, str] = {}
@@ -35,6 +37,9 @@ def _names() -> dict[str, str]:
     for code, name in Locale("en").territories.items():
         if len(code) == 2 and code.isalpha() and _key(code) in out:
             out.setdefault(_key(name), code)
+    for numeric, codes in get_global("territory_aliases").items():
+        if len(numeric) == 3 and numeric.isdigit() and len(codes) == 1 and _key(codes[0]) in out:
+            out.setdefault(numeric, codes[0])
     return out
 
 

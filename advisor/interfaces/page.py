@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from advisor.interfaces import fields
 from advisor.base.errors import AdvisorError, FactsError
+from advisor.base import i18n
 from advisor.reading.facts import merge
 from advisor.interfaces.pageform import field_groups
 from advisor.interfaces.pagelist import STATIC_FILES, list_view
@@ -94,7 +95,7 @@ class Page:
         """`?lang=` when it is one we have, else the browser's `Accept-Language`, else English."""
         if asked in LANGS:
             return asked
-        best, best_q = "en", 0.0
+        best, best_q = i18n.DEFAULT, 0.0
         for part in (accept or "").split(","):
             tag, _, q = part.strip().partition(";q=")
             lang = tag.strip().lower().split("-")[0]
@@ -235,7 +236,7 @@ class Page:
 
     def _html(self, answer: Answer, lang: str) -> str:
         t = self.t(lang)
-        other = "ru" if lang == "en" else "en"
+        other = i18n.other(lang)
         query = {k: v for k, v in answer.form.items()}
         a = answer.advice.to_dict() if answer.advice is not None else None
         named = named_days(self._words, lang)

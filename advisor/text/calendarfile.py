@@ -15,6 +15,7 @@ import hashlib
 from typing import Any, Callable, Mapping
 
 from advisor.base.errors import RulesError
+from advisor.base.i18n import DEFAULT
 
 Doc = dict[str, Any]      # the advice's JSON (parcel-advice/1), a YAML file's mapping
 
@@ -167,9 +168,9 @@ def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> lis
         values = dict(base, label=texts.labels[action][lang], date=day, text=text)
         parts = [text] if text else []
         for m in advice.get("messages") or []:
-            if m.get("kind") == "seller" and m.get("rule") == step.get("rule") and m.get("en"):
+            if m.get("kind") == "seller" and m.get("rule") == step.get("rule") and m.get(DEFAULT):
                 head = texts.say("message_head", lang, {"title": (m.get("title") or {}).get(lang, "")})
-                parts.append(f"{head}\n{m['en']}")
+                parts.append(f"{head}\n{m[DEFAULT]}")
         out.append({"uid": f"step-{action}" + (f"-{seen[action]}" if seen[action] > 1 else ""), "action": action,
                     "day": day, "title": texts.say("step_title", lang, values), "told": "\n\n".join(parts),
                     "description": f"{texts.say('step_when', lang, values, sub=texts.timing.get(action, 'by'))}\n"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from advisor.advice.build import Advice, Inputs, build, template_context
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 from advisor.engine.derive import Derived, derive
 from advisor.base.errors import FactsError, RulesError, did_you_mean, one_of
 from advisor.base.i18n import DEFAULT

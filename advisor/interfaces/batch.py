@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 from advisor.base.errors import AdvisorError, FactsError, InternalError
 from advisor.base.i18n import DEFAULT
-from advisor.reading.dates import read_day
+from advisor.base.dates import read_day
 from advisor.base.jsonio import check_json, read_json
 from advisor.base.jsonio import line as json_line
 

@@ -191,7 +191,7 @@ def _run_record(stream: Readable, source: str, settings: Settings) -> dict[str, 
     """The input's first HEAD_BYTES digested (the stream handed back, nothing lost), the options
     that change the advice, and the day the lines without their own `today` are advised as of."""
     import hashlib
-    from advisor.reading.dates import real_today
+    from advisor.base.dates import real_today
     head = stream.read(HEAD_BYTES)
     if hasattr(stream, "seek") and source != "-":
         stream.seek(0)

@@ -18,7 +18,7 @@ import click
 from advisor.interfaces import fields
 from advisor.base import i18n
 from advisor.interfaces.options import DAY, EVENT, LANG, Command, Option, _, as_options, field_options, translated
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 from advisor.base.errors import FactsError, HistoryError, OutputError, Phrase
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from advisor.base.dates import Counted, advice_day, read_day
 from advisor.interfaces import fields
 from advisor.base.errors import AdvisorError, FactsError
 from advisor.base import i18n
@@ -129,14 +130,10 @@ class Page:
                 problem(name, "too_long")
         today = real_today
         if "today" in form and "today" not in err:
-            day: dt.date | None
             try:
-                day = dt.date.fromisoformat(form["today"]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", form["today"]) else None
-            except ValueError:
-                day = None
-            if day is None:
-                problem("today", "bad_date", form["today"])
-            today = day or real_today
+                today = read_day(form["today"], "today") or real_today
+            except FactsError as e:     # the day advised for, read as every interface reads it
+                problem("today", "bad_date" if e.key == "bad_date_value" else e.key or "default", form["today"])
         values: dict[str, object] = {}
         for name, number in DATE_INPUTS.items():
             values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
@@ -199,7 +196,7 @@ class Page:
             if not _WHOLE.fullmatch(form[number]) or int(form[number]) > MAX_DAYS:
                 problem(number, "bad_days", form[number])
                 return None
-            counted = (today + dt.timedelta(days=sign * int(form[number]))).isoformat()
+            counted = fields.resolve_date(Counted(int(form[number]), ahead=sign > 0, written=form[number]), number, today)
             if day is not None and day != counted:
                 problem(name, "two_dates")
                 return None
@@ -242,7 +239,7 @@ class Page:
         named = named_days(self._words, lang)
 
         def date(d: str | dt.date) -> str:
-            return fmt_date(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
+            return fmt_date(advice_day(d), lang)
 
         def rel(n: int) -> str:
             return fmt_relative(n, lang, named)
@@ -262,7 +259,7 @@ class Page:
     def _answer_view(self, advice: Advice, a: dict[str, Any], t: Texts, lang: str, date: Callable[[Any], str],
                      rel: Callable[[int], str], query: dict[str, str]) -> dict[str, Any]:
         from advisor.views.report import view
-        today = dt.date.fromisoformat(a["today"])
+        today = advice_day(a["today"])
         v = view(self.advisor, advice, lang)
         steps = []
         for s in v["actions"]:

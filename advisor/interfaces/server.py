@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from advisor.base.errors import AdvisorError, FactsError, InternalError, RequestError
-from advisor.reading.dates import read_day
+from advisor.base.dates import read_day
 from advisor.base.i18n import DEFAULT, LANGS
 from advisor.base.jsonio import check_json, compact, duplicates_in_batch, read_json
 from advisor.interfaces.openapi import served

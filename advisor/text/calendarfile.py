@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 from typing import Any, Callable, Mapping
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import RulesError
 from advisor.base.i18n import DEFAULT
 
@@ -76,7 +77,7 @@ def parcel_key(advice: Doc) -> str:
     track = advice.get("track") or {}
     if track.get("code"):
         return f"code:{track['code']}"
-    today = dt.date.fromisoformat(advice["today"])
+    today = advice_day(advice["today"])
     for name in ("since_paid", "since_track_issued"):
         n = (advice.get("days") or {}).get(name)
         if n is not None:
@@ -108,7 +109,7 @@ def new_calendar(name: str) -> Any:
 def _base(advice: Doc, texts: CalendarTexts) -> dict[str, Any]:
     code = (advice.get("track") or {}).get("code") or ""
     platform = texts.platform_names.get(advice["platform"], {}).get(advice["lang"]) or advice["platform"]
-    return {"code": code, "platform": platform, "today": dt.date.fromisoformat(advice["today"])}
+    return {"code": code, "platform": platform, "today": advice_day(advice["today"])}
 
 
 def parcel_uid(advice: Doc) -> str:
@@ -136,7 +137,7 @@ def events(advice: Doc, texts: CalendarTexts) -> list[dict[str, Any]]:
     steps = _dated_steps(advice, texts, base)
     told: set[str] = set()
     for d in advice.get("deadlines") or []:
-        day = dt.date.fromisoformat(d["date"])
+        day = advice_day(d["date"])
         values = dict(base, text=d["text"], date=day, title=texts.title_of(d["id"], lang))
         own = [s for s in steps if s["day"] == day and s["action"] in texts.same_as.get(d["id"], ())]
         told.update(s["uid"] for s in own)
@@ -159,7 +160,7 @@ def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> lis
     for step in advice.get("actions") or []:
         if not step.get("due"):
             continue
-        day = dt.date.fromisoformat(step["due"])
+        day = advice_day(step["due"])
         action = step["action"]
         seen[action] = seen.get(action, 0) + 1
         text = step.get("text") or ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable, Mapping
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import RulesError
 
 SHOWN_EVENTS = 5        # the newest events shown at once; the rest fold under "all N events"
@@ -87,5 +88,5 @@ def route_marks(advice: dict[str, Any], t: dict[str, Any], stage_names: dict[str
         last = stage
         place = (e.get("place") or {}).get("city") or e.get("city")
         label = t["timeline_event"].replace("{stage}", stage_names[stage]) + (f", {place}" if place else "")
-        marks.append((f"event-{i}", dt.date.fromisoformat(e["date"]), label))
+        marks.append((f"event-{i}", advice_day(e["date"]), label))
     return marks

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import AdvisorError
 from advisor.base.i18n import DEFAULT, LANGS
 from advisor.workbench.workload import Parcel
@@ -137,7 +138,7 @@ def _dated(old: list[dict[str, Any]], new: list[dict[str, Any]], key: str, date:
 def _moved(x: str | None, y: str | None) -> str:
     if x is None or y is None:
         return "dated" if y else "undated"
-    days = (dt.date.fromisoformat(y) - dt.date.fromisoformat(x)).days
+    days = (advice_day(y) - advice_day(x)).days
     return f"{days:+d} day{'s' if abs(days) != 1 else ''}"
 
 

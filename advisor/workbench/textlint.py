@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from advisor.base.dates import advice_day
 from advisor.base.i18n import DEFAULT, LANGS, POST, long_dates
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def pieces(advice: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
 
 def lint(advice: dict[str, Any], report: str | None = None) -> list[Finding]:
     """Every finding in one advice and, when given, its text report."""
-    today = dt.date.fromisoformat(advice["today"]) if advice.get("today") else None
+    today = advice_day(advice["today"]) if advice.get("today") else None
     out: list[Finding] = []
     for where, lang, role, text in pieces(advice):
         out += check_text(text, lang, role, where)

@@ -12,6 +12,7 @@ import difflib
 from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
+from advisor.base.sentences import fill
 from advisor.base.location import Location
 
 
@@ -45,7 +46,7 @@ class Phrase:
         entry = catalog()["errors"][self.key]
         said = {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in self.values.items()}
         template = entry[lang] if part == "message" else (entry.get("help") or {}).get(lang)
-        return str(template.format(**said)) if template is not None else ""
+        return fill(str(template), said) if template is not None else ""
 
     def __str__(self) -> str:
         return self.text()

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 import click
 
+from advisor.base.sentences import fill
 from advisor.interfaces import fields
 from advisor.base import i18n
 from advisor.base.dates import real_today
@@ -57,7 +58,7 @@ def translated(err: AdvisorError) -> AdvisorError:
     err.help = _(err.help) if err.help else None
     template = getattr(err, "template", None)     # set on a refused history only (layouts.refusal)
     if template:
-        err.message = _(template).format(**getattr(err, "values"))
+        err.message = fill(_(template), getattr(err, "values"))
     return err
 
 

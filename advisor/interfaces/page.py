@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from advisor.base.sentences import fill
 from advisor.base.dates import Counted, advice_day, read_day
 from advisor.interfaces import fields
 from advisor.base.errors import AdvisorError, FactsError
@@ -123,7 +124,7 @@ class Page:
 
         def problem(name: str, key: str, value: str = "") -> None:
             text = t["errors"].get(key) or t["errors"]["default"]
-            err.setdefault(name, text.replace("{value}", value))
+            err.setdefault(name, fill(text, value=value))
 
         for name, value in form.items():
             if len(value) > (MAX_HISTORY if name == "history" else MAX_FIELD):
@@ -218,7 +219,7 @@ class Page:
             name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
             text = (self.t(lang)["errors"].get(e.key) or self.t(lang)["errors"].get(e.kind)
                     or self.t(lang)["errors"]["default"])
-            answer.errors.setdefault(name, text.replace("{value}", answer.form.get(name, "")))
+            answer.errors.setdefault(name, fill(text, value=answer.form.get(name, "")))
         return answer
 
     # -- the HTML
@@ -310,7 +311,7 @@ def _due(step: dict[str, Any], today: dt.date, t: Texts, date: Callable[[dt.date
         return str(t["any_time"])
     kind = ("overdue" if when < today else "today" if when == today else step["timing"]
             if step["timing"] in ("until", "check") else "tomorrow" if when == today + dt.timedelta(days=1) else "by")
-    return str(t["due"][kind]).replace("{date}", date(when))
+    return fill(str(t["due"][kind]), date=date(when))
 
 
 def _field_of(where: str | None) -> str | None:

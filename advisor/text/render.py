@@ -17,6 +17,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing import TYPE_CHECKING, Any, Callable, Iterator, SupportsInt, TypeVar
 
+from advisor.base.sentences import fill
 from advisor.base.cache import template_cache
 from advisor.base.errors import RulesError
 from advisor.base.location import Location
@@ -151,7 +152,7 @@ def fmt_in_place(p: Any, lang: str) -> str:
     Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
     from advisor.text.inflect import inflect, preposition_in
     if not isinstance(p, dict) or not info(lang).inflects:
-        return info(lang).in_place.format(place=fmt_place(p, lang))
+        return fill(info(lang).in_place, place=fmt_place(p, lang))
     city, region = p.get("city"), p.get("region")
     name = text_in(city, lang) if city else text_in(region, lang) if region else None
     if not name:

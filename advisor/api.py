@@ -13,6 +13,7 @@ from advisor.advice.build import Advice, Inputs, build, template_context
 from advisor.base.dates import real_today
 from advisor.engine.derive import Derived, derive
 from advisor.base.errors import FactsError, RulesError, did_you_mean, one_of
+from advisor.base.sentences import fill
 from advisor.base.i18n import DEFAULT
 from advisor.reading.facts import Facts, build_facts
 from advisor.text.render import LANGS, Renderer, message_langs, message_names
@@ -318,5 +319,5 @@ def _opening(tracker: dict[str, Any], code: str) -> dict[str, Any]:
     link = tracker.get("track_url") or tracker.get("url") or ""
     out = {k: v for k, v in tracker.items() if k != "track_url"}
     if "{code}" in link:
-        out["url"] = link.replace("{code}", quote(code, safe=""))
+        out["url"] = fill(link, code=quote(code, safe=""))
     return out

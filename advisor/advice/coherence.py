@@ -10,7 +10,6 @@ cannot repair (a text) is a `safety_unrepaired` note, which `rules test` and `ru
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 

@@ -11,7 +11,6 @@ is not advice: a rule that only moved in its file changes nothing here.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from advisor.advice.build import Advice, Inputs, build, template_context
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 from advisor.engine.derive import Derived, derive
 from advisor.base.errors import FactsError, RulesError, did_you_mean, one_of
+from advisor.base.sentences import fill
+from advisor.base.i18n import DEFAULT
 from advisor.reading.facts import Facts, build_facts
 from advisor.text.render import LANGS, Renderer, message_langs, message_names
 from advisor.advice.safety import Safety
@@ -148,7 +150,7 @@ class Advisor:
         result["trackers"] = [_opening(t, result["code"]) for t in result["trackers"]]
         return result
 
-    def advise(self, facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = "en",
+    def advise(self, facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = DEFAULT,
                messages: bool = True, extra: dict[str, Any] | None = None) -> Advice:
         if lang not in LANGS:
             raise FactsError(f"unknown language `{lang}`", where="lang", help=_lang_help())
@@ -181,7 +183,7 @@ class Advisor:
         return self._adapters
 
     def advise_payload(self, payload: Any, *, provider: str = "auto", order: dict[str, Any] | None = None,
-                       facts: dict[str, Any] | None = None, today: dt.date | None = None, lang: str = "en",
+                       facts: dict[str, Any] | None = None, today: dt.date | None = None, lang: str = DEFAULT,
                        messages: bool = True) -> Advice:
         """Advice from a tracker's payload as the tracker sends it (a dict, or JSON or XML text):
         `provider` names its adapter (`rules/adapters/`) or is `auto`; `order` is the order's
@@ -212,7 +214,7 @@ class Advisor:
                                                     extra=values)
 
     def render_message(self, name: str, facts: dict[str, Any] | Facts, *, today: dt.date | None = None,
-                       lang: str = "en") -> str:
+                       lang: str = DEFAULT) -> str:
         """One message template (`seller/not_tracked`) filled from these facts, whether or not a
         rule asks for it: for support tools and for checking templates against every case."""
         if name not in self.messages:
@@ -301,7 +303,7 @@ def advisor_for(rules: str | Path | None = None, templates: str | Path | None = 
     return default_advisor()
 
 
-def advise(facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = "en",
+def advise(facts: dict[str, Any] | Facts, *, today: dt.date | None = None, lang: str = DEFAULT,
            messages: bool = True, extra: dict[str, Any] | None = None) -> Advice:
     """Advice with the shipped rules (compiled on first use); the arguments are `Advisor.advise`'s."""
     return default_advisor().advise(facts, today=today, lang=lang, messages=messages, extra=extra)
@@ -317,5 +319,5 @@ def _opening(tracker: dict[str, Any], code: str) -> dict[str, Any]:
     link = tracker.get("track_url") or tracker.get("url") or ""
     out = {k: v for k, v in tracker.items() if k != "track_url"}
     if "{code}" in link:
-        out["url"] = link.replace("{code}", quote(code, safe=""))
+        out["url"] = fill(link, code=quote(code, safe=""))
     return out

@@ -25,7 +25,7 @@ FALLBACK_TODAY = dt.date(2026, 11, 22)      # a case that names no day is advise
 def documents(advisor):
     """(name, facts, today, lang) for every case, in both languages, and the generated parcels."""
     from advisor.workbench.cases import load_cases
-    from advisor.reading.dates import read_day
+    from advisor.base.dates import read_day
     from advisor.workbench.timelines import parcels
     for case in load_cases(ROOT / "rules"):
         today = read_day(case.today or case.facts.get("today"), case.where) or FALLBACK_TODAY

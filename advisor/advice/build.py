@@ -12,6 +12,7 @@ from advisor.engine.derive import Derived
 from advisor.text.details import note
 from advisor.reading.facts import Facts
 from advisor.text.render import LANGS, Renderer
+from advisor.base.i18n import DEFAULT, POST
 from advisor.knowledge.rulebook import Output, Rule, RuleBook
 from advisor.knowledge.rulelang import DATE_NAMES, FACTS, holds
 
@@ -246,8 +247,8 @@ def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | 
         return
     ctx = dict(context, rule_id=rule.id)
     title = (book.vocab.get("messages") or {}).get(message) or {}
-    # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's Russian
-    send = "ru" if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or "en")
+    # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's (languages.yaml)
+    send = POST if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or DEFAULT)
     m = msgs[message] = Message(kind, purpose, rule.id,
                                      {lg: title.get(lg) or purpose.replace("_", " ") for lg in LANGS},
                                      {lg: renderer.file(f"{message}.j2", lg, ctx) for lg in LANGS}, send=send)
@@ -258,9 +259,9 @@ def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | 
             if all(part in parts[lg] for lg in LANGS):
                 m.parts[part] = {lg: parts[lg][part] for lg in LANGS}
     limit = context["profile"].get(LIMITS.get(kind, ""))
-    if limit and len(m.texts["en"]) > int(limit):
+    if limit and len(m.texts[DEFAULT]) > int(limit):
         # Said, never cut: a truncated dispute text would lose its evidence list.
-        n = len(m.texts["en"])
+        n = len(m.texts[DEFAULT])
         notes.append(note("message_too_long", {"message": message, "length": n, "limit": int(limit)}))
 
 

@@ -10,8 +10,6 @@ cannot repair (a text) is a `safety_unrepaired` note, which `rules test` and `ru
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,7 @@ from advisor.knowledge.rulelang import holds as term_holds
 from advisor.text.details import detail, note
 from advisor.base.errors import RulesError
 from advisor.base.yamlfile import located
+from advisor.base.i18n import LANGS, days_in
 
 if TYPE_CHECKING:
     from advisor.advice.model import Advice
@@ -77,7 +76,7 @@ class Coherence:
         for w, a, d in self.not_before:
             if w not in known["warning"] or a not in known["action"] or d not in known["deadline"]:
                 raise RulesError(f"`not_before` names an unknown id among `{w}`, `{a}`, `{d}`", where=at)
-        self.claims = [Claim({k: list(c[k]) for k in ("en", "ru")}, frozenset(c["stages"]) if c.get("stages") else None,
+        self.claims = [Claim({k: list(c[k]) for k in LANGS}, frozenset(c["stages"]) if c.get("stages") else None,
                              c.get("quiet_below"), bool(c.get("protection_running")), _requires(c, vocab, at))
                        for c in node.get("claims") or []]
         # deadlines whose label speaks of the future ("becomes a claim on"): never dated before today
@@ -86,9 +85,9 @@ class Coherence:
             if d not in known["deadline"]:
                 raise RulesError(f"`deadlines_ahead` names the unknown deadline `{d}`", where=at)
         text = node.get("fallback_text") or {}
-        if not all(isinstance(text.get(lang), str) for lang in ("en", "ru")):
-            raise RulesError("`coherence` needs a `fallback_text` with `en` and `ru`", where=at)
-        self.fallback_text = {"en": text["en"], "ru": text["ru"]}
+        if not all(isinstance(text.get(lang), str) for lang in LANGS):
+            raise RulesError("`coherence` needs a `fallback_text` with " + " and ".join(f"`{lang}`" for lang in LANGS), where=at)
+        self.fallback_text = {lang: text[lang] for lang in LANGS}
 
     def enforce(self, fix: _Repairs, f: dict[str, Any], dates: dict[str, Any], lang: str, render: Render) -> None:
         """Check and repair one advice (`fix.advice`); `render(text, values)` renders a text of the
@@ -193,21 +192,3 @@ def _unrepaired(advice: "Advice", found: str, **values: Any) -> None:
                               repair=detail("repairs", found, values)))
 
 
-_MONTHS = {"en": ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                  "october", "november", "december"],
-           "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-                  "октября", "ноября", "декабря"]}
-_DAY_RE = {"en": re.compile(r"\b(" + "|".join(_MONTHS["en"]) + r")\s(\d{1,2}),\s(\d{4})", re.I),
-           "ru": re.compile(r"\b(\d{1,2})\s(" + "|".join(_MONTHS["ru"]) + r")\s(\d{4})", re.I)}
-
-
-def days_in(text: str, lang: str) -> list[dt.date]:
-    """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`)."""
-    out = []
-    for m in _DAY_RE[lang].finditer(text):
-        month, day = (m[1], m[2]) if lang == "en" else (m[2], m[1])
-        try:
-            out.append(dt.date(int(m[3]), _MONTHS[lang].index(month.lower()) + 1, int(day)))
-        except ValueError:
-            continue
-    return out

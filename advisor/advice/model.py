@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from advisor.base.i18n import DEFAULT
+
 if TYPE_CHECKING:
     from advisor.text.calendarfile import CalendarTexts
     from advisor.engine.derive import Seen
@@ -89,7 +91,7 @@ class Message:
     title: dict[str, str]
     texts: dict[str, str]
     parts: dict[str, dict[str, str]] = field(default_factory=dict)
-    send: str = "en"                # the language it is sent in (the platform's seller's; the post's)
+    send: str = DEFAULT             # the language it is sent in (the platform's seller's; the post's)
 
     @property
     def id(self) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from advisor.advice.model import Advice
     from advisor.knowledge.rulebook import Rule
 
-# renders a text of rules/safety.yaml ({"en": ..., "ru": ...}) with its values in the advice's language
+# renders a text of rules/safety.yaml (a text in each language) with its values in the advice's language
 Render = Callable[[dict[str, Any], dict[str, Any]], str]
 # a plain condition of a rule, per fact: (the values it allows or None, lowest, highest number)
 Range = tuple["set[Any] | None", float, float]
@@ -302,8 +302,8 @@ def _meet(x: Range, y: Range) -> bool:
 def _text(node: dict[str, Any], where: str) -> dict[str, Any]:
     text = node.get("text")
     if not isinstance(text, dict) or not all(isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGS):
-        raise RulesError("a safety text needs `en` and `ru`", where=_at(node, "text", where))
-    return {"en": text["en"], "ru": text["ru"]}
+        raise RulesError("a safety text needs " + " and ".join(f"`{lang}`" for lang in LANGS), where=_at(node, "text", where))
+    return {lang: text[lang] for lang in LANGS}
 
 
 def _at(node: dict[str, Any], key: str | None, where: str) -> str:

@@ -12,6 +12,7 @@ import difflib
 from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
+from advisor.base.sentences import fill
 from advisor.base.location import Location
 
 
@@ -28,25 +29,32 @@ def catalog() -> dict[str, Any]:
         return loaded
 
 
+def _default() -> str:
+    """The default language (the table's; i18n reads it with this module's errors, so asked late)."""
+    from advisor.base.i18n import DEFAULT
+    return DEFAULT
+
+
 class Phrase:
     """A keyed part of an error (a date's shape, a reason) said in the language of the error."""
 
     def __init__(self, key: str, **values: Any):
         self.key, self.values = key, values
 
-    def text(self, lang: str = "en", part: str = "message") -> str:
+    def text(self, lang: str | None = None, part: str = "message") -> str:
+        lang = lang or _default()
         entry = catalog()["errors"][self.key]
         said = {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in self.values.items()}
         template = entry[lang] if part == "message" else (entry.get("help") or {}).get(lang)
-        return str(template.format(**said)) if template is not None else ""
+        return fill(str(template), said) if template is not None else ""
 
     def __str__(self) -> str:
-        return self.text("en")
+        return self.text()
 
 
-def label(name: str, lang: str = "en") -> str:
+def label(name: str, lang: str | None = None) -> str:
     """`error` or `help`, the labels of an error's two lines, in `lang`."""
-    return str(catalog()["labels"][name].get(lang, name))
+    return str(catalog()["labels"][name].get(lang or _default(), name))
 
 
 class AdvisorError(Exception):
@@ -75,14 +83,14 @@ class AdvisorError(Exception):
         phrase = Phrase(key, **values)
         if isinstance(help, Phrase):
             values["_help"] = help
-        err = cls(phrase.text("en"), where=where, key=key, values=values,
-                  help=str(help) if help is not None else (phrase.text("en", "help") or None))
+        err = cls(phrase.text(), where=where, key=key, values=values,
+                  help=str(help) if help is not None else (phrase.text(None, "help") or None))
         return err
 
-    def said(self, lang: str = "en") -> tuple[str, str | None]:
+    def said(self, lang: str | None = None) -> tuple[str, str | None]:
         """(the sentence, the help) in `lang`: from the catalog when the error has a key there."""
         entry = catalog()["errors"].get(self.key or "")
-        if lang == "en" or not entry or lang not in entry:
+        if lang is None or lang == _default() or not entry or lang not in entry:
             return self.message, self.help
         values = {k: v for k, v in self.values.items() if k != "_help"}
         phrase = Phrase(self.key or "", **values)
@@ -98,7 +106,7 @@ class AdvisorError(Exception):
         """Pickled whole (a Dask worker's error reaches the client with its field and help)."""
         return _rebuild, (type(self), self.message, self.where, self.help, self.key, self.values)
 
-    def render(self, lang: str = "en") -> str:
+    def render(self, lang: str | None = None) -> str:
         """The error's lines without the `error:` label; `lang` chooses the catalog's language."""
         message, help = self.said(lang)
         head = f"{self.where}: {message}" if self.where else message

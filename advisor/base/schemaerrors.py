@@ -28,7 +28,7 @@ def _said(key: str, help: Phrase | None = None, path: list[str | int] | None = N
           **values: Any) -> Problem:
     """A problem worded by the errors' catalog (its English is the message)."""
     p = Phrase(key, **values)
-    return Problem(p.text("en"), str(help) if help else None, path or [], offending, p, help)
+    return Problem(p.text(), str(help) if help else None, path or [], offending, p, help)
 
 
 def field_path(parts: Iterable[str | int]) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Protocol
 
 from advisor.base.errors import AdvisorError, FactsError, InternalError
-from advisor.reading.dates import read_day
+from advisor.base.i18n import DEFAULT
+from advisor.base.dates import read_day
 from advisor.base.jsonio import check_json, read_json
 from advisor.base.jsonio import line as json_line
 
@@ -47,7 +48,7 @@ class Settings:
     templates: str | None = None
     overlay: str | None = None
     today: str | None = None
-    lang: str = "en"
+    lang: str = DEFAULT
     messages: bool = True
     payload_from: str | None = None      # `--from PROVIDER`: each line is a tracker's payload
 

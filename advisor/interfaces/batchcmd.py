@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @click.option("-o", "--output", metavar="OUT.jsonl", help=_("write here instead of stdout"))
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help=_("processes to use (default: the number of cores)"))
 @click.option("--today", type=DAY, metavar="DATE", help=_("advise as of this date (default: each line's `today`, else the real date)"))
-@click.option("--lang", type=click.Choice(list(i18n.LANGS)), default="en", help=_("language of the advice texts"))
+@click.option("--lang", type=click.Choice(list(i18n.LANGS)), default=i18n.DEFAULT, help=_("language of the advice texts"))
 @click.option("--no-messages", is_flag=True, help=_("leave the ready-to-send messages out (faster)"))
 @click.option("--progress/--no-progress", default=None, help=_("progress on stderr (default: when stderr is a terminal)"))
 @click.option("--from", "payload_from", metavar="PROVIDER", help=_("each line is a tracker's payload from PROVIDER (or auto), alone or as {\"payload\": ..., \"order\": ...}"))
@@ -191,7 +191,7 @@ def _run_record(stream: Readable, source: str, settings: Settings) -> dict[str, 
     """The input's first HEAD_BYTES digested (the stream handed back, nothing lost), the options
     that change the advice, and the day the lines without their own `today` are advised as of."""
     import hashlib
-    from advisor.reading.dates import real_today
+    from advisor.base.dates import real_today
     head = stream.read(HEAD_BYTES)
     if hasattr(stream, "seek") and source != "-":
         stream.seek(0)

@@ -18,7 +18,7 @@ import click
 from advisor.interfaces import fields
 from advisor.base import i18n
 from advisor.interfaces.options import DAY, EVENT, LANG, Command, Option, _, as_options, field_options, translated
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 from advisor.base.errors import FactsError, HistoryError, OutputError, Phrase
 
 if TYPE_CHECKING:
@@ -306,8 +306,8 @@ def _message_to_copy(messages: list[dict[str, Any]], copy: str, translation: boo
     `--translation` the other one, to read."""
     for m in messages:
         if f"{m['kind']}/{m['purpose']}" == copy or m["purpose"] == copy:
-            texts, send = m.get("text") or m, m.get("send") or ("ru" if m["kind"] == "post" else "en")
-            text: str = texts[("en" if send == "ru" else "ru") if translation else send]
+            texts, send = m.get("text") or m, m.get("send") or (i18n.POST if m["kind"] == "post" else i18n.DEFAULT)
+            text: str = texts[i18n.other(send) if translation else send]
             return text
     have = ", ".join(f"`{m['kind']}/{m['purpose']}`" for m in messages) or Phrase("none")
     raise FactsError.of("no_message", where="--copy", value=copy, have=have)

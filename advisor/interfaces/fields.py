@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Required, TypedDict
 
-from advisor.reading.dates import DateFormatError, parse_date
-from advisor.base.errors import FactsError, Phrase
+from advisor.base.dates import Counted, DateFormatError, parse_written
+from advisor.base.errors import FactsError
 
 from advisor.interfaces.fieldtable import Field, table as table  # `fields.table()`: the interfaces read the table through here
 
@@ -30,32 +31,55 @@ class Money(TypedDict, total=False):
     currency: str
 
 
-_DAYS = re.compile(r"^(\d{1,5})\s?[dд]$", re.I)      # 12d, or 12д as a Russian speaker types it
+Day = dt.date | Counted          # a date typed: a day, or `Nd` until the day advised for is known
 
 
-def read_date(value: str | None, name: str, today: dt.date, counts: str = "ago") -> str | None:
+@dataclass(frozen=True)
+class Event:
+    """`DATE=STATUS` read: whether the status is a stage id is decided with the rules in use."""
+    day: Day
+    status: str
+
+
+def parse_date_answer(value: str, name: str, counts: str = "ago") -> Day:
     """`YYYY-MM-DD`, `DD.MM.YYYY` or `Nd`: N days ago, or with `counts="left"` (buyer protection,
-    as AliExpress shows it) N days from today."""
+    as AliExpress shows it) N days from the day advised for; read by `base.dates`."""
+    try:
+        return parse_written(value, ahead=counts == "left")
+    except DateFormatError as e:
+        raise FactsError.of("bad_date", where=name, value=value, reason=e.phrase) from None
+
+
+def resolve_date(day: Day, name: str, today: dt.date) -> str:
+    """A typed date as the facts write it, `Nd` counted from `today`."""
+    return resolve_day(day, name, today).isoformat()
+
+
+def resolve_day(day: Day, name: str, today: dt.date) -> dt.date:
+    """A typed date as a day, `Nd` counted from `today`."""
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return day.on(today)
+    except DateFormatError as e:
+        if day.ahead:
+            raise FactsError(f"`{day.written}` is too far ahead", where=name, key="bad_date") from None
+        raise FactsError.of("bad_date", where=name, value=day.written, reason=e.phrase) from None
+
+
+def read_date(value: str | Day | None, name: str, today: dt.date, counts: str = "ago") -> str | None:
+    """A date answer (typed, or text as typed) as the facts write it, `Nd` counted from `today`."""
     if value is None:
         return None
-    days = _DAYS.match(value.strip())
-    if days and counts == "left":
-        try:
-            return (today + dt.timedelta(days=int(days[1]))).isoformat()
-        except OverflowError:
-            raise FactsError(f"`{value}` is too far ahead", where=name, key="bad_date") from None
-    try:
-        return parse_date(value, today=today, relative=True).isoformat()
-    except DateFormatError as e:
-        reason = Phrase("date_shape_left") if counts == "left" and e.phrase.key == "date_shape_relative" else e.phrase
-        raise FactsError.of("bad_date", where=name, value=value, reason=reason) from None
+    day = parse_date_answer(value, name, counts) if isinstance(value, str) else value
+    return resolve_date(day, name, today)
 
 
-def read_place(value: str | None, name: str) -> Place | None:
+def read_place(value: str | Place | None, name: str) -> Place | None:
     """`CC` or `CC,CITY` (also `CC/CITY`, `CC:CITY`); six digits after the country are the
     postcode (`RU,Kazan 420111`, `RU,420111`), the rest the city."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, dict):
+        return value
     parts = re.split(r"[,/:]", value, maxsplit=1)
     out: Place = {"country": parts[0].strip()}
     rest = parts[1] if len(parts) > 1 else ""
@@ -71,10 +95,10 @@ def read_place(value: str | None, name: str) -> Place | None:
     return out
 
 
-def read_money(value: str | None, name: str) -> Money | None:
+def read_money(value: str | Money | None, name: str) -> Money | None:
     """`3`, `3.00`, `3,50` or `3.00USD`."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, dict):
+        return value
     m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?\s*", value)
     if not m:
         raise FactsError.of("bad_amount", where=name, value=value)
@@ -84,13 +108,20 @@ def read_money(value: str | None, name: str) -> Money | None:
     return out
 
 
-def read_event(value: str, name: str, today: dt.date, stages: set[str]) -> dict[str, str | None]:
-    """`DATE=STATUS` (or `DATE STATUS`); a status that is a stage id is given as the stage."""
+def parse_event(value: str, name: str) -> Event:
+    """`DATE=STATUS` (or `DATE STATUS`)."""
     m = re.match(r"^\s*([^=\s]+)\s*(?:=|\s)\s*(.+)$", value)
     if not m:
         raise FactsError.of("bad_event", where=name, value=value)
-    date = read_date(m[1], name, today)
-    status = m[2].strip()
+    return Event(parse_date_answer(m[1], name), m[2].strip())
+
+
+def read_event(value: str | Event, name: str, today: dt.date, stages: set[str]) -> dict[str, str | None]:
+    """An event (typed, or text as typed) as the facts write it; a status that is a stage id is
+    given as the stage."""
+    event = parse_event(value, name) if isinstance(value, str) else value
+    date = resolve_date(event.day, name, today)
+    status = event.status
     return {"date": date, "stage": status} if status in stages else {"date": date, "status": status}
 
 
@@ -109,8 +140,9 @@ MAX_DAYS = 1000
 
 
 def read_answer(f: Field, value: Any, name: str, today: dt.date) -> object:
-    """One answer as its fact (an ISO date, a place, an amount, a number; the rest as given);
-    a FactsError naming `name` when it cannot be read."""
+    """One answer, as typed (the CLI's option types) or as text (the questions, the page), as its
+    fact (an ISO date, a place, an amount, a number; the rest as given); a FactsError naming
+    `name` when it cannot be read. Every interface's answers are read by these readers."""
     if value is None:
         return None
     if f.kind in ("date", "date_left"):

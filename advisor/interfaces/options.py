@@ -7,13 +7,14 @@ import datetime as dt
 import os
 import re
 import sys
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 import click
 
+from advisor.base.sentences import fill
 from advisor.interfaces import fields
 from advisor.base import i18n
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 from advisor.base.errors import AdvisorError, label
 from advisor.interfaces.fieldtable import Field, table
 
@@ -25,11 +26,18 @@ _ = i18n.translations(LANG).gettext
 Command = Callable[..., Any]
 Option = Callable[[Command], Command]     # a click option or argument, as the decorator of a command
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:                         # click >= 8.2 types a ParamType by what it converts to
-    _TextType = click.ParamType[str]
     _DayType = click.ParamType[dt.date]
+
+    class _Base(click.ParamType[T]):
+        pass
 else:
-    _TextType = _DayType = click.ParamType
+    _DayType = click.ParamType
+
+    class _Base(click.ParamType, Generic[T]):
+        pass
 
 
 class Reported(click.ClickException):
@@ -50,7 +58,7 @@ def translated(err: AdvisorError) -> AdvisorError:
     err.help = _(err.help) if err.help else None
     template = getattr(err, "template", None)     # set on a refused history only (layouts.refusal)
     if template:
-        err.message = _(template).format(**getattr(err, "values"))
+        err.message = fill(_(template), getattr(err, "values"))
     return err
 
 
@@ -76,52 +84,58 @@ def _flag_of(on: str, off: str) -> Callable[[re.Match[str]], str]:
     return lambda m: f"`{on if m[1] == 'true' else off}`"
 
 
-class _Checked(_TextType):
-    """A text checked by one of `fields`' readers and kept as typed: dates that count back from
-    today are counted once the day advised for is known (`--today` or the facts file)."""
+class _Read(_Base[T]):
+    """A text read by `fields`' reader of its kind into its typed value while click reads the
+    options (the page and the questions read their texts with the same readers); a date counted
+    from today (`12d`) stays counted until the day advised for is known (`--today`, the facts file)."""
 
-    def check(self, value: str, where: str) -> None:
+    def read(self, value: str, where: str) -> T:
         raise NotImplementedError
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> T:
+        if not isinstance(value, str):      # a default, or a value click converted already
+            return value  # type: ignore[no-any-return]
         try:
-            self.check(value, param.opts[0] if param is not None else self.name)
+            return self.read(value, param.opts[0] if param is not None else self.name)
         except AdvisorError as e:
             raise Reported(translated(e)) from None
-        return value
 
 
-class DateText(_Checked):
+class DateText(_Read[fields.Day]):
     name = "date"
 
     def __init__(self, counts: str = "ago"):
         self.counts = counts
 
-    def check(self, value: str, where: str) -> None:
-        fields.read_date(value, where, real_today(), self.counts)
+    def read(self, value: str, where: str) -> fields.Day:
+        return fields.parse_date_answer(value, where, self.counts)
 
 
-class PlaceText(_Checked):
+class PlaceText(_Read[fields.Place]):
     name = "place"
 
-    def check(self, value: str, where: str) -> None:
-        fields.read_place(value, where)
+    def read(self, value: str, where: str) -> fields.Place:
+        place = fields.read_place(value, where)
+        assert place is not None
+        return place
 
 
-class MoneyText(_Checked):
+class MoneyText(_Read[fields.Money]):
     name = "amount"
 
-    def check(self, value: str, where: str) -> None:
-        fields.read_money(value, where)
+    def read(self, value: str, where: str) -> fields.Money:
+        money = fields.read_money(value, where)
+        assert money is not None
+        return money
 
 
-class EventText(_Checked):
+class EventText(_Read[fields.Event]):
     """`DATE=STATUS`; whether the status is a stage id is decided with the rules in use."""
 
     name = "event"
 
-    def check(self, value: str, where: str) -> None:
-        fields.read_event(value, where, real_today(), set())
+    def read(self, value: str, where: str) -> fields.Event:
+        return fields.parse_event(value, where)
 
 
 class Day(_DayType):
@@ -133,9 +147,8 @@ class Day(_DayType):
         if isinstance(value, dt.date):
             return value
         try:
-            day = fields.read_date(value, param.opts[0] if param else "--today", real_today())
-            assert day is not None              # click converts no missing value
-            return dt.date.fromisoformat(day)
+            where = param.opts[0] if param else "--today"
+            return fields.resolve_day(fields.parse_date_answer(value, where), where, real_today())
         except AdvisorError as e:
             raise Reported(translated(e)) from None
 

@@ -18,8 +18,11 @@ from urllib.parse import urlencode
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from advisor.base.sentences import fill
+from advisor.base.dates import Counted, advice_day, read_day
 from advisor.interfaces import fields
 from advisor.base.errors import AdvisorError, FactsError
+from advisor.base import i18n
 from advisor.reading.facts import merge
 from advisor.interfaces.pageform import field_groups
 from advisor.interfaces.pagelist import STATIC_FILES, list_view
@@ -94,7 +97,7 @@ class Page:
         """`?lang=` when it is one we have, else the browser's `Accept-Language`, else English."""
         if asked in LANGS:
             return asked
-        best, best_q = "en", 0.0
+        best, best_q = i18n.DEFAULT, 0.0
         for part in (accept or "").split(","):
             tag, _, q = part.strip().partition(";q=")
             lang = tag.strip().lower().split("-")[0]
@@ -121,21 +124,17 @@ class Page:
 
         def problem(name: str, key: str, value: str = "") -> None:
             text = t["errors"].get(key) or t["errors"]["default"]
-            err.setdefault(name, text.replace("{value}", value))
+            err.setdefault(name, fill(text, value=value))
 
         for name, value in form.items():
             if len(value) > (MAX_HISTORY if name == "history" else MAX_FIELD):
                 problem(name, "too_long")
         today = real_today
         if "today" in form and "today" not in err:
-            day: dt.date | None
             try:
-                day = dt.date.fromisoformat(form["today"]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", form["today"]) else None
-            except ValueError:
-                day = None
-            if day is None:
-                problem("today", "bad_date", form["today"])
-            today = day or real_today
+                today = read_day(form["today"], "today") or real_today
+            except FactsError as e:     # the day advised for, read as every interface reads it
+                problem("today", "bad_date" if e.key == "bad_date_value" else e.key or "default", form["today"])
         values: dict[str, object] = {}
         for name, number in DATE_INPUTS.items():
             values[name] = self._date(form, name, f"{name}_{number}", -1 if number == "ago" else 1, today, problem)
@@ -198,7 +197,7 @@ class Page:
             if not _WHOLE.fullmatch(form[number]) or int(form[number]) > MAX_DAYS:
                 problem(number, "bad_days", form[number])
                 return None
-            counted = (today + dt.timedelta(days=sign * int(form[number]))).isoformat()
+            counted = fields.resolve_date(Counted(int(form[number]), ahead=sign > 0, written=form[number]), number, today)
             if day is not None and day != counted:
                 problem(name, "two_dates")
                 return None
@@ -220,7 +219,7 @@ class Page:
             name = _field_of(e.where) or ("history" if e.kind == "history" else "code")
             text = (self.t(lang)["errors"].get(e.key) or self.t(lang)["errors"].get(e.kind)
                     or self.t(lang)["errors"]["default"])
-            answer.errors.setdefault(name, text.replace("{value}", answer.form.get(name, "")))
+            answer.errors.setdefault(name, fill(text, value=answer.form.get(name, "")))
         return answer
 
     # -- the HTML
@@ -235,13 +234,13 @@ class Page:
 
     def _html(self, answer: Answer, lang: str) -> str:
         t = self.t(lang)
-        other = "ru" if lang == "en" else "en"
+        other = i18n.other(lang)
         query = {k: v for k, v in answer.form.items()}
         a = answer.advice.to_dict() if answer.advice is not None else None
         named = named_days(self._words, lang)
 
         def date(d: str | dt.date) -> str:
-            return fmt_date(dt.date.fromisoformat(d) if isinstance(d, str) else d, lang)
+            return fmt_date(advice_day(d), lang)
 
         def rel(n: int) -> str:
             return fmt_relative(n, lang, named)
@@ -261,7 +260,7 @@ class Page:
     def _answer_view(self, advice: Advice, a: dict[str, Any], t: Texts, lang: str, date: Callable[[Any], str],
                      rel: Callable[[int], str], query: dict[str, str]) -> dict[str, Any]:
         from advisor.views.report import view
-        today = dt.date.fromisoformat(a["today"])
+        today = advice_day(a["today"])
         v = view(self.advisor, advice, lang)
         steps = []
         for s in v["actions"]:
@@ -312,7 +311,7 @@ def _due(step: dict[str, Any], today: dt.date, t: Texts, date: Callable[[dt.date
         return str(t["any_time"])
     kind = ("overdue" if when < today else "today" if when == today else step["timing"]
             if step["timing"] in ("until", "check") else "tomorrow" if when == today + dt.timedelta(days=1) else "by")
-    return str(t["due"][kind]).replace("{date}", date(when))
+    return fill(str(t["due"][kind]), date=date(when))
 
 
 def _field_of(where: str | None) -> str | None:

@@ -10,7 +10,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-from advisor.reading.dates import real_today
+from advisor.base.dates import real_today
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Protocol, TypeVar
 
 import click
 
+from advisor.base.sentences import fill
 from advisor.interfaces import fields
 from advisor.interfaces.options import LANG, _
 from advisor.base.errors import AdvisorError, FactsError
@@ -122,7 +123,7 @@ class _Checker:
                                                                          "bad_country") else None
         said = said or (self.errors.get(e.key or "") or {}).get(self.lang)
         shown = str(getattr(e, "lines", "")) if f.kind == "history" else str(value)   # the lines a refused paste names
-        return said.replace("{text}", shown).replace("{value}", shown) if said else e.render(LANG)
+        return fill(said, text=shown, value=shown) if said else e.render(LANG)
 
 
 def ask(advisor: Advisor, today: dt.date) -> fields.Answers:

@@ -15,7 +15,7 @@ from advisor.interfaces.cli import main
 from advisor.interfaces.clibase import run_safely
 from advisor.interfaces.options import _
 from advisor.base.errors import AdvisorError
-from advisor.base.i18n import LANGS
+from advisor.base.i18n import DEFAULT, LANGS
 
 
 @main.group("rules", context_settings={"help_option_names": ["-h", "--help"]}, help=_('Check a rules directory, or run its example cases.'))
@@ -234,7 +234,7 @@ def rules_coverage(directory: str | None, templates_dir: str | None, overlay_dir
 @click.argument("directory", required=False)
 @click.option("--rules-overlay", "overlay_dir", metavar="DIR", help=_("an overlay on top of DIR"))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", help=_("Markdown (docs/) or one HTML file"))
-@click.option("--lang", type=click.Choice(list(LANGS)), default="en", help=_("the language of the tables"))
+@click.option("--lang", type=click.Choice(list(LANGS)), default=DEFAULT, help=_("the language of the tables"))
 @click.option("-o", "--output", metavar="FILE", help=_("write to FILE instead of the standard output"))
 @run_safely
 def rules_table(directory: str | None, overlay_dir: str | None, fmt: str, lang: str, output: str | None) -> None:

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from advisor.base.errors import AdvisorError, FactsError, InternalError, RequestError
-from advisor.reading.dates import read_day
-from advisor.base.i18n import LANGS
+from advisor.base.dates import read_day
+from advisor.base.i18n import DEFAULT, LANGS
 from advisor.base.jsonio import check_json, compact, duplicates_in_batch, read_json
 from advisor.interfaces.openapi import served
 from advisor.interfaces.pageroutes import add_page
@@ -166,7 +166,7 @@ def _add_advice(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, max
         return adv.advise(_facts_object(doc), today=today, lang=lang, messages=False).to_ics()
 
     @app.post("/v1/advice", summary="Advice for one parcel", operation_id="advise", response_model=None)
-    async def advice(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
+    async def advice(request: Request, lang: str = Query(DEFAULT, pattern=_LANG_PATTERN), messages: bool = True,
                      today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Any:
         doc, problem = await _read_json(request, max_body, read_body)
         if problem:
@@ -178,7 +178,7 @@ def _add_advice(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, max
             return _error(422, e)
 
     @app.post("/v1/advice.ics", summary="The dates of the advice for one parcel, as an iCalendar file", operation_id="advise_calendar")
-    async def advice_ics(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
+    async def advice_ics(request: Request, lang: str = Query(DEFAULT, pattern=_LANG_PATTERN),
                          today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Response:
         doc, problem = await _read_json(request, max_body, read_body)
         if problem:
@@ -205,7 +205,7 @@ def _add_payload(app: "FastAPI", adv: "Advisor", singles: ThreadPoolExecutor, ma
         return adv.advise_payload(doc, provider=provider, today=today, lang=lang, messages=messages).to_dict()
 
     @app.post("/v1/advice/from/{provider}", summary="Advice from a tracker's payload", operation_id="advise_payload", response_model=None)
-    async def advice_from(provider: str, request: Request, lang: str = Query("en", pattern=_LANG_PATTERN),
+    async def advice_from(provider: str, request: Request, lang: str = Query(DEFAULT, pattern=_LANG_PATTERN),
                           messages: bool = True, today: str | None = Query(None, description="advise as of this date (YYYY-MM-DD)")) -> Any:
         data, problem = await read_body(request, max_body)
         if problem or data is None:
@@ -240,7 +240,7 @@ def _add_batch(app: "FastAPI", adv: "Advisor", pieces: ThreadPoolExecutor, max_b
     per_client: dict[str, int] = {}
 
     @app.post("/v1/advice/batch", summary="Advice for many parcels: a JSON array of facts in, an array out", operation_id="advise_batch")
-    async def advice_batch(request: Request, lang: str = Query("en", pattern=_LANG_PATTERN), messages: bool = True,
+    async def advice_batch(request: Request, lang: str = Query(DEFAULT, pattern=_LANG_PATTERN), messages: bool = True,
                            today: str | None = None) -> Response:
         try:
             day = _today_of(today)

@@ -21,7 +21,7 @@ from advisor.base import i18n
 from advisor.interfaces.cli import Request, _default_lang, _read, _write_calendar, facts_options, gather, main, make_advisor, rules_options_decorator, wants_color
 from advisor.interfaces.clibase import run_safely
 from advisor.interfaces.options import DAY, LANG, _
-from advisor.reading.dates import real_today
+from advisor.base.dates import advice_day, real_today
 from advisor.base.errors import AdvisorError, FactsError, OutputError, label
 from advisor.text.render import fmt_date, fmt_relative, named_days
 from advisor.interfaces import watchfile
@@ -82,10 +82,10 @@ class _Words:
         return label[self.lang] if isinstance(label, dict) and self.lang in label else fid
 
     def date(self, iso: str) -> str:
-        return fmt_date(dt.date.fromisoformat(iso), self.lang)
+        return fmt_date(advice_day(iso), self.lang)
 
     def when(self, iso: str) -> str:
-        day = dt.date.fromisoformat(iso)
+        day = advice_day(iso)
         rel = fmt_relative((day - self.today).days, self.lang, self.named)
         return f"{rel}, {fmt_date(day, self.lang)}"
 

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import AdvisorError
 from advisor.interfaces.watchlist import Parcel, Stored, WatchList
 
@@ -112,7 +113,7 @@ def due_steps(rows: list[Row], today: dt.date, days: int) -> list[dict[str, Any]
         for step in advice.get("actions") or []:
             if not step.get("due"):
                 continue
-            day = dt.date.fromisoformat(step["due"])
+            day = advice_day(step["due"])
             if day <= until:
                 out.append({"code": row.parcel.code, "action": step["action"], "due": step["due"],
                             "today": day <= today, "overdue": day < today, "text": step.get("text") or "",
@@ -143,7 +144,7 @@ def calendar(watch: WatchList, rows: list[Row], advisor: Advisor, today: dt.date
             for spec in events(kept.advice, texts):
                 gone[spec["uid"]] = spec
     for uid, day, _removed in watch.cancelled():
-        gone.setdefault(uid, {"uid": uid, "day": dt.date.fromisoformat(day), "title": None,
+        gone.setdefault(uid, {"uid": uid, "day": advice_day(day), "title": None,
                               "description": None, "alarms": ()})
     for uid, spec in sorted(gone.items()):
         if uid in current or spec["day"] < oldest:

@@ -85,9 +85,10 @@ class Providers:
         reporter = doc.get("reported_by")
         if reporter is not None:
             if not (isinstance(reporter, dict) and all(isinstance(reporter.get(k), str) for k in LANGS)):
-                raise RulesError("`reported_by` needs `en` and `ru`: who reports these codes to the buyer",
+                raise RulesError("`reported_by` needs " + " and ".join(f"`{lang}`" for lang in LANGS)
+                                 + ": who reports these codes to the buyer",
                                  where=doc.where("reported_by"))
-            self.reporters[provider] = {"en": reporter["en"], "ru": reporter["ru"]}
+            self.reporters[provider] = {lang: reporter[lang] for lang in LANGS}
         # a tracker's descriptions of its codes are not lines a carrier prints (`read_names_as_texts: false`)
         text = self._text if doc.get("read_names_as_texts", True) is not False else (lambda *_: None)
         for code, spec in (doc.get("codes") or {}).items():

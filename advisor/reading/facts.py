@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import AbstractSet, Any, TYPE_CHECKING, TypeVar
 
 from advisor.reading.countries import event_country
-from advisor.reading.dates import read_date
+from advisor.base.dates import read_date
 from advisor.base.errors import FactsError, suggest
 from advisor.base.jsonio import MAX_JSON_DEPTH, check_json, read_json  # noqa: F401 (check_json: said here for its callers)
 from advisor.base import validation

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from advisor.text.details import line
 from advisor.base.errors import HistoryError
+from advisor.base.sentences import fill
 
 _SPACES = re.compile(r"\s{2,}")     # where an editor made spaces of a copied table's tabs, or a status has a double space
 _IN_BRACKETS = re.compile(r"^(?:\[(?P<a>[^\]]{1,80})\]|【(?P<b>[^】]{1,80})】)$")
@@ -250,7 +251,7 @@ def refusal(kind: str, values: dict[str, Any], where: str) -> HistoryError:
     let an interface say it in its own language (the CLI's catalog, the page's texts, whose
     `{value}` is the lines concerned)."""
     message, help = REFUSALS[kind]
-    err = HistoryError(message.format(**values), where=where, help=help, key=f"history_{kind}")
+    err = HistoryError(fill(message, values), where=where, help=help, key=f"history_{kind}")
     err.template, err.values = message, values
     err.lines = f"{values['above']}–{values['below']}" if "above" in values else str(values["line"])
     return err

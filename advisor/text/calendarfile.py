@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 from typing import Any, Callable, Mapping
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import RulesError
+from advisor.base.i18n import DEFAULT
 
 Doc = dict[str, Any]      # the advice's JSON (parcel-advice/1), a YAML file's mapping
 
@@ -75,7 +77,7 @@ def parcel_key(advice: Doc) -> str:
     track = advice.get("track") or {}
     if track.get("code"):
         return f"code:{track['code']}"
-    today = dt.date.fromisoformat(advice["today"])
+    today = advice_day(advice["today"])
     for name in ("since_paid", "since_track_issued"):
         n = (advice.get("days") or {}).get(name)
         if n is not None:
@@ -107,7 +109,7 @@ def new_calendar(name: str) -> Any:
 def _base(advice: Doc, texts: CalendarTexts) -> dict[str, Any]:
     code = (advice.get("track") or {}).get("code") or ""
     platform = texts.platform_names.get(advice["platform"], {}).get(advice["lang"]) or advice["platform"]
-    return {"code": code, "platform": platform, "today": dt.date.fromisoformat(advice["today"])}
+    return {"code": code, "platform": platform, "today": advice_day(advice["today"])}
 
 
 def parcel_uid(advice: Doc) -> str:
@@ -135,7 +137,7 @@ def events(advice: Doc, texts: CalendarTexts) -> list[dict[str, Any]]:
     steps = _dated_steps(advice, texts, base)
     told: set[str] = set()
     for d in advice.get("deadlines") or []:
-        day = dt.date.fromisoformat(d["date"])
+        day = advice_day(d["date"])
         values = dict(base, text=d["text"], date=day, title=texts.title_of(d["id"], lang))
         own = [s for s in steps if s["day"] == day and s["action"] in texts.same_as.get(d["id"], ())]
         told.update(s["uid"] for s in own)
@@ -158,7 +160,7 @@ def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> lis
     for step in advice.get("actions") or []:
         if not step.get("due"):
             continue
-        day = dt.date.fromisoformat(step["due"])
+        day = advice_day(step["due"])
         action = step["action"]
         seen[action] = seen.get(action, 0) + 1
         text = step.get("text") or ""
@@ -167,9 +169,9 @@ def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> lis
         values = dict(base, label=texts.labels[action][lang], date=day, text=text)
         parts = [text] if text else []
         for m in advice.get("messages") or []:
-            if m.get("kind") == "seller" and m.get("rule") == step.get("rule") and m.get("en"):
+            if m.get("kind") == "seller" and m.get("rule") == step.get("rule") and m.get(DEFAULT):
                 head = texts.say("message_head", lang, {"title": (m.get("title") or {}).get(lang, "")})
-                parts.append(f"{head}\n{m['en']}")
+                parts.append(f"{head}\n{m[DEFAULT]}")
         out.append({"uid": f"step-{action}" + (f"-{seen[action]}" if seen[action] > 1 else ""), "action": action,
                     "day": day, "title": texts.say("step_title", lang, values), "told": "\n\n".join(parts),
                     "description": f"{texts.say('step_when', lang, values, sub=texts.timing.get(action, 'by'))}\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from advisor.base.sentences import fill
 from advisor.base.resources import templates_dir
 from advisor.base.yamlfile import load
 
@@ -18,7 +19,7 @@ def _sentences() -> dict[str, dict[str, str]]:
 
 def detail(section: str, kind: str, values: dict[str, Any]) -> str:
     """The sentence `kind` of `section` (notes, changes, repairs) filled with `values`."""
-    return _sentences()[section][kind].format_map(values)
+    return fill(_sentences()[section][kind], values)
 
 
 def note(kind: str, values: dict[str, Any] | None = None, sentence: str | None = None, **for_text: Any) -> dict[str, Any]:

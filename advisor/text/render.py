@@ -17,18 +17,20 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing import TYPE_CHECKING, Any, Callable, Iterator, SupportsInt, TypeVar
 
+from advisor.base.sentences import fill
 from advisor.base.cache import template_cache
 from advisor.base.errors import RulesError
 from advisor.base.location import Location
 from advisor.text.sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
 from advisor.base.i18n import LANGS as LANGS   # the one list of languages; the texts' modules import it from here
+from advisor.base.i18n import TABLE, info, locale, text_in
 from advisor.base.memo import Memo
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
     from jinja2.runtime import Context
 
-LANG_NAMES = {"en": "English", "ru": "Russian"}
+LANG_NAMES = {code: lg.name for code, lg in TABLE.items()}   # for rule editors' errors
 T = TypeVar("T")
 
 
@@ -46,7 +48,7 @@ def fmt_date(value: dt.date | None, lang: str) -> str:
 @lru_cache(maxsize=8192)
 def _date_text(value: dt.date, lang: str) -> str:
     from babel.dates import format_date
-    return format_date(value, format="long", locale=lang)
+    return format_date(value, format="long", locale=locale(lang))
 
 
 def fmt_days(n: SupportsInt | None, lang: str) -> str:
@@ -58,22 +60,23 @@ def fmt_days(n: SupportsInt | None, lang: str) -> str:
 def _days_text(n: int, lang: str) -> str:
     # Cached: Babel's formatting is the slowest part of rendering a rule text.
     from babel.units import format_unit
-    return format_unit(n, "duration-day", length="long", locale=lang)
+    return format_unit(n, "duration-day", length="long", locale=locale(lang))
 
 
 def fmt_plural(n: SupportsInt | None, lang: str, *forms: str) -> str:
     """The form agreeing with the number, by Babel's plural rules: `one, other` in English,
     `one, few, many` in Russian (остался 1 день, осталось 2 дня, осталось 5 дней)."""
     category = _plural_category(int(_given(n, "count")), lang)
-    if lang == "ru" and len(forms) >= 3:
-        return {"one": forms[0], "few": forms[1]}.get(category, forms[2])
+    order = info(lang).plural          # the language's forms (templates/languages.yaml)
+    if len(forms) >= len(order) and category in order[:-1]:
+        return forms[order.index(category)]
     return forms[0] if category == "one" or len(forms) == 1 else forms[-1]
 
 
 @lru_cache(maxsize=4096)
 def _plural_category(n: int, lang: str) -> str:
     from babel import Locale
-    return Locale.parse(lang).plural_form(abs(n))
+    return Locale.parse(locale(lang)).plural_form(abs(n))
 
 
 def fmt_relative(n: SupportsInt | None, lang: str, named: dict[int, str]) -> str:
@@ -92,7 +95,7 @@ def named_days(words: dict[str, Any] | None, lang: str) -> dict[int, str]:
 @lru_cache(maxsize=4096)
 def _relative_text(n: int, lang: str) -> str:
     from babel.dates import format_timedelta
-    return format_timedelta(dt.timedelta(days=n), add_direction=True, threshold=100_000, granularity="day", locale=lang)
+    return format_timedelta(dt.timedelta(days=n), add_direction=True, threshold=100_000, granularity="day", locale=locale(lang))
 
 
 def fmt_money(m: Any, lang: str) -> str:
@@ -107,18 +110,18 @@ def _money_text(amount: float, currency: str | None, lang: str) -> str:
     # Cached like dates: Babel's currency formatting costs ~10 µs, and prices repeat.
     from babel.numbers import format_currency, format_decimal
     if not currency:
-        return format_decimal(amount, locale=lang)
-    text = format_currency(amount, currency, locale=lang)
+        return format_decimal(amount, locale=locale(lang))
+    text = format_currency(amount, currency, locale=locale(lang))
     if text[:3] == currency and text[3:4].isdigit():
         # the locale has no sign for it and glues the code on ("RUB1,234.50"): the code after, spaced
-        text = format_currency(amount, currency, "#,##0.00\u00a0¤¤", locale=lang, currency_digits=True)
+        text = format_currency(amount, currency, "#,##0.00\u00a0¤¤", locale=locale(lang), currency_digits=True)
     return text
 
 
 @lru_cache(maxsize=4)
 def _territories(lang: str) -> dict[str, str]:
     from babel import Locale
-    return dict(Locale.parse(lang).territories)
+    return dict(Locale.parse(locale(lang)).territories)
 
 
 def fmt_country(code: str | None, lang: str) -> str:
@@ -136,7 +139,7 @@ def fmt_place(p: Any, lang: str) -> str:
     if not isinstance(p, dict):
         return str(_given(p, "place"))
     city, region = p.get("city"), p.get("region")
-    parts = [city.get(lang) or city.get("en")] if city else [region.get(lang) or region.get("en")] if region else []
+    parts = [text_in(city, lang)] if city else [text_in(region, lang)] if region else []
     if p.get("postcode"):
         parts.append(p["postcode"])
     if p.get("country") and (p.get("with_country") or not parts):
@@ -148,10 +151,10 @@ def fmt_in_place(p: Any, lang: str) -> str:
     """"in Novosibirsk, 630000" / «в Новосибирске (630000)»: a place after the preposition, the
     Russian name in the prepositional case (inflect.py), so prose needs no brackets around it."""
     from advisor.text.inflect import inflect, preposition_in
-    if not isinstance(p, dict) or lang != "ru":
-        return f"in {fmt_place(p, lang)}" if lang == "en" else fmt_place(p, lang)
+    if not isinstance(p, dict) or not info(lang).inflects:
+        return fill(info(lang).in_place, place=fmt_place(p, lang))
     city, region = p.get("city"), p.get("region")
-    name = (city.get("ru") or city.get("en")) if city else (region.get("ru") or region.get("en")) if region else None
+    name = text_in(city, lang) if city else text_in(region, lang) if region else None
     if not name:
         name = fmt_country(p.get("country"), lang)
     where = inflect(name, "loct")
@@ -163,7 +166,7 @@ def fmt_inflect(word: object, case: str, lang: str) -> str:
     """A Russian word in a case (`{{ profile.words.dispute.ru|inflect("gent") }}`: жалобы); English as is."""
     from advisor.text.inflect import inflect
     word = str(_given(word, "word"))
-    return inflect(word, case) if lang == "ru" else word
+    return inflect(word, case) if info(lang).inflects else word
 
 
 def lower_first(text: object) -> str:

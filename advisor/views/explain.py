@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from advisor.base.errors import FactsError, did_you_mean
+from advisor.base.i18n import DEFAULT
 from advisor.engine.compiler import compile_map
 from advisor.knowledge.rulelang import DATES, holds
 from advisor.base.yamlfile import plain
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from advisor.reading.facts import Facts
     from advisor.knowledge.rulebook import Rule
 
-def why_not(advisor: Advisor, facts: dict[str, Any] | Facts, rule_id: str, *, today: dt.date | None = None, lang: str = "en") -> dict[str, Any]:
+def why_not(advisor: Advisor, facts: dict[str, Any] | Facts, rule_id: str, *, today: dt.date | None = None, lang: str = DEFAULT) -> dict[str, Any]:
     """Each condition of the rule with the fact's value and whether it held, plus the verdict
     (in `lang`: its wording is `templates/<lang>/why_not.txt.j2`). `all`: every rule at once,
     as `{"all": true, "rules": [...]}`, the rules that fired first."""

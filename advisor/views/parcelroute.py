@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable, Mapping
 
+from advisor.base.sentences import fill
+from advisor.base.dates import advice_day
 from advisor.base.errors import RulesError
 
 SHOWN_EVENTS = 5        # the newest events shown at once; the rest fold under "all N events"
@@ -58,9 +60,8 @@ def route_view(advice: dict[str, Any], t: dict[str, Any], stage_names: dict[str,
               "state": "todo" if at is None else "done" if i < at else state if i == at else "todo"}
              for i, s in enumerate(t["route_bar"])]
     events = [_event(e, stage_names, date, country) for e in reversed(advice.get("events") or [])]
-    return {"steps": steps, "now": t["route_now"].replace("{stage}", stage_names[stage]),
-            "position": None if at is None else t["route_step"].replace("{n}", str(at + 1))
-            .replace("{of}", str(len(steps))),
+    return {"steps": steps, "now": fill(t["route_now"], stage=stage_names[stage]),
+            "position": None if at is None else fill(t["route_step"], n=at + 1, of=len(steps)),
             "events": events[:SHOWN_EVENTS], "more": events[SHOWN_EVENTS:], "count": len(events)}
 
 
@@ -86,6 +87,6 @@ def route_marks(advice: dict[str, Any], t: dict[str, Any], stage_names: dict[str
             continue
         last = stage
         place = (e.get("place") or {}).get("city") or e.get("city")
-        label = t["timeline_event"].replace("{stage}", stage_names[stage]) + (f", {place}" if place else "")
-        marks.append((f"event-{i}", dt.date.fromisoformat(e["date"]), label))
+        label = fill(t["timeline_event"], stage=stage_names[stage]) + (f", {place}" if place else "")
+        marks.append((f"event-{i}", advice_day(e["date"]), label))
     return marks

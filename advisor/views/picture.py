@@ -14,6 +14,8 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from advisor.base.dates import advice_day
+
 WIDTH = 340
 AXIS_X = 18
 TEXT_X = 36
@@ -57,10 +59,10 @@ def timeline(advice: dict[str, Any], today_label: str, windows: list[dict[str, A
     `windows` (`from`, `to`: deadline ids or `today`) become bands beside the line.
     `date_text(day)` and `relative_text(days)` say a date and its distance from today in the
     page's language. None when there is nothing but today."""
-    today = dt.date.fromisoformat(advice["today"])
+    today = advice_day(advice["today"])
     items = [("today", today, today_label, 1)]
     items += [(ident, day, text, 0) for ident, day, text in route]
-    items += [(d["id"], dt.date.fromisoformat(d["date"]), d["text"], 2) for d in advice.get("deadlines") or []]
+    items += [(d["id"], advice_day(d["date"]), d["text"], 2) for d in advice.get("deadlines") or []]
     if len(items) == 1:
         return None
     items.sort(key=lambda x: (x[1], x[3]))

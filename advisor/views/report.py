@@ -43,8 +43,9 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
         "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
         "days": d["days"],
-        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
-        "words": advisor.profiles[d["platform"]].get("words") or {"dispute": {"en": "dispute", "ru": "спор"}},
+        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki;
+        # a platform without them is said in the default platform's
+        "words": advisor.profiles[d["platform"]].get("words") or advisor.profiles[advisor.default_platform].get("words"),
         "form_lang": (advisor.profiles[d["platform"]].get("language") or {}).get("form") or "buyer",
     }
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.base.i18n import LANGS
 from advisor.base.errors import AdvisorError, RulesError, did_you_mean, one_of
-from advisor.reading.dates import read_day
+from advisor.base.dates import read_day
 from advisor.base.location import Location
 from advisor.base.yamlfile import Located, load, plain
 

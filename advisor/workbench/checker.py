@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from jinja2 import TemplateSyntaxError, meta
 
 from advisor.base.errors import AdvisorError, RulesError, did_you_mean
-from advisor.base.i18n import LANGS
+from advisor.base.i18n import DEFAULT, LANGS
 from advisor.text.render import LANG_NAMES, make_env, message_langs
 from advisor.base.yamlfile import located
 
@@ -130,7 +130,7 @@ def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None,
         add(e)
         return
     sample = advisor.prepare(SAMPLE, dt.date(2026, 1, 1)).context
-    env = make_env("en", templates_dir)
+    env = make_env(DEFAULT, templates_dir)
     known = set(sample) | {"due", "rule_id"} | set(env.globals)
 
     def names(source: str) -> set[str]:

@@ -11,12 +11,13 @@ is not advice: a rule that only moved in its file changes nothing here.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from advisor.base.dates import advice_day
 from advisor.base.errors import AdvisorError
+from advisor.base.i18n import DEFAULT, LANGS
 from advisor.workbench.workload import Parcel
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def _dated(old: list[dict[str, Any]], new: list[dict[str, Any]], key: str, date:
 def _moved(x: str | None, y: str | None) -> str:
     if x is None or y is None:
         return "dated" if y else "undated"
-    days = (dt.date.fromisoformat(y) - dt.date.fromisoformat(x)).days
+    days = (advice_day(y) - advice_day(x)).days
     return f"{days:+d} day{'s' if abs(days) != 1 else ''}"
 
 
@@ -152,7 +153,7 @@ def _messages(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[Chan
     out = [Change("message", f"- {k}", a[k].get("rule")) for k in a if k not in b]
     out += [Change("message", f"+ {k}", b[k].get("rule")) for k in b if k not in a]
     out += [Change("message", f"~ {k}", b[k].get("rule")) for k in b if k in a
-            and (a[k].get("en"), a[k].get("ru")) != (b[k].get("en"), b[k].get("ru"))]
+            and [a[k].get(lang) for lang in LANGS] != [b[k].get(lang) for lang in LANGS]]
     return out
 
 
@@ -168,7 +169,7 @@ def side(advice: dict[str, Any] | str) -> dict[str, Any] | str:
             "actions": [{k: a.get(k) for k in ("action", "due", "rule", "text")} for a in advice["actions"]],
             "flags": [f["id"] for f in advice["flags"]], "warnings": [w["id"] for w in advice["warnings"]],
             "deadlines": {d["id"]: d["date"] for d in advice["deadlines"]},
-            "messages": {f"{m['kind']}/{m['purpose']}": m.get("en") for m in advice["messages"]},
+            "messages": {f"{m['kind']}/{m['purpose']}": m.get(DEFAULT) for m in advice["messages"]},
             "notes": [n["kind"] for n in advice["notes"]], "rules": sorted(fired(advice))}
 
 

@@ -14,7 +14,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from advisor.base.dates import advice_day
+from advisor.base.i18n import DEFAULT, LANGS, POST, long_dates
 
 if TYPE_CHECKING:
     import pymorphy3
@@ -25,12 +28,6 @@ URL = re.compile(r"\bhttps?://\S+|\b[\w-]+(?:\.[\w-]+)+/\S*")
 QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 ORIGINAL_NAME = re.compile(r"\((?:[A-Za-z][\w'’.&-]*\s?)+\)")      # «Почта Финляндии (Posti)»
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZА-ЯЁ\"«(])")
-EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December"]
-RU_MONTHS = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-             "октября", "ноября", "декабря"]
-EN_DATE = re.compile(r"\b(%s) (\d{1,2})(?:, (\d{4}))?" % "|".join(EN_MONTHS))
-RU_DATE = re.compile(r"\b(\d{1,2}) (%s)(?: (\d{4}))?" % "|".join(RU_MONTHS))
 NUMBER_NOUN = re.compile(r"(?<![\d.,:/])(\d+)\s+(?:[а-яё]+(?:ых|их|ый|ий|ой|ая|яя|ое|ее|ые|ие)\s+)?([а-яё]+)")
 
 
@@ -64,7 +61,7 @@ def pieces(advice: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
     """(where, language, role, text) of every text in the advice: `prose` to read in the advice's
     language, `send` for a text the buyer sends (English to the seller and the platform, Russian
     to the post)."""
-    lang = advice.get("lang", "en")
+    lang = advice.get("lang", DEFAULT)
     step = advice.get("next_step") or {}
     if step.get("text"):
         yield "next_step.text", lang, "prose", step["text"]
@@ -78,11 +75,11 @@ def pieces(advice: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
             yield f"messages[{i}].title", lang, "prose", title
         parts = {k: m[k] for k in ("form", "text", "attach") if isinstance(m.get(k), dict)} or {"": m}
         for name, texts in parts.items():
-            for text_lang in ("en", "ru"):
+            for text_lang in LANGS:
                 text = texts.get(text_lang)
                 if not text:
                     continue
-                role = "send" if (text_lang == "ru") == (m.get("kind") == "post") else "prose"
+                role = "send" if (text_lang == POST) == (m.get("kind") == "post") else "prose"
                 if role == "prose" and text_lang != lang:
                     continue            # a translation the buyer of the other language never sees
                 yield f"messages[{i}].{name + '.' if name else ''}{text_lang}", text_lang, role, text
@@ -90,7 +87,7 @@ def pieces(advice: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
 
 def lint(advice: dict[str, Any], report: str | None = None) -> list[Finding]:
     """Every finding in one advice and, when given, its text report."""
-    today = dt.date.fromisoformat(advice["today"]) if advice.get("today") else None
+    today = advice_day(advice["today"]) if advice.get("today") else None
     out: list[Finding] = []
     for where, lang, role, text in pieces(advice):
         out += check_text(text, lang, role, where)
@@ -98,7 +95,7 @@ def lint(advice: dict[str, Any], report: str | None = None) -> list[Finding]:
             out += past_days(text, lang, today, where)
     out += bare_flags(advice)
     if report is not None:
-        out += check_report(report, advice.get("lang", "en"))
+        out += check_report(report, advice.get("lang", DEFAULT))
     return out
 
 
@@ -110,17 +107,24 @@ def check_text(text: str, lang: str, role: str, where: str) -> list[Finding]:
            for m in re.finditer(i["pattern"], text, 0 if i.get("case") else re.I)]
     out += [Finding(f"{lang}.phrase", where, m.group(0), p["why"]) for p in s["phrases"][lang]
             for m in re.finditer(p["pattern"], text, re.M | (0 if p.get("case") else re.I))]
-    if lang == "en":
-        bare = text if role == "send" else QUOTED.sub("", text)     # a status quoted as printed is kept
-        out += [Finding("en.cyrillic", where, _around(bare, m.start()), "Cyrillic inside an English text")
-                for m in [CYRILLIC.search(bare)] if m]
-    else:
-        out += latin_in_russian(text, where) + numerals(text, where)
+    own = OWN_CHECKS.get(lang)           # the checks of one language's script and grammar, if it has any
+    if own:
+        out += own(text, role, where)
     if role == "send":
         out += long_sentences(text, where)
     out += [Finding("spacing", where, _around(text, m.start()), "a double space or a space before a mark")
             for m in re.finditer(r"(?<=\S)  +(?=\S)| [,.;:!?](?!\w)", text)]
     return out
+
+
+def cyrillic_in_english(text: str, role: str, where: str) -> list[Finding]:
+    bare = text if role == "send" else QUOTED.sub("", text)     # a status quoted as printed is kept
+    return [Finding("en.cyrillic", where, _around(bare, m.start()), "Cyrillic inside an English text")
+            for m in [CYRILLIC.search(bare)] if m]
+
+
+def russian(text: str, role: str, where: str) -> list[Finding]:
+    return latin_in_russian(text, where) + numerals(text, where)
 
 
 def latin_in_russian(text: str, where: str) -> list[Finding]:
@@ -179,16 +183,14 @@ def long_sentences(text: str, where: str) -> list[Finding]:
 def past_days(text: str, lang: str, today: dt.date, where: str) -> list[Finding]:
     """A day a step says is still ahead ("by November 17", «до 17 ноября») may not be before today."""
     ahead = "|".join(re.escape(w) for w in style()["ahead_words"][lang])
-    shape = EN_DATE if lang == "en" else RU_DATE
+    shape, months = long_dates(lang, year_optional=True)
     out = []
     for m in re.finditer(rf"(?<!\w)(?:{ahead})\s+({shape.pattern})", text):
         d = shape.match(m.group(1))
         if d is None:
             continue
-        month = (EN_MONTHS if lang == "en" else RU_MONTHS).index(d[1] if lang == "en" else d[2]) + 1
-        day = int(d[2] if lang == "en" else d[1])
         try:
-            when = dt.date(int(d[3]) if d[3] else today.year, month, day)
+            when = dt.date(int(d["year"]) if d["year"] else today.year, months.index(d["month"].lower()) + 1, int(d["day"]))
         except ValueError:
             continue
         if when < today:
@@ -210,10 +212,9 @@ def check_report(report: str, lang: str) -> list[Finding]:
     s, out, never = style(), [], False
     for n, line in enumerate(report.splitlines(), 1):
         where = f"report line {n}"
-        if lang == "ru":
-            m = re.match(r"\s+\d+\. [^:]+ — [^:]+: (\S+)", line)
-            if m and m[1][:1].isupper() and not _proper(m[1]):
-                out.append(Finding("ru.colon_capital", where, line.strip()[:60], "a capital letter after the colon of a plan item"))
+        own = REPORT_CHECKS.get(lang)
+        if own:
+            out += own(line, where)
         if line.strip() == s["never_heading"][lang]:
             never = True
         elif never and line.startswith("  ! "):
@@ -222,6 +223,20 @@ def check_report(report: str, lang: str) -> list[Finding]:
         elif not line.startswith("  "):
             never = False
     return out
+
+
+def colon_capital(line: str, where: str) -> list[Finding]:
+    """A plan item's text after its colon starts in lower case in Russian."""
+    m = re.match(r"\s+\d+\. [^:]+ — [^:]+: (\S+)", line)
+    if m and m[1][:1].isupper() and not _proper(m[1]):
+        return [Finding("ru.colon_capital", where, line.strip()[:60], "a capital letter after the colon of a plan item")]
+    return []
+
+
+# The checks of one language's script and grammar, by language (a language without any gets the
+# shared checks and its `templates/style.yaml` phrases only).
+OWN_CHECKS: dict[str, Callable[[str, str, str], list[Finding]]] = {"en": cyrillic_in_english, "ru": russian}
+REPORT_CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {"ru": colon_capital}
 
 
 def _proper(word: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.reading.dates import read_day
+from advisor.base.dates import read_day
 from advisor.base.errors import RulesError
 
 if TYPE_CHECKING:

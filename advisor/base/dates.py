@@ -1,8 +1,11 @@
-"""Dates as buyers write them (the rules' `due` date language is rulelang.py's)."""
+"""Dates as buyers write them, and as the advice's JSON writes them: the one reader of a date
+(the rules' `due` date language is rulelang.py's). In `base/` because every phase reads dates:
+the facts, the interfaces, the page, the calendar."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from advisor.base.errors import FactsError
@@ -30,6 +33,39 @@ class DateFormatError(ValueError):
         return reason
 
 
+@dataclass(frozen=True)
+class Counted:
+    """`12d` as a person types it: a day counted from the day advised for, which is known only once
+    every input is read (`--today` after the option, the facts file's `today`); `ahead` for what a
+    platform shows as "N days left" (buyer protection)."""
+    days: int
+    ahead: bool = False
+    written: str = field(default="", compare=False)     # as typed, for an error that names it
+
+    def on(self, today: dt.date) -> dt.date:
+        """The day it stands for; a `DateFormatError` when that is outside the calendar."""
+        try:
+            return today + dt.timedelta(days=self.days if self.ahead else -self.days)
+        except OverflowError:
+            raise DateFormatError(Phrase("date_too_far_ahead") if self.ahead else Phrase("date_before_year_1")) from None
+
+
+def parse_written(text: str, *, ahead: bool = False) -> dt.date | Counted:
+    """A date as a person writes it (the CLI, the questions, the page): `YYYY-MM-DD`, `DD.MM.YYYY`
+    or `Nd`, the last kept as `Counted` until the day advised for is known."""
+    s = text.strip()
+    m = _ISO.match(s)
+    if m:
+        return _make(int(m[1]), int(m[2]), int(m[3]))
+    m = _DMY.match(s)
+    if m:
+        return _make(int(m[3]), int(m[2]), int(m[1]))
+    m = _AGO.match(s)
+    if m:
+        return Counted(int(m[1]), ahead, text)
+    raise DateFormatError(Phrase("date_shape_left") if ahead else Phrase("date_shape_relative"))
+
+
 def parse_date(text: object, *, today: dt.date | None = None, relative: bool = False) -> dt.date:
     """ISO `YYYY-MM-DD`; with `relative` (the CLI) also `DD.MM.YYYY` and `Nd` (N days ago)."""
     if isinstance(text, dt.datetime):
@@ -40,24 +76,12 @@ def parse_date(text: object, *, today: dt.date | None = None, relative: bool = F
         raise DateFormatError(Phrase("date_text"))
     if not relative:
         return _iso_date(text)
-    s = text.strip()
-    m = _ISO.match(s)
-    if m:
-        return _make(int(m[1]), int(m[2]), int(m[3]))
-    if relative:
-        m = _DMY.match(s)
-        if m:
-            return _make(int(m[3]), int(m[2]), int(m[1]))
-        m = _AGO.match(s)
-        if m:
-            if today is None:
-                raise DateFormatError(Phrase("date_needs_today"))
-            try:
-                return today - dt.timedelta(days=int(m[1]))
-            except OverflowError:
-                raise DateFormatError(Phrase("date_before_year_1")) from None
-        raise DateFormatError(Phrase("date_shape_relative"))
-    raise DateFormatError(Phrase("date_shape"))
+    day = parse_written(text)
+    if isinstance(day, Counted):
+        if today is None:
+            raise DateFormatError(Phrase("date_needs_today"))
+        return day.on(today)
+    return day
 
 
 @lru_cache(maxsize=8192)
@@ -111,3 +135,9 @@ def read_day(value: object, where: "str | Location" = "today") -> dt.date | None
     """The day advised for, as the facts, an HTTP query, a batch or a case give it (None when
     not given: the interface then takes `real_today()`)."""
     return read_date(value, where)
+
+
+def advice_day(text: str | dt.date) -> dt.date:
+    """A date of the advice's JSON (`parcel-advice/1`, as `Advice.to_dict` or a kept advice writes
+    it) back as a date, for the views that are given the JSON: the page, the calendar, the list."""
+    return text if isinstance(text, dt.date) else _iso_date(text)

@@ -33,7 +33,10 @@ def lemma(word: str, lang: str) -> str:
 def case_forms(word: str) -> tuple[str, ...] | None:
     """A lower-case word's forms in CASE_NAMES' order ('' where the dictionary keeps it as
     written), or None when the table does not have it."""
-    return _cases().get(word)
+    tail = _cases().get(word)
+    if tail is None:
+        return None
+    return tuple(_undiff(word, d) for d in tail.split("\t")) if tail else ("",) * len(CASE_NAMES)
 
 
 def source() -> str:
@@ -60,15 +63,33 @@ def _lemmas() -> dict[str, dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _cases() -> dict[str, tuple[str, ...]]:
-    """word -> its six forms, read on the first Russian text that inflects a word."""
-    out: dict[str, tuple[str, ...]] = {}
+def _cases() -> dict[str, str]:
+    """word -> its forms as written in the table (read on the first Russian text that inflects a
+    word; a word's forms are spelled out when it is asked for)."""
+    out: dict[str, str] = {}
     with gzip.open(CASES, "rt", encoding="utf-8") as f:
         for line in f.read().splitlines():
             if line and not line.startswith("#"):
-                word, *forms = line.split("\t")
-                out[word] = tuple(forms) if forms else ("",) * len(CASE_NAMES)
+                word, _, tail = line.partition("\t")
+                out[word] = tail
     return out
+
+
+def _diff(word: str, form: str) -> str:
+    """A form as `N:ending`: drop N letters of the word, add the ending ('' keeps the word)."""
+    if not form:
+        return ""
+    same = 0
+    while same < min(len(word), len(form)) and word[same] == form[same]:
+        same += 1
+    return f"{len(word) - same}:{form[same:]}"
+
+
+def _undiff(word: str, diff: str) -> str:
+    if not diff:
+        return ""
+    drop, _, ending = diff.partition(":")
+    return word[:len(word) - int(drop)] + ending
 
 
 def lemmas_text(tables: Mapping[str, Mapping[str, str]], source: str) -> str:
@@ -86,11 +107,12 @@ def lemmas_text(tables: Mapping[str, Mapping[str, str]], source: str) -> str:
 def cases_text(forms: Mapping[str, Iterable[str]], source: str) -> str:
     """word -> its forms in CASE_NAMES' order as the shipped table (a word kept in every case
     is its line alone)."""
-    lines = [f"# {source}: word, then its {', '.join(CASE_NAMES)} ('' where it is kept as written)"]
+    lines = [f"# {source}: word, then its {', '.join(CASE_NAMES)}, each as N:ending (drop N letters, add"
+             " the ending; '' where it is kept as written)"]
     for word in sorted(forms):
         row = list(forms[word])
         _check(word, *row)
-        lines.append("\t".join([word] + row) if any(row) else word)
+        lines.append("\t".join([word] + [_diff(word, f) for f in row]) if any(row) else word)
     return "\n".join(lines) + "\n"
 
 

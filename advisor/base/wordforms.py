@@ -39,15 +39,6 @@ def case_forms(word: str) -> tuple[str, ...] | None:
     return tuple(_undiff(word, d) for d in tail.split("\t")) if tail else ("",) * len(CASE_NAMES)
 
 
-def source() -> str:
-    """The first line of each table: the dictionaries' versions the forms were made from."""
-    out = []
-    for path in (LEMMAS, CASES):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            out.append(f.readline().strip())
-    return "\n".join(out)
-
-
 @lru_cache(maxsize=1)
 def _lemmas() -> dict[str, dict[str, str]]:
     """lang -> form -> lemma, read on the first Cyrillic word."""

@@ -17,6 +17,7 @@ def test_wheel_install_runs_from_another_directory(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "advisor/locale/ru/LC_MESSAGES/advisor.mo" in names   # compiled by hatch_build.py
     assert "advisor/geodata/cities.tsv.gz" in names and any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert {"advisor/wordforms/lemmas.tsv.gz", "advisor/wordforms/cases.tsv.gz"} <= set(names)
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"

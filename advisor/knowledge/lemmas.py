@@ -1,17 +1,16 @@
 """Status texts as sequences of lemmas, so the reading's terms match every form of a word:
-«вручен», «вручено», «вручить» are one lemma (pymorphy3, with its Ukrainian dictionary for a
+«вручен», «вручено», «вручить» are one lemma (pymorphy3's, with its Ukrainian dictionary for a
 Ukrainian line), "delivered" and "deliver" one stem (their inflection taken off), and a run of
 Chinese characters is kept whole (a term matches inside it: Chinese has no spaces). The
-dictionaries load on the first Cyrillic word, so a history without one never pays for them."""
+dictionaries' lemmas ship as a table of the terms' words in every form (wordforms.py, loaded on
+the first Cyrillic word); any other word is its own lemma, which matches no term, as before."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pymorphy3
+from advisor.base import wordforms
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W\d_]+(?:'[^\W\d_]+)*|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -45,12 +44,6 @@ def language(text: str) -> str:
     if _CYRILLIC.search(text):
         return "uk" if _UKRAINIAN.search(text.casefold()) else "ru"
     return "en"
-
-
-@lru_cache(maxsize=2)
-def _morph(lang: str) -> "pymorphy3.MorphAnalyzer":
-    import pymorphy3            # loaded on the first Cyrillic word only
-    return pymorphy3.MorphAnalyzer(lang=lang)
 
 
 _VOWELS = set("aeiouy")
@@ -88,8 +81,7 @@ def lemma(word: str, lang: str) -> str:
     if _CJK.match(word) or word.isdigit():
         return word
     if _CYRILLIC.search(word):
-        parses = _morph("uk" if lang == "uk" else "ru").parse(word)
-        return parses[0].normal_form.replace("ё", "е") if parses else word
+        return wordforms.lemma(word, "uk" if lang == "uk" else "ru")
     return english(_ELISION.sub("", word))      # French elision: l'expéditeur is expéditeur
 
 

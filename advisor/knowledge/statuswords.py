@@ -181,15 +181,9 @@ def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
 
 
 def dictionaries() -> bytes:
-    """The versions of the dictionaries lemmas come from: a new one re-lemmatises the terms."""
-    from importlib.metadata import PackageNotFoundError, version
-    out = []
-    for name in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"):
-        try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=none")
-    return ";".join(out).encode()
+    """The shipped lemmas (wordforms.py) the terms' lemmas come from: new ones re-lemmatise the terms."""
+    from advisor.base.wordforms import LEMMAS
+    return LEMMAS.read_bytes()
 
 
 def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:

@@ -1,4 +1,4 @@
-"""The advice's dates as an iCalendar file (RFC 5545, written by the `icalendar` library).
+"""The advice's dates as an iCalendar file (RFC 5545, written by ics.py).
 
 One all-day event per date of the advice (`deadlines`) and per dated step of the plan that is not
 already one of those dates (a step due on its date is told inside the date's event), in the
@@ -96,7 +96,7 @@ def to_ics(advice: Doc, texts: CalendarTexts) -> bytes:
 
 
 def new_calendar(name: str) -> Any:
-    from icalendar import Calendar
+    from advisor.text.ics import Calendar
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -182,7 +182,7 @@ def _dated_steps(advice: Doc, texts: CalendarTexts, base: dict[str, Any]) -> lis
 def add_event(cal: Any, spec: Mapping[str, Any], texts: CalendarTexts, lang: str, status: str | None = None) -> None:
     """One event of `events()` into the calendar; `status` (CONFIRMED, CANCELLED) when the file
     says which events are gone (`advise watch --ics`); a cancelled event has no alarms."""
-    from icalendar import Alarm, Event
+    from advisor.text.ics import Alarm, Event
     e = Event()
     e.add("uid", spec["uid"])
     e.add("dtstamp", spec["stamp"])

@@ -197,17 +197,31 @@ _MONTHS = {"en": ["january", "february", "march", "april", "may", "june", "july"
                   "october", "november", "december"],
            "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                   "октября", "ноября", "декабря"]}
-_DAY_RE = {"en": re.compile(r"\b(" + "|".join(_MONTHS["en"]) + r")\s(\d{1,2}),\s(\d{4})", re.I),
-           "ru": re.compile(r"\b(\d{1,2})\s(" + "|".join(_MONTHS["ru"]) + r")\s(\d{4})", re.I)}
+# found from the digits (rare in a text), then the month word beside them is checked: the months
+# as one case-insensitive alternation tried at every character cost 30 µs a step text
+_DAY_RE = {"en": re.compile(r"\s(\d{1,2}),\s(\d{4})"), "ru": re.compile(r"(\d{1,2})\s([^\W\d_]+)\s(\d{4})")}
+_WORD_BEFORE = re.compile(r"(?<!\w)([A-Za-z]{3,9})\Z")
+_MONTH_NUMBER = {lang: {m: i + 1 for i, m in enumerate(months)} for lang, months in _MONTHS.items()}
 
 
 def days_in(text: str, lang: str) -> list[dt.date]:
     """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`)."""
     out = []
+    months = _MONTH_NUMBER[lang]
     for m in _DAY_RE[lang].finditer(text):
-        month, day = (m[1], m[2]) if lang == "en" else (m[2], m[1])
+        if lang == "en":
+            word = _WORD_BEFORE.search(text, max(0, m.start() - 9), m.start())
+            month, day = (word[1] if word and (word.start() == 0 or not text[word.start() - 1].isalnum()
+                                               and text[word.start() - 1] != "_") else ""), m[1]
+        else:
+            if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+                continue
+            month, day = m[2], m[1]
+        number = months.get(month.lower())
+        if number is None:
+            continue
         try:
-            out.append(dt.date(int(m[3]), _MONTHS[lang].index(month.lower()) + 1, int(day)))
+            out.append(dt.date(int(m[3] if lang == "ru" else m[2]), number, int(day)))
         except ValueError:
             continue
     return out

@@ -11,6 +11,7 @@ from typing import AbstractSet, Any, Callable
 
 from advisor.knowledge.checksums import CHECK_FIELDS, CHECKSUMS, Check, checker
 from advisor.base.errors import RulesError, did_you_mean, one_of
+from advisor.base.memo import Memo
 from advisor.knowledge.patterns import first_chars, last_chars, refuse_backtracking, widths
 from advisor.base.yamlfile import load, located
 
@@ -115,6 +116,8 @@ class FormatBook:
         return swap is not None and swap in chars
 
     _by_length: dict[int | tuple[int, str | None, str | None], list[Format]] = field(default_factory=dict, repr=False)
+    # the national posts a shipping method names (reading/methods.named_posts) by method: methods recur
+    posts_named: Memo[frozenset[str]] = field(default_factory=lambda: Memo(1024), repr=False)
 
 
 def _can_be(fmt: Format, n: int) -> bool:

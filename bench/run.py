@@ -6,6 +6,7 @@ CLI latency, import time, batch throughput, track-code analysis beside a peer li
     python bench/run.py --quick                  # smaller counts, for a quick look
     python bench/run.py --against v0.9.0         # beside a previous release (any git ref), as ratios
     python bench/run.py --against REF --only-compare   # just that table and the start-up
+    python bench/run.py --against REF --only-compare --markdown   # and it as the README's table
 
 Everything is measured in one run and reported as ratios too, because this machine is noisy:
 compare ratios between runs, not absolute numbers. Each batch configuration runs `--repeat`
@@ -116,6 +117,8 @@ def parcels(n: int, seed: int = 7):
 
 
 def wall(cmd: list[str], runs: int, env: dict | None = None) -> float:
+    env = dict(env or os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)        # bytecode written, as an installed package has it
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -207,6 +210,7 @@ def main() -> None:
     ap.add_argument("--against", metavar="REF", help="a git ref (a previous release) measured side by side, "
                     "checked out to a temporary worktree; figures given as ratios this/REF")
     ap.add_argument("--only-compare", action="store_true", help="only the per-parcel figures, floors and start")
+    ap.add_argument("--markdown", action="store_true", help="also print those figures as the README's table")
     ap.add_argument("--memory", nargs=2, type=int, metavar=("FIRST", "LAST"), help=argparse.SUPPRESS)
     ap.add_argument("--probe", nargs=2, type=int, metavar=("N", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -219,7 +223,8 @@ def main() -> None:
         print(json.dumps(sidebyside.probe(*args.probe)))
         return
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; workers={args.workers}")
-    sidebyside.compare(args.against, 2_000 if args.quick else 10_000, args.repeat, 5 if args.quick else 15)
+    sidebyside.compare(args.against, 2_000 if args.quick else 10_000, args.repeat, 5 if args.quick else 15,
+                       markdown=args.markdown)
     if args.only_compare:
         return
     n_batch = 10_000 if args.quick else 100_000

@@ -62,7 +62,11 @@ def remove(tree: Path) -> None:
 
 
 def _env(tree: Path, cache: str) -> dict:
-    return dict(os.environ, PYTHONPATH=str(tree), PARCEL_ADVISOR_CACHE=cache)
+    """The tree first on the path, its own start-up cache, and bytecode written as an installed
+    package has it (with PYTHONDONTWRITEBYTECODE set, every start compiled every module anew)."""
+    env = dict(os.environ, PYTHONPATH=str(tree), PARCEL_ADVISOR_CACHE=cache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _probe_in(tree: Path, n: int, seed: int, cache: str) -> dict:
@@ -77,7 +81,7 @@ def _start(cmd: list[str], env: dict) -> float:
     return time.perf_counter() - t
 
 
-def compare(ref: str | None, n: int, rounds: int, starts: int) -> None:
+def compare(ref: str | None, n: int, rounds: int, starts: int, markdown: bool = False) -> None:
     """Print each figure beside its floors, for this tree and (when given) REF, interleaved."""
     trees: dict[str, Path] = {"this": ROOT}
     tmp = tempfile.TemporaryDirectory()
@@ -100,6 +104,8 @@ def compare(ref: str | None, n: int, rounds: int, starts: int) -> None:
                 for k, v in got.items():
                     best[name][k] = min(best[name].get(k, float("inf")), v)
         _report(trees, walls, best, n, rounds, starts, ref)
+        if markdown:
+            print(table(trees, walls, best, ref))
     finally:
         if ref:
             remove(Path(tmp.name) / "ref")
@@ -127,3 +133,24 @@ def _report(trees, walls, best, n, rounds, starts, ref) -> None:
         m = statistics.median(walls[name])
         print(f"advise CODE ({name[:14]}) {m * 1000:13.1f} ms   {m / base:5.2f}x python -c pass"
               + (f"   this/{ref[:10]} {statistics.median(walls['this']) / m:.2f}x" if ref and name != "this" else ""))
+
+
+def table(trees, walls, best, ref) -> str:
+    """The figures as the README's Markdown table: this tree, its floor, REF and this/REF."""
+    this = best["this"]
+    other = best.get(ref) if ref else None
+    floor = this["pre"] + this["engine"]
+    start = {name: statistics.median(w) for name, w in walls.items()}
+    rows = [("advise, no messages, µs per parcel", this["advise"], f"{this['advise'] / floor:.2f}x pre-engine + engine",
+             other and other["advise"]),
+            ("advise, with messages (en+ru), µs per parcel", this["messages"], f"{this['messages'] / floor:.2f}x pre-engine + engine",
+             other and other["messages"]),
+            ("the pre-engine path (floor), µs per parcel", this["pre"], "", other and other["pre"]),
+            ("the engine alone (floor), µs per parcel", this["engine"], "", other and other["engine"]),
+            ("`advise CODE`, ms (start-up cache filled)", start["this"] * 1000,
+             f"{start['this'] / start['pass']:.1f}x `python -c pass`", ref and start[ref] * 1000)]
+    head = f"| measure | this | beside its floor |{f' {ref} | this/{ref} |' if ref else ''}"
+    lines = [head, "|---|---|---|" + ("---|---|" if ref else "")]
+    for label, value, beside, before in rows:
+        lines.append(f"| {label} | {value:,.0f} | {beside} |" + (f" {before:,.0f} | {value / before:.2f}x |" if ref else ""))
+    return "\n".join(lines)

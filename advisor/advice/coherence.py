@@ -10,6 +10,7 @@ cannot repair (a text) is a `safety_unrepaired` note, which `rules test` and `ru
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,8 @@ class Coherence:
 
     def _claims(self, fix: _Repairs, f: dict[str, Any], lang: str) -> None:
         advice = fix.advice
-        texts = [(a.text, a.rule) for a in advice.steps] + [(w.text, w.rule) for w in advice.warnings]
+        texts = [(a.text.lower(), a.rule) for a in advice.steps if a.text] + \
+            [(w.text.lower(), w.rule) for w in advice.warnings if w.text]
         for claim in self.claims:
             holds = ((claim.stages is None or f.get("stage") in claim.stages)
                      and (claim.quiet_below is None or (f.get("days_since_last_event") or 0) < claim.quiet_below)
@@ -148,7 +150,7 @@ class Coherence:
             if holds:
                 continue
             for text, rule in texts:
-                said = next((w for w in claim.words[lang] if text and w.lower() in text.lower()), None)
+                said = next((w for w in claim.words[lang] if w.lower() in text), None)
                 if said:
                     _unrepaired(advice, "claim", words=said, rule=rule)
 
@@ -157,10 +159,15 @@ class Coherence:
         advice's own dates (a last day already gone, "up to day 15" on day 20)."""
         advice = fix.advice
         today = advice.today
-        known = {d for d in dates.values() if d} | {e.date for e in advice.events} | {d.date for d in advice.deadlines}
+        known: set[dt.date] | None = None      # the parcel's own dates, gathered only for a past day
         for a in advice.steps:
             for day in days_in(a.text or "", lang):
-                if day < today and day not in known:
+                if day >= today:
+                    continue
+                if known is None:
+                    known = {d for d in dates.values() if d} | {e.date for e in advice.events} | \
+                        {d.date for d in advice.deadlines}
+                if day not in known:
                     _unrepaired(advice, "past_day", day=day.isoformat(), rule=a.rule, action=a.action)
 
 

@@ -110,8 +110,13 @@ def long_dates(lang: str, year_optional: bool = False) -> tuple[re.Pattern[str],
     return re.compile(r"\b" + "".join(tokens)), months
 
 
+_YEAR = re.compile(r"\d{4}")
+
+
 def days_in(text: str, lang: str) -> list[dt.date]:
     """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`)."""
+    if not _YEAR.search(text):          # most texts name no date: the month alternation is not tried at every character
+        return []
     shape, months = long_dates(lang)
     out = []
     for m in shape.finditer(text):

@@ -141,7 +141,10 @@ def _free(handles: list[int]) -> None:
 
 
 class CompiledRules:
-    """One rule book compiled for every platform profile, with its own Host and ruleset names."""
+    """One rule book compiled for every platform profile, with its own Host and ruleset names.
+    A platform's rulesets are compiled when its first parcel comes (`advise CODE` advises one
+    platform: compiling the others was a sixth of its start); `compile_all()` compiles the rest,
+    for `rules check` and for anything that wants the engine's refusals up front."""
 
     def __init__(self, book: RuleBook):
         durable_engine()
@@ -149,42 +152,80 @@ class CompiledRules:
         self.book = book
         self._order = {rule.id: rule.order for rule in book.rules}
         self._engine = durable_rules_engine
-        self.rulesets: dict[str, list[str]] = {}
-        self.handles: dict[str, tuple[int, ...]] = {}
+        self._rulesets: dict[str, list[str]] = {}
+        self._handles: dict[str, tuple[int, ...]] = {}
         # per ruleset, the facts its rules test: the engine parses and indexes every field it is
         # given, so each ruleset gets only its own (a third less engine time)
-        self.reads: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._reads: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._all_handles: list[int] = []
         with _LOCK:
             self.host = _host_class()()
-            for platform, profile in book.profiles.items():
-                names, reads = [], []
-                rules = [r for r in book.rules if not r.platforms or platform in r.platforms]
-                for start in range(0, len(rules), CHUNK):
-                    spec, used = {}, set()
-                    for rule in rules[start:start + CHUNK]:
-                        expr = compile_when(rule, profile)
-                        if expr is None:
-                            continue
-                        spec[rule.id] = {"all": [{"m": expr}], "run": _noop}
-                        used |= _fact_names(expr)
-                    if not spec:
-                        continue
-                    spec[CATCH_ALL] = {"all": [{"m": dict(TAG)}], "run": _noop}
-                    name = f"pa{next(_NAMES)}_{book.digest}_{platform}_{start // CHUNK}"
-                    try:
-                        self.host.register_rulesets({name: spec})
-                    except Exception as e:  # noqa: BLE001 - the engine's own refusal, said at the rules
-                        first = rules[start]
-                        raise RulesError(f"the rules engine cannot compile these rules ({e})",
-                                         where=f"{first.file}:{first.line}",
-                                         help="rules " + ", ".join(f"`{r.id}`" for r in rules[start:start + CHUNK][:5])
-                                         + ": look for a condition far larger or deeper than the others") from None
-                    names.append(name)
-                    reads.append(tuple(sorted(used - set(TAG))))
-                self.rulesets[platform] = names
-                self.handles[platform] = tuple(self.host.get_ruleset(n)._handle for n in names)
-                self.reads[platform] = tuple(reads)
-        weakref.finalize(self, _free, [h for hs in self.handles.values() for h in hs])
+        weakref.finalize(self, _free, self._all_handles)
+
+    def compile_all(self) -> "CompiledRules":
+        for platform in self.book.profiles:
+            self._platform(platform)
+        return self
+
+    @property
+    def rulesets(self) -> dict[str, list[str]]:
+        return self.compile_all()._rulesets
+
+    @property
+    def handles(self) -> dict[str, tuple[int, ...]]:
+        return self.compile_all()._handles
+
+    @property
+    def reads(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        return self.compile_all()._reads
+
+    @reads.setter
+    def reads(self, value: dict[str, tuple[tuple[str, ...], ...]]) -> None:
+        self._reads = value
+
+    def _platform(self, platform: str) -> tuple[tuple[int, ...], tuple[tuple[str, ...], ...]]:
+        """The platform's compiled rulesets and the facts each reads, compiled on first use."""
+        handles = self._handles.get(platform)
+        if handles is None:
+            profile = self.book.profiles.get(platform)
+            if profile is None:
+                return (), ()
+            with _LOCK:
+                if platform not in self._handles:
+                    self._compile(platform, profile)
+            handles = self._handles[platform]
+        return handles, self._reads.get(platform, ())
+
+    def _compile(self, platform: str, profile: dict[str, Any]) -> None:
+        book, names, reads = self.book, [], []
+        rules = [r for r in book.rules if not r.platforms or platform in r.platforms]
+        for start in range(0, len(rules), CHUNK):
+            spec, used = {}, set()
+            for rule in rules[start:start + CHUNK]:
+                expr = compile_when(rule, profile)
+                if expr is None:
+                    continue
+                spec[rule.id] = {"all": [{"m": expr}], "run": _noop}
+                used |= _fact_names(expr)
+            if not spec:
+                continue
+            spec[CATCH_ALL] = {"all": [{"m": dict(TAG)}], "run": _noop}
+            name = f"pa{next(_NAMES)}_{book.digest}_{platform}_{start // CHUNK}"
+            try:
+                self.host.register_rulesets({name: spec})
+            except Exception as e:  # noqa: BLE001 - the engine's own refusal, said at the rules
+                first = rules[start]
+                raise RulesError(f"the rules engine cannot compile these rules ({e})",
+                                 where=f"{first.file}:{first.line}",
+                                 help="rules " + ", ".join(f"`{r.id}`" for r in rules[start:start + CHUNK][:5])
+                                 + ": look for a condition far larger or deeper than the others") from None
+            names.append(name)
+            reads.append(tuple(sorted(used - set(TAG))))
+        handles = tuple(self.host.get_ruleset(n)._handle for n in names)
+        self._all_handles.extend(handles)
+        self._rulesets[platform] = names
+        self._reads[platform] = tuple(reads)
+        self._handles[platform] = handles
 
     def evaluate(self, platform: str, fact: dict[str, Any]) -> list[str]:
         """Ids of the rules that fired for this fact, in rule-book order.
@@ -196,9 +237,10 @@ class CompiledRules:
         """
         fired: list[str] = []
         dre = self._engine
+        handles, per_ruleset = self._platform(platform)
         with _LOCK:
             sid = f"s{next(_NAMES)}"
-            for handle, reads in zip(self.handles.get(platform, ()), self.reads.get(platform, ())):
+            for handle, reads in zip(handles, per_ruleset):
                 message = {name: fact[name] for name in reads if name in fact}
                 message.update(TAG, sid=sid)
                 try:

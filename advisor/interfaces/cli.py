@@ -333,5 +333,8 @@ def wants_color(option: bool | None) -> bool:
 
 # ---- rules: check and test --------------------------------------------------------------------
 
-# the commands of their own modules add themselves to `main`
-from advisor.interfaces import batchcmd, rulescmd, servecmd, watchcmd  # noqa: E402,F401
+# the commands of their own modules add themselves to `main` when imported, which is when a
+# command line names them (or the help lists them): `advise CODE` imports none
+main.lazy = {"batch": "advisor.interfaces.batchcmd", "rules": "advisor.interfaces.rulescmd",
+             "serve": "advisor.interfaces.servecmd", "watch": "advisor.interfaces.watchcmd",
+             "due": "advisor.interfaces.watchcmd"}

@@ -53,6 +53,27 @@ class DefaultGroup(click.Group):
     `advise help [COMMAND]` shows the help; a near miss of a command is said, never advised on."""
 
     default = "advice"
+    # command -> the module that adds it, imported when that command (or the list) is asked for:
+    # `advise CODE` loads none of them (a tenth of its start)
+    lazy: dict[str, str] = {}
+
+    def _need(self, name: str) -> None:
+        module = self.lazy.get(name)
+        if module is not None and name not in self.commands:
+            import importlib
+            importlib.import_module(module)
+
+    def _load_all(self) -> None:
+        for name in list(self.lazy):
+            self._need(name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._need(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_all()
+        return super().list_commands(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -61,12 +82,15 @@ class DefaultGroup(click.Group):
                 return super().parse_args(ctx, ["questions"])
             raise click.UsageError(_("give a track code, or run `advise` alone in a terminal to answer a few questions"), ctx)
         if args[0] == "help":                 # a command word, not the code "HELP"
+            self._load_all()
             if len(args) > 1 and args[1] in self.commands:
                 return super().parse_args(ctx, args[1:] + ["--help"])
             click.echo(ctx.get_help(), color=ctx.color)
             ctx.exit(0)
+        self._need(args[0])
         if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
-            if not args[0].startswith("-"):
+            if not args[0].startswith("-") and args[0].isalpha():      # a code has digits: never a command
+                self._load_all()
                 _not_a_command(args[0], self._command_words())
             args.insert(0, self.default)
         return super().parse_args(ctx, args)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from advisor.base.sentences import fill
 from advisor.base.dates import Counted, advice_day, read_day
@@ -91,6 +92,7 @@ class Page:
         self._labels = {lang: {f["name"]: f["label"] for g in self._groups[lang] for f in g["fields"]}
                         for lang in LANGS}
         self._empty: dict[str, str] = {}
+        self._blanks: dict[tuple[str, bool], dict[str, Any]] = {}
 
     # -- language
     def language(self, asked: str | None, accept: str | None) -> str:
@@ -252,10 +254,28 @@ class Page:
             "other_url": "/?" + urlencode(dict(query, lang=other)),
             "field_groups": self._groups[lang], "a": a, "date": date, "rel": rel,
         }
+        present = [*answer.form, *answer.errors]
+        context["blank"] = {name: html for name, html in self._blank(context).items()
+                            if not any(key.startswith(name) for key in present)}
         context.update(list_view(self.advisor, t, lang, answer.facts))
         if answer.advice is not None and a is not None:
             context.update(self._answer_view(answer.advice, a, t, lang, date, rel, query))
         return self.template.render(context)
+
+    def _blank(self, context: dict[str, Any]) -> dict[str, Any]:
+        """Each field's HTML with no answer and no error, by name, made once per language and
+        whether anything was asked: most of an answered page's form is fields left blank, and
+        drawing them was most of the page's time. A field an answer or error names (`paid`,
+        `paid_ago`) is drawn with it; a templates folder without the `field` macro gets none."""
+        key = (context["lang"], bool(context["asked"]))
+        found = self._blanks.get(key)
+        if found is None:
+            module = self.env.get_template("fields.html.j2").make_module(
+                dict(context, form={}, errors={}, blank={}))
+            draw = getattr(module, "field", None)
+            found = {} if draw is None else {f["name"]: draw(f) for g in context["field_groups"] for f in g["fields"]}
+            self._blanks[key] = found
+        return found
 
     def _answer_view(self, advice: Advice, a: dict[str, Any], t: Texts, lang: str, date: Callable[[Any], str],
                      rel: Callable[[int], str], query: dict[str, str]) -> dict[str, Any]:
@@ -348,12 +368,14 @@ def calendar_name(advice: Advice) -> str:
 
 
 _EMBEDS, _ISOLATES = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068"
+_BIDI = frozenset(_EMBEDS + _ISOLATES)
 
 
 def _contained(value: object) -> object:
     """Every value the page shows with its bidi embeddings and isolates closed where it ends: a
     right-to-left override in a pasted status reordered the page's own text after it."""
-    if not isinstance(value, str) or not any(ch in value for ch in _EMBEDS + _ISOLATES):
+    # a macro's output (Markup) holds values already contained: a blank field's HTML is not read again
+    if not isinstance(value, str) or isinstance(value, Markup) or _BIDI.isdisjoint(value):
         return value
     open_: list[str] = []
     for ch in value:

@@ -183,9 +183,39 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
 
 
+class _Index:
+    """A country's folded city names -> the GeoNames ids they name (`"id,id"` strings: loaded
+    from the start-up cache in 2 ms, where 16,000 frozensets took 22 ms)."""
+
+    def __init__(self, flat: dict[str, str]):
+        self._flat = flat
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._flat
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        return frozenset(self._flat[key].split(","))
+
+    def get(self, key: str) -> frozenset[str] | None:
+        found = self._flat.get(key)
+        return frozenset(found.split(",")) if found is not None else None
+
+
 @lru_cache(maxsize=64)
-def _index(country: str) -> dict[str, frozenset[str]]:
-    """Every name of every city of `country` -> the GeoNames ids it names."""
+def _country(country: str) -> tuple[_Index, dict[str, tuple[str, str]]]:
+    """A country's name index and its cities (`_index`, `_city`), built from the gazetteer once per
+    start-up cache (base/cache.py): building them took 0.14 s and 17 MB at the first comparison of
+    a country's cities, every start; loading them takes a few milliseconds."""
+    from advisor.base import cache
+    from advisor.knowledge.gazetteer import CITIES
+    stat = CITIES.stat()
+    key = f"{country}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
+    flat, city = cache.cached("places", key, lambda: _build(country))
+    return _Index(flat), {gid: (v[:v.index("\t")], v[v.index("\t") + 1:]) for gid, v in city.items()}
+
+
+def _build(country: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Strings only (`"name\tadmin1"`): a few objects fewer to make per city when they are loaded."""
     with _LOCK:
         out: dict[str, set[str]] = {}
         for gid, _admin1, _name, names in cities(country):
@@ -193,10 +223,15 @@ def _index(country: str) -> dict[str, frozenset[str]]:
                 key = " ".join(w for w in _WORDS.split(_DIGITS.sub(" ", _fold(name))) if w)
                 if key:
                     out.setdefault(key, set()).add(gid)
-        return {k: frozenset(v) for k, v in out.items()}
+        return ({k: ",".join(sorted(v)) for k, v in out.items()},
+                {gid: f"{name}\t{admin1}" for gid, admin1, name, _names in cities(country)})
 
 
-@lru_cache(maxsize=64)
+def _index(country: str) -> _Index:
+    """Every name of every city of `country` -> the GeoNames ids it names."""
+    return _country(country)[0]
+
+
 def _city(country: str) -> dict[str, tuple[str, str]]:
     """GeoNames id -> the city's English name and its region's (admin1) code, within `country`."""
-    return {gid: (name, admin1) for gid, admin1, name, _names in cities(country)}
+    return _country(country)[1]

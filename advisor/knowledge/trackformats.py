@@ -1,6 +1,5 @@
 """The track-code formats of `rules/track_formats.yaml` and the posts of `rules/posts.yaml`:
-read, checked at `file:line:col` and indexed for the analysis (trackcode.py).
-"""
+read, checked at `file:line:col` and indexed for the analysis (trackcode.py)."""
 from __future__ import annotations
 
 import re
@@ -11,6 +10,7 @@ from typing import AbstractSet, Any, Callable
 
 from advisor.knowledge.checksums import CHECK_FIELDS, CHECKSUMS, Check, checker
 from advisor.base.errors import RulesError, did_you_mean, one_of
+from advisor.base.memo import Memo
 from advisor.knowledge.patterns import first_chars, last_chars, refuse_backtracking, widths
 from advisor.base.yamlfile import load, located
 
@@ -20,8 +20,7 @@ CHECKSUM_RULES = {"required", "must_fail", "ignore"}
 FORMAT_FIELDS = {"id", "name", "pattern", "layout", "checksum", "checksum_rule", "kind", "service",
                  "tracked", "origin", "carrier", "trackers", "flags", "rank", "platforms", "note",
                  "source", "examples", "fallback", "countries"}
-# Codes whose Babel territory is not an assigned ISO 3166-1 country.
-_NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+_NOT_ISO = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"}    # Babel territories, not ISO 3166-1 countries
 
 
 @dataclass
@@ -115,6 +114,7 @@ class FormatBook:
         return swap is not None and swap in chars
 
     _by_length: dict[int | tuple[int, str | None, str | None], list[Format]] = field(default_factory=dict, repr=False)
+    posts_named: Memo[frozenset[str]] = field(default_factory=lambda: Memo(1024), repr=False)  # methods.named_posts
 
 
 def _can_be(fmt: Format, n: int) -> bool:

@@ -213,7 +213,8 @@ _score_key = itemgetter("score")
 def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A method naming a national post ("China Post ...") for a code only couriers read: the post's
     own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
-    posts, code = named_posts(method, list(book.posts.values()), book.carrier_names), readings[0]["code"]
+    posts = book.posts_named.get(method, lambda: frozenset(named_posts(method, list(book.posts.values()), book.carrier_names)))
+    code = readings[0]["code"]
     if not posts or any(r["carrier"] in posts or r["kind"] not in ("carrier", "express") for r in readings):
         return readings
     fallback = [r for f in book.formats_for(len(code), code[:1], code[-1:]) if f.fallback

@@ -126,6 +126,7 @@ def _check_variables(rules_dir: Path, templates_dir: Path, overlay: Path | None,
     from advisor.api import Advisor
     try:
         advisor = Advisor(rules=rules_dir, templates=templates_dir, overlay=overlay)
+        advisor.compiled.compile_all()      # every platform's rulesets: the engine's refusals said here
     except AdvisorError as e:
         add(e)
         return

@@ -48,6 +48,33 @@ def test_forms_of_a_word_are_one_word():
     assert english("delivered") == english("delivers") == english("deliver")
     # inflection only: derivation would make the customer customs and the receiver received
     assert english("customer") != english("customs") and english("receiver") != english("received")
+    # nor are -ing and -ed: "delivering" is on the courier's van, "delivered" is at the door
+    assert english("delivering") != english("delivered") and english("clearing") != english("cleared")
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Driver is delivering your parcel", "arrived_office"),
+    ("Clearing customs", "customs"),
+    ("The receiver will collect the package at the post office", "arrived_office"),
+])
+def test_a_parcel_on_its_way_to_a_state_is_not_in_it(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage
+
+
+@pytest.mark.parametrize("text, doubted, hedge", [
+    ("Delivery may be delayed or returned", "returned", "may"),
+    ("If not collected within 7 days, the parcel is returned to the sender", "returned", "if not"),
+    ("Return to sender requested by the buyer", "returned", "requested"),
+    ("You can collect the parcel at the post office", "delivered", "you can"),
+])
+def test_a_line_that_says_what_may_happen_or_is_asked_is_not_a_costly_reading(advisor, text, doubted, hedge):
+    """rules/reading.yaml's `hedges`: the advice says it could not tell, never that it was returned."""
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.doubted == doubted and hedge in got.unsure, got
+
+
+def test_a_customs_hold_that_asks_for_payment_is_still_a_hold(advisor):
+    assert read(advisor, "Customs duties payment requested", exported=True).stage == "customs_held"
 
 
 def test_a_costly_reading_in_doubt_is_not_taken_and_the_advice_says_why(advisor):

@@ -12,11 +12,11 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus (79.0% and 54.2%; no wrong costly decision on the development lines,
-# 79 on the held-out ones, down from 47 and 100 when the reading by terms landed): regression
-# guards, not the goal (95% held out, no wrong costly decision)
-DEV_FLOOR, HELDOUT_FLOOR = 0.789, 0.541
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 79
+# measured on this corpus (78.7% and 55.3%; no wrong costly decision on the development lines,
+# 71 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
+# before the hedges and the -ing forms): regression guards, not the goal (95% held out, none costly)
+DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.552
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 71
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

@@ -68,7 +68,9 @@ def english(word: str) -> str:
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-2] if w.endswith(("ches", "shes", "xes", "sses", "zes")) else w[:-1]
-    for suffix in ("ed", "ing"):
+    if w.endswith("ing") and len(w) >= 6 and _VOWELS & set(w[:-3]):
+        return w                # "delivering" is on its way, "delivered" is there: never one lemma
+    for suffix in ("ed",):
         stem = w[: -len(suffix)]
         if w.endswith(suffix) and len(stem) >= 3 and _VOWELS & set(stem):
             if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":

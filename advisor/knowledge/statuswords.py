@@ -68,6 +68,7 @@ class Reader:
     terms: list[Term]
     rows: list[Row]
     doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
+    hedges: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # costly stage -> words that leave it open
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list[Entry]]:
@@ -146,7 +147,8 @@ class Reader:
         if not stages:
             return ()
         named = {(role, v) for role, values in row.need for v in values}
-        out = set()
+        out = {said for stage in stages for key, said in found.items()
+               if key in self.hedges.get(str(stage), ()) and key not in named}
         for stage in stages:
             kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
@@ -268,6 +270,11 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
                              where=where)
         kind = next(iter(spec))
         doubt[stage] = (kind, frozenset((r, v) for r, vals in _conditions(spec[kind], role_values, where) for v in vals))
+    hedges = {}
+    for stage, spec in (doc.get("hedges") or {}).items():
+        if stage not in COSTLY:
+            raise RulesError(f"`hedges` takes {', '.join(sorted(COSTLY))}, got `{stage}`", where=doc["hedges"].where(stage))
+        hedges[stage] = frozenset((r, v) for r, vals in _conditions(spec, role_values, doc["hedges"].where(stage)) for v in vals)
     rows = []
     for i, row in enumerate(doc["decisions"]):
         where = doc["decisions"].where(i) if hasattr(doc["decisions"], "where") else "rules/reading.yaml"
@@ -275,4 +282,4 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
                         _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
-    return Reader(terms, rows, doubt)
+    return Reader(terms, rows, doubt, hedges)

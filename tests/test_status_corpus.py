@@ -12,10 +12,10 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus (78.7% and 55.3%; no wrong costly decision on the development lines,
+# measured on this corpus (78.7% and 55.4%; no wrong costly decision on the development lines,
 # 71 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
 # before the hedges and the -ing forms): regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.552
+DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.553
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 71
 
 

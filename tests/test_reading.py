@@ -73,6 +73,11 @@ def test_a_line_that_says_what_may_happen_or_is_asked_is_not_a_costly_reading(ad
     assert got.stage is None and got.doubted == doubted and hedge in got.unsure, got
 
 
+def test_delivered_to_a_person_or_place_of_the_buyer_is_a_delivery(advisor):
+    for text in ("Delivered to your safe place", "Shipment was delivered to a family member", "Delivered to the recipient"):
+        assert read(advisor, text, exported=True).stage == "delivered", text
+
+
 def test_a_customs_hold_that_asks_for_payment_is_still_a_hold(advisor):
     assert read(advisor, "Customs duties payment requested", exported=True).stage == "customs_held"
 
@@ -94,6 +99,8 @@ def test_a_costly_reading_in_doubt_is_not_taken_and_the_advice_says_why(advisor)
     ("PICKED UP BY AGENT", "delivered", "agent"),
     ("Delivered to community mailbox or parcel locker", "delivered", "parcel locker"),
     ("The shipment is on its way back to the nearest distribution centre.", "returned", "nearest distribution centre"),
+    ("Delivered to Tesco Extra", "delivered", "tesco extra"),           # to a place no term knows: the buyer's?
+    ("Item returned to the post office", "returned", "post office"),    # back at the office, or on its way back?
 ])
 def test_a_line_that_never_makes_a_costly_reading_sure_is_not_taken(advisor, text, doubted, place):
     got = read(advisor, text, exported=True)

@@ -133,7 +133,7 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                doubts = _places(row, found) or words if row.unsure else self._doubts(row, found)
+                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found)
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
         return None
 
@@ -164,6 +164,14 @@ def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
     was at, the agent who picked it up), which leave the costly reading open."""
     return tuple(sorted({found[(role, v)] for role, values in row.need if role == "to" for v in values
                          if (role, v) in found}))
+
+
+def _unknown(text: str, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """For a row marked `unsure` that names no known place: the line's words no term knows (where
+    "delivered to Tesco Extra" says it was left), which leave the costly reading open."""
+    known = {w for said in found.values() for w in tokens(said)}
+    rest = [w for w in tokens(normalise(text)) if w not in known and not w.isdigit()]
+    return (" ".join(rest),) if rest else ()
 
 
 def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.base.errors import RulesError
-from advisor.knowledge.lemmas import lemma, language, normalise, tokens
+from advisor.knowledge.lemmas import PAST, lemma, language, normalise, tokens
 from advisor.base.yamlfile import load
 
 ROLES = ("act", "to", "end", "mark")
@@ -76,7 +76,7 @@ class Reader:
         kept in the start-up cache: lemmatising a thousand terms costs a second)."""
         if not self._first:
             from advisor.base.cache import cached
-            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries()
+            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries() + _code()
             shapes = cached("reading-terms", key, lambda: [_shape(t.text) for t in self.terms])
             for t, (shape, zh) in zip(self.terms, shapes):
                 entry = (t.role, t.value, shape, zh)
@@ -190,6 +190,13 @@ def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
     return found
 
 
+def _code() -> bytes:
+    """The code that turns a term into lemmas (this module and lemmas.py): a change to how words
+    are lemmatised must never meet terms lemmatised the old way in the start-up cache."""
+    from advisor.knowledge import lemmas
+    return b"".join(Path(m.__file__ or "").read_bytes() for m in (lemmas,)) + Path(__file__).read_bytes()
+
+
 def dictionaries() -> bytes:
     """The versions of the dictionaries lemmas come from: a new one re-lemmatises the terms."""
     from importlib.metadata import PackageNotFoundError, version
@@ -210,8 +217,14 @@ def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:
     out = []
     for w in tokens(norm):
         out.append(frozenset({lemma(w, lang) for lang in LANGS} if any("\u0400" <= c <= "\u04ff" for c in w)
-                             else {lemma(w, "en")}))
+                             else _forms(lemma(w, "en"))))
     return tuple(out), None
+
+
+def _forms(stem: str) -> frozenset[str]:
+    """The lemmas a term's English word matches: a past form only a past form ("delivered" is not
+    "please deliver"), any other form the word's every form ("return" is also "returned")."""
+    return frozenset({stem}) if stem.endswith(PAST) else frozenset({stem, stem + PAST})
 
 
 def _conditions(spec: Any, role_values: dict[str, set[str]], where: str) -> list[tuple[str, frozenset[str]]]:

@@ -12,11 +12,11 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus (79.0% and 55.6%; no wrong costly decision on the development lines,
+# measured on this corpus (79.1% and 55.6%; no wrong costly decision on the development lines,
 # 58 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
 # before the hedges, the past and -ing forms and the unsure rows): regression guards, not the goal
 # (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.789, 0.555
+DEV_FLOOR, HELDOUT_FLOOR = 0.790, 0.556
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 58
 
 

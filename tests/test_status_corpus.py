@@ -12,11 +12,12 @@ from conftest import MEASURED_PREFIX, TODAY
 
 CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
-# measured on this corpus (79.0% and 54.2%; no wrong costly decision on the development lines,
-# 79 on the held-out ones, down from 47 and 100 when the reading by terms landed): regression
-# guards, not the goal (95% held out, no wrong costly decision)
-DEV_FLOOR, HELDOUT_FLOOR = 0.789, 0.541
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 79
+# measured on this corpus (79.1% and 55.6%; no wrong costly decision on the development lines,
+# 58 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
+# before the hedges, the past and -ing forms and the unsure rows): regression guards, not the goal
+# (95% held out, none costly)
+DEV_FLOOR, HELDOUT_FLOOR = 0.790, 0.556
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 58
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

@@ -51,23 +51,33 @@ _VOWELS = set("aeiouy")
 _KEEP_E = frozenset({"note", "none", "done", "gone", "hope", "rate", "cane", "bite"})
 
 
+PAST = "+ed"        # the mark of a past form on its stem: "delivered" is "deliver+ed"
+
+
 def english(word: str) -> str:
-    """An English word without its inflection (-s, -es, -ed, -ing, a final -e): "delivered",
-    "delivers" and "deliver" are one, "arrive" and "arrival" are not. Only inflection: a full
-    stemmer (Snowball, Porter) also strips derivation, and then "customer" is "customs" and
-    "receiver" is "received", which a status line cannot afford."""
+    """An English word without its inflection (-s, -es, a final -e): "delivers" and "deliver" are
+    one, "arrive" and "arrival" are not. A past form keeps a mark on its stem ("delivered" is
+    `deliver+ed`) and an -ing form stays whole: "please deliver", "collect at the office" and
+    "delivering" say what is to happen, "delivered" what did (statuswords matches a term in the
+    past form only to a past form; any other term to every form). Only inflection: a full stemmer
+    (Snowball, Porter) also strips derivation, and then "customer" is "customs" and "receiver" is
+    "received", which a status line cannot afford."""
     w = word[:-2] if word.endswith("'s") else word       # the recipient's address
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-2] if w.endswith(("ches", "shes", "xes", "sses", "zes")) else w[:-1]
-    for suffix in ("ed", "ing"):
-        stem = w[: -len(suffix)]
-        if w.endswith(suffix) and len(stem) >= 3 and _VOWELS & set(stem):
-            if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-                stem = stem[:-1]                  # dropped -> drop, shipping -> ship
-            w = stem
-            break
+    if w.endswith("ing") and len(w) >= 6 and _VOWELS & set(w[:-3]):
+        return w                # "delivering" is on its way, "delivered" is there: never one lemma
+    stem = w[:-2]
+    if w.endswith("ed") and len(stem) >= 3 and _VOWELS & set(stem):
+        if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+            stem = stem[:-1]                  # dropped -> drop
+        return _no_e(stem) + PAST
+    return _no_e(w)
+
+
+def _no_e(w: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("e") and not w.endswith("ee") and w not in _KEEP_E else w
 
 

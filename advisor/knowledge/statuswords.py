@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.base.errors import RulesError
-from advisor.knowledge.lemmas import lemma, language, normalise, tokens
+from advisor.knowledge.lemmas import PAST, lemma, language, normalise, tokens
 from advisor.base.yamlfile import load
 
 ROLES = ("act", "to", "end", "mark")
@@ -68,6 +68,7 @@ class Reader:
     terms: list[Term]
     rows: list[Row]
     doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
+    hedges: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # costly stage -> words that leave it open
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list[Entry]]:
@@ -75,7 +76,7 @@ class Reader:
         kept in the start-up cache: lemmatising a thousand terms costs a second)."""
         if not self._first:
             from advisor.base.cache import cached
-            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries()
+            key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries() + _code()
             shapes = cached("reading-terms", key, lambda: [_shape(t.text) for t in self.terms])
             for t, (shape, zh) in zip(self.terms, shapes):
                 entry = (t.role, t.value, shape, zh)
@@ -132,7 +133,7 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                doubts = _places(row, found) or words if row.unsure else self._doubts(row, found)
+                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found)
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
         return None
 
@@ -146,7 +147,8 @@ class Reader:
         if not stages:
             return ()
         named = {(role, v) for role, values in row.need for v in values}
-        out = set()
+        out = {said for stage in stages for key, said in found.items()
+               if key in self.hedges.get(str(stage), ()) and key not in named}
         for stage in stages:
             kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
@@ -162,6 +164,14 @@ def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
     was at, the agent who picked it up), which leave the costly reading open."""
     return tuple(sorted({found[(role, v)] for role, values in row.need if role == "to" for v in values
                          if (role, v) in found}))
+
+
+def _unknown(text: str, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """For a row marked `unsure` that names no known place: the line's words no term knows (where
+    "delivered to Tesco Extra" says it was left), which leave the costly reading open."""
+    known = {w for said in found.values() for w in tokens(said)}
+    rest = [w for w in tokens(normalise(text)) if w not in known and not w.isdigit()]
+    return (" ".join(rest),) if rest else ()
 
 
 def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
@@ -180,6 +190,13 @@ def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
     return found
 
 
+def _code() -> bytes:
+    """The code that turns a term into lemmas (this module and lemmas.py): a change to how words
+    are lemmatised must never meet terms lemmatised the old way in the start-up cache."""
+    from advisor.knowledge import lemmas
+    return b"".join(Path(m.__file__ or "").read_bytes() for m in (lemmas,)) + Path(__file__).read_bytes()
+
+
 def dictionaries() -> bytes:
     """The shipped lemmas (wordforms.py) the terms' lemmas come from: new ones re-lemmatise the terms."""
     from advisor.base.wordforms import LEMMAS
@@ -194,8 +211,14 @@ def _shape(text: str) -> tuple[tuple[frozenset[str], ...], str | None]:
     out = []
     for w in tokens(norm):
         out.append(frozenset({lemma(w, lang) for lang in LANGS} if any("\u0400" <= c <= "\u04ff" for c in w)
-                             else {lemma(w, "en")}))
+                             else _forms(lemma(w, "en"))))
     return tuple(out), None
+
+
+def _forms(stem: str) -> frozenset[str]:
+    """The lemmas a term's English word matches: a past form only a past form ("delivered" is not
+    "please deliver"), any other form the word's every form ("return" is also "returned")."""
+    return frozenset({stem}) if stem.endswith(PAST) else frozenset({stem, stem + PAST})
 
 
 def _conditions(spec: Any, role_values: dict[str, set[str]], where: str) -> list[tuple[str, frozenset[str]]]:
@@ -262,6 +285,11 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
                              where=where)
         kind = next(iter(spec))
         doubt[stage] = (kind, frozenset((r, v) for r, vals in _conditions(spec[kind], role_values, where) for v in vals))
+    hedges = {}
+    for stage, spec in (doc.get("hedges") or {}).items():
+        if stage not in COSTLY:
+            raise RulesError(f"`hedges` takes {', '.join(sorted(COSTLY))}, got `{stage}`", where=doc["hedges"].where(stage))
+        hedges[stage] = frozenset((r, v) for r, vals in _conditions(spec, role_values, doc["hedges"].where(stage)) for v in vals)
     rows = []
     for i, row in enumerate(doc["decisions"]):
         where = doc["decisions"].where(i) if hasattr(doc["decisions"], "where") else "rules/reading.yaml"
@@ -269,4 +297,4 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
                         _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
-    return Reader(terms, rows, doubt)
+    return Reader(terms, rows, doubt, hedges)

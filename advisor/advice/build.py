@@ -208,7 +208,7 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
                         continue
             text = (renderer.inline(out.text[lang], lang, context, out.where_of(lang, rule.where),
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
-            _take(out, rule, when, text, got, book, lang)
+            _take(out, rule, when, text, got, book, lang, context["profile"].get("words") or {})
         if rule.message and given.messages and not superseded and rule.message not in got.msgs:
             _message(rule, rule.message, got.msgs, (given.requires or {}).get(rule.message), engine, derived.notes,
                      book, renderer, context)
@@ -218,8 +218,9 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
 
 
 def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: _Gathered, book: RuleBook,
-          lang: str) -> None:
-    """One output of a rule into what was gathered."""
+          lang: str, words: dict[str, Any]) -> None:
+    """One output of a rule into what was gathered; a label in the platform's own words where its
+    profile names one by the id (platforms.yaml `words`: eBay's "Open a case by")."""
     if out.kind == "action":
         got.steps.append(Step(out.id, when, rule, out, text))
     elif out.kind == "flag" and out.severity is not None:      # a flag always has one (rulebook.py)
@@ -228,11 +229,11 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
             got.flags[out.id] = Flag(out.id, out.severity, rule.id, text or book.vocab["flags"][out.id][lang])
     elif out.kind == "warning":
         if out.id not in got.warnings:
-            got.warnings[out.id] = AdviceWarning(out.id, rule.id, text or book.vocab["warnings"][out.id][lang])
+            got.warnings[out.id] = AdviceWarning(out.id, rule.id, text or (words.get(out.id) or book.vocab["warnings"][out.id])[lang])
     elif out.kind == "deadline":
         have = got.deadlines.get(out.id)
         if when is not None and (have is None or when < have.date):
-            got.deadlines[out.id] = Deadline(out.id, when, book.vocab["deadlines"][out.id][lang], rule.id)
+            got.deadlines[out.id] = Deadline(out.id, when, (words.get(out.id) or book.vocab["deadlines"][out.id])[lang], rule.id)
 
 
 def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | None, engine: dict[str, Any],
@@ -245,7 +246,8 @@ def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | 
             notes.append(note("message_withheld", {"message": message, "rule": rule.id}))
         return
     ctx = dict(context, rule_id=rule.id)
-    title = (book.vocab.get("messages") or {}).get(message) or {}
+    # its heading in the platform's words where its profile has one ("before a case" on eBay)
+    title = (context["profile"].get("words") or {}).get(message) or (book.vocab.get("messages") or {}).get(message) or {}
     # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's Russian
     send = "ru" if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or "en")
     m = msgs[message] = Message(kind, purpose, rule.id,

@@ -44,7 +44,7 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
         "days": d["days"],
         # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
-        "words": advisor.profiles[d["platform"]].get("words") or {"dispute": {"en": "dispute", "ru": "спор"}},
+        "words": words,
         "form_lang": (advisor.profiles[d["platform"]].get("language") or {}).get("form") or "buyer",
     }
 

@@ -62,6 +62,8 @@ def template_context(facts: Facts, derived: Derived, track: dict[str, Any] | Non
         "tracked_city": facts.tracked_destination.city if facts.tracked_destination else None,
         "mismatch": derived.mismatch,
         "office_place": derived.office,
+        "destination_place": derived.destination_place,
+        "tracked_place": derived.tracked_place,
         "origin_post": book_posts(origin),
         "destination_post": book_posts(dest_cc),
         "price": price,

@@ -24,7 +24,7 @@ MESSAGES = {
         ["November 1, 2026", "pre-advice"], ["1 ноября 2026", "предуведомление"]),
     "seller/stuck_after_export": (
         {"order": {"track_issued": "2026-10-01"}, "events": [{"date": "2026-10-10", "status": "Экспорт"}]},
-        ["left China on October 10, 2026", "43 days ago"], ["Китай", "10 октября 2026", "43 дня назад"]),
+        ["left your country on October 10, 2026", "43 days ago"], ["покинула вашу страну", "10 октября 2026", "43 дня назад"]),
     "seller/delivered_not_received": (
         {"events": [{"date": "2026-11-18", "status": "Вручение адресату"}]},
         ["delivered on November 18, 2026", "have not received"], ["18 ноября 2026", "ко мне она не попала"]),

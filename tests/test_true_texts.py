@@ -217,3 +217,13 @@ def test_the_trackers_city_in_cyrillic_is_never_cyrillic_in_english_nor_the_same
     en, ru = notes("en"), notes("ru")
     assert en and "is Minsk and your order is to Almaty" in en[0]
     assert ru and "Минск" in ru[0] and "Алматы" in ru[0] and "Almaty" not in ru[0]
+
+
+def test_one_not_received_case_has_one_form_and_the_seller_is_told_it_is_being_opened():
+    args = ["RK190321410CN", "--platform", "ebay", "--paid", "2026-07-01", "--protection-ends", "2026-11-24",
+            "--event", "2026-07-10=Приём", "--seller-messaged", "2026-11-10"]
+    advice = _json(args)
+    disputes = [m["purpose"] for m in advice["messages"] if m["kind"] == "dispute"]
+    assert disputes == ["protection_ending"], disputes
+    seller = next((m for m in advice["messages"] if m["purpose"] == "extend_or_dispute"), None)
+    assert seller is not None and "I am opening a case now" in seller["en"]

@@ -164,7 +164,7 @@ def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
     planned = {s.action for s in steps}
     actions = [s.planned(planned) for s in steps]
     _credit(got.trace, actions, got)
-    advice = _advice(given, actions, got)
+    advice = _advice(given, actions, got, book)
     if given.guard is not None:
         given.guard(advice)
     advice.missing = given.missing
@@ -284,7 +284,14 @@ def _credit(trace: list[Any], actions: list[PlanStep], got: _Gathered) -> None:
         t["replaced"] = got.dropped.get(t["rule"], [])
 
 
-def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
+def _uncovered(msgs: dict[str, Message], titles: dict[str, Any]) -> list[Message]:
+    """The messages, without those another one asked for makes needless (vocabulary.yaml `covers`:
+    a "protection is ending" case form and a "not received in time" one are one case)."""
+    covered = {c for name in msgs for c in (titles.get(name) or {}).get("covers") or []}
+    return [m for name, m in msgs.items() if name not in covered]
+
+
+def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered, book: RuleBook) -> Advice:
     """The advice's parts in their order: flags by severity, deadlines by date."""
     engine = given.derived.engine
     days = {"since_paid": engine.get("days_since_paid"), "since_track_issued": engine.get("days_since_track_issued"),
@@ -294,7 +301,7 @@ def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
                   stage=engine["stage"], days=days, steps=actions,
                   flags=sorted(got.flags.values(), key=lambda x: SEVERITY_RANK[x.severity]),
                   warnings=list(got.warnings.values()), deadlines=sorted(got.deadlines.values(), key=lambda d: d.date),
-                  messages=list(got.msgs.values()), season=engine.get("season"), events=given.derived.events,
+                  messages=_uncovered(got.msgs, book.vocab.get("messages") or {}), season=engine.get("season"), events=given.derived.events,
                   notes=given.derived.notes, missing=[], trace=got.trace, extra=given.extra)
 
 

@@ -260,9 +260,11 @@ class Advisor:
         dest = self.formats.post_of(f.order.destination.country if f.order.destination else None)
         if dest and dest not in out:
             out.append(dest)
-        names: set[str] = set()          # a tracker once, though the format and the platform both name it (Cainiao)
-        return [_opening(t, code) for t in out + self._universal[f.platform]
-                if not (t.get("name") in names or names.add(t.get("name")))]
+        listed: list[dict[str, Any]] = []   # a tracker once, though the format and the platform both name it (Cainiao)
+        for t in out + self._universal[f.platform]:
+            if all(t.get("name") != x.get("name") for x in listed):
+                listed.append(t)
+        return [_opening(t, code) for t in listed]
 
     def _missing(self, f: Facts, lang: str) -> list[dict[str, Any]]:
         present = {

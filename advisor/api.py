@@ -256,12 +256,17 @@ class Advisor:
 
     def _trackers(self, own: list[dict[str, Any]], f: Facts, code: str) -> list[dict[str, Any]]:
         """Where to check the code: the format's own trackers (the origin post), the destination
-        post when the destination is known, then the universal ones for this platform (posts.yaml)."""
+        post when the destination is known, then the universal ones for this platform (posts.yaml);
+        each tracker once."""
         out = list(own)
         dest = self.formats.post_of(f.order.destination.country if f.order.destination else None)
         if dest and dest not in out:
             out.append(dest)
-        return [_opening(t, code) for t in out + self._universal[f.platform]]
+        listed: list[dict[str, Any]] = []   # a tracker once, though the format and the platform both name it (Cainiao)
+        for t in out + self._universal[f.platform]:
+            if all(t.get("name") != x.get("name") for x in listed):
+                listed.append(t)
+        return [_opening(t, code) for t in listed]
 
     def _missing(self, f: Facts, lang: str) -> list[dict[str, Any]]:
         present = {

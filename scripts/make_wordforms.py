@@ -105,22 +105,41 @@ def case_table(words: Iterable[str]) -> dict[str, list[str]]:
     return {w: [by_dictionary(w, case) or "" for case in CASES] for w in sorted(words)}
 
 
-def made() -> tuple[bytes, bytes]:
-    """The two files' contents, gzipped."""
+def place_kinds(words: Iterable[str], analysers: dict[str, Any]) -> dict[str, str]:
+    """The words of places' names (and their hyphenated parts) the Russian dictionary knows as a
+    place or as an adjective in the nominative: what engine/placenames.py asks of a city's Russian name."""
+    morph = analysers["ru"]
+    parts = {p for w in words for p in [w, *w.split("-")] if p}
+    kinds = {}
+    for word in parts:
+        parses = [p for p in morph.parse(word) if p.is_known]
+        if any({"Geox", "nomn"} <= p.tag.grammemes for p in parses):
+            kinds[word] = "place"
+        elif any({"ADJF", "nomn"} <= p.tag.grammemes for p in parses):
+            kinds[word] = "adjective"
+    return kinds
+
+
+def made() -> tuple[bytes, bytes, bytes]:
+    """The three files' contents, gzipped."""
     from advisor.base.resources import rules_dir
     rules = rules_dir()
     analysers = _analysers()
+    names = name_words(rules)
     lemmas = wordforms.lemmas_text(lemma_tables(term_words(rules), analysers), source())
-    cases = wordforms.cases_text(case_table(name_words(rules)), source())
-    return wordforms.compressed(lemmas), wordforms.compressed(cases)
+    cases = wordforms.cases_text(case_table(names), source())
+    places = wordforms.places_text(place_kinds(names, analysers), source())
+    return wordforms.compressed(lemmas), wordforms.compressed(cases), wordforms.compressed(places)
 
 
 def main() -> None:
-    lemmas, cases = made()
+    lemmas, cases, places = made()
     wordforms.DIR.mkdir(parents=True, exist_ok=True)
     wordforms.LEMMAS.write_bytes(lemmas)
     wordforms.CASES.write_bytes(cases)
-    print(f"{wordforms.LEMMAS.name}: {len(lemmas):,} bytes; {wordforms.CASES.name}: {len(cases):,} bytes")
+    wordforms.PLACES.write_bytes(places)
+    print(f"{wordforms.LEMMAS.name}: {len(lemmas):,} bytes; {wordforms.CASES.name}: {len(cases):,} bytes; "
+          f"{wordforms.PLACES.name}: {len(places):,} bytes")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ MESSAGES = {
         ["November 1, 2026", "pre-advice"], ["1 ноября 2026", "предуведомление"]),
     "seller/stuck_after_export": (
         {"order": {"track_issued": "2026-10-01"}, "events": [{"date": "2026-10-10", "status": "Экспорт"}]},
-        ["left China on October 10, 2026", "43 days ago"], ["Китай", "10 октября 2026", "43 дня назад"]),
+        ["left your country on October 10, 2026", "43 days ago"], ["покинула вашу страну", "10 октября 2026", "43 дня назад"]),
     "seller/delivered_not_received": (
         {"events": [{"date": "2026-11-18", "status": "Вручение адресату"}]},
         ["delivered on November 18, 2026", "have not received"], ["18 ноября 2026", "ко мне она не попала"]),
@@ -45,7 +45,7 @@ MESSAGES = {
     "seller/refuse_partial": (
         {"order": {"price": {"amount": 12.5, "currency": "USD"}},
          "dispute": {"opened": "2026-11-15", "offered_refund": {"amount": 3, "currency": "USD"}}},
-        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "оплачен полностью (12,50", "Спор останется открытым"]),
+        ["offer of $3.00", "I paid $12.50", "keep the dispute open"], ["вернуть 3,00", "оплачен полностью (12,50", "не закрою спор"]),
     "seller/search_claim": (
         {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
         ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),
@@ -69,7 +69,7 @@ MESSAGES = {
     "dispute/wrong_destination": (
         {"order": {"destination": {"country": "RU", "city": "Moscow"}}, "tracked_destination": {"country": "CA", "city": "Ottawa"}},
         ["invalid delivery address", "Ottawa, Canada", "Moscow, Russia", "100% refund", "Attach:"],
-        ["неверный адрес доставки", "Ottawa, Канада", "Moscow, Россия", "другую страну", "Приложите:"]),
+        ["неверный адрес доставки", "Оттава, Канада", "Москва, Россия", "другую страну", "Приложите:"]),
     "dispute/wrong_check_digit": (
         {"track": "RK190321411CN", "order": {"destination": {"country": "RU"}}},
         ["RK190321411CN", "China Post (https://yjcx.ems.com.cn)", "Russian Post (https://www.pochta.ru/tracking)", "Attach:"],

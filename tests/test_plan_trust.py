@@ -66,7 +66,7 @@ def test_an_offer_is_judged_by_its_share_of_the_price(advisor):
     text = next(w["text"] for w in a["warnings"] if w["id"] == "no_partial_refund")
     assert "$3.00, 24% of the $12.50 you paid" in text
     reply = next(m for m in a["messages"] if m["purpose"] == "refuse_partial")
-    assert "I cannot accept a partial refund: I paid $12.50" in reply["en"]
+    assert "I cannot accept a partial refund. I paid $12.50" in reply["en"]
     assert "частичный возврат я принять не могу: заказ оплачен полностью (12,50" in reply["ru"]
 
 

@@ -11,14 +11,6 @@ from advisor.workbench.timelines import parcels
 
 GENERATED, SEED = 2000, 2026     # parcels the lint reads, each in one language (half each)
 
-# Problems found when the lint was written that the `texts` work of issue 35 is rewriting in
-# templates/{en,ru} and rules/vocabulary.yaml at the same time (their files, edited there): each
-# check stays expected to fail until that work is merged, then its mark goes.
-KNOWN = {
-    "send.long_sentence": "the English seller messages' first sentence has 32 words (templates/en/seller, texts)",
-    "ru.latin": "English place names (Kazan, Moscow) and carrier names (track.carrier) in Russian prose: place names per language (texts)",
-    "en.cyrillic": "the tracker's city as printed (Алматы) in an English note: place names per language (texts)",
-}
 CHECKS = ["ids", "spacing", "en.phrase", "ru.phrase", "en.cyrillic", "ru.latin", "ru.numeral", "send.long_sentence",
           "step.past_day", "flag.bare_label", "ru.colon_capital", "never.not_prohibition"]
 
@@ -100,7 +92,6 @@ def found(advisor):
     return out
 
 
-@pytest.mark.parametrize("check", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c], strict=False))
-                                   if c in KNOWN else c for c in CHECKS])
+@pytest.mark.parametrize("check", CHECKS)
 def test_no_finding_over_the_snapshots_and_generated_parcels(found, check):
     assert found.get(check, [])[:10] == [], f"{len(found[check])} findings"

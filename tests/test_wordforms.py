@@ -70,10 +70,11 @@ def test_the_shipped_files_are_what_the_script_makes():
         import make_wordforms
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    from advisor.base.wordforms import CASES, LEMMAS
-    lemmas, cases = make_wordforms.made()
+    from advisor.base.wordforms import CASES, LEMMAS, PLACES
+    lemmas, cases, places = make_wordforms.made()
     assert gzip.decompress(lemmas) == gzip.decompress(LEMMAS.read_bytes()), "run scripts/make_wordforms.py"
     assert gzip.decompress(cases) == gzip.decompress(CASES.read_bytes()), "run scripts/make_wordforms.py"
+    assert gzip.decompress(places) == gzip.decompress(PLACES.read_bytes()), "run scripts/make_wordforms.py"
 
 
 def test_every_form_of_a_term_reads_as_the_term():

@@ -63,6 +63,8 @@ def template_context(facts: Facts, derived: Derived, track: dict[str, Any] | Non
         "tracked_city": facts.tracked_destination.city if facts.tracked_destination else None,
         "mismatch": derived.mismatch,
         "office_place": derived.office,
+        "destination_place": derived.destination_place,
+        "tracked_place": derived.tracked_place,
         "origin_post": book_posts(origin),
         "destination_post": book_posts(dest_cc),
         "price": price,
@@ -163,7 +165,7 @@ def build(given: Inputs, book: RuleBook, renderer: Renderer) -> Advice:
     planned = {s.action for s in steps}
     actions = [s.planned(planned) for s in steps]
     _credit(got.trace, actions, got)
-    advice = _advice(given, actions, got)
+    advice = _advice(given, actions, got, book)
     if given.guard is not None:
         given.guard(advice)
     advice.missing = given.missing
@@ -209,7 +211,7 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
                         continue
             text = (renderer.inline(out.text[lang], lang, context, out.where_of(lang, rule.where),
                                     extra={"due": when, "rule_id": rule.id}) if out.text else None)
-            _take(out, rule, when, text, got, book, lang)
+            _take(out, rule, when, text, got, book, lang, context["profile"].get("words") or {})
         if rule.message and given.messages and not superseded and rule.message not in got.msgs:
             _message(rule, rule.message, got.msgs, (given.requires or {}).get(rule.message), engine, derived.notes,
                      book, renderer, context)
@@ -219,8 +221,9 @@ def _gather(rules: list[Rule], given: Inputs, book: RuleBook, renderer: Renderer
 
 
 def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: _Gathered, book: RuleBook,
-          lang: str) -> None:
-    """One output of a rule into what was gathered."""
+          lang: str, words: dict[str, Any]) -> None:
+    """One output of a rule into what was gathered; a label in the platform's own words where its
+    profile names one by the id (platforms.yaml `words`: eBay's "Open a case by")."""
     if out.kind == "action":
         got.steps.append(Step(out.id, when, rule, out, text))
     elif out.kind == "flag" and out.severity is not None:      # a flag always has one (rulebook.py)
@@ -229,11 +232,11 @@ def _take(out: Output, rule: Rule, when: dt.date | None, text: str | None, got: 
             got.flags[out.id] = Flag(out.id, out.severity, rule.id, text or book.vocab["flags"][out.id][lang])
     elif out.kind == "warning":
         if out.id not in got.warnings:
-            got.warnings[out.id] = AdviceWarning(out.id, rule.id, text or book.vocab["warnings"][out.id][lang])
+            got.warnings[out.id] = AdviceWarning(out.id, rule.id, text or (words.get(out.id) or book.vocab["warnings"][out.id])[lang])
     elif out.kind == "deadline":
         have = got.deadlines.get(out.id)
         if when is not None and (have is None or when < have.date):
-            got.deadlines[out.id] = Deadline(out.id, when, book.vocab["deadlines"][out.id][lang], rule.id)
+            got.deadlines[out.id] = Deadline(out.id, when, (words.get(out.id) or book.vocab["deadlines"][out.id])[lang], rule.id)
 
 
 def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | None, engine: dict[str, Any],
@@ -246,7 +249,8 @@ def _message(rule: Rule, message: str, msgs: dict[str, Any], needs: list[Any] | 
             notes.append(note("message_withheld", {"message": message, "rule": rule.id}))
         return
     ctx = dict(context, rule_id=rule.id)
-    title = (book.vocab.get("messages") or {}).get(message) or {}
+    # its heading in the platform's words where its profile has one ("before a case" on eBay)
+    title = (context["profile"].get("words") or {}).get(message) or (book.vocab.get("messages") or {}).get(message) or {}
     # the language it is sent in: the platform's seller's (platforms.yaml `language`), the post's (languages.yaml)
     send = POST if kind == "post" else str((context["profile"].get("language") or {}).get("seller") or DEFAULT)
     m = msgs[message] = Message(kind, purpose, rule.id,
@@ -281,7 +285,14 @@ def _credit(trace: list[Any], actions: list[PlanStep], got: _Gathered) -> None:
         t["replaced"] = got.dropped.get(t["rule"], [])
 
 
-def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
+def _uncovered(msgs: dict[str, Message], titles: dict[str, Any]) -> list[Message]:
+    """The messages, without those another one asked for makes needless (vocabulary.yaml `covers`:
+    a "protection is ending" case form and a "not received in time" one are one case)."""
+    covered = {c for name in msgs for c in (titles.get(name) or {}).get("covers") or []}
+    return [m for name, m in msgs.items() if name not in covered]
+
+
+def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered, book: RuleBook) -> Advice:
     """The advice's parts in their order: flags by severity, deadlines by date."""
     engine = given.derived.engine
     days = {"since_paid": engine.get("days_since_paid"), "since_track_issued": engine.get("days_since_track_issued"),
@@ -291,7 +302,7 @@ def _advice(given: Inputs, actions: list[PlanStep], got: _Gathered) -> Advice:
                   stage=engine["stage"], days=days, steps=actions,
                   flags=sorted(got.flags.values(), key=lambda x: SEVERITY_RANK[x.severity]),
                   warnings=list(got.warnings.values()), deadlines=sorted(got.deadlines.values(), key=lambda d: d.date),
-                  messages=list(got.msgs.values()), season=engine.get("season"), events=given.derived.events,
+                  messages=_uncovered(got.msgs, book.vocab.get("messages") or {}), season=engine.get("season"), events=given.derived.events,
                   notes=given.derived.notes, missing=[], trace=got.trace, extra=given.extra)
 
 

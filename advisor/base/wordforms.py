@@ -21,6 +21,7 @@ from typing import Iterable, Mapping
 DIR = Path(__file__).resolve().parent.parent / "wordforms"
 LEMMAS = DIR / "lemmas.tsv.gz"
 CASES = DIR / "cases.tsv.gz"
+PLACES = DIR / "places.tsv.gz"
 CASE_NAMES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
@@ -37,6 +38,18 @@ def case_forms(word: str) -> tuple[str, ...] | None:
     if tail is None:
         return None
     return tuple(_undiff(word, d) for d in tail.split("\t")) if tail else ("",) * len(CASE_NAMES)
+
+
+def place_kind(word: str) -> str:
+    """How the dictionary knows a lower-case word of a place's Russian name in the nominative:
+    `place` (Москва, Минск), `adjective` (Нижний) or '' (not a place word, or not in the table)."""
+    return _places().get(word, "")
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, str]:
+    with gzip.open(PLACES, "rt", encoding="utf-8") as f:
+        return dict(line.split("\t") for line in f.read().splitlines() if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +118,14 @@ def cases_text(forms: Mapping[str, Iterable[str]], source: str) -> str:
         _check(word, *row)
         lines.append("\t".join([word] + [_diff(word, f) for f in row]) if any(row) else word)
     return "\n".join(lines) + "\n"
+
+
+def places_text(kinds: Mapping[str, str], source: str) -> str:
+    """word -> `place` or `adjective` as the shipped table, one word a line."""
+    for word in kinds:
+        _check(word)
+    return "\n".join([f"# {source}: word of a place's name, how the dictionary knows it in the nominative"]
+                     + [f"{w}\t{kinds[w]}" for w in sorted(kinds)]) + "\n"
 
 
 def _check(*words: str) -> None:

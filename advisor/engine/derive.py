@@ -55,6 +55,9 @@ class Derived:
     season_name: dict[str, Any] | None = None
     mismatch: dict[str, Any] | None = None       # the evidence of another address, for texts (destination.py)
     office: dict[str, Any] | None = None         # the place of the latest delivery-office event, for texts
+    # the order's and the tracker's destination as places for texts: names in each language (placenames.py)
+    destination_place: dict[str, Any] | None = None
+    tracked_place: dict[str, Any] | None = None
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -187,9 +190,13 @@ def derive(facts: Facts, track: dict[str, Any] | None, knowledge: "Knowledge", a
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
     office = destination.office(postal, places, dest)
+    tracked = facts.tracked_destination
     return Derived(engine=f, dates=dates, events=events, notes=notes,
                    season_name=season.get("name") if season else None,
-                   mismatch=mismatch.to_context() if mismatch else None, office=office)
+                   mismatch=mismatch.to_context() if mismatch else None, office=office,
+                   destination_place=destination.view(places, dest.city, None, dest.country, None) if dest and places else None,
+                   tracked_place=(destination.view(places, tracked.city, None, tracked.country or (dest.country if dest else None), None)
+                                  if tracked and places else None))
 
 
 def _code_facts(f: dict[str, Any], track: dict[str, Any] | None, misread_changes: list[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from advisor.engine.placenames import view_name
 from advisor.text.details import note
 from advisor.knowledge.places import Places, Region
 
@@ -36,14 +37,9 @@ class Mismatch:
 
 def view(places: Places, city: str | None, postcode: str | None, country: str | None,
          region: Region | None, with_country: bool = False) -> dict[str, Any]:
-    """A place for texts: the city's name in English (the gazetteer's, for the seller) and as
-    written (for Russian prose), its postcode, region and country (`place` filter in render.py)."""
-    english = places.english(city, country) if city else None
-    name = None
-    if city:
-        written = city.strip()
-        name = {"en": english or written, "ru": written}
-    return {"city": name, "postcode": postcode,
+    """A place for texts: the city's name in English (the gazetteer's, for the seller) and in
+    Russian (placenames.py), its postcode, region and country (`place` filter in render.py)."""
+    return {"city": view_name(places, city, country), "postcode": postcode,
             "region": {"en": region.en, "ru": region.ru, "id": region.id} if region else None,
             "country": country, "with_country": with_country}
 
@@ -87,11 +83,18 @@ def find(facts: Facts, events: list[Seen], origin: str | None, places: Places | 
             notes.append(_unverified(places, "transit", "tracked_destination", t.city, None, t.country, None, dest))
             return None
         return _mismatch(places, "country", "tracked", None, t.city, None, t.country, None, dest)
-    if t and t.city and dest.city and places.same_city(t.city, dest.city, dest.country or t.country) is not True:
+    if t and t.city and dest.city and places.same_city(t.city, dest.city, dest.country or t.country) is not True \
+            and not _same_name(places, t.city, dest.city, t.country or dest.country):
         # a tracker's destination city may be the exchange office's: not evidence by itself (R3)
         notes.append(_unverified(places, "tracked_city", "tracked_destination", t.city, None,
                                  t.country or dest.country, None, dest))
     return None
+
+
+def _same_name(places: Places, a: str, b: str, country: str | None) -> bool:
+    """Two spellings of one name (Минск, Мінск and Minsk): a note would call them two places."""
+    na, nb = view_name(places, a, country), view_name(places, b, country)
+    return bool(na and nb and na["en"].casefold() == nb["en"].casefold())
 
 
 def _compare(places: Places, city: str | None, postcode: str | None, country: str | None, region: Region | None, kind: str | None, dest: Place,

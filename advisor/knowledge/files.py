@@ -60,7 +60,10 @@ class PartialKnowledge:
 
 
 def profiles_of(platforms: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: dict(p) for name, p in platforms["platforms"].items()}
+    """Each platform's profile; its `words` over the shared ones (`words:` of platforms.yaml), so a
+    text reads `profile.words.dispute` on every platform and eBay's says "case" (one mechanism)."""
+    shared = platforms.get("words") or {}
+    return {name: dict(p, words={**shared, **(p.get("words") or {})}) for name, p in platforms["platforms"].items()}
 
 
 def guidance_ids_of(guidance: dict[str, Any]) -> tuple[set[str], set[str]]:

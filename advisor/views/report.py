@@ -43,9 +43,8 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
         "flags": d["flags"], "warnings": d["warnings"], "messages": d["messages"],
         "missing": d["missing"], "notes": d["notes"], "history": d.get("history"),
         "days": d["days"],
-        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki;
-        # a platform without them is said in the default platform's
-        "words": advisor.profiles[d["platform"]].get("words") or advisor.profiles[advisor.default_platform].get("words"),
+        # what the platform calls a dispute (rules/platforms.yaml `words`): «жалоба» on Odnoklassniki
+        "words": words,
         "form_lang": (advisor.profiles[d["platform"]].get("language") or {}).get("form") or "buyer",
     }
 

@@ -79,7 +79,9 @@ def pieces(advice: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
                 text = texts.get(text_lang)
                 if not text:
                     continue
-                role = "send" if (text_lang == POST) == (m.get("kind") == "post") else "prose"
+                # the form says which buttons to press, quoting them as the platform shows them
+                # (Odnoklassniki's «Пожаловаться»): read as prose, not as a text sent
+                role = "send" if (text_lang == POST) == (m.get("kind") == "post") and name != "form" else "prose"
                 if role == "prose" and text_lang != lang:
                     continue            # a translation the buyer of the other language never sees
                 yield f"messages[{i}].{name + '.' if name else ''}{text_lang}", text_lang, role, text

@@ -9,6 +9,7 @@ class Parse:
     word: str
     normal_form: str
     tag: OpencorporaTag
+    is_known: bool          # engine/placenames.py: a place name the dictionary knows, not a guess
     def inflect(self, required_grammemes: set[str] | frozenset[str]) -> Parse | None: ...
     def make_agree_with_number(self, num: int) -> Parse | None: ...
 

@@ -27,7 +27,9 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 def source() -> str:
-    return ", ".join(f"{name} {version(name)}" for name in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"))
+    """What the tables are made from: the dictionaries, and Babel, whose Russian country names are
+    among the inflected words (another release of any of them may make other tables)."""
+    return ", ".join(f"{name} {version(name)}" for name in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "babel"))
 
 
 def _analysers() -> dict[str, Any]:

@@ -71,6 +71,9 @@ def test_the_shipped_files_are_what_the_script_makes():
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     from advisor.base.wordforms import CASES, LEMMAS, PLACES
+    made_with = gzip.decompress(CASES.read_bytes()).decode("utf-8").split(":", 1)[0][2:]
+    if made_with != make_wordforms.source():     # the lowest-versions run: other dictionaries or Babel
+        pytest.skip(f"the shipped files were made with {made_with}; this is {make_wordforms.source()}")
     lemmas, cases, places = make_wordforms.made()
     assert gzip.decompress(lemmas) == gzip.decompress(LEMMAS.read_bytes()), "run scripts/make_wordforms.py"
     assert gzip.decompress(cases) == gzip.decompress(CASES.read_bytes()), "run scripts/make_wordforms.py"

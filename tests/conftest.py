@@ -180,12 +180,15 @@ def browser():
         b.close()
 
 
-# Checks over this package's data: the rules, texts, corpus, snapshots, docs and thousands of
-# generated parcels. Their result depends on our files and the libraries' versions, not on the
-# interpreter, so CI runs them once per library set (on the newest supported Python, and in the
-# lowest-versions run) and the other Pythons skip them (`-m "not once"`; see docs/ci.md).
+# Checks over this package's data: the rules, texts, word tables, error catalog, corpus, snapshots,
+# docs and thousands of generated parcels, and the page as Chromium shows it. Their result depends on
+# our files, the libraries' versions and the browser, not on the interpreter, so CI runs them once
+# per library set (on the newest supported Python, and in the lowest-versions run) and the other
+# Pythons skip them (`-m "not once"`; see docs/ci.md).
 ONCE = {"test_docs", "test_openapi_client", "test_textlint", "test_workbench", "test_status_corpus",
-        "test_safety", "test_plan_trust", "test_rules_cli", "test_outputs", "test_snapshots"}
+        "test_safety", "test_plan_trust", "test_rules_cli", "test_outputs", "test_snapshots",
+        "test_wordforms", "test_true_texts", "test_error_language",
+        "test_browser", "test_page_phone", "test_watch_page"}
 
 
 def pytest_collection_modifyitems(config, items):

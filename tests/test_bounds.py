@@ -154,7 +154,10 @@ def test_a_bad_output_path_is_a_clear_error_with_its_own_status(many, tmp_path, 
 @pytest.mark.slow
 def test_a_full_disk_and_a_closed_pipe_are_clear_errors(many):
     with open("/dev/full", "wb") as full:
-        r = subprocess.run(BATCH + [str(many)], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+        # `--workers 2`: the workers stopped on the error must not outlive the run, holding its
+        # stderr open (the reader of it then waits forever: the timeout says so instead)
+        r = subprocess.run(BATCH + [str(many), "--workers", "2"], stdout=full, stderr=subprocess.PIPE, text=True,
+                           cwd=ROOT, env=ENV, timeout=120)
     assert r.returncode == 4 and "No space left on device" in r.stderr and "bug" not in r.stderr
     p = subprocess.Popen(BATCH + [str(many)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=ENV)
     p.stdout.read(1000)

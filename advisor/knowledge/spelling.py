@@ -116,4 +116,4 @@ def _latin(name: str, scheme: str, letters: tuple[tuple[str, str], ...]) -> str:
     table = dict(letters)
     own = "".join((table[ch.lower()][:1].upper() + table[ch.lower()][1:]) if ch.lower() in table and ch != ch.lower()
                   else table.get(ch, ch) for ch in name)
-    return str(iuliia.schemas.get(scheme).translate(own))
+    return iuliia.schemas.get(scheme).translate(own)

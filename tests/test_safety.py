@@ -55,9 +55,10 @@ def independent_violations(advisor, doc, advice) -> list[str]:
     soon = [d for d in a["deadlines"] if a["today"] <= d["date"] <= (today + dt.timedelta(days=30)).isoformat()]
     if (not f.received or disputing) and soon and not a["next_step"]:
         out.append("never empty: a deadline within 30 days and no next step")
-    from advisor.workbench.timelines import SPELLINGS
+    from advisor.workbench.timelines import CITIES
     td, dest = doc.get("tracked_destination"), doc["order"].get("destination") or {}
-    if td and td.get("city") in SPELLINGS.get(dest.get("city"), []) and td.get("country") == dest.get("country") \
+    spellings = CITIES.get(dest.get("country"), {}).get(dest.get("city"), [])
+    if td and td.get("city") in spellings and td.get("country") == dest.get("country") \
             and "wrong_destination" in [x["id"] for x in a["flags"]]:
         out.append("scam: one city in another spelling called a wrong destination")
     if a["next_step"] and actions and a["next_step"]["action"] != actions[0]["action"]:

@@ -345,3 +345,25 @@ def test_a_progress_bar_on_a_terminal_and_none_in_a_pipe():
     assert c.exitstatus == 0
     code, out, err = run_cli("rules", "impact", "--base", "rules", "--parcels", "10")
     assert code == 0 and err == "" and "advising" not in out
+
+
+def test_generated_parcels_put_each_city_in_its_own_country():
+    """A generated buyer's address is a real one: the gazetteer knows the city in the order's
+    country (never Almaty in Russia or Moscow in Kazakhstan), and the tracker's spelling of it is
+    the same city there, so no generated parcel is a wrong destination by accident."""
+    from advisor import Advisor
+    from advisor.knowledge.places import Places
+    from advisor.workbench.timelines import parcels
+    places = Places(ROOT / "rules")
+    seen = set()
+    for doc in parcels(Advisor(), 2000, 1):
+        dest = doc["order"].get("destination") or {}
+        if "city" not in dest:
+            continue
+        seen.add(dest["country"])
+        assert places.ids(dest["city"], dest["country"]), dest
+        tracked = doc.get("tracked_destination")
+        if tracked:
+            assert tracked["country"] == dest["country"]
+            assert places.same_city(dest["city"], tracked["city"], dest["country"]) is True, (dest, tracked)
+    assert seen >= {"RU", "BY", "KZ", "UA"}

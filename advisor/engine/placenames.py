@@ -4,67 +4,51 @@ the Russian dictionary knows as a place and that sounds most like the English on
 Алма-Ата; Минск, not the Belarusian Мінск), so the inflect filter can put it in its case.
 
 A name the gazetteer cannot place in that country is transliterated into English when written in
-Cyrillic, and kept as written (in quotes) in Russian when written in Latin: never a guess of
-another city."""
+Cyrillic (as `spelling:` of rules/places.yaml says), and kept as written (in quotes) in Russian when
+written in Latin: never a guess of another city. The words before a name («г.», «пгт») are
+rules/places.yaml's `leading_words`."""
 from __future__ import annotations
 
 import difflib
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from advisor.base.wordforms import place_kind
 from advisor.knowledge.gazetteer import cities
+from advisor.knowledge.spelling import cyrillic
 
 if TYPE_CHECKING:
     from advisor.knowledge.places import Places
 
-_CYRILLIC = re.compile(r"[а-яёіїєўґ]", re.I)
-_NOT_RUSSIAN = re.compile(r"[іїєўґәқңғүұһөӘҚҢҒҮҰҺӨæѣ]", re.I)
-# a town's abbreviation before its name, as trackers print it («г. Москва»)
-_LEADING = re.compile(r"^\s*(?:г\.|гор\.|город|пгт\.?|пос\.|с\.)\s*", re.I)
-# Russian and Belarusian letters in Latin (BGN/PCGN, the spelling English texts use)
-_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўї",
-                  ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
-                   "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "u", "i"]))
 
-
-def latin(name: str) -> str:
-    """`name` in Latin letters (Мінск -> Minsk, Новосибирск -> Novosibirsk), capitals kept."""
-    out = []
-    for ch in name:
-        low = ch.lower()
-        if low in _LATIN:
-            t = _LATIN[low]
-            out.append(t[:1].upper() + t[1:] if ch != low else t)
-        else:
-            out.append(ch)
-    return "".join(out)
+def latin(places: Places, name: str) -> str:
+    """`name` in Latin letters as rules/places.yaml's `spelling:` says (Мінск -> Minsk)."""
+    return places.spelling.latin(name)
 
 
 def names(places: Places, city: str, country: str | None) -> dict[str, str]:
     """{"en": ..., "ru": ...}: the city `city` (as written by a tracker or a buyer) in each language."""
-    written = _LEADING.sub("", city.strip()) or city.strip()
+    written = places.without_leading(city)
     ids = places.ids(written, country) or frozenset()
     english = places.english(written, country)
-    russian = _russian(country or "", ids, english) if ids and english else None
-    cyrillic = bool(_CYRILLIC.search(written))
-    return {"en": english or (latin(written) if cyrillic else written),
-            "ru": russian or (written if cyrillic else f"«{written}»")}
+    russian = _russian(places, country or "", ids, english) if ids and english else None
+    in_cyrillic = cyrillic(written)
+    return {"en": english or (latin(places, written) if in_cyrillic else written),
+            "ru": russian or (written if in_cyrillic else f"«{written}»")}
 
 
 @lru_cache(maxsize=1024)
-def _russian(country: str, ids: frozenset[str], english_name: str) -> str | None:
+def _russian(places: Places, country: str, ids: frozenset[str], english_name: str) -> str | None:
     """The Russian name of the city `english_name` (the one city `ids` names): a Cyrillic alternate the dictionary knows as a
     place (every word of it), the one closest to the English name, else the one that transliterates
     back to it exactly (Красноярск); None when there is none."""
     rows = [(name, alts) for gid, _a, name, alts in cities(country) if gid in ids and name == english_name]
     english = english_name.lower()
-    russian = {a for _, alts in rows for a in alts if _CYRILLIC.search(a) and not _NOT_RUSSIAN.search(a)}
-    found = {a for a in russian if known_place(a)} or {a for a in russian if latin(a).lower() == english}
+    russian = {a for _, alts in rows for a in alts if cyrillic(a) and places.spelling.russian(a)}
+    found = {a for a in russian if known_place(a)} or {a for a in russian if latin(places, a).lower() == english}
     if not found:
         return None
-    return max(sorted(found), key=lambda a: difflib.SequenceMatcher(None, latin(a).lower(), english).ratio())
+    return max(sorted(found), key=lambda a: difflib.SequenceMatcher(None, latin(places, a).lower(), english).ratio())
 
 
 def known_place(name: str) -> bool:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Mapping
 
 from advisor.base.errors import RulesError, did_you_mean, one_of
 from advisor.knowledge.gazetteer import cities
+from advisor.knowledge.spelling import load_spelling
 from advisor.base.memo import Memo
 from advisor.base.yamlfile import load, located
 
@@ -31,6 +32,7 @@ _WORDS = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
 _PREFIXES = re.compile(r"^\s*(\d{3})\s*(?:-\s*(\d{3}))?\s*$")
 _LOCK = threading.Lock()
+_LEADING = re.compile(r"\s*(\w+)(?:\.\s*|\s+)(?=\w)")      # a word, then a dot or a space, then more
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class Places:
     def __init__(self, rules_dir: Path) -> None:
         path = rules_dir / "places.yaml"
         doc = (load(path, "rules/places.yaml") if path.exists() else {}) or {}
-        _known_keys(doc, {"source", "leading_words", "route_words", "route_hubs", "transit_countries"}, "rules/places.yaml")
+        _known_keys(doc, {"source", "leading_words", "route_words", "route_hubs", "transit_countries", "spelling"},
+                    "rules/places.yaml")
         self.leading = frozenset(_fold(str(w)) for w in doc.get("leading_words") or [])
         self.route_words = [tuple(_fold(w) for w in str(p).split()) for p in doc.get("route_words") or []]
         self.hubs: dict[str, str | None] = {}
@@ -54,6 +57,7 @@ class Places:
                 self.hubs[self.norm(str(name))] = str(hub.get("country") or "").upper() or None
         self.transit = {str(k).upper(): frozenset(str(c).upper() for c in v or [])
                         for k, v in (doc.get("transit_countries") or {}).items()}
+        self.spelling = load_spelling(doc.get("spelling"))
         self.regions, self.prefixes = _postcodes(rules_dir)
         self.memo: Memo[EventPlace | None] = Memo(20_000)     # an event's place by its line and fields (placeread.py)
 
@@ -63,6 +67,13 @@ class Places:
         while len(words) > 1 and words[0] in self.leading:
             words.pop(0)
         return " ".join(words)
+
+    def without_leading(self, name: str) -> str:
+        """`name` as written, less the leading words of rules/places.yaml before it («г. Москва» ->
+        Москва); a name that is only such words is kept."""
+        while (m := _LEADING.match(name)) and _fold(m.group(1)) in self.leading:
+            name = name[m.end():]
+        return name.strip()
 
     def ids(self, name: str, country: str | None) -> frozenset[str] | None:
         """The gazetteer's cities `name` may be in `country`, or None when it knows none."""

@@ -26,9 +26,15 @@ if TYPE_CHECKING:
 ROUTE = ["accepted", "origin_sorting", "export", "import", "customs", "destination_sorting",
          "arrived_office", "delivered"]
 ORIGIN_SIDE = {"pre_advice", "accepted", "origin_sorting", "export"}
-# Spellings of one city a tracker may print instead of the order's (the same place: no red flag).
-SPELLINGS = {"Moscow": ["Москва", "Moskva", "г. Москва", "MOSCOW 101000"], "Kazan": ["Казань", "Kazan'"],
-             "Novosibirsk": ["Новосибирск"], "Minsk": ["Мінск", "Минск"], "Almaty": ["Алматы", "Alma-Ata"]}
+# Cities of each destination country, each with spellings a tracker may print instead of the
+# order's (the same place: no red flag). A city is drawn within its own country, as a buyer's
+# address has it: Almaty with KZ, never with RU (tests/test_workbench.py checks each against the
+# gazetteer).
+CITIES = {"RU": {"Moscow": ["Москва", "Moskva", "г. Москва", "MOSCOW 101000"], "Kazan": ["Казань", "Kazan'"],
+                 "Novosibirsk": ["Новосибирск"]},
+          "BY": {"Minsk": ["Мінск", "Минск"]},
+          "KZ": {"Almaty": ["Алматы", "Alma-Ata"]},
+          "UA": {"Kyiv": ["Київ", "Киев", "Kiev"]}}
 START = dt.date(2026, 1, 1)
 SPAN_DAYS = 730
 
@@ -126,10 +132,10 @@ def _order_terms(rng: random.Random, doc: dict[str, Any], order: dict[str, Any],
         dest = rng.choice(["RU", "RU", "RU", "UA", "BY", "KZ"])
         order["destination"] = {"country": dest}
         if rng.random() < 0.5:
-            city = rng.choice(list(SPELLINGS))
+            city = rng.choice(list(CITIES[dest]))
             order["destination"]["city"] = city
             if rng.random() < 0.3:
-                doc["tracked_destination"] = {"country": dest, "city": rng.choice(SPELLINGS[city])}
+                doc["tracked_destination"] = {"country": dest, "city": rng.choice(CITIES[dest][city])}
     if rng.random() < 0.03:
         order["frozen"] = True
     return dest

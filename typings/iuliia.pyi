@@ -1,0 +1,13 @@
+# iuliia ships no types; knowledge/spelling.py puts a Cyrillic city name in Latin letters with a
+# scheme named in rules/places.yaml.
+
+class FileSchema:
+    name: str
+    def translate(self, source: str) -> str: ...
+
+class FileRepo:
+    def has(self, name: str) -> bool: ...
+    def get(self, name: str) -> FileSchema: ...
+    def names(self) -> list[str]: ...
+
+schemas: FileRepo

@@ -58,7 +58,7 @@ class Format:
             "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
             "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
             "score": self.rank, "note": self.note, "repairs": [], "source": self.source,
-            "countries": self.countries,
+            "countries": self.countries, "platforms": self.platforms,
         }
 
 

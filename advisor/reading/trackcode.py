@@ -357,7 +357,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
               top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
-    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))
+    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0), platform)
     if top:
         result = {"code": top["code"], "format": top["format"], "kind": top["kind"], "valid": bool(top["valid"]),
                   "check_digit_ok": top["check_digit_ok"], "service": top["service"], "tracked": top["tracked"],
@@ -383,15 +383,18 @@ _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_di
                "tracked": "unknown", "origin_country": None, "carrier": None}
 
 
-def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict[str, Any]]:
+def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int,
+                  platform: str | None = None) -> list[dict[str, Any]]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
-    the code may be either, and the advice says so. A fake service is never offered as one."""
+    the code may be either, and the advice says so. A fake service is never offered as one, nor
+    a format of other platforms (`platforms:`: a Joom buyer has no AliExpress order number)."""
     if not top or not within or len(readings) < 2:
         return []
     seen, out = {top["carrier"] or top["format"]}, []
     for r in readings[1:]:
         who = r["carrier"] or r["format"]
-        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen:
+        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen \
+                and (not r.get("platforms") or platform in r["platforms"]):
             seen.add(who)
             out.append(r)
     return out

@@ -174,7 +174,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
 CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
                 "lookalike", "reversed", "extracted"}
 SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
-OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
+OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other", "history_against")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 

@@ -74,3 +74,37 @@ def named_posts(method: str, posts: list[dict[str, Any]], aliases: dict[str, Any
     """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
     one of their other names (`carrier_names`)."""
     return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}
+
+
+
+def real_events(events: Any) -> list[Any]:
+    """Events a real post or tracker gave: not typed on the order page, with a provider's status
+    code or a country (a fake tracking service's reading is not believed against them, T8)."""
+    return [e for e in events if e.source != "order_page" and (e.provider or e.country)]
+
+
+def against_history(readings: list[dict[str, Any]], events: Any, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
+    """A code's readings re-ranked with its own history, so a guess from the code's shape is never
+    stated against the facts. A fake tracking service's reading is contradicted by real events
+    (real_events); a reading with an origin country by a history that starts, as far as it names
+    countries, in another one. A contradicted first reading scores `history_against` (less) when
+    a valid reading the history does not contradict, possible on this platform, is there; else it
+    stays first without the origin the history contradicts."""
+    if not readings or not events:
+        return readings
+    real = real_events(events)
+    first = next((e.country for e in sorted(events, key=lambda e: e.date) if e.country), None)
+
+    def origin_against(r: dict[str, Any]) -> bool:
+        return bool(first and r["origin_country"] and r["origin_country"] != first and r["kind"] != "s10")
+
+    def against(r: dict[str, Any]) -> bool:
+        return (r["kind"] == "fake_service" and bool(real)) or origin_against(r)
+
+    if not against(readings[0]):
+        return readings
+    if any(r["valid"] and not against(r) and (not r.get("platforms") or platform in r["platforms"]) for r in readings):
+        out = [dict(r, score=r["score"] + book.scores.get("history_against", 0)) if against(r) else r for r in readings]
+        return sorted(out, key=lambda r: -r["score"])
+    top = readings[0]
+    return [dict(top, origin_country=None) if origin_against(top) else top, *readings[1:]]

@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.text.details import change
 from advisor.base.errors import TrackCodeError
-from advisor.reading.methods import named_by, named_first, named_posts, prefer_carrier
+from advisor.reading.methods import against_history, named_by, named_first, named_posts, prefer_carrier
 from advisor.knowledge.trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -331,10 +331,10 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
 
 
 def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
-              destination: str | None = None, carrier: str | None = None) -> CodeAnalysis:
+              destination: str | None = None, carrier: str | None = None, history: Any = ()) -> CodeAnalysis:
     """The analysis with what the advice needs beyond its public part (see CodeAnalysis).
     `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
-    code's shape and the order's destination."""
+    code's shape and the order's destination; `history`: the events (methods.against_history)."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError.of("code_too_long_text", where="track", n=len(text), max_code=MAX_CODE_CHARS,
                                 max_text=MAX_TEXT_CHARS)
@@ -350,6 +350,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         readings = prefer_carrier(readings, method, destination, book)
     if method and readings:
         readings = _not_a_courier_of_a_post(readings, method, book, platform)
+    readings = against_history(readings, history, book, platform)
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
@@ -381,7 +382,6 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
 # what the result says when no format reads the code
 _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_digit_ok": None, "service": None,
                "tracked": "unknown", "origin_country": None, "carrier": None}
-
 
 def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int,
                   platform: str | None = None) -> list[dict[str, Any]]:

@@ -85,26 +85,19 @@ def real_events(events: Any) -> list[Any]:
 
 def against_history(readings: list[dict[str, Any]], events: Any, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A code's readings re-ranked with its own history, so a guess from the code's shape is never
-    stated against the facts. A fake tracking service's reading is contradicted by real events
-    (real_events); a reading with an origin country by a history that starts, as far as it names
-    countries, in another one. A contradicted first reading scores `history_against` (less) when
-    a valid reading the history does not contradict, possible on this platform, is there; else it
-    stays first without the origin the history contradicts."""
+    stated against the facts. A fake tracking service's reading, with events a real post or
+    tracker gave (real_events), scores `history_against` (less) when a valid reading possible on
+    this platform is there. The first reading keeps no origin country the history contradicts
+    (a Russian courier's or post's number whose history starts in China: the number may be the
+    last mile's, the parcel is not "from Russia")."""
     if not readings or not events:
         return readings
-    real = real_events(events)
+    if readings[0]["kind"] == "fake_service" and real_events(events) and any(
+            r["valid"] and r["kind"] != "fake_service" and (not r.get("platforms") or platform in r["platforms"]) for r in readings):
+        readings = sorted((dict(r, score=r["score"] + book.scores.get("history_against", 0)) if r["kind"] == "fake_service" else r
+                           for r in readings), key=lambda r: -r["score"])
     first = next((e.country for e in sorted(events, key=lambda e: e.date) if e.country), None)
-
-    def origin_against(r: dict[str, Any]) -> bool:
-        return bool(first and r["origin_country"] and r["origin_country"] != first and r["kind"] != "s10")
-
-    def against(r: dict[str, Any]) -> bool:
-        return (r["kind"] == "fake_service" and bool(real)) or origin_against(r)
-
-    if not against(readings[0]):
-        return readings
-    if any(r["valid"] and not against(r) and (not r.get("platforms") or platform in r["platforms"]) for r in readings):
-        out = [dict(r, score=r["score"] + book.scores.get("history_against", 0)) if against(r) else r for r in readings]
-        return sorted(out, key=lambda r: -r["score"])
     top = readings[0]
-    return [dict(top, origin_country=None) if origin_against(top) else top, *readings[1:]]
+    if first and top["origin_country"] and top["origin_country"] != first and top["kind"] != "s10":
+        return [dict(top, origin_country=None), *readings[1:]]
+    return readings

@@ -236,7 +236,7 @@ class Advisor:
         engine, for `--why-not`, `rules check` and the workbench as for `advise`."""
         f = self.facts(facts, today)
         dest = f.order.destination.country if f.order.destination else None
-        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, dest, f.order.carrier)
+        code = (read_code(f.track, self.formats, f.platform, f.order.shipping_method, dest, f.order.carrier, f.events)
                 if f.track is not None else None)
         track_full = code.result if code else None
         top = code.top if code else None

@@ -167,7 +167,7 @@ def test_the_report_says_why_a_letter_post_code_with_events_is_followed():
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--event", "2026-11-10=Экспорт",
                              "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
-    assert "usually not tracked, but this history shows it moving" in out and "most posts do not" in out
+    assert "usually not tracked, but a post has scanned this parcel" in out and "most posts do not" in out
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
     assert "; not tracked." in out and "most posts do not" not in out

@@ -49,6 +49,10 @@ MESSAGES = {
     "seller/search_claim": (
         {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
         ["since October 15, 2026 (38 days)", "insurance claim"], ["15 октября 2026", "(38 дней)", "розыск"]),
+    "seller/refund_or_resend": (
+        {"events": [{"date": "2026-10-15", "status": "Импорт"}]},
+        ["has not arrived", "since October 15, 2026 (38 days)", "refund the order or send it again", "start a search"],
+        ["не пришёл", "38 дней", "15 октября 2026", "верните деньги или отправьте заказ заново", "розыск"]),
     "seller/refund_not_arrived": (
         {"dispute": {"opened": "2026-10-10", "seller_response": "accepted"}},
         ["opened on October 10, 2026", "has not arrived"], ["10 октября 2026", "не пришли"]),

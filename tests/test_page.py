@@ -110,10 +110,10 @@ def test_a_letter_post_code_whose_history_moves_is_not_called_untracked_on_the_p
     history = "10.11.2026 08:00  Экспорт  Китай\n"
     status, _, page = post(base, {"lang": "en", "today": DAY, "code": "LK123456785CN", "history": history,
                                   "issued_ago": "20", "dest": "RU"}, follow=True)
-    assert status == 200 and "usually not tracked, but this history shows it moving" in page
+    assert status == 200 and "usually not tracked, but a post has scanned this parcel" in page
     status, _, page = post(base, {"lang": "en", "today": DAY, "code": "LK123456785CN", "issued_ago": "20",
                                   "dest": "RU"}, follow=True)
-    assert status == 200 and "; not tracked." in page and "this history shows it moving" not in page
+    assert status == 200 and "; not tracked." in page and "a post has scanned this parcel" not in page
 
 
 def test_bad_answers_are_shown_next_to_their_fields_in_the_pages_language(base):

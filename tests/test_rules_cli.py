@@ -23,7 +23,7 @@ def test_shipped_rules_are_clean():
     from advisor import Advisor
     from advisor.workbench.cases import load_cases
     a = Advisor()
-    assert out == f"ok: 48 templates, 6 rule files, {len(a.book.rules)} rules, {len(load_cases(a.rules_dir))} cases\n"
+    assert out == f"ok: 50 templates, 6 rule files, {len(a.book.rules)} rules, {len(load_cases(a.rules_dir))} cases\n"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[p.stem for p in FIXTURES])

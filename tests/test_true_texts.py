@@ -237,3 +237,41 @@ def test_the_advice_is_the_same_in_both_languages_but_for_its_words(advisor):
         en, ru = (advisor.advise(doc, lang=lang).to_dict() for lang in ("en", "ru"))
         assert [a["action"] for a in en["actions"]] == [a["action"] for a in ru["actions"]]
         assert sorted(n["kind"] for n in en["notes"]) == sorted(n["kind"] for n in ru["notes"])
+
+
+# ---- the seed-11 reading (docs/reviews/native-reading-seed11.md); its classes over generated
+# parcels are in tests/test_plan_agreement.py
+
+def test_too_late_for_a_dispute_the_step_and_its_message_both_ask_for_a_refund_or_a_resend():
+    args = ["RK190321410CN", "--paid", "2026-08-01", "--protection-ends", "2026-10-20",
+            "--event", "2026-08-05=Приём", "--event", "2026-10-13=Импорт"]
+    advice = _json(args)
+    assert "refund or a resend" in advice["next_step"]["text"]
+    [m] = [m for m in advice["messages"] if m["rule"] == advice["next_step"]["rule"]]
+    assert "refund the order or send it again" in m["en"] and "верните деньги или отправьте заказ заново" in m["ru"]
+
+
+def test_a_joom_buyer_is_never_offered_an_aliexpress_order_number():
+    for lang in ("en", "ru"):
+        out = _text(["32988676922011", "--platform", "joom", "--issued", "2026-11-10"], lang)
+        assert "AliExpress" not in out
+
+
+def test_a_courier_number_whose_history_starts_in_china_is_not_said_to_come_from_russia(tmp_path):
+    facts = tmp_path / "f.json"
+    facts.write_text(json.dumps({"track": "4000123456", "platform": "ok",
+                                 "order": {"paid": "2026-10-01", "track_issued": "2026-10-02", "destination": {"country": "BY"}},
+                                 "events": [{"date": "2026-10-04", "status": "Processed at the post office of origin", "country": "CN"}]}))
+    assert "from Russia" not in _text(["--facts", str(facts)])
+    assert "страна отправления — Россия" not in _text(["--facts", str(facts)], "ru")
+
+
+def test_odnoklassniki_search_request_names_the_marketplace_in_the_genitive(tmp_path):
+    facts = tmp_path / "f.json"
+    facts.write_text(json.dumps({"track": "RK190321410CN", "platform": "ok",
+                                 "order": {"paid": "2026-08-01", "destination": {"country": "RU", "city": "Kazan"}},
+                                 "events": [{"date": "2026-08-05", "status": "Приём"}, {"date": "2026-09-10", "status": "Импорт"}]}))
+    ru = _text(["--facts", str(facts), "--copy", "post/search_request", "--translation"], "ru")
+    en = _text(["--facts", str(facts), "--copy", "post/search_request"])
+    assert "продавец с маркетплейса Одноклассников" in ru + en
+    assert "a seller on Odnoklassniki" in en + ru and "(not tracked)" not in en

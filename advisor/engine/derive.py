@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.engine import destination
 from advisor.text.details import note
 from advisor.reading.facts import Facts
+from advisor.reading.methods import real_events
 from advisor.reading.ordering import in_order, keep_tracker_status, shuffled, tracker_event
 from advisor.engine.orderfacts import seller_and_dispute_facts, shipping_facts
 from advisor.reading.placeread import EventPlace, event_place
@@ -226,7 +227,9 @@ def _history_facts(f: dict[str, Any], dates: dict[str, Any], facts: Facts, track
                    alternatives: list[dict[str, Any]] | tuple[Any, ...], places: Places | None = None) -> tuple[list[Seen], list[dict[str, Any]], list[Seen]]:
     """The tracking history read: its stage, counts and dates; (events, notes, postal events)."""
     o = facts.order
-    invented = track is not None and any(flag in invented_status_flags for flag in track["flags"])
+    invented = track is not None and any(flag in invented_status_flags for flag in track["flags"]) \
+        and not real_events(facts.events)     # a real post's events: the fake-service reading is a guess
+
     origin = track["origin_country"] if track is not None else None
     events, notes = classify_events(facts, stages, invented, origin, providers, places)
     if alternatives:        # readings close to the best one: the code is uncertain

@@ -58,7 +58,7 @@ class Format:
             "check_digit_ok": None, "service": self.service, "service_name": None, "tracked": self.tracked,
             "origin_country": self.origin, "carrier": self.carrier, "trackers": self.trackers, "flags": self.flags,
             "score": self.rank, "note": self.note, "repairs": [], "source": self.source,
-            "countries": self.countries,
+            "countries": self.countries, "platforms": self.platforms,
         }
 
 
@@ -174,7 +174,7 @@ def load_formats(rules_dir: Path, known_flags: set[str] | None = None,
 CHANGE_KINDS = {"unicode", "invisible", "quotes", "separators", "case", "cyrillic", "script", "digit",
                 "lookalike", "reversed", "extracted"}
 SCORE_NAMES = ("check_digit_ok", "platform_match", "other_platform", "invalid", "shipping_carrier")
-OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other")
+OPTIONAL_SCORES = ("uncertain_within", "destination_match", "destination_other", "history_against")
 _RANGE = re.compile(r"([A-Z])([A-Z])-\1([A-Z])")
 
 

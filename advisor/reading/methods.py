@@ -74,3 +74,30 @@ def named_posts(method: str, posts: list[dict[str, Any]], aliases: dict[str, Any
     """The names of the national posts (`posts.yaml`) a shipping method names, by their name or
     one of their other names (`carrier_names`)."""
     return {p["name"] for p in posts if names(method, p["name"]) or names_any(method, aliases.get(p["name"], []))}
+
+
+
+def real_events(events: Any) -> list[Any]:
+    """Events a real post or tracker gave: not typed on the order page, with a provider's status
+    code or a country (a fake tracking service's reading is not believed against them, T8)."""
+    return [e for e in events if e.source != "order_page" and (e.provider or e.country)]
+
+
+def against_history(readings: list[dict[str, Any]], events: Any, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
+    """A code's readings re-ranked with its own history, so a guess from the code's shape is never
+    stated against the facts. A fake tracking service's reading, with events a real post or
+    tracker gave (real_events), scores `history_against` (less) when a valid reading possible on
+    this platform is there. The first reading keeps no origin country the history contradicts
+    (a Russian courier's or post's number whose history starts in China: the number may be the
+    last mile's, the parcel is not "from Russia")."""
+    if not readings or not events:
+        return readings
+    if readings[0]["kind"] == "fake_service" and real_events(events) and any(
+            r["valid"] and r["kind"] != "fake_service" and (not r.get("platforms") or platform in r["platforms"]) for r in readings):
+        readings = sorted((dict(r, score=r["score"] + book.scores.get("history_against", 0)) if r["kind"] == "fake_service" else r
+                           for r in readings), key=lambda r: -r["score"])
+    first = next((e.country for e in sorted(events, key=lambda e: e.date) if e.country), None)
+    top = readings[0]
+    if first and top["origin_country"] and top["origin_country"] != first and top["kind"] != "s10":
+        return [dict(top, origin_country=None), *readings[1:]]
+    return readings

@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.text.details import change
 from advisor.base.errors import TrackCodeError
-from advisor.reading.methods import named_by, named_first, named_posts, prefer_carrier
+from advisor.reading.methods import against_history, named_by, named_first, named_posts, prefer_carrier
 from advisor.knowledge.trackformats import Format, FormatBook
 
 MAX_CODE_CHARS = 64
@@ -331,10 +331,10 @@ def analyse(text: str, book: FormatBook, platform: str | None = None, method: st
 
 
 def read_code(text: str, book: FormatBook, platform: str | None = None, method: str | None = None,
-              destination: str | None = None, carrier: str | None = None) -> CodeAnalysis:
+              destination: str | None = None, carrier: str | None = None, history: Any = ()) -> CodeAnalysis:
     """The analysis with what the advice needs beyond its public part (see CodeAnalysis).
     `carrier`: the carrier a tracker names for the code (`order.carrier`), which outranks the
-    code's shape and the order's destination."""
+    code's shape and the order's destination; `history`: the events (methods.against_history)."""
     if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
         raise TrackCodeError.of("code_too_long_text", where="track", n=len(text), max_code=MAX_CODE_CHARS,
                                 max_text=MAX_TEXT_CHARS)
@@ -350,6 +350,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
         readings = prefer_carrier(readings, method, destination, book)
     if method and readings:
         readings = _not_a_courier_of_a_post(readings, method, book, platform)
+    readings = against_history(readings, history, book, platform)
     if carrier:
         readings = named_first(readings, carrier, book.carrier_names)
     top = readings[0] if readings else None
@@ -357,7 +358,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
               top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
-    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0))
+    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0), platform)
     if top:
         result = {"code": top["code"], "format": top["format"], "kind": top["kind"], "valid": bool(top["valid"]),
                   "check_digit_ok": top["check_digit_ok"], "service": top["service"], "tracked": top["tracked"],
@@ -382,16 +383,18 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
 _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_digit_ok": None, "service": None,
                "tracked": "unknown", "origin_country": None, "carrier": None}
 
-
-def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int) -> list[dict[str, Any]]:
+def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int,
+                  platform: str | None = None) -> list[dict[str, Any]]:
     """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
-    the code may be either, and the advice says so. A fake service is never offered as one."""
+    the code may be either, and the advice says so. A fake service is never offered as one, nor
+    a format of other platforms (`platforms:`: a Joom buyer has no AliExpress order number)."""
     if not top or not within or len(readings) < 2:
         return []
     seen, out = {top["carrier"] or top["format"]}, []
     for r in readings[1:]:
         who = r["carrier"] or r["format"]
-        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen:
+        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen \
+                and (not r.get("platforms") or platform in r["platforms"]):
             seen.add(who)
             out.append(r)
     return out

@@ -175,7 +175,7 @@ def lower_first(text: object) -> str:
     text = str(text or "")
     first = text.split(" ", 1)[0].rstrip(",.:;")
     cyrillic_letter = len(first) == 1 and "А" <= first <= "Я"         # В, С, К, У: a preposition
-    if cyrillic_letter or len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
+    if cyrillic_letter or first == "A" or len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
         return text[0].lower() + text[1:]
     return text
 

@@ -32,8 +32,11 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
                     overdue=bool(s.due and s.due < today)) for s, a in zip(advice.steps, d["actions"])]
     assert advisor.formats is not None          # an Advisor's knowledge is whole
     names = {f.id: f.name for f in advisor.formats.formats}
+    elsewhere = {f.id for f in advisor.formats.formats if f.platforms and d["platform"] not in f.platforms}
     track = d["track"]
-    readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]]
+    # a format of other platforms only is no reading here (a Joom buyer has no AliExpress order number)
+    readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]
+                if c["format"] not in elsewhere]
     return {
         "a": d, "today": today, "tomorrow": today + dt.timedelta(days=1), "actions": actions, "readings": readings,
         "next": actions[0] if actions else None,

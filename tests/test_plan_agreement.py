@@ -1,0 +1,190 @@
+"""The classes of error the seed-11 native reading found (docs/reviews/native-reading-seed11.md),
+each checked over 2,000 generated parcels rather than its one example: a step and its message
+asking different things, a guessed code type stated against the parcel's own history, a format of
+other platforms offered as a reading, dates of one plan that contradict each other, a wrong check
+digit said to be unsearchable on a parcel a post has scanned, steps that point at a number or a
+request that is not there, warnings that no longer fit the facts.
+
+Each check reads what a buyer reads (the advice and its text report) against the facts; the
+Russian wording of the same groups is in templates/style.yaml (tests/test_textlint.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from advisor.views.report import render_text
+from advisor.workbench.timelines import parcels
+
+GENERATED, SEED = 2000, 1135       # not the reading's own seed (11): the class, not the examples
+
+
+def _day(s):
+    return dt.date.fromisoformat(s) if s else None
+
+
+def _real_events(doc):
+    """Events a real post or tracker gave (the same test as reading/methods.py real_events)."""
+    return [e for e in doc.get("events") or [] if e.get("source") != "order_page" and (e.get("provider") or e.get("country"))]
+
+
+def _first_country(doc):
+    dated = sorted((e for e in doc.get("events") or [] if e.get("country")), key=lambda e: str(e["date"]))
+    return dated[0]["country"] if dated else None
+
+
+def _steps(a):
+    return ([a["next_step"]] if a.get("next_step") else []) + list(a.get("actions") or [])
+
+
+def step_and_message(doc, a, report):
+    """Group 1 and 6: a step that asks the seller for a refund or a resend comes with a message
+    that asks for it; a step whose message was withheld does not point at it ("below")."""
+    out = []
+    withheld = {n["rule"] for n in a["notes"] if n["kind"] == "message_withheld"}
+    given = {m["rule"]: m for m in a["messages"]}
+    for s in _steps(a):
+        text = s.get("text") or ""
+        if "refund or a resend" in text:
+            m = given.get(s["rule"])
+            if not m or "refund" not in m["en"]:
+                out.append(f"{s['rule']}: asks for a refund or a resend, its message does not")
+        if s["rule"] in withheld and s["rule"] not in given and re.search(r"\bbelow\b", text):
+            out.append(f"{s['rule']}: points at a message that is withheld")
+    steps = " ".join(s.get("text") or "" for s in _steps(a))
+    if doc.get("track") is None and re.search(r"\bthis number\b|\binstead\b|the request below", steps):
+        out.append("no code given, yet a step speaks of this number or the request below")
+    return out
+
+
+def code_against_history(doc, a, report):
+    """Group 2: a reading the history contradicts is not stated as fact, nor the seller accused on it."""
+    out, track = [], a.get("track") or {}
+    real = _real_events(doc)
+    if real:
+        for f in a["flags"]:
+            if f["id"] == "fake_tracking_service" or (f["id"] == "seller_statuses_only" and "fake code" in f["text"]):
+                out.append(f"{f['id']}: a fake service's statuses with {len(real)} real events")
+        if any(n["kind"] == "statuses_invented" for n in a["notes"]):
+            out.append("statuses_invented with real events")
+    first = _first_country(doc)
+    if track.get("kind") not in (None, "s10") and track.get("origin_country") and first and track["origin_country"] != first:
+        out.append(f"{track['format']}: from {track['origin_country']} while the history starts in {first}")
+    closed = any(w["id"] == "dispute_window_closed" for w in a["warnings"])
+    if closed and re.search(r"often makes the seller really ship", report):
+        out.append("a dispute 'often makes the seller ship' when none can be opened")
+    return out
+
+
+def readings_of_the_platform(advisor, doc, a, report):
+    """Group 3: no format of other platforms among the readings, and the note's are the line's."""
+    out = []
+    elsewhere = {f.name["en"] for f in advisor.formats.formats if f.platforms and a["platform"] not in f.platforms}
+    line = re.search(r"it could also be: (.*)", report)
+    listed = line.group(1).split("; ") if line else []
+    for n in a["notes"]:
+        if n["kind"] == "code_uncertain":
+            said = re.findall(r"“([^”]*)”", n["text"])
+            out += [f"the note offers {x!r} of another platform" for x in said if x in elsewhere]
+            out += [f"the note offers {x!r}, the line above does not" for x in said if x not in listed]
+    out += [f"the line offers {x!r} of another platform" for x in listed if x in elsewhere]
+    return out
+
+
+def dates_agree(doc, a, report):
+    """Group 4: waits end no later than the plan's dispute day, and are not worded past it; the
+    refund's date is not followed by a 'keep it open' a month later; no 'check the amount before
+    you accept' once the money is back; the first-scan wait says the platform's own count."""
+    out = []
+    steps = _steps(a)
+    disputes = [_day(s["due"]) for s in steps if s["action"] == "open_dispute" and s.get("due")]
+    for s in steps:
+        if s["action"] == "wait" and s.get("due") and disputes:
+            if _day(s["due"]) > min(disputes):
+                out.append(f"{s['rule']}: a wait until {s['due']} after the dispute day {min(disputes)}")
+            if re.search(r"again after", s.get("text") or "") and _day(s["due"]) >= min(disputes):
+                out.append(f"{s['rule']}: 'check again after' the dispute day")
+        if s["rule"] == "wait-first-scan" and "about a week" in (s.get("text") or ""):
+            issued = _day((doc.get("order") or {}).get("track_issued"))
+            expected = [_day(d["date"]) for d in a["deadlines"] if d["id"] == "first_scan_expected"]
+            if issued and expected and (expected[0] - issued).days < 7:
+                out.append(f"first scan 'within about a week' but expected in {(expected[0] - issued).days} days")
+    refunds = [_day(s["due"]) for s in steps if s["action"] == "await_refund" and s.get("due")]
+    keeps = [_day(s["due"]) for s in steps if s["action"] == "keep_dispute_open" and s.get("due")]
+    if refunds and keeps and max(keeps) > max(refunds):
+        out.append(f"refund by {max(refunds)} yet keep the dispute open until {max(keeps)}")
+    refunded = (doc.get("dispute") or {}).get("refund_received")
+    if refunded and any(w["id"] == "check_amount_before_accept" for w in a["warnings"]):
+        out.append("'check the amount before you accept' after the refund arrived")
+    return out
+
+
+def check_digit_and_history(doc, a, report):
+    """Group 5: a code a post has scanned is not called moving beside months of silence, nor
+    unsearchable by any post."""
+    out = []
+    moved = a["stage"] not in ("none", "pre_advice")
+    if moved and "no post can search for it" in report + " ".join(m["en"] for m in a["messages"]):
+        out.append("'no post can search for it' for a parcel a post has scanned")
+    if "history shows it moving" in report and re.search(r"No new status for \d+ days", report):
+        out.append("'shows it moving' beside 'no new status'")
+    return out
+
+
+def facts_fit(doc, a, report):
+    """Groups 8 and 9: no scam flag for a seller who delivered; a search request does not call
+    its item untracked."""
+    out = []
+    if doc.get("received") and any(f["id"] == "free_express_shipping" for f in a["flags"]):
+        out.append("free-express scam flag on a received parcel")
+    for m in a["messages"]:
+        if m["kind"] == "post" and re.search(r"not tracked|не отслеживается", m["en"] + m["ru"]):
+            out.append("a search request calls its item not tracked")
+    return out
+
+
+CHECKS = [step_and_message, code_against_history, dates_agree, check_digit_and_history, facts_fit]
+
+
+def problems(advisor, doc):
+    a = advisor.advise(doc, today=None, lang="en")
+    d, report = a.to_dict(), render_text(advisor, a, "en")
+    found = [f"{c.__name__}: {p}" for c in CHECKS for p in c(doc, d, report)]
+    return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
+
+
+@pytest.fixture(scope="module")
+def generated(advisor):
+    return list(parcels(advisor, GENERATED, seed=SEED))
+
+
+def test_no_class_of_the_reading_is_found_over_generated_parcels(advisor, generated):
+    bad = {}
+    for i, doc in enumerate(generated):
+        found = problems(advisor, doc)
+        if found:
+            bad[i] = found
+    shown = "\n".join(f"{i}: {p}" for i, ps in list(bad.items())[:15] for p in ps)
+    assert not bad, f"{len(bad)} of {len(generated)} generated parcels (seed {SEED}):\n{shown}"
+
+
+def test_the_checks_can_fail(advisor):
+    """Each check finds its class in a hand-made advice: none of them cannot fail."""
+    a = {"next_step": {"action": "message_seller", "rule": "r", "due": "2026-11-22",
+                       "text": "All that is left is to ask the seller directly for a refund or a resend."},
+         "actions": [{"action": "wait", "rule": "w", "due": "2026-11-30", "text": "Check again after November 30."},
+                     {"action": "open_dispute", "rule": "d", "due": "2026-11-25", "text": ""}],
+         "messages": [{"rule": "r", "kind": "post", "en": "Kind of item: small packet (not tracked).", "ru": ""}],
+         "notes": [{"kind": "statuses_invented", "text": ""}], "flags": [{"id": "free_express_shipping", "text": ""}],
+         "warnings": [{"id": "dispute_window_closed"}], "stage": "export", "platform": "joom",
+         "track": {"kind": "carrier", "format": "cdek", "origin_country": "RU"}}
+    a["flags"].append({"id": "fake_tracking_service", "text": ""})
+    doc = {"received": True, "events": [{"date": "2026-10-01", "country": "CN", "status": "x"}]}
+    report = "a dispute often makes the seller really ship; no post can search for it"
+    a["actions"].append({"action": "check_track_code", "rule": "n", "text": "Then enter it here instead."})
+    for check in CHECKS:
+        assert check(doc, a, report), check.__name__
+    joom = {"platform": "joom", "notes": [{"kind": "code_uncertain", "text": "“AliExpress order number (not a track code)”"}]}
+    assert readings_of_the_platform(advisor, {}, joom, "")

@@ -28,7 +28,7 @@ def advisor():
 # published, one derived mechanically from one and marked `derived` in index.yaml).
 NAMED = {("aftership", "tracking"), ("aftership", "webhook"), ("17track", "gettrackinfo"), ("17track", "webhook"),
          ("trackingmore", "tracking"), ("ship24", "webhook"), ("easypost", "tracker"), ("easypost", "event"),
-         ("shippo", "track"), ("russian_post", "soap"), ("russian_post", "zeep"), ("cainiao", "module"),
+         ("shippo", "track"), ("shippo", "webhook"), ("russian_post", "soap"), ("russian_post", "zeep"), ("cainiao", "module"),
          ("karrio", "proxy")}
 
 

@@ -16,8 +16,8 @@ from conftest import CACHE, ROOT, TODAY, run_cli, serving, terminal
 
 DAY = TODAY.isoformat()
 # facts a buyer does not type: the contract's version, the day advised for (an option of its own),
-# and a tracker's own status (it comes with a payload: `advise --from`)
-NOT_TYPED = {"schema", "today", "tracker_status"}
+# and a tracker's own status and the origin it names (they come with a payload: `advise --from`)
+NOT_TYPED = {"schema", "today", "tracker_status", "tracked_origin"}
 
 
 def _input_paths(node, prefix=""):

@@ -70,13 +70,13 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                     places: Places | None = None) -> tuple[list[Seen], list[dict[str, Any]]]:
     """Each event with its stage and whether it is postal; unknown statuses are reported.
     `invented`: the code belongs to a service whose statuses the seller makes up (T8), so no
-    event is postal movement. An event in the code's `origin` country or the order's
-    destination country (the tracker's `tracked_destination` when the order names none) is read
-    as being at that end of the route."""
+    event is postal movement. An event in the code's `origin` country (the tracker's
+    `tracked_origin` when the code names none) or the order's destination country (the tracker's
+    `tracked_destination` when the order names none) is read as being at that end of the route;
+    on a domestic route (both ends one country) the country places no event."""
     out: list[Seen] = []
     notes: list[dict[str, Any]] = []
-    ends = facts.order.destination or facts.tracked_destination     # the tracker's, when the order names none
-    dest = ends.country if ends else None
+    origin, dest, domestic = _route_ends(facts, origin)
     if invented and facts.events:
         notes.append(note("statuses_invented"))
     exported = False
@@ -85,9 +85,9 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
         notes.append(note("events_reordered"))
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
-        stage, reading, known = e.stage, None, False
-        side = ("origin" if e.country and e.country == origin and e.country != dest
-                else "destination" if e.country and e.country == dest else None)
+        stage, reading, known, by_text = e.stage, None, False, False
+        side = (None if domestic or not e.country else "origin" if e.country == origin and e.country != dest
+                else "destination" if e.country == dest else None)
         if stage is None and e.code is not None and providers is not None:
             reading = providers.lookup(e.provider, e.code) if e.provider is not None else None
             if reading is None:
@@ -96,19 +96,17 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             reading = providers.for_text(e.status)
             if reading is not None and stages.is_phrase(e.status):
                 reading = None
+        if reading is not None and reading.keeps_stage and e.status and not seller_typed:
+            reading = None if _says_something(stages, e.status, exported, side) else reading   # the code says nothing: the text may
+            by_text = reading is None
         if reading is not None:
             known = True
             phrase = reading.name
             if reading.no_stage:
                 problem = reading.no_stage
-                notes.append(note("status_no_stage", {
-                    "event": e.index, "reason": reading.no_stage, "status": e.status or reading.name,
-                    "status_ru": e.status or reading.ru or reading.name,
-                    "reported_by": providers.reporters.get(e.provider)
-                    if providers is not None and e.code is not None and e.provider is not None else None},
-                    name=reading.name))
+                notes.append(_no_stage_note(e, reading, providers))
             else:
-                stage = reading.stage_at(side == "destination" or (side is None and exported))
+                stage = reading.stage_at(_at_destination(stages, reading, e.status, side, exported))
         if stage is None and not known and e.status:
             read = stages.classify(e.status, exported, side)
             seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
@@ -117,13 +115,56 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.extend(_text_notes(e, read))
         if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
             exported = True
-        how = "stage" if e.stage else "code" if known and e.code is not None else "text" if known or stage else "unknown"
+        how = ("stage" if e.stage else "text" if by_text and (stage or problem) else "code" if known and e.code is not None
+               else "text" if known or stage else "unknown")
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
                         e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset,
                         event_place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
     keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes
+
+
+def _route_ends(facts: Facts, origin: str | None) -> tuple[str | None, str | None, bool]:
+    """(origin, destination, domestic): the countries at the route's ends, the order's or the
+    tracker's destination and the code's or the tracker's origin; domestic when they are one."""
+    ends = facts.order.destination or facts.tracked_destination     # the tracker's, when the order names none
+    dest = ends.country if ends else None
+    origin = origin or (facts.tracked_origin.country if facts.tracked_origin else None)
+    return origin, dest, dest is not None and origin == dest
+
+
+def _no_stage_note(e: Event, reading: Any, providers: Providers | None) -> dict[str, Any]:
+    return note("status_no_stage", {
+        "event": e.index, "reason": reading.no_stage, "status": e.status or reading.name,
+        "status_ru": e.status or reading.ru or reading.name,
+        "reported_by": providers.reporters.get(e.provider)
+        if providers is not None and e.code is not None and e.provider is not None else None},
+        name=reading.name)
+
+
+def _says_something(stages: StageBook, status: str, exported: bool, side: str | None) -> bool:
+    """Whether a status text gives a stage or a problem: then it reads an event whose code the
+    table keeps as saying nothing (Shippo's `UNKNOWN` beside "The shipping label has been created")."""
+    read = stages.classify(status, exported, side)
+    return not read.typed and (read.stage is not None or read.problem is not None)
+
+
+def _at_destination(stages: StageBook, reading: Any, status: str | None, side: str | None, exported: bool) -> bool:
+    """Which end a code both ends record (`TRANSIT`, `in_transit`) is at: the event's country's
+    end; when the country cannot tell (a domestic route, no country), the end the status text
+    reads the same from either end ("origin facility", "arrived at the post office"); else
+    whether the parcel was exported."""
+    if side is not None or reading.stage is not None or not status:
+        return side == "destination" or (side is None and exported)
+    near, far = stages.classify(status, exported, "origin"), stages.classify(status, exported, "destination")
+    if near.stage is not None and near.stage == far.stage and not near.typed:
+        rank = stages.rank
+        if rank[near.stage] < rank["export"]:
+            return False
+        if rank[near.stage] > rank["export"]:
+            return True
+    return exported
 
 
 def _text_notes(e: Event, read: Classified) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from jmespath.parser import ParsedResult
 
 EVENT_FIELDS = ("at", "date", "time", "offset", "code", "text", "city", "country", "place")
-FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events", "destination")
+FORM_FIELDS = ("when", "root", "track", "carrier", "status", "status_text", "status_at", "events", "destination", "origin")
 # `2026-11-20T10:15:00.000+03:00`, `2026-11-20 10:15`, `2026-11-20`: the date and time as printed, and the offset
 _MOMENT = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?\s*"
                      r"(Z|[+-]\d{2}:?\d{2})?\s*$")
@@ -141,6 +141,8 @@ def _facts(adapter: Adapter, form: Form, data: Any) -> dict[str, Any]:
         facts["order"] = {"carrier": carrier[:100]}
     if destination := _text(get.get("destination")):     # the tracker's destination country: the far end of the route
         facts["tracked_destination"] = {"country": _country(destination, "payload destination")}
+    if origin := _text(get.get("origin")):               # where it was sent from: a domestic route when it is the destination's country
+        facts["tracked_origin"] = {"country": _country(origin, "payload origin")}
     status = _status(adapter, get)
     if status:
         facts["tracker_status"] = status
@@ -325,7 +327,7 @@ def payload_facts(reading: Reading, order: dict[str, Any] | None = None, facts: 
         raise FactsError("`order` must be a mapping of the order's facts", where="order")
     merged_order = {**(reading.facts.get("order") or {}), **(doc.get("order") or {}), **(order or {})}
     doc.update({k: v for k, v in reading.facts.items()
-                if k != "order" and (k not in ("track", "tracked_destination") or k not in doc)})
+                if k != "order" and (k not in ("track", "tracked_destination", "tracked_origin") or k not in doc)})
     if merged_order:
         doc["order"] = merged_order
     return doc

@@ -94,6 +94,7 @@ class Facts:
     order: Order = field(default_factory=Order)
     events: tuple[Event, ...] = ()
     tracked_destination: Place | None = None
+    tracked_origin: Place | None = None     # where the tracker says it was sent from (a domestic route's other end)
     tracker_status: Event | None = None    # the tracker's own current status (index -1)
     seller: Seller = field(default_factory=Seller)
     dispute: Dispute | None = None
@@ -214,6 +215,7 @@ def build_facts(doc: dict[str, Any], *, today: dt.date, platforms: AbstractSet[s
     dispute = _dispute(doc.get("dispute"))
     facts = _new(Facts, today=today, track=doc.get("track"), platform=platform, order=order, events=tuple(events),
                  tracked_destination=_place(doc.get("tracked_destination"), "tracked_destination"),
+                 tracked_origin=_place(doc.get("tracked_origin"), "tracked_origin"),
                  tracker_status=_tracker_status(doc.get("tracker_status"), providers),
                  seller=seller, dispute=dispute, received=bool(doc.get("received", False)), raw=doc)
     _check_dates(facts)

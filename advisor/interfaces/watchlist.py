@@ -127,9 +127,13 @@ class WatchList:
                 self.db.execute("PRAGMA application_id").fetchone()[0])
 
     def _check_and_migrate(self) -> None:
+        """Refuse or migrate only under the write lock: read without it, the version, the program's
+        id and the tables are three reads, and another process creating the list between them made
+        a new list look like another program's file."""
         version, app = self._version()
-        self._refuse(version, app)
-        if version == SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
+            self._refuse(version, app)
+        if version == SCHEMA_VERSION and app == APPLICATION_ID:
             return
         with self._write():
             version, app = self._version()      # another process may have migrated meanwhile

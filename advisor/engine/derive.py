@@ -93,7 +93,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("unknown_code", {"event": e.index, "provider": e.provider, "code": e.code}))
         if stage is None and reading is None and e.status and providers is not None and not seller_typed:
             reading = providers.for_text(e.status)
-            if reading is not None and stages.is_phrase(e.status):
+            if reading is not None and (stages.is_phrase(e.status) or stages.says_nothing(e.status)):
                 reading = None
         if reading is not None:
             known = True

@@ -73,6 +73,12 @@ class StageBook:
                           {n for n, _ in self.seller_typed}
         return phrase_key(status) in self._whole
 
+    def says_nothing(self, status: str) -> bool:
+        """Whether the terms read the status as saying nothing of where the parcel is ("In
+        transit", «В пути»: moving, with no place and no end of the route): such a line keeps the
+        stage, even where a provider's table names it with one (its code's stage is a guess)."""
+        return self.classify(status, False).keeps
+
     def _exact_table(self) -> dict[str, tuple[str | None, str | None, str]]:
         if self._exact is None:
             self._exact = {n: (stage, stage, o) for n, stage, o in self.phrases}

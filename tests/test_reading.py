@@ -117,6 +117,37 @@ def test_a_line_that_never_makes_a_costly_reading_sure_is_not_taken(advisor, tex
     assert got.stage is None and got.doubted == doubted and place in got.unsure, got
 
 
+@pytest.mark.parametrize("text, unread", [
+    ("Delivered at the Tesco store", "tesco store"),          # where no term knows: the buyer's door, a shop?
+    ("Your parcel was delivered at Kiosk 7", "kiosk"),
+    ("Shop kiosk: parcel delivered", "shop kiosk"),             # anywhere in the line, not only after the verb
+])
+def test_a_delivery_beside_words_no_term_knows_is_left_open(advisor, text, unread):
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.doubted == "delivered" and set(got.unsure) == set(unread.split()), got
+
+
+@pytest.mark.parametrize("text", [
+    "Вручение адресату Москва",                 # a city's name says where, not what happened
+    "Your parcel was delivered on 28/11/2016, at 11:15",      # dates, times and filler words
+    "Your UPS Premier Package Was Delivered",   # a carrier's name
+    "DELIVERED AT BACK DOOR",                   # a place at the buyer's is the buyer's
+])
+def test_a_delivery_with_only_known_words_places_and_dates_is_taken(advisor, text):
+    assert read(advisor, text, exported=True).stage == "delivered"
+
+
+def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
+    """"In transit" says neither where nor at which end: the stage before it stays, though the
+    providers' tables give their code for it a stage (a guess at the end of the route)."""
+    for text in ("In transit", "IN TRANSIT", "В пути"):
+        a = advisor.advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01"},
+                            "events": [{"date": "2026-10-05", "status": "Импорт"},
+                                       {"date": "2026-11-10", "status": text}]}, today=TODAY).to_dict()
+        assert a["events"][-1]["stage"] is None and a["stage"] == a["events"][0]["stage"] == "import", (text, a["stage"])
+        assert not [n for n in a["notes"] if n["kind"] == "unknown_status"]
+
+
 def test_the_advice_echoes_the_words_that_decided_each_line(advisor):
     a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "status": "Вручено отправителю"}]},
                        today=TODAY).to_dict()

@@ -14,10 +14,11 @@ CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # measured on this corpus (79.1% and 55.6%; no wrong costly decision on the development lines,
 # 58 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
-# before the hedges, the past and -ing forms and the unsure rows): regression guards, not the goal
-# (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.790, 0.556
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 58
+# before the hedges, the past and -ing forms and the unsure rows; 78.6%, 55.0%, 0 and 47 once a
+# delivery beside words no term knows is left open: fewer lines read, fewer wrong costly ones):
+# regression guards, not the goal (95% held out, none costly)
+DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.550
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 47
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

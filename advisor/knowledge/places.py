@@ -55,6 +55,7 @@ class Places:
         self.transit = {str(k).upper(): frozenset(str(c).upper() for c in v or [])
                         for k, v in (doc.get("transit_countries") or {}).items()}
         self.regions, self.prefixes = _postcodes(rules_dir)
+        self.home = sorted(set(self.transit) | {c for c in self.hubs.values() if c})
         self.memo: Memo[EventPlace | None] = Memo(20_000)     # an event's place by its line and fields (placeread.py)
 
     def norm(self, name: str) -> str:
@@ -92,6 +93,13 @@ class Places:
                     found[key] = index[key]
         sets = list(found.values())
         return next(iter(found)) if sets and all(s & sets[0] for s in sets) else None
+
+    def names_city(self, words: list[str]) -> bool:
+        """Whether the words, all of them, are a city's name in a country of the routes this file
+        knows (transit countries and hubs'): a status line's trailing place, as «Москва» in
+        «Вручение адресату Москва», which says where, not what happened."""
+        key = " ".join(words_of(" ".join(words)))
+        return bool(key) and any(self.find_city(key.split(), cc) == key for cc in self.home)
 
     def english(self, name: str, country: str | None) -> str | None:
         """The gazetteer's English name of the city `name`, when it names one city."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from advisor.base.errors import RulesError
 from advisor.knowledge.lemmas import PAST, lemma, language, normalise, tokens
@@ -69,6 +69,8 @@ class Reader:
     rows: list[Row]
     doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
     hedges: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # costly stage -> words that leave it open
+    strict: frozenset[str] = frozenset()          # costly stages no unread word may stand beside
+    is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list[Entry]]:
@@ -93,6 +95,10 @@ class Reader:
     def roles(self, text: str) -> dict[tuple[str, str], str]:
         """(role, value) -> the words of the line that said it. The longest term wins where terms
         overlap, so "выдан на отправку" (sent on) never also reads as its word "выдан" (given out)."""
+        return _longest(self._hits(text)[1])
+
+    def _hits(self, text: str) -> tuple[list[str], list[Hit]]:
+        """The line's words and every term found in it, overlapping or not."""
         norm = normalise(text)
         lang = language(norm)
         words = tokens(norm)
@@ -113,7 +119,25 @@ class Reader:
                 while at >= 0:      # a Chinese term's place: its run, then its characters in the run
                     hits.append((len(zh), (j, at), (role, value), zh))
                     at = run.find(zh, at + 1)
-        return _longest(hits)
+        return words, hits
+
+    def unread(self, text: str) -> tuple[str, ...]:
+        """The line's words no term accounts for (`mark: filler` are the words that say nothing:
+        articles, "parcel", «отправление»), in order: what the reading could not weigh. Anywhere
+        in the line ("Delivered to Tesco Extra", "At the Tesco store: delivered"), except a run of
+        them that names a city (`is_place`: «Вручение адресату Москва» says where, not what)."""
+        words, hits = self._hits(text)
+        covered = {start + k for n, start, _key, _said in hits if isinstance(start, int) for k in range(n)}
+        runs: list[list[str]] = []
+        for i, w in enumerate(words):
+            # a Chinese run has no word breaks to tell a filler from an unread word: never counted
+            if i in covered or w.isdigit() or "\u3400" <= w[0] <= "\ufaff":
+                runs.append([])
+            elif runs and runs[-1]:
+                runs[-1].append(w)
+            else:
+                runs.append([w])
+        return tuple(w for run in runs if run and not (self.is_place and self.is_place(run)) for w in run)
 
     def ends(self, text: str) -> set[str]:
         """The ends of the route the line names (`origin`, `destination`)."""
@@ -133,11 +157,11 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found)
+                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found, text)
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
         return None
 
-    def _doubts(self, row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    def _doubts(self, row: Row, found: dict[tuple[str, str], str], text: str) -> tuple[str, ...]:
         """For a delivery, a return or a customs decision: the words of the line that put it in
         doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
         decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the
@@ -149,6 +173,8 @@ class Reader:
         named = {(role, v) for role, values in row.need for v in values}
         out = {said for stage in stages for key, said in found.items()
                if key in self.hedges.get(str(stage), ()) and key not in named}
+        if stages & self.strict:
+            out.update(self.unread(text))
         for stage in stages:
             kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
@@ -297,4 +323,7 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
                         _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
-    return Reader(terms, rows, doubt, hedges)
+    strict = doc.get("unread_doubts") or []
+    if not isinstance(strict, list) or set(strict) - COSTLY:
+        raise RulesError(f"`unread_doubts` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
+    return Reader(terms, rows, doubt, hedges, frozenset(strict))

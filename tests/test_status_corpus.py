@@ -17,7 +17,7 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # before the hedges, the past and -ing forms and the unsure rows; 78.6%, 55.0%, 0 and 47 once a
 # delivery beside words no term knows is left open: fewer lines read, fewer wrong costly ones):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.550
+DEV_FLOOR, HELDOUT_FLOOR = 0.786, 0.549
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 47
 
 

@@ -137,6 +137,16 @@ def test_a_delivery_with_only_known_words_places_and_dates_is_taken(advisor, tex
     assert read(advisor, text, exported=True).stage == "delivered"
 
 
+@pytest.mark.parametrize("text, stage", [
+    ("Return to sender prepared at the kiosk", None),           # words no term knows in its clause: left open
+    ("Package returned to sender because the address is incomplete", "returned"),   # the reason is its own clause
+    ("Returned to sender. Contact the seller for a replacement", "returned"),       # another sentence
+])
+def test_a_return_beside_words_no_term_knows_in_its_clause_is_left_open(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert got.stage == stage and (stage or got.doubted == "returned"), got
+
+
 def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
     """"In transit" says neither where nor at which end: the stage before it stays, though the
     providers' tables give their code for it a stage (a guess at the end of the route)."""

@@ -10,12 +10,13 @@ words mean what, and the precedence between them, are data; this module only mat
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from advisor.base.errors import RulesError
-from advisor.knowledge.lemmas import PAST, lemma, language, normalise, tokens
+from advisor.knowledge.lemmas import _TOKEN as _TOKENS, PAST, lemma, language, normalise, tokens
 from advisor.base.yamlfile import load
 
 ROLES = ("act", "to", "end", "mark")
@@ -70,6 +71,7 @@ class Reader:
     doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
     hedges: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # costly stage -> words that leave it open
     strict: frozenset[str] = frozenset()          # costly stages no unread word may stand beside
+    strict_clause: frozenset[str] = frozenset()   # ... nor in the clause of the act that decided it
     is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
@@ -121,15 +123,20 @@ class Reader:
                     at = run.find(zh, at + 1)
         return words, hits
 
-    def unread(self, text: str) -> tuple[str, ...]:
+    def unread(self, text: str, scope: frozenset[tuple[str, str]] | None = None) -> tuple[str, ...]:
         """The line's words no term accounts for (`mark: filler` are the words that say nothing:
         articles, "parcel", «отправление»), in order: what the reading could not weigh. Anywhere
         in the line ("Delivered to Tesco Extra", "At the Tesco store: delivered"), except a run of
         them that names a city (`is_place`: «Вручение адресату Москва» says where, not what)."""
         words, hits = self._hits(text)
         covered = {start + k for n, start, _key, _said in hits if isinstance(start, int) for k in range(n)}
+        clause = _clauses(text)
+        keep = {clause[s] for _n, s, key, _said in hits if isinstance(s, int) and key in scope} if scope is not None else None
         runs: list[list[str]] = []
         for i, w in enumerate(words):
+            if keep is not None and clause[i] not in keep:
+                runs.append([])
+                continue
             # a Chinese run has no word breaks to tell a filler from an unread word: never counted
             if i in covered or w.isdigit() or "\u3400" <= w[0] <= "\ufaff":
                 runs.append([])
@@ -175,6 +182,8 @@ class Reader:
                if key in self.hedges.get(str(stage), ()) and key not in named}
         if stages & self.strict:
             out.update(self.unread(text))
+        if stages & self.strict_clause:         # a return says why in a clause of its own
+            out.update(self.unread(text, frozenset(k for k in named if k[0] == "act")))
         for stage in stages:
             kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
@@ -183,6 +192,22 @@ class Reader:
                 if (kind == "sure_with") != (key in listed):
                     out.add(said)
         return tuple(sorted(out))
+
+
+# a clause ends at a stop, a comma, a dash, or where a reason begins ("returned to sender because
+# the address is incomplete": the reason is not what happened)
+_CLAUSE = re.compile(r"[.;:!?()\[\]|\n]|,(?!\d)|\s[-–—]\s")
+_REASON = frozenset({"because", "due", "since", "потому", "поскольку", "оскільки", "parce"})
+
+
+def _clauses(text: str) -> list[int]:
+    """Each word's clause in the line, counted from 0 (`_CLAUSE` and `_REASON` separate them)."""
+    norm, out, n, at = normalise(text), [], 0, 0
+    for m in _TOKENS.finditer(norm):
+        n += len(_CLAUSE.findall(norm[at:m.start()])) + (m[0] in _REASON)
+        at = m.end()
+        out.append(n)
+    return out
 
 
 def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
@@ -326,4 +351,7 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
     strict = doc.get("unread_doubts") or []
     if not isinstance(strict, list) or set(strict) - COSTLY:
         raise RulesError(f"`unread_doubts` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
-    return Reader(terms, rows, doubt, hedges, frozenset(strict))
+    clause = doc.get("unread_doubts_in_clause") or []
+    if not isinstance(clause, list) or set(clause) - COSTLY:
+        raise RulesError(f"`unread_doubts_in_clause` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
+    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause))

@@ -147,6 +147,17 @@ def test_a_return_beside_words_no_term_knows_in_its_clause_is_left_open(advisor,
     assert got.stage == stage and (stage or got.doubted == "returned"), got
 
 
+@pytest.mark.parametrize("text, stage, problem", [
+    ("Delivery failed", "arrived_office", None),                              # a round that failed: it waits
+    ("The shipment could not be delivered", None, "not_delivered"),           # could not be: a delivery problem
+    ("Could not be delivered because of bad weather", None, "exception"),     # ... for a reason out of anyone's hands
+    ("Could not be delivered, the recipient requested a later delivery", "arrived_office", None),   # asked for
+])
+def test_a_delivery_that_did_not_happen_is_read_by_why(advisor, text, stage, problem):
+    got = read(advisor, text, exported=True)
+    assert (got.stage, got.problem) == (stage, problem), got
+
+
 def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
     """"In transit" says neither where nor at which end: the stage before it stays, though the
     providers' tables give their code for it a stage (a guess at the end of the route)."""

@@ -158,6 +158,16 @@ def test_a_delivery_that_did_not_happen_is_read_by_why(advisor, text, stage, pro
     assert (got.stage, got.problem) == (stage, problem), got
 
 
+@pytest.mark.parametrize("text", [
+    "Pickup rescheduled",                        # the carrier's pick-up from the sender, not the buyer's
+    "Unsuccessful collection attempt",
+    "Your shipment pickup has been scheduled.",
+    "Заказ ожидает сборки",                      # being assembled: made ready, not handed over
+])
+def test_a_parcel_the_carrier_has_not_collected_from_the_sender_is_pre_advice(advisor, text):
+    assert read(advisor, text).stage == "pre_advice"
+
+
 def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
     """"In transit" says neither where nor at which end: the stage before it stays, though the
     providers' tables give their code for it a stage (a guess at the end of the route)."""

@@ -168,6 +168,12 @@ def test_a_parcel_the_carrier_has_not_collected_from_the_sender_is_pre_advice(ad
     assert read(advisor, text).stage == "pre_advice"
 
 
+@pytest.mark.parametrize("text", ["Status unknown", "Contact customer service", "Customer service note", "Статус неизвестен"])
+def test_a_line_about_the_record_and_not_the_parcel_keeps_the_stage(advisor, text):
+    got = read(advisor, text)
+    assert got.stage is None and got.keeps, got
+
+
 def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
     """"In transit" says neither where nor at which end: the stage before it stays, though the
     providers' tables give their code for it a stage (a guess at the end of the route)."""

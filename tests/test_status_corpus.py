@@ -17,9 +17,10 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # before the hedges, the past and -ing forms and the unsure rows; 78.6%, 55.0%, 0 and 47 once a
 # delivery beside words no term knows is left open: fewer lines read, fewer wrong costly ones;
 # 77.2%, 53.3%, 0 and 36 once a return is too, in its clause; 78.7%, 54.7%, 0 and 34 with the
-# problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice):
+# problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
+# 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.793, 0.550
+DEV_FLOOR, HELDOUT_FLOOR = 0.797, 0.562
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 34
 
 

@@ -18,9 +18,10 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # delivery beside words no term knows is left open: fewer lines read, fewer wrong costly ones;
 # 77.2%, 53.3%, 0 and 36 once a return is too, in its clause; 78.7%, 54.7%, 0 and 34 with the
 # problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
-# 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage):
+# 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage; 79.9%, 56.4%, 0 and
+# 34 with a parcel on its way TO an office):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.797, 0.562
+DEV_FLOOR, HELDOUT_FLOOR = 0.799, 0.564
 DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 34
 
 

@@ -174,6 +174,15 @@ def test_a_line_about_the_record_and_not_the_parcel_keeps_the_stage(advisor, tex
     assert got.stage is None and got.keeps, got
 
 
+@pytest.mark.parametrize("text, stage", [
+    ("Held by customs pending broker review", None),                     # whose review? left open
+    ("Held at customs, invoice required", "customs_held"),               # a document customs asks for
+])
+def test_a_customs_hold_beside_words_no_term_knows_in_its_clause_is_left_open(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert got.stage == stage and (stage or got.doubted == "customs_held"), got
+
+
 def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
     """"In transit" says neither where nor at which end: the stage before it stays, though the
     providers' tables give their code for it a stage (a guess at the end of the route)."""

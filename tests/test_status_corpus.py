@@ -19,10 +19,11 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # 77.2%, 53.3%, 0 and 36 once a return is too, in its clause; 78.7%, 54.7%, 0 and 34 with the
 # problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
 # 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage; 79.9%, 56.4%, 0 and
-# 34 with a parcel on its way TO an office):
+# 34 with a parcel on its way TO an office; 79.5%, 55.9%, 0 and 29 once a customs hold is left open
+# beside words no term knows in its clause):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.799, 0.564
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 34
+DEV_FLOOR, HELDOUT_FLOOR = 0.794, 0.559
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 29
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

@@ -170,6 +170,8 @@ def test_a_parcel_the_carrier_has_not_collected_from_the_sender_is_pre_advice(ad
 
 @pytest.mark.parametrize("text", ["Status unknown", "Contact customer service", "Customer service note", "Статус неизвестен"])
 def test_a_line_about_the_record_and_not_the_parcel_keeps_the_stage(advisor, text):
+    """(a word of a label, "Status:", says nothing by itself: "Status: Zxq" is unknown, not kept)"""
+    assert read(advisor, "Status: Zxq 42").keeps is False
     got = read(advisor, text)
     assert got.stage is None and got.keeps, got
 

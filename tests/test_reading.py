@@ -117,6 +117,85 @@ def test_a_line_that_never_makes_a_costly_reading_sure_is_not_taken(advisor, tex
     assert got.stage is None and got.doubted == doubted and place in got.unsure, got
 
 
+@pytest.mark.parametrize("text, unread", [
+    ("Delivered at the Tesco store", "tesco store"),          # where no term knows: the buyer's door, a shop?
+    ("Your parcel was delivered at Kiosk 7", "kiosk"),
+    ("Shop kiosk: parcel delivered", "shop kiosk"),             # anywhere in the line, not only after the verb
+])
+def test_a_delivery_beside_words_no_term_knows_is_left_open(advisor, text, unread):
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.doubted == "delivered" and set(got.unsure) == set(unread.split()), got
+
+
+@pytest.mark.parametrize("text", [
+    "Вручение адресату Москва",                 # a city's name says where, not what happened
+    "Your parcel was delivered on 28/11/2016, at 11:15",      # dates, times and filler words
+    "Your UPS Premier Package Was Delivered",   # a carrier's name
+    "DELIVERED AT BACK DOOR",                   # a place at the buyer's is the buyer's
+])
+def test_a_delivery_with_only_known_words_places_and_dates_is_taken(advisor, text):
+    assert read(advisor, text, exported=True).stage == "delivered"
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Return to sender prepared at the kiosk", None),           # words no term knows in its clause: left open
+    ("Package returned to sender because the address is incomplete", "returned"),   # the reason is its own clause
+    ("Returned to sender. Contact the seller for a replacement", "returned"),       # another sentence
+])
+def test_a_return_beside_words_no_term_knows_in_its_clause_is_left_open(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert got.stage == stage and (stage or got.doubted == "returned"), got
+
+
+@pytest.mark.parametrize("text, stage, problem", [
+    ("Delivery failed", "arrived_office", None),                              # a round that failed: it waits
+    ("The shipment could not be delivered", None, "not_delivered"),           # could not be: a delivery problem
+    ("Could not be delivered because of bad weather", None, "exception"),     # ... for a reason out of anyone's hands
+    ("Could not be delivered, the recipient requested a later delivery", "arrived_office", None),   # asked for
+])
+def test_a_delivery_that_did_not_happen_is_read_by_why(advisor, text, stage, problem):
+    got = read(advisor, text, exported=True)
+    assert (got.stage, got.problem) == (stage, problem), got
+
+
+@pytest.mark.parametrize("text", [
+    "Pickup rescheduled",                        # the carrier's pick-up from the sender, not the buyer's
+    "Unsuccessful collection attempt",
+    "Your shipment pickup has been scheduled.",
+    "Заказ ожидает сборки",                      # being assembled: made ready, not handed over
+])
+def test_a_parcel_the_carrier_has_not_collected_from_the_sender_is_pre_advice(advisor, text):
+    assert read(advisor, text).stage == "pre_advice"
+
+
+@pytest.mark.parametrize("text", ["Status unknown", "Contact customer service", "Customer service note", "Статус неизвестен"])
+def test_a_line_about_the_record_and_not_the_parcel_keeps_the_stage(advisor, text):
+    """(a word of a label, "Status:", says nothing by itself: "Status: Zxq" is unknown, not kept)"""
+    assert read(advisor, "Status: Zxq 42").keeps is False
+    got = read(advisor, text)
+    assert got.stage is None and got.keeps, got
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Held by customs pending broker review", None),                     # whose review? left open
+    ("Held at customs, invoice required", "customs_held"),               # a document customs asks for
+])
+def test_a_customs_hold_beside_words_no_term_knows_in_its_clause_is_left_open(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert got.stage == stage and (stage or got.doubted == "customs_held"), got
+
+
+def test_a_line_that_moves_nowhere_keeps_the_stage_even_where_a_provider_names_it(advisor):
+    """"In transit" says neither where nor at which end: the stage before it stays, though the
+    providers' tables give their code for it a stage (a guess at the end of the route)."""
+    for text in ("In transit", "IN TRANSIT", "В пути"):
+        a = advisor.advise({"track": "RK190321410CN", "order": {"track_issued": "2026-10-01"},
+                            "events": [{"date": "2026-10-05", "status": "Импорт"},
+                                       {"date": "2026-11-10", "status": text}]}, today=TODAY).to_dict()
+        assert a["events"][-1]["stage"] is None and a["stage"] == a["events"][0]["stage"] == "import", (text, a["stage"])
+        assert not [n for n in a["notes"] if n["kind"] == "unknown_status"]
+
+
 def test_the_advice_echoes_the_words_that_decided_each_line(advisor):
     a = advisor.advise({"track": "RK190321410CN", "events": [{"date": "2026-11-10", "status": "Вручено отправителю"}]},
                        today=TODAY).to_dict()

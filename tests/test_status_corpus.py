@@ -14,10 +14,16 @@ CORPUS = Path(__file__).parent / "corpus"
 HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # measured on this corpus (79.1% and 55.6%; no wrong costly decision on the development lines,
 # 58 on the held-out ones; 78.6%, 54.4%, 1 and 80 when the four sources of 2026-12-07 came in,
-# before the hedges, the past and -ing forms and the unsure rows): regression guards, not the goal
-# (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.790, 0.556
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 58
+# before the hedges, the past and -ing forms and the unsure rows; 78.6%, 55.0%, 0 and 47 once a
+# delivery beside words no term knows is left open: fewer lines read, fewer wrong costly ones;
+# 77.2%, 53.3%, 0 and 36 once a return is too, in its clause; 78.7%, 54.7%, 0 and 34 with the
+# problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
+# 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage; 79.9%, 56.4%, 0 and
+# 34 with a parcel on its way TO an office; 79.5%, 55.9%, 0 and 29 once a customs hold is left open
+# beside words no term knows in its clause):
+# regression guards, not the goal (95% held out, none costly)
+DEV_FLOOR, HELDOUT_FLOOR = 0.794, 0.559
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 29
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

@@ -94,7 +94,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
                 notes.append(note("unknown_code", {"event": e.index, "provider": e.provider, "code": e.code}))
         if stage is None and reading is None and e.status and providers is not None and not seller_typed:
             reading = providers.for_text(e.status)
-            if reading is not None and stages.is_phrase(e.status):
+            if reading is not None and (stages.is_phrase(e.status) or stages.says_nothing(e.status)):
                 reading = None
         if reading is not None and reading.keeps_stage and e.status and not seller_typed:
             reading = None if _says_something(stages, e.status, exported, side) else reading   # the code says nothing: the text may

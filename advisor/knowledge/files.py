@@ -141,6 +141,8 @@ def _load(rules_dir: Path, on_error: Callable[[AdvisorError], None] | None) -> P
     if vocab is not None:
         stages = step(load_stages, r, list(vocab["stages"]), vocab.get("post_problems") or [])
     places = step(Places, r)
+    if stages is not None and stages.reader is not None and places is not None:
+        stages.reader.is_place = places.names_city      # a city's name beside a delivery is its place
     if vocab is not None:
         providers = step(Providers, r, set(vocab["stages"]), vocab.get("post_problems") or [])
     seasons = step(load_seasons, r)

@@ -59,6 +59,8 @@ class Places:
                         for k, v in (doc.get("transit_countries") or {}).items()}
         self.spelling = load_spelling(doc.get("spelling"))
         self.regions, self.prefixes = _postcodes(rules_dir)
+        self.home = sorted(set(self.transit) | {c for c in self.hubs.values() if c})
+        self._cities: Memo[bool] = Memo(4096)       # names_city by the words asked
         self.memo: Memo[EventPlace | None] = Memo(20_000)     # an event's place by its line and fields (placeread.py)
 
     def norm(self, name: str) -> str:
@@ -103,6 +105,14 @@ class Places:
                     found[key] = index[key]
         sets = list(found.values())
         return next(iter(found)) if sets and all(s & sets[0] for s in sets) else None
+
+    def names_city(self, words: list[str]) -> bool:
+        """Whether the words, all of them, are a city's name in a country of the routes this file
+        knows (transit countries and hubs'): a status line's trailing place, as «Москва» in
+        «Вручение адресату Москва», which says where, not what happened."""
+        key = " ".join(words_of(" ".join(words)))
+        return bool(key) and self._cities.get(key, lambda: any(self.find_city(key.split(), cc) == key
+                                                               for cc in self.home))
 
     def english(self, name: str, country: str | None) -> str | None:
         """The gazetteer's English name of the city `name`, when it names one city."""

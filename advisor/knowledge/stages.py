@@ -53,6 +53,7 @@ class StageBook:
     reader: Reader | None = None                  # rules/reading.yaml: lines no phrase is
     _memo: Memo[Classified] = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
     _whole: set[str] | None = field(default=None, repr=False, compare=False)
+    _nothing: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
     _exact: dict[str, tuple[str | None, str | None, str]] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -72,6 +73,17 @@ class StageBook:
             self._whole = {n for n, _, _ in self.phrases} | {n for n, _, _, _ in self.positional} | \
                           {n for n, _ in self.seller_typed}
         return phrase_key(status) in self._whole
+
+    def says_nothing(self, status: str) -> bool:
+        """Whether the terms read the status as saying nothing of where the parcel is ("In
+        transit", «В пути»: moving, with no place and no end of the route): such a line keeps the
+        stage, even where a provider's table names it with one (its code's stage is a guess).
+        Asked of the providers' own names only, a bounded set: each is read once."""
+        key = phrase_key(status)            # case and punctuation aside, one of the providers' names
+        known = self._nothing.get(key)
+        if known is None:
+            known = self._nothing[key] = self._classify(status, False).keeps
+        return known
 
     def _exact_table(self) -> dict[str, tuple[str | None, str | None, str]]:
         if self._exact is None:

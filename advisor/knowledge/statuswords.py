@@ -10,12 +10,13 @@ words mean what, and the precedence between them, are data; this module only mat
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from advisor.base.errors import RulesError
-from advisor.knowledge.lemmas import PAST, lemma, language, normalise, tokens
+from advisor.knowledge.lemmas import _TOKEN as _TOKENS, PAST, lemma, language, normalise, tokens
 from advisor.base.yamlfile import load
 
 ROLES = ("act", "to", "end", "mark")
@@ -60,7 +61,8 @@ class Row:
 Entry = tuple[str, str, tuple[frozenset[str], ...], str | None]
 # a term found in a line: (its length, where it starts: a word or a run and a character, (role, value), its words)
 Hit = tuple[int, int | tuple[int, int], tuple[str, str], str]
-COSTLY = frozenset({"delivered", "returned", "customs_held"})     # a wrong one costs the buyer money
+COSTLY = frozenset({"delivered", "returned", "customs_held"})
+FILLER = ("mark", "filler")     # a wrong one costs the buyer money
 
 
 @dataclass
@@ -69,6 +71,10 @@ class Reader:
     rows: list[Row]
     doubt: dict[str, Any] = field(default_factory=dict)    # costly stage -> ("sure_with" | "doubted_by", {(role, value)})
     hedges: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)  # costly stage -> words that leave it open
+    strict: frozenset[str] = frozenset()          # costly stages no unread word may stand beside
+    strict_clause: frozenset[str] = frozenset()   # ... nor in the clause of the act that decided it
+    _filler: set[str] = field(default_factory=set)          # the filler words' lemmas
+    is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list[Entry]]:
@@ -79,6 +85,9 @@ class Reader:
             key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries() + _code()
             shapes = cached("reading-terms", key, lambda: [_shape(t.text) for t in self.terms])
             for t, (shape, zh) in zip(self.terms, shapes):
+                if (t.role, t.value) == FILLER:     # looked up by unread() alone, never a line's role
+                    self._filler.update(w for lemmas in shape for w in lemmas)
+                    continue
                 entry = (t.role, t.value, shape, zh)
                 for k in (sorted(shape[0]) if shape else ["\x00zh"]):
                     self._first.setdefault(k, []).append(entry)
@@ -93,6 +102,10 @@ class Reader:
     def roles(self, text: str) -> dict[tuple[str, str], str]:
         """(role, value) -> the words of the line that said it. The longest term wins where terms
         overlap, so "выдан на отправку" (sent on) never also reads as its word "выдан" (given out)."""
+        return _longest(self._hits(text)[1])
+
+    def _hits(self, text: str) -> tuple[list[str], list[Hit], list[str]]:
+        """The line's words, every term found in it (overlapping or not), and the words' lemmas."""
         norm = normalise(text)
         lang = language(norm)
         words = tokens(norm)
@@ -113,7 +126,32 @@ class Reader:
                 while at >= 0:      # a Chinese term's place: its run, then its characters in the run
                     hits.append((len(zh), (j, at), (role, value), zh))
                     at = run.find(zh, at + 1)
-        return _longest(hits)
+        return words, hits, seq
+
+    def unread(self, text: str, scope: frozenset[tuple[str, str]] | None = None,
+               seen: tuple[list[str], list[Hit], list[str]] | None = None) -> tuple[str, ...]:
+        """The line's words no term accounts for (`mark: filler` are the words that say nothing:
+        articles, "parcel", «отправление»), in order: what the reading could not weigh. Anywhere
+        in the line ("Delivered to Tesco Extra", "At the Tesco store: delivered"), except a run of
+        them that names a city (`is_place`: «Вручение адресату Москва» says where, not what)."""
+        words, hits, seq = seen or self._hits(text)
+        covered = {start + k for n, start, _key, _said in hits if isinstance(start, int) for k in range(n)}
+        covered.update(i for i, lem in enumerate(seq) if lem in self._filler)
+        clause = _clauses(text)
+        keep = {clause[s] for _n, s, key, _said in hits if isinstance(s, int) and key in scope} if scope is not None else None
+        runs: list[list[str]] = []
+        for i, w in enumerate(words):
+            if keep is not None and clause[i] not in keep:
+                runs.append([])
+                continue
+            # a Chinese run has no word breaks to tell a filler from an unread word: never counted
+            if i in covered or w.isdigit() or "\u3400" <= w[0] <= "\ufaff":
+                runs.append([])
+            elif runs and runs[-1]:
+                runs[-1].append(w)
+            else:
+                runs.append([w])
+        return tuple(w for run in runs if run and not (self.is_place and self.is_place(run)) for w in run)
 
     def ends(self, text: str) -> set[str]:
         """The ends of the route the line names (`origin`, `destination`)."""
@@ -121,7 +159,8 @@ class Reader:
 
     def read(self, text: str) -> Read | None:
         """The first decision whose roles the line has, with the words that decided it."""
-        found = self.roles(text)
+        seen = self._hits(text)
+        found = _longest(seen[1])
         if not found:
             return None
         have: dict[str, set[str]] = {}
@@ -133,11 +172,12 @@ class Reader:
                 words = tuple(found[(role, v)] for role, values in row.need for v in sorted(values)
                               if (role, v) in found)
                 r = row.read
-                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found)
+                doubts = (_places(row, found) or _unknown(text, found) or words) if row.unsure else self._doubts(row, found, text, seen)
                 return Read(r.stage, r.before, r.after, r.problem, r.keeps, words, i, doubts)
         return None
 
-    def _doubts(self, row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    def _doubts(self, row: Row, found: dict[tuple[str, str], str], text: str,
+                seen: tuple[list[str], list[Hit], list[str]]) -> tuple[str, ...]:
         """For a delivery, a return or a customs decision: the words of the line that put it in
         doubt (`doubt` in reading.yaml: for a stage, either every act and place not named by the
         decision nor listed `sure_with`, or those listed `doubted_by`). A doubt makes the
@@ -149,6 +189,10 @@ class Reader:
         named = {(role, v) for role, values in row.need for v in values}
         out = {said for stage in stages for key, said in found.items()
                if key in self.hedges.get(str(stage), ()) and key not in named}
+        if stages & self.strict:
+            out.update(self.unread(text, seen=seen))
+        if stages & self.strict_clause:         # a return says why in a clause of its own
+            out.update(self.unread(text, frozenset(k for k in named if k[0] == "act"), seen))
         for stage in stages:
             kind, listed = self.doubt.get(str(stage), ("sure_with", frozenset()))
             for key, said in found.items():
@@ -157,6 +201,22 @@ class Reader:
                 if (kind == "sure_with") != (key in listed):
                     out.add(said)
         return tuple(sorted(out))
+
+
+# a clause ends at a stop, a comma, a dash, or where a reason begins ("returned to sender because
+# the address is incomplete": the reason is not what happened)
+_CLAUSE = re.compile(r"[.;:!?()\[\]|\n]|,(?!\d)|\s[-–—]\s")
+_REASON = frozenset({"because", "due", "since", "потому", "поскольку", "оскільки", "parce"})
+
+
+def _clauses(text: str) -> list[int]:
+    """Each word's clause in the line, counted from 0 (`_CLAUSE` and `_REASON` separate them)."""
+    norm, out, n, at = normalise(text), [], 0, 0
+    for m in _TOKENS.finditer(norm):
+        n += len(_CLAUSE.findall(norm[at:m.start()])) + (m[0] in _REASON)
+        at = m.end()
+        out.append(n)
+    return out
 
 
 def _places(row: Row, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
@@ -297,4 +357,10 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
             raise RulesError("a decision needs `when`: the roles the line must have", where=where)
         rows.append(Row(_conditions(row.get("when"), role_values, where), _conditions(row.get("unless"), role_values, where),
                         _row_read(row, set(stages), set(problems), where), where, bool(row.get("unsure"))))
-    return Reader(terms, rows, doubt, hedges)
+    strict = doc.get("unread_doubts") or []
+    if not isinstance(strict, list) or set(strict) - COSTLY:
+        raise RulesError(f"`unread_doubts` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
+    clause = doc.get("unread_doubts_in_clause") or []
+    if not isinstance(clause, list) or set(clause) - COSTLY:
+        raise RulesError(f"`unread_doubts_in_clause` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
+    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause))

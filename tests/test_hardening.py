@@ -455,3 +455,12 @@ def test_a_render_past_its_time_limit_is_stopped(monkeypatch):
         Renderer(ROOT / "templates").inline("{% for i in range(5000) %}{{ i }}{% endfor %}", "en", {},
                                             where="rules/advice/x.yaml:3")
     assert "runs longer than 0 s" in e.value.message and e.value.where == "rules/advice/x.yaml:3"
+
+
+def test_yes_no_on_off_in_rules_are_words_not_booleans():
+    """A term list in YAML 1.1 reads `no`, `on`, `yes` and `off` as booleans, so a rule editor's
+    negation `no` or preposition `on` matched nothing without a word said; here they stay words."""
+    from advisor.base.yamlfile import loads
+    doc = loads("not: [not, no, 'on', on, yes, off]\nflag: true\nother: False\n", "reading.yaml")
+    assert list(doc["not"]) == ["not", "no", "on", "on", "yes", "off"]
+    assert doc["flag"] is True and doc["other"] is False

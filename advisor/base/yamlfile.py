@@ -117,6 +117,13 @@ def _loader_for(file: str) -> type[SafeLoader]:
         # Dates stay text: the facts layer parses them itself and reports bad ones by name.
         return loader.construct_scalar(node)
 
+    def construct_bool_only_true_false(loader: SafeLoader, node: ScalarNode) -> bool | str:
+        # YAML 1.1 reads yes/no/on/off as booleans: a term list's `no` or `on` became False and
+        # True and silently matched nothing. Only true/false are booleans here (as in YAML 1.2).
+        text = loader.construct_scalar(node)
+        return {"true": True, "false": False}.get(str(text).lower(), text)
+
+    Loader.add_constructor("tag:yaml.org,2002:bool", construct_bool_only_true_false)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp_as_text)

@@ -280,8 +280,8 @@ class Advisor:
                 if len(shapes) < 512:        # the rules' trackers: a few dozen
                     shapes[id(t)] = shape
             opened = dict(shape[1])
-            if "{code}" in shape[2]:        # as `_opening`: only `{code}` is filled
-                opened["url"] = shape[2].replace("{code}", quoted)
+            if "{code}" in shape[2]:        # as `_opening`
+                opened["url"] = fill(shape[2], code=quoted)
             out.append(opened)
         return out
 

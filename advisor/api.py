@@ -117,6 +117,8 @@ class Advisor:
         self.guidance_ids, self.seed_ids = k.guidance_ids, k.seed_ids
         self.stages, self.places, self.providers, self.seasons = k.stages, k.places, k.providers, k.seasons
         self.renderer = Renderer(self.templates_dir, vocab.get("relative_days"), vocab.get("carrier_names"))
+        for name, public in self._public_profiles.items():
+            self.renderer.constant(public, f"profile:{name}")
         self.messages = message_names(self.templates_dir)
         self.book = load_rulebook(r, vocab, self.profiles, set(self.guidance_ids), message_langs(self.templates_dir),
                                   overlay=self.overlay_dir)
@@ -128,6 +130,8 @@ class Advisor:
         self.message_requires = message_requirements(vocab, self.profiles)
         self.calendar = self._calendar_texts()
         self._adapters: Adapters | None = None
+        # a tracker of the rules (kept, so its id stays its own) -> it without `track_url`, its link
+        self._tracker_shapes: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = {}
 
     def _calendar_texts(self) -> CalendarTexts:
         from advisor.text.calendarfile import CalendarTexts
@@ -266,7 +270,20 @@ class Advisor:
         for t in out + self._universal[f.platform]:
             if all(t.get("name") != x.get("name") for x in listed):
                 listed.append(t)
-        return [_opening(t, code) for t in listed]
+        quoted = quote(code, safe="")
+        shapes = self._tracker_shapes
+        out = []
+        for t in listed:
+            shape = shapes.get(id(t))
+            if shape is None or shape[0] is not t:
+                shape = (t, {k: v for k, v in t.items() if k != "track_url"}, t.get("track_url") or t.get("url") or "")
+                if len(shapes) < 512:        # the rules' trackers: a few dozen
+                    shapes[id(t)] = shape
+            opened = dict(shape[1])
+            if "{code}" in shape[2]:        # as `_opening`
+                opened["url"] = fill(shape[2], code=quoted)
+            out.append(opened)
+        return out
 
     def _missing(self, f: Facts, lang: str) -> list[dict[str, Any]]:
         present = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from advisor.knowledge.rulelang import holds as term_holds
@@ -56,6 +57,11 @@ class Claim:
     quiet_below: int | None
     protection_running: bool
     requires: tuple[Any, ...] = ()
+
+    @cached_property
+    def lowered(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Per language, each word and its lower case, made once (not for every text of every parcel)."""
+        return {lang: tuple((w, w.lower()) for w in words) for lang, words in self.words.items()}
 
 
 class Coherence:
@@ -150,7 +156,7 @@ class Coherence:
             if holds:
                 continue
             for text, rule in texts:
-                said = next((w for w in claim.words[lang] if w.lower() in text), None)
+                said = next((w for w, low in claim.lowered[lang] if low in text), None)
                 if said:
                     _unrepaired(advice, "claim", words=said, rule=rule)
 

@@ -111,6 +111,10 @@ def read_date(value: object, where: "str | Location") -> dt.date | None:
     the day advised for with this one function."""
     if value is None:
         return None
+    if type(value) is str:
+        known = _READ.get(value)      # a batch repeats the same few hundred days, ten dates a parcel
+        if known is not None:
+            return known
     try:
         d = parse_date(value)
     except DateFormatError as e:
@@ -118,7 +122,14 @@ def read_date(value: object, where: "str | Location") -> dt.date | None:
                             reason=e.phrase) from None
     if not EARLIEST <= d <= LATEST:
         raise FactsError.of("out_of_range", where=where, value=value, first=EARLIEST.year, last=LATEST.year)
+    if type(value) is str:
+        if len(_READ) >= 8192:
+            _READ.clear()
+        _READ[value] = d
     return d
+
+
+_READ: dict[str, dt.date] = {}     # dates read right (errors are never kept), bounded
 
 
 def _iso_help(value: object) -> Phrase | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from advisor.base.errors import RulesError
+from advisor.base.memo import Memo
 from advisor.base.resources import templates_dir
 from advisor.base.yamlfile import load, located
 
@@ -113,10 +114,18 @@ def long_dates(lang: str, year_optional: bool = False) -> tuple[re.Pattern[str],
 _YEAR = re.compile(r"\d{4}")
 
 
+_DAYS_IN: Memo[tuple[dt.date, ...]] = Memo(2048)
+
+
 def days_in(text: str, lang: str) -> list[dt.date]:
-    """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`)."""
+    """The dates a text names, as the `date` filter writes them (`November 22, 2026`, `22 ноября 2026 г.`).
+    A step's text is the same for many parcels (the renderer remembers it): so is its answer (bounded)."""
     if not _YEAR.search(text):          # most texts name no date: the month alternation is not tried at every character
         return []
+    return list(_DAYS_IN.get((text, lang), lambda: tuple(_days_in(text, lang))))
+
+
+def _days_in(text: str, lang: str) -> list[dt.date]:
     shape, months = long_dates(lang)
     out = []
     for m in shape.finditer(text):

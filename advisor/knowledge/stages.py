@@ -54,6 +54,7 @@ class StageBook:
     _memo: Memo[Classified] = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
     _whole: set[str] | None = field(default=None, repr=False, compare=False)
     _nothing: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    _is_phrase: Memo[bool] = field(default_factory=lambda: Memo(4096), repr=False, compare=False)
     _exact: dict[str, tuple[str | None, str | None, str]] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -68,7 +69,11 @@ class StageBook:
         return self._memo.get((status, exported, side), lambda: self._classify(status, exported, side))
 
     def is_phrase(self, status: str) -> bool:
-        """Whether the whole status is one of the phrases (not merely holds one)."""
+        """Whether the whole status is one of the phrases (not merely holds one); remembered
+        (bounded) as `classify` is: normalising the text was a fifth of reading an event."""
+        return self._is_phrase.get(status, lambda: self._is_whole(status))
+
+    def _is_whole(self, status: str) -> bool:
         if self._whole is None:
             self._whole = {n for n, _, _ in self.phrases} | {n for n, _, _, _ in self.positional} | \
                           {n for n, _ in self.seller_typed}

@@ -22,6 +22,9 @@ def in_order(events: Sequence[Event]) -> list[Event]:
     Within a day, events that all carry a time go by it (by the instant, when all carry their
     place's offset); the day itself is always the one printed at the event's place."""
     dates = [e.date for e in events]
+    if all(a <= b for a, b in zip(dates, dates[1:])) and not any(e.time for e in events) \
+            and all(e.index == i for i, e in enumerate(events)):
+        return list(events)     # oldest first already, no times: the order given (what the rest would make)
     newest_first = sum(a > b for a, b in zip(dates, dates[1:])) > sum(a < b for a, b in zip(dates, dates[1:]))
     days: dict[dt.date, list[Event]] = {}
     for e in events:

@@ -21,7 +21,7 @@ from advisor.base.sentences import fill
 from advisor.base.cache import template_cache
 from advisor.base.errors import RulesError
 from advisor.base.location import Location
-from advisor.text.sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget
+from advisor.text.sandbox import MAX_OUTPUT_CHARS, BudgetError, Sandbox, start_budget, template_line
 from advisor.base.i18n import LANGS as LANGS   # the one list of languages; the texts' modules import it from here
 from advisor.base.i18n import TABLE, info, locale, text_in
 from advisor.base.memo import Memo
@@ -185,10 +185,12 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any]
     """`words`: `relative_days` of vocabulary.yaml (the names of today, tomorrow, yesterday);
     `carriers`: `carrier_names`, a carrier's name in Russian prose (СДЭК, Почта России)."""
     named = named_days(words, lang)
+    # auto_reload off: an Advisor is one set of rules and templates, read at its start (its
+    # digest says which); looking for a changed file at every render was a tenth of a message
     env = Sandbox(
         loader=FileSystemLoader(str(templates_dir)) if templates_dir else None,
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-        trim_blocks=True, lstrip_blocks=True, bytecode_cache=template_cache() if templates_dir else None,
+        trim_blocks=True, lstrip_blocks=True, auto_reload=False, bytecode_cache=template_cache() if templates_dir else None,
     )
     env.filters.update({
         "date": lambda v: fmt_date(v, lang),
@@ -215,6 +217,9 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any]
     return env
 
 
+_CONSTANT = object()       # marks a constant's name in a memo key: no value a text is given equals it
+
+
 class Renderer:
     """Compiles each template once per language and renders it with a context."""
 
@@ -225,6 +230,14 @@ class Renderer:
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB
         self._texts: Memo[str] = Memo(2048)
+        # id -> (a mapping never changed while this lives, kept so its id stays its own; its key)
+        self._constants: dict[int, tuple[object, tuple[object, str]]] = {}
+        self._files: dict[tuple[str, str], tuple[Template, dict[str, Any]]] = {}
+
+    def constant(self, value: object, name: str) -> None:
+        """`value` (a platform's profile: shared, never changed) is `name` in the texts' memo
+        keys: three texts in ten read the profile, and were rendered every time."""
+        self._constants[id(value)] = (value, (_CONSTANT, name))
 
     def inline(self, text: str, lang: str, context: dict[str, Any], where: str | Location = "rule text",
                extra: dict[str, Any] | None = None) -> str:
@@ -264,29 +277,39 @@ class Renderer:
             elif n in glob:
                 ctx[n] = glob[n]
         # The text depends only on these values (filters are pure), and parcels share them:
-        # "wait until 5 December" is the same string for thousands of parcels. (A mapping or list
-        # among the values makes the key unhashable: such a text is rendered every time.)
-        return self._texts.get((key, tuple(ctx.items())), lambda: _render(tpl, ctx, where, shared=True))
+        # "wait until 5 December" is the same string for thousands of parcels. A constant is
+        # keyed by its name; another mapping or a list makes the key unhashable (rendered every time).
+        consts = self._constants
+        values = tuple((n, consts[id(v)][1] if id(v) in consts else v) if type(v) is dict else (n, v)
+                       for n, v in ctx.items())
+        return self._texts.get((key, values), lambda: _render(tpl, ctx, where, shared=True))
+
+    def _template(self, name: str, lang: str) -> tuple[Template, dict[str, Any]]:
+        """A template file, loaded once, and its globals flattened: Jinja merges a template's
+        globals (a ChainMap) into every render's context, which was half of rendering a message."""
+        found = self._files.get((lang, name))
+        if found is None:
+            try:
+                tpl = self.envs[lang].get_template(f"{lang}/{name}")
+            except TemplateError as e:
+                raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
+            found = self._files[(lang, name)] = (tpl, dict(tpl.globals))
+        return found
 
     def file(self, name: str, lang: str, context: dict[str, Any]) -> str:
-        try:
-            tpl = self.envs[lang].get_template(f"{lang}/{name}")
-        except TemplateError as e:
-            raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
-        return _render(tpl, context, f"templates/{lang}/{name}")
+        tpl, glob = self._template(name, lang)
+        return _render(tpl, {**glob, **context}, f"templates/{lang}/{name}", shared=True, glob=glob)
 
     def blocks(self, name: str, lang: str, context: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
         """The named blocks of a template, each rendered alone with the same limits (a dispute's
         `form`, `text` and `attach`); a block the template lacks is left out."""
-        try:
-            tpl = self.envs[lang].get_template(f"{lang}/{name}")
-        except TemplateError as e:
-            raise RulesError(f"cannot load the template: {e}", where=f"templates/{lang}/{name}") from None
+        tpl, glob = self._template(name, lang)
+        full = {**glob, **context}      # what `Template.new_context` makes, from globals flattened once
         out: dict[str, str] = {}
         for block in names:
             render = tpl.blocks.get(block)
             if render is not None:
-                out[block] = _render(tpl, context, f"templates/{lang}/{name}", block=render)
+                out[block] = _render(tpl, full, f"templates/{lang}/{name}", shared=True, block=render, glob=glob)
         return out
 
     def message_names(self) -> set[str]:
@@ -305,20 +328,20 @@ def _names_used(env: Environment, text: str) -> frozenset[str] | None:
 
 
 def _render(tpl: Template, context: dict[str, Any], where: str | Location, shared: bool = False,
-            block: Callable[[Context], Iterator[str]] | None = None) -> str:
+            block: Callable[[Context], Iterator[str]] | None = None, glob: dict[str, Any] | None = None) -> str:
     """Render with limits (sandbox.py): a fresh budget of loop steps, and MAX_OUTPUT_CHARS of
     text per render, so a rule or template that loops without end fails instead of hanging.
     `shared`: `context` already holds every global the template reads, so Jinja need not merge
-    its globals into a copy (what `Template.render` does, at a cost per call)."""
+    its globals into a copy (what `Template.render` does, at a cost per call); `glob`: those
+    globals, named to the Context as `Template.new_context` names them (imports read them)."""
     start_budget()
     try:
         env = tpl.environment
-        if block is not None:
-            chunks = block(tpl.new_context(context))
-        elif shared:
+        if shared:
             # the Context `Template.new_context` would build, minus copying the globals' names
-            # (only imports read them; texts given a shared context import nothing)
-            chunks = tpl.root_render_func(env.context_class(env, context, tpl.name, tpl.blocks))
+            # (given as `glob` for a template file; texts given a shared context import nothing)
+            made = env.context_class(env, context, tpl.name, tpl.blocks, globals=glob)
+            chunks = block(made) if block is not None else tpl.root_render_func(made)
         else:
             chunks = tpl.generate(context)
         out, size = [], 0
@@ -329,7 +352,7 @@ def _render(tpl: Template, context: dict[str, Any], where: str | Location, share
             out.append(chunk)
         return _ONE_PERIOD.sub("г.", "".join(out).strip())
     except SecurityError as e:
-        line = _template_line(e)
+        line = template_line(e)
         err = BudgetError(f"the template failed{f' at its line {line}' if line else ''}: {e}", where=where)
         err.line = line
         raise err from None
@@ -349,20 +372,6 @@ def _text_line(where: "str | Location", text: str, line: int | None) -> "str | L
     if not isinstance(where, Location) or where.line is None or not line or "\n" not in text.rstrip("\n"):
         return where
     return where.down(line)
-
-
-def _template_line(e: BaseException) -> int | None:
-    """The line of the template an error was raised at (Jinja maps its frames to template lines)."""
-    line, tb = None, e.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name == "<template>" or name.endswith(".j2"):
-            # a frame of compiled template code maps its line back to the template's; a frame
-            # Jinja already rewrote (through `generate`) has the template's line as its own
-            tpl = tb.tb_frame.f_globals.get("__jinja_template__")
-            line = tpl.get_corresponding_lineno(tb.tb_lineno) if tpl is not None else tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def message_langs(templates_dir: Path) -> dict[str, set[str]]:

@@ -341,3 +341,17 @@ def start_budget() -> None:
     """A fresh budget for the render about to start on this thread."""
     _budget.steps = MAX_LOOP_STEPS
     _budget.deadline = time.monotonic() + MAX_RENDER_SECONDS
+
+
+def template_line(e: BaseException) -> int | None:
+    """The line of the template an error was raised at (Jinja maps its frames to template lines)."""
+    line, tb = None, e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name == "<template>" or name.endswith(".j2"):
+            # a frame of compiled template code maps its line back to the template's; a frame
+            # Jinja already rewrote (through `generate`) has the template's line as its own
+            tpl = tb.tb_frame.f_globals.get("__jinja_template__")
+            line = tpl.get_corresponding_lineno(tb.tb_lineno) if tpl is not None else tb.tb_lineno
+        tb = tb.tb_next
+    return line

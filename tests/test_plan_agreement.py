@@ -299,3 +299,11 @@ def test_the_checks_can_fail(advisor):
                               {}, bad13, reports)) == 4
     joom = {"platform": "joom", "notes": [{"kind": "code_uncertain", "text": "“AliExpress order number (not a track code)”"}]}
     assert readings_of_the_platform(advisor, {}, joom, "")
+
+
+def test_no_step_of_the_snapshots_repeats_its_title():
+    """The cases' reports too (tests/snapshots/), in both languages: a step's first clause is not its title again."""
+    import pathlib
+    found = [f"{p.name}: {x}" for p in sorted(pathlib.Path(__file__).parent.joinpath("snapshots").glob("*/*.txt"))
+             for x in titles_not_repeated({}, {}, {p.parent.name: p.read_text(encoding="utf-8")})]
+    assert not found, found[:10]

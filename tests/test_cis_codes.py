@@ -167,10 +167,12 @@ def test_the_report_says_why_a_letter_post_code_with_events_is_followed():
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--event", "2026-11-10=Экспорт",
                              "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
-    assert "usually not tracked, but a post has scanned this parcel" in out and "most posts do not" in out
+    line = next(x for x in out.splitlines() if x.startswith("Code "))
+    assert "(not tracked); from China; yet a post has scanned this parcel." in line and "most posts do not" in out
+    assert line.count("not tracked") == 1          # the service's name says it; the line does not say it twice
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
-    assert "; not tracked." in out and "most posts do not" not in out
+    assert "(not tracked); from China; no post has scanned it yet." in out and "most posts do not" not in out
 
 
 @pytest.mark.parametrize("method, dest, first", [

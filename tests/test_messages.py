@@ -18,7 +18,7 @@ MOVING = [{"date": "2026-09-30", "status": "Приём"}, {"date": "2026-11-01",
 MESSAGES = {
     "seller/not_tracked": (
         {"order": {"track_issued": "2026-11-10"}},
-        ["November 10, 2026", "12 days ago", "AliExpress"], ["10 ноября 2026", "12 дней назад", "AliExpress"]),
+        ["November 10, 2026", "12 days ago", "not the order page"], ["10 ноября 2026", "12 дней назад", "ни страница заказа,"]),
     "seller/check_code": (
         {"order": {"track_issued": "2026-10-31"}, "events": [{"date": "2026-11-01", "status": "Регистрация отправки"}]},
         ["November 1, 2026", "pre-advice"], ["1 ноября 2026", "предуведомление"]),
@@ -243,11 +243,12 @@ def test_not_tracked_says_what_the_buyer_does_see(advisor):
     assert "No tracking service shows anything" in plain
     seller = dict(base, events=[{"date": "2026-11-06", "status": "Departure from Warehouse", "source": "order_page"}])
     text = advisor.render_message("seller/not_tracked", seller, today=TODAY)
-    assert "the only statuses are on the AliExpress order page" in text and "shows anything" not in text
+    # the seller is on the platform: the message names the order page, not the platform (seed-13 reading)
+    assert "the only statuses are on the order page" in text and "AliExpress" not in text and "shows anything" not in text
     pre = dict(base, events=[{"date": "2026-11-06", "stage": "pre_advice"}])
     assert "only an electronic notice" in advisor.render_message("seller/not_tracked", pre, today=TODAY)
     ru = advisor.render_message("seller/not_tracked", seller, today=TODAY, lang="ru")
-    assert "статусы есть только на странице заказа (AliExpress)" in ru
+    assert "статусы есть только на странице заказа." in ru
 
 
 def test_a_requires_naming_an_unknown_fact_is_a_rules_check_problem(rules_copy):

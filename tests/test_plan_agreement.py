@@ -147,11 +147,105 @@ def facts_fit(doc, a, report):
 
 CHECKS = [step_and_message, code_against_history, dates_agree, check_digit_and_history, facts_fit]
 
+# ---- the seed-13 reading's classes (docs/reviews/native-reading-seed13.md), read in both languages
+
+SPOR = re.compile(r"(?<![\w-])спор(?:а|у|ом|е|ы|ов|ам|ами|ах)?(?![\w-])", re.I)
+
+
+def platform_words(profile, doc, a, reports):
+    """Group 1: a text takes the platform's word for a dispute, its form's language and the seller's."""
+    out, en, ru = [], re.sub(r"--copy \S+", "", reports["en"]), re.sub(r"--copy \S+", "", reports["ru"])
+    words = (profile.get("words") or {}).get("dispute") or {}
+    if words.get("en", "dispute") != "dispute" and re.search(r"\bdisputes?\b", en, re.I):
+        out.append(f"'dispute' on {a['platform']}, which says {words['en']!r}")
+    if words.get("ru", "спор") != "спор" and SPOR.search(ru):
+        out.append(f"«спор» on {a['platform']}, which says «{words['ru']}»")
+    language = profile.get("language") or {}
+    if language.get("form") != "buyer" and re.search(r'answer "not received"|ответьте «нет»', en + ru):
+        out.append(f"AliExpress's form answers on {a['platform']}")
+    if language.get("seller") != "en" and re.search(r"simple English|простом английском", en + ru):
+        out.append(f"'simple English' where the seller reads {language.get('seller')}")
+    if re.search(r'choose "', ru):
+        out.append("an English form instruction inside the Russian report")
+    return out
+
+
+def numbers_of_the_facts(doc, a, reports):
+    """Group 2: a day count is this dispute's own; an escalated dispute is not about to become a claim."""
+    out, en = [], reports["en"]
+    dispute, today = doc.get("dispute") or {}, _day(a["today"])
+    opened = _day(dispute.get("opened"))
+    for n in re.findall(r"has been open for (\d+) days?|has not answered the \w+ in (\d+) days?", en):
+        said = int(n[0] or n[1])
+        if opened and said != (today - opened).days:
+            out.append(f"'{said} days' for a dispute opened {(today - opened).days} days ago")
+    if dispute.get("escalated") and re.search(r"becomes a claim automatically|станет претензией", en + reports["ru"]):
+        out.append("an escalated dispute 'becomes a claim automatically'")
+    return out
+
+
+def one_report(doc, a, reports):
+    """Group 3: one report does not say two opposite things: 'moving' beside weeks of silence, a
+    'nothing to do' flag over a plan, a week's wait on a nearer date, Dates before the plan's day."""
+    out, en, today, steps = [], reports["en"], _day(a["today"]), _steps(a)
+    if "is moving, so there is no" in en and re.search(r"without movement|has been silent|has shown nothing|No new status for", en):
+        out.append("'the parcel is moving' beside its silence")
+    if any("Nothing to do" in f["text"] for f in a["flags"]) and any(s["action"] != "wait" and s.get("due") == a["today"] for s in steps):
+        out.append("a 'nothing to do' flag over a step today")
+    for s in steps:
+        if s.get("due") and re.fullmatch(r"\D*(?:about a week|около недели)\D*", s.get("text") or "") and (_day(s["due"]) - today).days < 6:
+            out.append(f"{s['rule']}: 'about a week' on a date {(_day(s['due']) - today).days} days away")
+    disputes = [_day(s["due"]) for s in steps if s["action"] == "open_dispute" and s.get("due")]
+    for d in a["deadlines"]:
+        if d["id"] == "open_dispute_by" and disputes and _day(d["date"]) < min(disputes):
+            out.append(f"Dates: open by {d['date']}, the plan opens it on {min(disputes)}")
+    withheld = {n.get("message") for n in a["notes"] if n["kind"] == "message_withheld"}
+    if "seller/search_claim" in withheld and any("start a search" in (s.get("text") or "") for s in steps):
+        out.append("a step asks the seller for a search, the note says that request is not true")
+    return out
+
+
+def _stems(text):
+    return [w[:5].lower() for w in re.findall(r"[^\W\d_]+", text)]
+
+
+def titles_not_repeated(doc, a, reports):
+    """Group 1 (seed 13): a plan step's first clause does not repeat its own title ("Keep the case
+    open: keep the case open", "Wait: wait"); later in the text the act may be named again."""
+    out = []
+    for lang, report in reports.items():
+        for title, text in re.findall(r"^\s+\d+\. [^—\n]+ — ([^:\n]+): (.*)$", report, re.M):
+            t, x = _stems(title), _stems(re.split(r"[.;:]", text)[0])     # its first clause
+            if any(x[i:i + len(t)] == t for i in range(len(x) - len(t) + 1)):
+                out.append(f"{lang}: the step repeats its title {title!r}")
+    return out
+
+
+def guesses_and_amounts(doc, a, reports):
+    """Groups 4 and 5: a fake-service reading is not certain beside other readings, and is one term
+    in Russian; a partial refund is not called the whole money."""
+    out, kinds = [], {n["kind"] for n in a["notes"]}
+    certain = any(n["kind"] == "statuses_invented" and "shape" not in n.get("text", "") for n in a["notes"])
+    if certain and "code_uncertain" in kinds:
+        out.append("statuses 'made up' by a fake service while the code has other readings")
+    if re.search(r"фальшив", reports["ru"]) and re.search(r"поддельн", reports["ru"]):
+        out.append("«фальшивая» and «поддельная» for one thing")
+    partial = (doc.get("dispute") or {}).get("seller_response") == "partial_refund"
+    if partial and any(re.search(r"My money for this order was refunded|offer to pay for it", m["en"]) for m in a["messages"]):
+        out.append("a partial refund called the whole money")
+    return out
+
+
+CHECKS13 = [numbers_of_the_facts, one_report, titles_not_repeated, guesses_and_amounts]
+
 
 def problems(advisor, doc):
     a = advisor.advise(doc, today=None, lang="en")
     d, report = a.to_dict(), render_text(advisor, a, "en")
     found = [f"{c.__name__}: {p}" for c in CHECKS for p in c(doc, d, report)]
+    reports = {"en": report, "ru": render_text(advisor, advisor.advise(doc, today=None, lang="ru"), "ru")}
+    found += [f"{c.__name__}: {p}" for c in CHECKS13 for p in c(doc, d, reports)]
+    found += [f"platform_words: {p}" for p in platform_words(advisor.profiles[d["platform"]], doc, d, reports)]
     return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
 
 
@@ -186,5 +280,30 @@ def test_the_checks_can_fail(advisor):
     a["actions"].append({"action": "check_track_code", "rule": "n", "text": "Then enter it here instead."})
     for check in CHECKS:
         assert check(doc, a, report), check.__name__
+    bad13 = {"today": "2026-12-19", "platform": "ok", "flags": [{"id": "frozen_order", "text": "Nothing to do: wait."}],
+             "next_step": {"action": "contact_post_office", "rule": "p", "due": "2026-12-19", "text": "Ask the seller to start a search."},
+             "actions": [{"action": "wait", "rule": "f", "due": "2026-12-22", "text": "Wait about a week."},
+                         {"action": "open_dispute", "rule": "d", "due": "2026-12-25", "text": ""}],
+             "deadlines": [{"id": "open_dispute_by", "date": "2026-12-23"}],
+             "notes": [{"kind": "message_withheld", "message": "seller/search_claim"},
+                       {"kind": "statuses_invented", "text": "This code belongs to a fake service."}, {"kind": "code_uncertain"}],
+             "messages": [{"en": "Hello! My money for this order was refunded, but then the parcel arrived."}]}
+    doc13 = {"dispute": {"opened": "2026-11-08", "escalated": True, "seller_response": "partial_refund"}}
+    reports = {"en": "22 days without movement. The parcel is moving, so there is no dispute to open yet.\n"
+                     "  2. Today — Keep the complaint open: keep the complaint open. The seller has not answered the "
+                     "complaint in 16 days; it becomes a claim automatically. Keep it short and in simple English.",
+               "ru": "Откройте спор: фальшивая служба; поддельной службе. choose \"I haven't received my item\""}
+    for check in CHECKS13:
+        assert check(doc13, bad13, reports), check.__name__
+    assert len(platform_words({"words": {"dispute": {"en": "complaint", "ru": "жалоба"}}, "language": {"seller": "ru", "form": "ru"}},
+                              {}, bad13, reports)) == 4
     joom = {"platform": "joom", "notes": [{"kind": "code_uncertain", "text": "“AliExpress order number (not a track code)”"}]}
     assert readings_of_the_platform(advisor, {}, joom, "")
+
+
+def test_no_step_of_the_snapshots_repeats_its_title():
+    """The cases' reports too (tests/snapshots/), in both languages: a step's first clause is not its title again."""
+    import pathlib
+    found = [f"{p.name}: {x}" for p in sorted(pathlib.Path(__file__).parent.joinpath("snapshots").glob("*/*.txt"))
+             for x in titles_not_repeated({}, {}, {p.parent.name: p.read_text(encoding="utf-8")})]
+    assert not found, found[:10]

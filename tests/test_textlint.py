@@ -36,6 +36,9 @@ def _checks(advice, report=None):
     ("Откройте спор через 0 дней.", "ru.phrase"),
     ("Откройте спор до 17 ноября 2026 г.", "step.past_day"),
     ("Откройте спор, раньше чем защита закончится.", "ru.phrase"),
+    ("Если он промолчит, жалобу закроется в вашу пользу.", "ru.phrase"),
+    ("Ждать: ждать решения площадки.", "ru.phrase"),
+    ("Пакет (не отслеживается); страна — Китай; не отслеживается.", "ru.phrase"),
 ])
 def test_the_lint_finds_each_kind_of_problem_in_russian(text, check):
     assert check in _checks(_advice(actions=[{"text": text}]))
@@ -46,6 +49,8 @@ def test_the_lint_finds_each_kind_of_problem_in_russian(text, check):
     ("Open a dispute in 0 days.", "en.phrase"),
     ("Open a dispute by November 17, 2026.", "step.past_day"),
     ("Say stage open_dispute.", "ids"),
+    ("Wait: wait about a week.", "en.phrase"),
+    ("Small packet (not tracked); from China; not tracked.", "en.phrase"),
 ])
 def test_the_lint_finds_each_kind_of_problem_in_english(text, check):
     assert check in _checks(_advice("en", actions=[{"text": text}]))

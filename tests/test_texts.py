@@ -67,7 +67,8 @@ def problems(text: str, lang: str, allowed: set[str] = frozenset(), prose: bool 
             one = fmt_plural(int(n), "ru", "one", "few", "many") == "one"
             if one != verb.lower().endswith(("ёл", "ел", "ся")):
                 out.append(f"the verb does not agree with the number: `{verb} {n}`")
-        for word in LATIN.findall(text):
+        # a form's English button label in quotes with its Russian explanation after it (eBay's case form)
+        for word in LATIN.findall(re.sub(r"«[A-Za-z' ,]+»(?= \()", "", text)):
             if len(word) > 1 and word not in allowed:     # a single letter is a character being discussed
                 out.append(f"an English word in Russian: `{word}`")
         for term in GLOSSARY["terms"].values():

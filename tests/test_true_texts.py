@@ -170,7 +170,7 @@ def _without_commands(text: str) -> str:
     ("ebay", ["Ask eBay to step in", "rejected the case", "Do not close the case"], ["dispute", "claim"],
      ["Попросить eBay вмешаться", "отклонил кейс"]),
     ("ok", ["Ask the marketplace to step in", "rejected the complaint"], ["dispute", "claim"],
-     ["Попросить маркетплейс вмешаться", "отклонил жалобу", "Не закрывайте жалобу"]),
+     ["Попросить маркетплейс вмешаться", "отклонил жалобу", "Не отзывайте жалобу"]),
     ("aliexpress", ["Escalate the dispute to a claim", "escalate it to a claim"], ["case", "complaint"],
      ["Передать спор на рассмотрение площадки", "отклонил спор"]),
 ])

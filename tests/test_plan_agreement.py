@@ -239,12 +239,28 @@ def guesses_and_amounts(doc, a, reports):
 CHECKS13 = [numbers_of_the_facts, one_report, titles_not_repeated, guesses_and_amounts]
 
 
+# ---- the seed-17 reading's classes (a text against the stage, the platform, the calendar, its own line)
+
+
+def texts_true_to_the_stage(doc, a, reports):
+    """Group 1 (0281): a text to send does not say 'not delivered' when the tracker shows delivered."""
+    out = []
+    if a["stage"] == "delivered":
+        for m in a["messages"]:
+            if re.search(r"has not been delivered|the parcel is still in transit|так и не доставлена|а посылка ещё в пути", m["en"] + m.get("ru", "")):
+                out.append(f"{m['rule']}: 'has not been delivered' while the tracker shows delivered")
+    return out
+
+
+CHECKS17 = [texts_true_to_the_stage]
+
+
 def problems(advisor, doc):
     a = advisor.advise(doc, today=None, lang="en")
     d, report = a.to_dict(), render_text(advisor, a, "en")
     found = [f"{c.__name__}: {p}" for c in CHECKS for p in c(doc, d, report)]
     reports = {"en": report, "ru": render_text(advisor, advisor.advise(doc, today=None, lang="ru"), "ru")}
-    found += [f"{c.__name__}: {p}" for c in CHECKS13 for p in c(doc, d, reports)]
+    found += [f"{c.__name__}: {p}" for c in CHECKS13 + CHECKS17 for p in c(doc, d, reports)]
     found += [f"platform_words: {p}" for p in platform_words(advisor.profiles[d["platform"]], doc, d, reports)]
     return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
 
@@ -307,3 +323,11 @@ def test_no_step_of_the_snapshots_repeats_its_title():
     found = [f"{p.name}: {x}" for p in sorted(pathlib.Path(__file__).parent.joinpath("snapshots").glob("*/*.txt"))
              for x in titles_not_repeated({}, {}, {p.parent.name: p.read_text(encoding="utf-8")})]
     assert not found, found[:10]
+
+
+def test_the_seed17_checks_can_fail(advisor):
+    """Each seed-17 check finds its class in a hand-made advice."""
+    bad = {"stage": "delivered", "platform": "ebay", "today": "2026-08-05", "flags": [], "warnings": [], "notes": [],
+           "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
+    for check in CHECKS17:
+        assert check({}, bad, {"en": "", "ru": ""}), check.__name__

@@ -255,6 +255,14 @@ def texts_true_to_the_stage(doc, a, reports):
 CHECKS17 = [texts_true_to_the_stage]
 
 
+def steps_of_the_platform(profile, doc, a, reports):
+    """Group 3 (1792): no 'confirm receipt so the seller is paid' where the platform has no such step."""
+    if profile.get("confirm_receipt") is False and re.search(r"confirm receipt|Confirm receipt|подтвердите получение|Подтвердить получение",
+                                                             reports["en"] + reports["ru"]):
+        return [f"'confirm receipt' on {a['platform']}, which has no such step"]
+    return []
+
+
 def problems(advisor, doc):
     a = advisor.advise(doc, today=None, lang="en")
     d, report = a.to_dict(), render_text(advisor, a, "en")
@@ -262,6 +270,7 @@ def problems(advisor, doc):
     reports = {"en": report, "ru": render_text(advisor, advisor.advise(doc, today=None, lang="ru"), "ru")}
     found += [f"{c.__name__}: {p}" for c in CHECKS13 + CHECKS17 for p in c(doc, d, reports)]
     found += [f"platform_words: {p}" for p in platform_words(advisor.profiles[d["platform"]], doc, d, reports)]
+    found += [f"steps_of_the_platform: {p}" for p in steps_of_the_platform(advisor.profiles[d["platform"]], doc, d, reports)]
     return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
 
 
@@ -331,3 +340,4 @@ def test_the_seed17_checks_can_fail(advisor):
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
     for check in CHECKS17:
         assert check({}, bad, {"en": "", "ru": ""}), check.__name__
+    assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

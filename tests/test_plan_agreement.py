@@ -252,7 +252,16 @@ def texts_true_to_the_stage(doc, a, reports):
     return out
 
 
-CHECKS17 = [texts_true_to_the_stage]
+def seasons_that_still_matter(doc, a, reports):
+    """Group 4 (0848): 'posts are overloaded' by a sale is not said months after the payment."""
+    paid, today = _day((doc.get("order") or {}).get("paid")), _day(a["today"])
+    overloaded = [f for f in a["flags"] if f["id"] == "seasonal_delay" and "sales" in f["text"]]
+    if overloaded and paid and today and (today - paid).days > 45:
+        return [f"'posts are overloaded' by a sale {(today - paid).days} days after payment"]
+    return []
+
+
+CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter]
 
 
 def steps_of_the_platform(profile, doc, a, reports):
@@ -336,8 +345,10 @@ def test_no_step_of_the_snapshots_repeats_its_title():
 
 def test_the_seed17_checks_can_fail(advisor):
     """Each seed-17 check finds its class in a hand-made advice."""
-    bad = {"stage": "delivered", "platform": "ebay", "today": "2026-08-05", "flags": [], "warnings": [], "notes": [],
+    bad = {"stage": "delivered", "platform": "ebay", "today": "2027-02-14", "warnings": [], "notes": [],
+           "flags": [{"id": "seasonal_delay", "text": "The 11.11 sales: posts are overloaded."}],
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
+    doc = {"order": {"paid": "2026-11-11"}}
     for check in CHECKS17:
-        assert check({}, bad, {"en": "", "ru": ""}), check.__name__
+        assert check(doc, bad, {"en": "", "ru": ""}), check.__name__
     assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

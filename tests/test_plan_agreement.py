@@ -261,7 +261,15 @@ def seasons_that_still_matter(doc, a, reports):
     return []
 
 
-CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter]
+def code_line_contrast(doc, a, reports):
+    """Group 2 (0650): the code line's 'yet a post has scanned it' sits by 'not tracked', not after the country."""
+    if re.search(r"\(not tracked\); from [^;\n]+; yet\b", reports["en"]) or \
+            re.search(r"\(не отслеживается\); страна отправления — [^;\n]+; но\b", reports["ru"]):
+        return ["the code line's contrast follows the country, not 'not tracked'"]
+    return []
+
+
+CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast]
 
 
 def steps_of_the_platform(profile, doc, a, reports):
@@ -350,5 +358,5 @@ def test_the_seed17_checks_can_fail(advisor):
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
     doc = {"order": {"paid": "2026-11-11"}}
     for check in CHECKS17:
-        assert check(doc, bad, {"en": "", "ru": ""}), check.__name__
+        assert check(doc, bad, {"en": "Code X: small packet (not tracked); from China; yet a post has scanned this parcel.", "ru": ""}), check.__name__
     assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

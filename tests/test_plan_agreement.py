@@ -269,7 +269,24 @@ def code_line_contrast(doc, a, reports):
     return []
 
 
-CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast]
+DESTINATION_STAGES = ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered")
+
+
+def code_reach_against_history(doc, a, reports):
+    """Group 5 (1069, 1879): 'tracked only in the origin country' and 'silence after export is expected'
+    not said of a parcel the history shows in the destination country; a number tracked only at the
+    destination is not 'visible at most up to the border'."""
+    out, en = [], reports["en"]
+    if a["stage"] in DESTINATION_STAGES and re.search(r"[;:] tracked only in the origin country|silence after export is expected", en):
+        out.append(f"'tracked only in the origin country' at stage {a['stage']}")
+    if "tracked only in the destination country" in en and "up to the border" in en:
+        out.append("'tracked only in the destination country' and 'visible up to the border'")
+    if re.search(r"только в стране: ", reports["ru"]):
+        out.append("«только в стране: …» instead of the country's name in its case")
+    return out
+
+
+CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast, code_reach_against_history]
 
 
 def steps_of_the_platform(profile, doc, a, reports):
@@ -358,5 +375,6 @@ def test_the_seed17_checks_can_fail(advisor):
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
     doc = {"order": {"paid": "2026-11-11"}}
     for check in CHECKS17:
-        assert check(doc, bad, {"en": "Code X: small packet (not tracked); from China; yet a post has scanned this parcel.", "ru": ""}), check.__name__
+        assert check(doc, bad, {"en": "Code X: small packet (not tracked); from China; yet a post has scanned this parcel.\n"
+                                      "Code Y: a number; tracked only in the origin country.", "ru": ""}), check.__name__
     assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

@@ -286,7 +286,16 @@ def code_reach_against_history(doc, a, reports):
     return out
 
 
-CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast, code_reach_against_history]
+def promises_called_marketing(doc, a, reports):
+    """Group 7 (1404): 'that promise is marketing: more than a month is normal' only for a promise of a month at most."""
+    days = (doc.get("order") or {}).get("promised_days")
+    if days and days > 30 and re.search(r"promise is marketing", reports["en"]):
+        return [f"a {days}-day promise called marketing"]
+    return []
+
+
+CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast, code_reach_against_history,
+            promises_called_marketing]
 
 
 def steps_of_the_platform(profile, doc, a, reports):
@@ -373,8 +382,9 @@ def test_the_seed17_checks_can_fail(advisor):
     bad = {"stage": "delivered", "platform": "ebay", "today": "2027-02-14", "warnings": [], "notes": [],
            "flags": [{"id": "seasonal_delay", "text": "The 11.11 sales: posts are overloaded."}],
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
-    doc = {"order": {"paid": "2026-11-11"}}
+    doc = {"order": {"paid": "2026-11-11", "promised_days": 60}}
     for check in CHECKS17:
         assert check(doc, bad, {"en": "Code X: small packet (not tracked); from China; yet a post has scanned this parcel.\n"
-                                      "Code Y: a number; tracked only in the origin country.", "ru": ""}), check.__name__
+                                      "Code Y: a number; tracked only in the origin country.\n"
+                                      "Note: The seller's promised 60 days are over, but that promise is marketing.", "ru": ""}), check.__name__
     assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

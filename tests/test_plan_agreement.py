@@ -294,8 +294,15 @@ def promises_called_marketing(doc, a, reports):
     return []
 
 
+def order_number_against_scans(doc, a, reports):
+    """Group 6 (0786): a code a post has scanned is not called an order number as a certainty."""
+    scanned = a["stage"] not in ("none", "pre_advice")
+    certain = [f for f in a["flags"] if f["id"] == "order_number_not_track" and "may be a track code" not in f["text"]]
+    return ["an order number stated as certain while a post has scanned the parcel"] if scanned and certain else []
+
+
 CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast, code_reach_against_history,
-            promises_called_marketing]
+            promises_called_marketing, order_number_against_scans]
 
 
 def steps_of_the_platform(profile, doc, a, reports):
@@ -380,7 +387,8 @@ def test_no_step_of_the_snapshots_repeats_its_title():
 def test_the_seed17_checks_can_fail(advisor):
     """Each seed-17 check finds its class in a hand-made advice."""
     bad = {"stage": "delivered", "platform": "ebay", "today": "2027-02-14", "warnings": [], "notes": [],
-           "flags": [{"id": "seasonal_delay", "text": "The 11.11 sales: posts are overloaded."}],
+           "flags": [{"id": "seasonal_delay", "text": "The 11.11 sales: posts are overloaded."},
+                     {"id": "order_number_not_track", "text": "X looks like an order number, not a track code."}],
            "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
     doc = {"order": {"paid": "2026-11-11", "promised_days": 60}}
     for check in CHECKS17:

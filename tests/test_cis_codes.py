@@ -168,7 +168,7 @@ def test_the_report_says_why_a_letter_post_code_with_events_is_followed():
                              "--today", "2026-11-22", "--no-messages")
     assert code == 0, err
     line = next(x for x in out.splitlines() if x.startswith("Code "))
-    assert "(not tracked); from China; yet a post has scanned this parcel." in line and "most posts do not" in out
+    assert "(not tracked), yet a post has scanned this parcel; from China." in line and "most posts do not" in out
     assert line.count("not tracked") == 1          # the service's name says it; the line does not say it twice
     code, out, err = run_cli("LK123456785CN", "--issued", "20d", "--dest", "RU", "--today", "2026-11-22", "--no-messages")
     assert code == 0, err

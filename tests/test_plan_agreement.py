@@ -239,13 +239,88 @@ def guesses_and_amounts(doc, a, reports):
 CHECKS13 = [numbers_of_the_facts, one_report, titles_not_repeated, guesses_and_amounts]
 
 
+# ---- the seed-17 reading's classes (a text against the stage, the platform, the calendar, its own line)
+
+
+def texts_true_to_the_stage(doc, a, reports):
+    """Group 1 (0281): a text to send does not say 'not delivered' when the tracker shows delivered."""
+    out = []
+    if a["stage"] == "delivered":
+        for m in a["messages"]:
+            if re.search(r"has not been delivered|the parcel is still in transit|так и не доставлена|а посылка ещё в пути", m["en"] + m.get("ru", "")):
+                out.append(f"{m['rule']}: 'has not been delivered' while the tracker shows delivered")
+    return out
+
+
+def seasons_that_still_matter(doc, a, reports):
+    """Group 4 (0848): 'posts are overloaded' by a sale is not said months after the payment."""
+    paid, today = _day((doc.get("order") or {}).get("paid")), _day(a["today"])
+    overloaded = [f for f in a["flags"] if f["id"] == "seasonal_delay" and "sales" in f["text"]]
+    if overloaded and paid and today and (today - paid).days > 45:
+        return [f"'posts are overloaded' by a sale {(today - paid).days} days after payment"]
+    return []
+
+
+def code_line_contrast(doc, a, reports):
+    """Group 2 (0650): the code line's 'yet a post has scanned it' sits by 'not tracked', not after the country."""
+    if re.search(r"\(not tracked\); from [^;\n]+; yet\b", reports["en"]) or \
+            re.search(r"\(не отслеживается\); страна отправления — [^;\n]+; но\b", reports["ru"]):
+        return ["the code line's contrast follows the country, not 'not tracked'"]
+    return []
+
+
+DESTINATION_STAGES = ("import", "customs", "customs_held", "destination_sorting", "arrived_office", "delivered")
+
+
+def code_reach_against_history(doc, a, reports):
+    """Group 5 (1069, 1879): 'tracked only in the origin country' and 'silence after export is expected'
+    not said of a parcel the history shows in the destination country; a number tracked only at the
+    destination is not 'visible at most up to the border'."""
+    out, en = [], reports["en"]
+    if a["stage"] in DESTINATION_STAGES and re.search(r"[;:] tracked only in the origin country|silence after export is expected", en):
+        out.append(f"'tracked only in the origin country' at stage {a['stage']}")
+    if "tracked only in the destination country" in en and "up to the border" in en:
+        out.append("'tracked only in the destination country' and 'visible up to the border'")
+    if re.search(r"только в стране: ", reports["ru"]):
+        out.append("«только в стране: …» instead of the country's name in its case")
+    return out
+
+
+def promises_called_marketing(doc, a, reports):
+    """Group 7 (1404): 'that promise is marketing: more than a month is normal' only for a promise of a month at most."""
+    days = (doc.get("order") or {}).get("promised_days")
+    if days and days > 30 and re.search(r"promise is marketing", reports["en"]):
+        return [f"a {days}-day promise called marketing"]
+    return []
+
+
+def order_number_against_scans(doc, a, reports):
+    """Group 6 (0786): a code a post has scanned is not called an order number as a certainty."""
+    scanned = a["stage"] not in ("none", "pre_advice")
+    certain = [f for f in a["flags"] if f["id"] == "order_number_not_track" and "may be a track code" not in f["text"]]
+    return ["an order number stated as certain while a post has scanned the parcel"] if scanned and certain else []
+
+
+CHECKS17 = [texts_true_to_the_stage, seasons_that_still_matter, code_line_contrast, code_reach_against_history,
+            promises_called_marketing, order_number_against_scans]
+
+
+def steps_of_the_platform(profile, doc, a, reports):
+    """Group 3 (1792): no 'confirm receipt so the seller is paid' where the platform has no such step."""
+    if profile.get("confirm_receipt") is False and re.search(r"confirm receipt|Confirm receipt|подтвердите получение|Подтвердить получение",
+                                                             reports["en"] + reports["ru"]):
+        return [f"'confirm receipt' on {a['platform']}, which has no such step"]
+    return []
+
+
 def problems(advisor, doc):
     a = advisor.advise(doc, today=None, lang="en")
     d, report = a.to_dict(), render_text(advisor, a, "en")
     found = [f"{c.__name__}: {p}" for c in CHECKS for p in c(doc, d, report)]
     reports = {"en": report, "ru": render_text(advisor, advisor.advise(doc, today=None, lang="ru"), "ru")}
-    found += [f"{c.__name__}: {p}" for c in CHECKS13 for p in c(doc, d, reports)]
+    found += [f"{c.__name__}: {p}" for c in CHECKS13 + CHECKS17 for p in c(doc, d, reports)]
     found += [f"platform_words: {p}" for p in platform_words(advisor.profiles[d["platform"]], doc, d, reports)]
+    found += [f"steps_of_the_platform: {p}" for p in steps_of_the_platform(advisor.profiles[d["platform"]], doc, d, reports)]
     return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
 
 
@@ -307,3 +382,17 @@ def test_no_step_of_the_snapshots_repeats_its_title():
     found = [f"{p.name}: {x}" for p in sorted(pathlib.Path(__file__).parent.joinpath("snapshots").glob("*/*.txt"))
              for x in titles_not_repeated({}, {}, {p.parent.name: p.read_text(encoding="utf-8")})]
     assert not found, found[:10]
+
+
+def test_the_seed17_checks_can_fail(advisor):
+    """Each seed-17 check finds its class in a hand-made advice."""
+    bad = {"stage": "delivered", "platform": "ebay", "today": "2027-02-14", "warnings": [], "notes": [],
+           "flags": [{"id": "seasonal_delay", "text": "The 11.11 sales: posts are overloaded."},
+                     {"id": "order_number_not_track", "text": "X looks like an order number, not a track code."}],
+           "messages": [{"rule": "d", "en": "The parcel X has not been delivered, although I paid on May 31.", "ru": ""}]}
+    doc = {"order": {"paid": "2026-11-11", "promised_days": 60}}
+    for check in CHECKS17:
+        assert check(doc, bad, {"en": "Code X: small packet (not tracked); from China; yet a post has scanned this parcel.\n"
+                                      "Code Y: a number; tracked only in the origin country.\n"
+                                      "Note: The seller's promised 60 days are over, but that promise is marketing.", "ru": ""}), check.__name__
+    assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})

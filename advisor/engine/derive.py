@@ -231,6 +231,7 @@ def derive(facts: Facts, track: dict[str, Any] | None, knowledge: "Knowledge", a
     season = knowledge.seasons.find(today, o.paid, f["exported"])        # W11
     f["season"] = season["id"] if season else "none"
     f["season_extra_days"] = int(season["extra_days"]) if season else 0
+    f["season_by"] = season.get("applies_to", "today") if season else "none"
     office = destination.office(postal, places, dest)
     tracked = facts.tracked_destination
     return Derived(engine=f, dates=dates, events=events, notes=notes,

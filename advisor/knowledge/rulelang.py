@@ -80,6 +80,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "order_problem": ("text", "none, wrong_item, defective, not_as_described, missing_items"),
     "season": ("text", "the season stretching wait windows now, or none"),
     "season_extra_days": ("int", "days the current season adds to wait windows (0 outside seasons)"),
+    "season_by": ("text", "what put the parcel in the season (seasons.yaml applies_to): today, paid, or none"),
 }
 
 # Date names a due expression can use, and the day-count fact that exists exactly when it does

@@ -232,9 +232,12 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
             date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise err.at(f"events[{i}].date") from None
+        country = e.get("country")
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
-            country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
+            # the field's path made only for an event that names a country (most name none)
+            country=event_country(country, f"events[{i}].country") if country else None,
+            city=e.get("city"), postcode=e.get("postcode"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))

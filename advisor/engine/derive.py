@@ -83,9 +83,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     ordered = in_order(facts.events) + tracker_event(facts)
     if shuffled(facts.events):
         notes.append(note("events_reordered"))
-    rank = stages.rank
-    export_rank = rank["export"]
-    classify = stages.classify
+    rank, classify, export_rank = stages.rank, stages.classify, stages.rank["export"]
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
         stage, reading, known, by_text = e.stage, None, False, False

@@ -218,7 +218,6 @@ def make_env(lang: str, templates_dir: Path | None = None, words: dict[str, Any]
 
 
 _CONSTANT = object()       # marks a constant's name in a memo key: no value a text is given equals it
-_NOTHING: dict[str, Any] = {}
 
 
 class Renderer:
@@ -227,7 +226,6 @@ class Renderer:
     def __init__(self, templates_dir: Path, words: dict[str, Any] | None = None, carriers: dict[str, Any] | None = None):
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir, words, carriers) for lang in LANGS}
-        # (lang, text) -> the compiled text and the names it reads, as a tuple (None: it includes others)
         self._inline: dict[tuple[str, str], tuple[Template, tuple[str, ...] | None]] = {}
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB
@@ -268,9 +266,7 @@ class Renderer:
                        where: str | Location, extra: dict[str, Any] | None) -> str:
         if names is None:
             return _render(tpl, dict(context, **(extra or {})), where)
-        extra = extra or _NOTHING
-        glob = tpl.globals
-        consts = self._constants
+        extra, glob, consts = extra or {}, tpl.globals, self._constants
         ctx: dict[str, Any] = {}
         values = []
         for n in names:
@@ -283,9 +279,7 @@ class Renderer:
             else:
                 continue
             ctx[n] = v
-            # a constant is keyed by its name; another mapping or a list makes the key unhashable
-            # (rendered every time)
-            if type(v) is dict and id(v) in consts:
+            if type(v) is dict and id(v) in consts:     # keyed by its name (another mapping: unhashable)
                 v = consts[id(v)][1]
             values.append((n, v))
         # The text depends only on these values (filters are pure), and parcels share them:
@@ -293,7 +287,7 @@ class Renderer:
         memo_key = (key, tuple(values))
         try:
             return self._texts.young[memo_key]      # the common case, without a call
-        except (KeyError, TypeError):
+        except (KeyError, TypeError):               # a list among the values: rendered every time
             pass
         return self._texts.get(memo_key, lambda: _render(tpl, ctx, where, shared=True))
 

@@ -7,7 +7,9 @@ temporary git worktree) and advising the same generated parcels, every parcel di
 
 Floors: `python -c pass` (the interpreter's start), the full pre-engine path (facts read and
 checked, the code analysed, facts derived, the template context: everything before the engine),
-and the engine alone (durable_rules on the derived facts already made).
+and the engine alone (durable_rules on the derived facts already made). Beside them, the Python
+calls per parcel: a count, not a time, so a change shows in it however loaded the machine is
+(CPU time on a shared machine moves by a fifth from run to run: the other programs share the caches).
 """
 from __future__ import annotations
 
@@ -48,7 +50,22 @@ def probe(n: int, seed: int) -> dict:
         for d in docs:
             adv.advise(d, today=bench.TODAY, messages=messages)
         out[name] = time.process_time() - t
-    return {k: v / n * 1e6 for k, v in out.items()}
+    got = {k: v / n * 1e6 for k, v in out.items()}
+    got["calls"] = calls_per_parcel(adv, docs[:500], bench.TODAY)
+    return got
+
+
+def calls_per_parcel(adv, docs: list, today) -> float:
+    """Python function calls per parcel advised without messages (cProfile's count): the same on a
+    quiet machine and a loaded one, where CPU time moves by a fifth from run to run."""
+    import cProfile
+    import pstats
+    prof = cProfile.Profile()
+    prof.enable()
+    for d in docs:
+        adv.advise(d, today=today, messages=False)
+    prof.disable()
+    return pstats.Stats(prof).total_calls / len(docs)
 
 
 def checkout(ref: str, into: Path) -> Path:
@@ -122,6 +139,10 @@ def _report(trees, walls, best, n, rounds, starts, ref) -> None:
     for key, label in FIGURES:
         row = [best[name][key] for name in names]
         print(f"{label:38s}" + "".join(f"{v:13.1f} µs" for v in row) + (f"{row[0] / row[1]:17.2f}x" if ref else ""))
+    if all("calls" in best[name] for name in names):        # the same in every run: not a best of
+        row = [best[name]["calls"] for name in names]
+        print(f"{'Python calls per parcel, no messages':38s}" + "".join(f"{v:16,.0f}" for v in row)
+              + (f"{row[0] / row[1]:17.2f}x" if ref else ""))
     for name in names:
         b = best[name]
         floor = b["pre"] + b["engine"]
@@ -149,6 +170,9 @@ def table(trees, walls, best, ref) -> str:
             ("the engine alone (floor), µs per parcel", this["engine"], "", other and other["engine"]),
             ("`advise CODE`, ms (start-up cache filled)", start["this"] * 1000,
              f"{start['this'] / start['pass']:.1f}x `python -c pass`", ref and start[ref] * 1000)]
+    if "calls" in this and (other is None or "calls" in other):
+        rows.append(("Python calls per parcel, no messages (not moved by the machine's load)", this["calls"], "",
+                     other and other["calls"]))
     head = f"| measure | this | beside its floor |{f' {ref} | this/{ref} |' if ref else ''}"
     lines = [head, "|---|---|---|" + ("---|---|" if ref else "")]
     for label, value, beside, before in rows:

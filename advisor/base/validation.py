@@ -148,7 +148,7 @@ def errors(name: str, doc: Any) -> list[ValidationError]:
     """jsonschema errors for `doc`, shallowest first; [] when valid (checked the fast way first)."""
     fast = _fast(name)     # outside the try: a schema it cannot compile is our bug, not the document's
     try:
-        events = doc.get("events") if type(doc) is dict else None
+        events: Any = doc.get("events") if type(doc) is dict else None
         plain = _plain_events(name) if type(events) is list and events else None
         if plain is not None and len(events) <= plain[0] and all(map(plain[1], events)):
             fast({k: v for k, v in doc.items() if k != "events"})     # the events are as the schema says

@@ -11,7 +11,6 @@ cannot repair (a text) is a `safety_unrepaired` note, which `rules test` and `ru
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -63,12 +62,6 @@ class Claim:
     def lowered(self) -> dict[str, tuple[tuple[str, str], ...]]:
         """Per language, each word and its lower case, made once (not for every text of every parcel)."""
         return {lang: tuple((w, w.lower()) for w in words) for lang, words in self.words.items()}
-
-    @cached_property
-    def finder(self) -> dict[str, re.Pattern[str]]:
-        """Per language, one pattern of every lowered word: a text that holds none of them (most
-        texts, for most claims) is passed by one search instead of a test per word."""
-        return {lang: re.compile("|".join(re.escape(low) for _, low in pairs)) for lang, pairs in self.lowered.items()}
 
 
 class Coherence:
@@ -162,10 +155,7 @@ class Coherence:
                      and all(term_holds(t, f) for t in claim.requires))
             if holds:
                 continue
-            finder = claim.finder[lang].search
             for text, rule in texts:
-                if not finder(text):
-                    continue
                 said = next((w for w, low in claim.lowered[lang] if low in text), None)
                 if said:
                     _unrepaired(advice, "claim", words=said, rule=rule)

@@ -267,8 +267,11 @@ class Advisor:
         if dest and dest not in out:
             out.append(dest)
         listed: list[dict[str, Any]] = []   # a tracker once, though the format and the platform both name it (Cainiao)
+        names: list[Any] = []
         for t in out + self._universal[f.platform]:
-            if all(t.get("name") != x.get("name") for x in listed):
+            name = t.get("name")
+            if name not in names:       # `!=` to each listed name, as before: a name is text or None
+                names.append(name)
                 listed.append(t)
         quoted = quote(code, safe="")
         shapes = self._tracker_shapes

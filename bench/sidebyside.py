@@ -7,7 +7,9 @@ temporary git worktree) and advising the same generated parcels, every parcel di
 
 Floors: `python -c pass` (the interpreter's start), the full pre-engine path (facts read and
 checked, the code analysed, facts derived, the template context: everything before the engine),
-and the engine alone (durable_rules on the derived facts already made).
+and the engine alone (durable_rules on the derived facts already made). Beside them, the Python
+calls per parcel: a count, not a time, so a change shows in it however loaded the machine is
+(CPU time on a shared machine moves by a fifth from run to run: the other programs share the caches).
 """
 from __future__ import annotations
 
@@ -48,7 +50,22 @@ def probe(n: int, seed: int) -> dict:
         for d in docs:
             adv.advise(d, today=bench.TODAY, messages=messages)
         out[name] = time.process_time() - t
-    return {k: v / n * 1e6 for k, v in out.items()}
+    got = {k: v / n * 1e6 for k, v in out.items()}
+    got["calls"] = calls_per_parcel(adv, docs[:500], bench.TODAY)
+    return got
+
+
+def calls_per_parcel(adv, docs: list, today) -> float:
+    """Python function calls per parcel advised without messages (cProfile's count): the same on a
+    quiet machine and a loaded one, where CPU time moves by a fifth from run to run."""
+    import cProfile
+    import pstats
+    prof = cProfile.Profile()
+    prof.enable()
+    for d in docs:
+        adv.advise(d, today=today, messages=False)
+    prof.disable()
+    return pstats.Stats(prof).total_calls / len(docs)
 
 
 def checkout(ref: str, into: Path) -> Path:
@@ -98,21 +115,31 @@ def compare(ref: str | None, n: int, rounds: int, starts: int, markdown: bool = 
             for name, tree in trees.items():
                 walls[name].append(_start([py, "-m", "advisor", *CODE_ARGS], _env(tree, caches[name])))
         best: dict[str, dict[str, float]] = {name: {} for name in trees}
+        each: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for r in range(rounds):
-            for name, tree in trees.items():
+            # each round both releases on the same parcels, the first one in turn (no side always first)
+            for name, tree in (list(trees.items()) if r % 2 == 0 else list(trees.items())[::-1]):
                 got = _probe_in(tree, n, 17 + r, caches[name])
+                each[name].append(got)
                 for k, v in got.items():
                     best[name][k] = min(best[name].get(k, float("inf")), v)
-        _report(trees, walls, best, n, rounds, starts, ref)
+        ratios = _round_ratios(each["this"], each[ref]) if ref else None
+        _report(trees, walls, best, n, rounds, starts, ref, ratios)
         if markdown:
-            print(table(trees, walls, best, ref))
+            print(table(trees, walls, best, ref, ratios))
     finally:
         if ref:
             remove(Path(tmp.name) / "ref")
         tmp.cleanup()
 
 
-def _report(trees, walls, best, n, rounds, starts, ref) -> None:
+def _round_ratios(this: list[dict[str, float]], other: list[dict[str, float]]) -> dict[str, float]:
+    """Per figure, the median over rounds of this/other measured in the same round: on a machine
+    others load, a round's two runs share its minute, so their ratio moves less than either."""
+    return {k: statistics.median(a[k] / b[k] for a, b in zip(this, other)) for k in this[0] if k in other[0]}
+
+
+def _report(trees, walls, best, n, rounds, starts, ref, ratios=None) -> None:
     base = statistics.median(walls["pass"])
     names = list(trees)
     head = f"{'':38s}" + "".join(f"{name[:14]:>16s}" for name in names) + (f"{'this/' + ref[:10]:>18s}" if ref else "")
@@ -121,7 +148,12 @@ def _report(trees, walls, best, n, rounds, starts, ref) -> None:
     print(head)
     for key, label in FIGURES:
         row = [best[name][key] for name in names]
-        print(f"{label:38s}" + "".join(f"{v:13.1f} µs" for v in row) + (f"{row[0] / row[1]:17.2f}x" if ref else ""))
+        print(f"{label:38s}" + "".join(f"{v:13.1f} µs" for v in row) + (f"{row[0] / row[1]:17.2f}x" if ref else "")
+              + (f"   median of the rounds' ratios {ratios[key]:.2f}x" if ratios else ""))
+    if all("calls" in best[name] for name in names):        # the same in every run: not a best of
+        row = [best[name]["calls"] for name in names]
+        print(f"{'Python calls per parcel, no messages':38s}" + "".join(f"{v:16,.0f}" for v in row)
+              + (f"{row[0] / row[1]:17.2f}x" if ref else ""))
     for name in names:
         b = best[name]
         floor = b["pre"] + b["engine"]
@@ -135,22 +167,28 @@ def _report(trees, walls, best, n, rounds, starts, ref) -> None:
               + (f"   this/{ref[:10]} {statistics.median(walls['this']) / m:.2f}x" if ref and name != "this" else ""))
 
 
-def table(trees, walls, best, ref) -> str:
-    """The figures as the README's Markdown table: this tree, its floor, REF and this/REF."""
+def table(trees, walls, best, ref, ratios=None) -> str:
+    """The figures as the README's Markdown table: this tree, its floor, REF and this/REF (the
+    median of the rounds' ratios when there were rounds, else the ratio of the best times)."""
     this = best["this"]
     other = best.get(ref) if ref else None
     floor = this["pre"] + this["engine"]
     start = {name: statistics.median(w) for name, w in walls.items()}
-    rows = [("advise, no messages, µs per parcel", this["advise"], f"{this['advise'] / floor:.2f}x pre-engine + engine",
+    ratio = ratios or {}
+    rows = [("advise, no messages, µs per parcel", "advise", this["advise"], f"{this['advise'] / floor:.2f}x pre-engine + engine",
              other and other["advise"]),
-            ("advise, with messages (en+ru), µs per parcel", this["messages"], f"{this['messages'] / floor:.2f}x pre-engine + engine",
-             other and other["messages"]),
-            ("the pre-engine path (floor), µs per parcel", this["pre"], "", other and other["pre"]),
-            ("the engine alone (floor), µs per parcel", this["engine"], "", other and other["engine"]),
-            ("`advise CODE`, ms (start-up cache filled)", start["this"] * 1000,
+            ("advise, with messages (en+ru), µs per parcel", "messages", this["messages"],
+             f"{this['messages'] / floor:.2f}x pre-engine + engine", other and other["messages"]),
+            ("the pre-engine path (floor), µs per parcel", "pre", this["pre"], "", other and other["pre"]),
+            ("the engine alone (floor), µs per parcel", "engine", this["engine"], "", other and other["engine"]),
+            ("`advise CODE`, ms (start-up cache filled)", "start", start["this"] * 1000,
              f"{start['this'] / start['pass']:.1f}x `python -c pass`", ref and start[ref] * 1000)]
+    if "calls" in this and (other is None or "calls" in other):
+        rows.append(("Python calls per parcel, no messages (not moved by the machine's load)", "calls", this["calls"], "",
+                     other and other["calls"]))
     head = f"| measure | this | beside its floor |{f' {ref} | this/{ref} |' if ref else ''}"
     lines = [head, "|---|---|---|" + ("---|---|" if ref else "")]
-    for label, value, beside, before in rows:
-        lines.append(f"| {label} | {value:,.0f} | {beside} |" + (f" {before:,.0f} | {value / before:.2f}x |" if ref else ""))
+    for label, key, value, beside, before in rows:
+        lines.append(f"| {label} | {value:,.0f} | {beside} |"
+                     + (f" {before:,.0f} | {ratio.get(key, value / before):.2f}x |" if ref else ""))
     return "\n".join(lines)

@@ -139,3 +139,19 @@ def test_prepare_is_the_public_way_to_everything_before_the_engine(advisor):
     p = advisor.prepare(CASES[1], TODAY)
     assert p.facts.today == TODAY and p.derived.engine["days_since_track_issued"] == 12
     assert p.derived.dates["protection_ends"] == dt.date(2026, 11, 25)
+
+
+def test_events_are_built_with_every_field_as_their_constructor_builds_them():
+    # facts.py builds events without the dataclass's __init__ (and a date-and-status event by a
+    # shorter path): each event must still hold every field, equal to what the constructor makes
+    from dataclasses import asdict
+    from advisor.reading.facts import Event, build_facts
+    doc = {"events": [{"date": "2026-11-01", "status": "Приём"},
+                      {"date": "2026-11-02", "status": "Экспорт", "country": "CHN", "city": "Guangzhou", "weight_g": 120.5},
+                      {"date": "2026-11-03", "stage": "import"}]}
+    got = build_facts(doc, today=TODAY).events
+    want = (Event(dt.date(2026, 11, 1), "Приём", index=0),
+            Event(dt.date(2026, 11, 2), "Экспорт", country="CN", city="Guangzhou", weight_g=120.5, index=1),
+            Event(dt.date(2026, 11, 3), stage="import", index=2))
+    assert got == want
+    assert [vars(e) for e in got] == [asdict(e) for e in want]

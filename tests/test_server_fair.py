@@ -157,9 +157,10 @@ def test_a_large_batch_takes_memory_within_a_multiple_of_its_body():
             assert len(json.loads(r.read())) == 500
         # the answer echoes each event as read (index, time, offset, place, how, what matched): it is
         # about as large as the body again, so the bound was 14 bodies (12 before the echo). Measured
-        # 2026-12-07: 11.4 bodies before the rendering memo of 2adcdcd, 13.7 after it (1.7 of them
-        # on a warm server too: not yet explained, see docs/performance.md), and with the lowest
-        # library versions 14.8; the bound is 16 until that is found
+        # 2026-12-07: 11.4 bodies before the rendering memo of 2adcdcd, 13.7 after it, and with the
+        # lowest library versions 14.8. The Python allocations' peak is the same before and after
+        # (tracemalloc): the difference is where CPython's allocator leaves the freed body's memory
+        # (docs/performance.md), so the bound stays 16
         assert peak() - before < 16 * len(body), (peak() - before, len(body))
     finally:
         proc.terminate()

@@ -18,14 +18,16 @@ class Memo(Generic[V]):
 
     def __init__(self, size: int):
         self.size = size
-        self._young: dict[Hashable, V] = {}
+        # the young generation, read directly by a hot caller (`young[key]`: a hit without a call;
+        # a miss or an unhashable key goes through `get`)
+        self.young: dict[Hashable, V] = {}
         self._old: dict[Hashable, V] = {}
 
     def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The remembered value for `key`, computing it on the first ask (exceptions are not kept).
         An unhashable key (a list among its values) is computed every time."""
         try:
-            return self._young[key]
+            return self.young[key]
         except KeyError:
             pass
         except TypeError:
@@ -34,10 +36,10 @@ class Memo(Generic[V]):
             value = self._old.pop(key)
         except KeyError:
             value = compute()
-        if len(self._young) >= self.size:
-            self._old, self._young = self._young, {}
-        self._young[key] = value
+        if len(self.young) >= self.size:
+            self._old, self.young = self.young, {}
+        self.young[key] = value
         return value
 
     def __len__(self) -> int:
-        return len(self._young) + len(self._old)
+        return len(self.young) + len(self._old)

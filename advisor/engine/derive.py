@@ -83,6 +83,7 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
     ordered = in_order(facts.events) + tracker_event(facts)
     if shuffled(facts.events):
         notes.append(note("events_reordered"))
+    rank, classify, export_rank = stages.rank, stages.classify, stages.rank["export"]
     for e in ordered:
         seller_typed, phrase, problem = e.source == "order_page" or invented, None, None
         stage, reading, known, by_text = e.stage, None, False, False
@@ -108,18 +109,18 @@ def classify_events(facts: Facts, stages: StageBook, invented: bool = False,
             else:
                 stage = reading.stage_at(_at_destination(stages, reading, e.status, side, exported))
         if stage is None and not known and e.status:
-            read = stages.classify(e.status, exported, side)
+            read = classify(e.status, exported, side)
             seller_typed, stage, phrase = seller_typed or read.typed, read.stage, read.matched
             problem = read.problem if not seller_typed else None
-            if not seller_typed:
-                notes.extend(_text_notes(e, read))
-        if stage and stages.rank[stage] >= stages.rank["export"] and not seller_typed:
+            if not seller_typed and (read.problem or read.unsure or (read.stage is None and not read.keeps)):
+                notes.extend(_text_notes(e, read))      # (most lines say nothing more: no call for them)
+        if stage and rank[stage] >= export_rank and not seller_typed:
             exported = True
         how = ("stage" if e.stage else "text" if by_text and (stage or problem) else "code" if known and e.code is not None
                else "text" if known or stage else "unknown")
         out.append(Seen(e.date, e.status or phrase, None if seller_typed else stage, not seller_typed,
                         e.country, e.city, e.weight_g, e.index, phrase, problem, how, e.time, e.offset,
-                        event_place(places, e, phrase, None if seller_typed else stage, exported, dest, stages.rank)))
+                        event_place(places, e, phrase, None if seller_typed else stage, exported, dest, rank)))
     keep_tracker_status(out, notes, stages.rank)
     notes.extend(_route_contradictions(out, stages.rank))
     return out, notes

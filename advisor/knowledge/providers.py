@@ -65,7 +65,10 @@ class Providers:
 
     def for_text(self, status: str) -> Reading | None:
         """The reading of a status that is exactly one of the names the providers print."""
-        return self._memo.get(status, lambda: self.texts.get(phrase_key(status)))
+        try:
+            return self._memo.young[status]       # a hit without a call: one read an event
+        except KeyError:
+            return self._memo.get(status, lambda: self.texts.get(phrase_key(status)))
 
     def _text(self, reading: Reading, *names: str) -> None:
         for name in names:

@@ -66,12 +66,19 @@ class StageBook:
         """One status text read. `side` (`origin` or `destination`, from the event's country)
         decides a line both ends print; without it, whether the parcel was exported before.
         Carriers repeat a small set of texts, so answers are remembered (bounded)."""
-        return self._memo.get((status, exported, side), lambda: self._classify(status, exported, side))
+        key = (status, exported, side)
+        try:
+            return self._memo.young[key]      # a hit without a call: five reads a parcel
+        except KeyError:
+            return self._memo.get(key, lambda: self._classify(status, exported, side))
 
     def is_phrase(self, status: str) -> bool:
         """Whether the whole status is one of the phrases (not merely holds one); remembered
         (bounded) as `classify` is: normalising the text was a fifth of reading an event."""
-        return self._is_phrase.get(status, lambda: self._is_whole(status))
+        try:
+            return self._is_phrase.young[status]
+        except KeyError:
+            return self._is_phrase.get(status, lambda: self._is_whole(status))
 
     def _is_whole(self, status: str) -> bool:
         if self._whole is None:

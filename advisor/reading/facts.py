@@ -226,15 +226,25 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
     """The history's events, typed; an error names the event by its place in the list."""
     events: list[Event] = []
     for i, e in enumerate(given):
+        if len(e) == 2 and "status" in e and "date" in e:     # most events: a date and a status, nothing more
+            try:
+                date = read_date(e["date"], "date")
+            except FactsError as err:
+                raise err.at(f"events[{i}].date") from None
+            events.append(_new(Event, **_PLAIN_EVENT, date=date, status=e["status"], index=i))
+            continue
         if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
             raise FactsError.of("bad_weight", where=f"events[{i}].weight_g", value=e['weight_g'])
         try:
             date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise err.at(f"events[{i}].date") from None
+        country = e.get("country")
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
-            country=event_country(e.get("country"), f"events[{i}].country"), city=e.get("city"), postcode=e.get("postcode"),
+            # the field's path made only for an event that names a country (most name none)
+            country=event_country(country, f"events[{i}].country") if country else None,
+            city=e.get("city"), postcode=e.get("postcode"),
             weight_g=e.get("weight_g"), source=e.get("source"), index=i,
             provider=e.get("provider"), code=e.get("code"), time=e.get("time"), offset=e.get("offset"),
         ))
@@ -242,6 +252,10 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
             raise FactsError.of("unknown_provider", where=f"events[{i}].provider", value=e["provider"],
                                 help=suggest(e["provider"], providers))
     return events
+
+
+# an event's fields that a date-and-status event leaves empty
+_PLAIN_EVENT = {name: None for name in Event.__dataclass_fields__ if name not in ("date", "status", "index")}
 
 
 def _tracker_status(d: dict[str, Any] | None, providers: list[str] | None) -> Event | None:

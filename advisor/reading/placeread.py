@@ -58,6 +58,10 @@ def read_place(places: Places, *, status: str | None, matched: str | None, city:
     `destination` is the order's country; `assume` the country of a line that names none.
     Trackers repeat their lines, so answers are remembered (bounded)."""
     key = (status, matched, city, postcode, country, stage, destination, assume)
+    try:
+        return places.memo.young[key]         # a hit without a call: one read an event
+    except KeyError:
+        pass
     return places.memo.get(key, lambda: _read(places, status, matched, city, postcode, country, stage,
                                               destination, assume))
 

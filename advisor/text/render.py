@@ -226,7 +226,7 @@ class Renderer:
     def __init__(self, templates_dir: Path, words: dict[str, Any] | None = None, carriers: dict[str, Any] | None = None):
         self.templates_dir = templates_dir
         self.envs = {lang: make_env(lang, templates_dir, words, carriers) for lang in LANGS}
-        self._inline: dict[tuple[str, str], tuple[Template, frozenset[str] | None]] = {}
+        self._inline: dict[tuple[str, str], tuple[Template, tuple[str, ...] | None]] = {}
         # rendered rule texts: 2 x 2,048 hold all but 1% of the hits an unbounded memo gets on
         # distinct parcels (bench/run.py), in about 2 MB
         self._texts: Memo[str] = Memo(2048)
@@ -250,10 +250,10 @@ class Renderer:
             try:
                 env = self.envs[lang]
                 tpl = env.from_string(text)
-                names = _names_used(env, text)
+                used = _names_used(env, text)
             except TemplateError as e:
                 raise RulesError(f"the text cannot be read as a template: {e}", where=where) from None
-            compiled = self._inline[key] = (tpl, names)
+            compiled = self._inline[key] = (tpl, tuple(sorted(used)) if used is not None else None)
         tpl, names = compiled
         try:
             return self._inline_render(tpl, names, key, context, where, extra)
@@ -262,27 +262,34 @@ class Renderer:
             e.where, e.location = str(at), at if isinstance(at, Location) else None
             raise
 
-    def _inline_render(self, tpl: Template, names: frozenset[str] | None, key: tuple[str, str], context: dict[str, Any],
+    def _inline_render(self, tpl: Template, names: tuple[str, ...] | None, key: tuple[str, str], context: dict[str, Any],
                        where: str | Location, extra: dict[str, Any] | None) -> str:
         if names is None:
             return _render(tpl, dict(context, **(extra or {})), where)
-        extra = extra or {}
-        glob = tpl.globals
+        extra, glob, consts = extra or {}, tpl.globals, self._constants
         ctx: dict[str, Any] = {}
+        values = []
         for n in names:
             if n in extra:
-                ctx[n] = extra[n]
+                v = extra[n]
             elif n in context:
-                ctx[n] = context[n]
+                v = context[n]
             elif n in glob:
-                ctx[n] = glob[n]
+                v = glob[n]
+            else:
+                continue
+            ctx[n] = v
+            if type(v) is dict and id(v) in consts:     # keyed by its name (another mapping: unhashable)
+                v = consts[id(v)][1]
+            values.append((n, v))
         # The text depends only on these values (filters are pure), and parcels share them:
-        # "wait until 5 December" is the same string for thousands of parcels. A constant is
-        # keyed by its name; another mapping or a list makes the key unhashable (rendered every time).
-        consts = self._constants
-        values = tuple((n, consts[id(v)][1] if id(v) in consts else v) if type(v) is dict else (n, v)
-                       for n, v in ctx.items())
-        return self._texts.get((key, values), lambda: _render(tpl, ctx, where, shared=True))
+        # "wait until 5 December" is the same string for thousands of parcels.
+        memo_key = (key, tuple(values))
+        try:
+            return self._texts.young[memo_key]      # the common case, without a call
+        except (KeyError, TypeError):               # a list among the values: rendered every time
+            pass
+        return self._texts.get(memo_key, lambda: _render(tpl, ctx, where, shared=True))
 
     def _template(self, name: str, lang: str) -> tuple[Template, dict[str, Any]]:
         """A template file, loaded once, and its globals flattened: Jinja merges a template's

@@ -79,7 +79,9 @@ def code_against_history(doc, a, report):
 
 
 def readings_of_the_platform(advisor, doc, a, report):
-    """Group 3: no format of other platforms among the readings, and the note's are the line's."""
+    """Group 3: no format of other platforms among the readings, and the note's are the line's, all
+    of them (seed 17: the note named one reading where the line named three); no reading whose
+    check digit fails ("it could also be: FedEx" for twelve digits FedEx's check rules out)."""
     out = []
     elsewhere = {f.name["en"] for f in advisor.formats.formats if f.platforms and a["platform"] not in f.platforms}
     line = re.search(r"it could also be: (.*)", report)
@@ -89,7 +91,12 @@ def readings_of_the_platform(advisor, doc, a, report):
             said = re.findall(r"“([^”]*)”", n["text"])
             out += [f"the note offers {x!r} of another platform" for x in said if x in elsewhere]
             out += [f"the note offers {x!r}, the line above does not" for x in said if x not in listed]
+            out += [f"the line offers {x!r}, the note below does not" for x in listed if x not in said]
     out += [f"the line offers {x!r} of another platform" for x in listed if x in elsewhere]
+    names = {f.id: f.name["en"] for f in advisor.formats.formats}
+    invalid = {names[c["format"]] for c in (a.get("track") or {}).get("candidates", [])[1:] if not c["valid"]}
+    valid = {names[c["format"]] for c in (a.get("track") or {}).get("candidates", []) if c["valid"]}
+    out += [f"the line offers {x!r}, whose check digit fails" for x in listed if x in invalid - valid]
     return out
 
 
@@ -313,12 +320,28 @@ def steps_of_the_platform(profile, doc, a, reports):
     return []
 
 
+def fake_reading_hedged(doc, a, reports):
+    """Seed 17 (1807): a fake service's reading is not stated as certain on a line that lists other
+    readings, nor are its statuses called made up as a fact when another reading is close."""
+    out = []
+    for lang, line, hedge in (("en", r"^Code \S+: (.*)$", "by its shape"), ("ru", r"^Трек-номер \S+: (.*)$", "по виду")):
+        code = re.search(line, reports[lang], re.M)
+        also = re.search(r"^  (?:it could also be|это может быть и): ", reports[lang], re.M)
+        if code and also and re.search(r"fake tracking service|фальшивая служба", code.group(1).split(";")[0]) \
+                and not code.group(1).startswith(hedge):
+            out.append(f"{lang}: a fake service's reading stated as certain beside other readings")
+    uncertain = (a.get("track") or {}).get("uncertain")
+    if uncertain and any(f["id"] == "seller_statuses_only" and "come from the tracking site of a fake code" in f["text"] for f in a["flags"]):
+        out.append("statuses 'made up' as a fact while another reading of the code is close")
+    return out
+
+
 def problems(advisor, doc):
     a = advisor.advise(doc, today=None, lang="en")
     d, report = a.to_dict(), render_text(advisor, a, "en")
     found = [f"{c.__name__}: {p}" for c in CHECKS for p in c(doc, d, report)]
     reports = {"en": report, "ru": render_text(advisor, advisor.advise(doc, today=None, lang="ru"), "ru")}
-    found += [f"{c.__name__}: {p}" for c in CHECKS13 + CHECKS17 for p in c(doc, d, reports)]
+    found += [f"{c.__name__}: {p}" for c in CHECKS13 + CHECKS17 + [fake_reading_hedged] for p in c(doc, d, reports)]
     found += [f"platform_words: {p}" for p in platform_words(advisor.profiles[d["platform"]], doc, d, reports)]
     found += [f"steps_of_the_platform: {p}" for p in steps_of_the_platform(advisor.profiles[d["platform"]], doc, d, reports)]
     return found + [f"readings_of_the_platform: {p}" for p in readings_of_the_platform(advisor, doc, d, report)]
@@ -396,3 +419,30 @@ def test_the_seed17_checks_can_fail(advisor):
                                       "Code Y: a number; tracked only in the origin country.\n"
                                       "Note: The seller's promised 60 days are over, but that promise is marketing.", "ru": ""}), check.__name__
     assert steps_of_the_platform({"confirm_receipt": False}, {}, bad, {"en": "Confirm receipt — today", "ru": ""})
+
+
+def test_the_seed17_leftover_checks_can_fail(advisor):
+    """The code line and its note, and a fake service's reading, found wrong in hand-made reports."""
+    a = {"platform": "ebay", "flags": [{"id": "seller_statuses_only", "text": "No post has scanned the parcel: the statuses "
+                                        "so far come from the tracking site of a fake code, which makes them up."}],
+         "track": {"uncertain": True, "candidates": [{"format": "fake_17_post", "valid": True}, {"format": "pickpoint", "valid": True},
+                                                      {"format": "fedex", "valid": False}]},
+         "notes": [{"kind": "code_uncertain", "text": "X can also be read as “PickPoint parcel-locker shipment”: …"}]}
+    report = ("Code 142435693533: 17 Post Service (a fake tracking service); not tracked.\n"
+              "  it could also be: PickPoint parcel-locker shipment; FedEx\n")
+    found = readings_of_the_platform(advisor, {}, a, report)
+    assert "the line offers 'FedEx', the note below does not" in found and "the line offers 'FedEx', whose check digit fails" in found
+    assert len(fake_reading_hedged({}, a, {"en": report, "ru": "Трек-номер 1: 17 Post Service (фальшивая служба отслеживания).\n"
+                                                              "  это может быть и: PickPoint\n"})) == 3
+
+
+def test_a_receipt_button_the_sources_do_not_name_is_not_stated(advisor):
+    """Odnoklassniki: the sources (D15) describe its complaint, not a receipt confirmation that pays the
+    seller, so a received parcel's step says 'if the order page has the button', in both languages."""
+    doc = {"platform": "ok", "today": "2026-11-22", "received": True, "track": "RB123456785CN",
+           "order": {"paid": "2026-10-01"}}
+    for lang, certain, hedged in (("en", r"[Cc]onfirm receipt on the order page so the seller is paid", "If the order page has a button"),
+                                  ("ru", r"подтвердите получение на странице заказа, чтобы продавец", "Если на странице заказа есть кнопка")):
+        report = render_text(advisor, advisor.advise(doc, lang=lang), lang)
+        assert not re.search(certain, report) and hedged in report, report
+        assert not re.search(r"Confirm receipt|Подтвердить получение", report), report

@@ -312,8 +312,7 @@ def _in_text(text: str, code: str, changes: list[dict[str, Any]], readings: list
 class CodeAnalysis:
     """What the analysis hands on: `result`, the public analysis (the advice's `track`, before its
     names and trackers are added); `top`, the best reading with the format's names, notes and
-    trackers; `alternatives`, when another reading is close enough to make the code uncertain, every
-    other reading the code line lists (also_readings), so the note names the same."""
+    trackers; `alternatives`, if a close reading makes the code uncertain, all the code line lists."""
 
     result: dict[str, Any]
     top: dict[str, Any] | None
@@ -356,7 +355,7 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
               top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
-    alternatives = also_readings(readings, lambda r: r["name"]["en"], lambda r: not r.get("platforms") or platform in r["platforms"]) \
+    alternatives = also_readings(readings, lambda r: str(r["name"]), lambda r: not r.get("platforms") or platform in r["platforms"]) \
         if _uncertain(top, readings, book.scores.get("uncertain_within", 0), platform) else []
     if top:
         result = {"code": top["code"], "format": top["format"], "kind": top["kind"], "valid": bool(top["valid"]),
@@ -394,7 +393,8 @@ def also_readings(readings: list[dict[str, Any]], name: Any, possible: Any) -> l
 def _uncertain(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int, platform: str | None = None) -> bool:
     """Whether another real reading is nearly as likely as the first (`scores: uncertain_within`): not a fake
     service, nor a format of other platforms (`platforms:`: a Joom buyer has no AliExpress order number)."""
-    who = top and (top["carrier"] or top["format"])
-    return bool(top and within) and any(
-        r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and (r["carrier"] or r["format"]) != who
-        and (not r.get("platforms") or platform in r["platforms"]) for r in readings[1:])
+    if not top or not within:
+        return False
+    return any(r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within
+               and (r["carrier"] or r["format"]) != (top["carrier"] or top["format"])
+               and (not r.get("platforms") or platform in r["platforms"]) for r in readings[1:])

@@ -39,7 +39,7 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     # the readings the uncertainty note names too: valid, none of other platforms only (a Joom buyer has no
     # AliExpress order number)
     readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in also_readings(
-        (track or {}).get("candidates", []), lambda c: names.get(c["format"], {}).get("en") or c["format"], lambda c: c["format"] not in elsewhere)]
+        (track or {}).get("candidates", []), lambda c: str(names.get(c["format"]) or c["format"]), lambda c: c["format"] not in elsewhere)]
     return {
         "a": d, "today": today, "tomorrow": today + dt.timedelta(days=1), "actions": actions, "readings": readings,
         "next": actions[0] if actions else None,

@@ -512,7 +512,17 @@ def words_that_read_right(profile, doc, a, reports):
     return out
 
 
-CHECKS19 = [the_office_is_not_nowhere, evidence_for_nothing, no_code_no_code_steps, reach_against_history]
+def handed_over_after_acceptance(doc, a, reports):
+    """Borderline of seeds 13, 17 and 19: a message does not ask whether the parcel was handed over to
+    the post, or the code is right, when the post has recorded the acceptance."""
+    if a["stage"] in ("none", "pre_advice"):
+        return []
+    return [f"{m['rule']}: 'was it handed over?' after the post accepted it" for m in a["messages"]
+            if re.search(r"the parcel was handed over|Is the tracking number \S+ correct|сдана ли посылка|что посылка сдана", m["en"] + m.get("ru", ""))]
+
+
+CHECKS19 = [the_office_is_not_nowhere, evidence_for_nothing, no_code_no_code_steps, reach_against_history,
+            handed_over_after_acceptance]
 
 
 def problems19(advisor, doc):
@@ -539,6 +549,7 @@ def test_the_seed19_checks_can_fail():
                      "(it is evidence for the case)", "ru": "попросите продавца получить страховку"}
     for check in CHECKS19[:3]:
         assert check({}, a, reports), check.__name__
+    assert handed_over_after_acceptance({}, dict(a, messages=[{"rule": "origin-stuck", "en": "Is the tracking number X correct?"}]), reports)
     assert reach_against_history({}, dict(a, stage="export"), {"en": "Code 4000123456: CDEK; tracked only in the destination country."})
     assert len(words_that_read_right({"extension": False}, {}, a, {"en": "after the delivery timer ends. The parcel is moving, so there is "
                                                                    "no case to open yet. Note: X: no stage of the route says that, so "

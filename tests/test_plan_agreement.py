@@ -509,6 +509,8 @@ def words_that_read_right(profile, doc, a, reports):
         out.append("a dispute step that says there is no dispute to open")
     if re.search(r"shown here instead|поэтому это указано здесь|in export is common|на экспорте — частое", both):
         out.append("a note that talks like a program")
+    if a["platform"] == "ebay" and re.search(r"order chat|чат[еа]? заказа", both):
+        out.append("an order chat on eBay, whose buyers write through \"Contact seller\"")
     return out
 
 
@@ -553,4 +555,4 @@ def test_the_seed19_checks_can_fail():
     assert reach_against_history({}, dict(a, stage="export"), {"en": "Code 4000123456: CDEK; tracked only in the destination country."})
     assert len(words_that_read_right({"extension": False}, {}, a, {"en": "after the delivery timer ends. The parcel is moving, so there is "
                                                                    "no case to open yet. Note: X: no stage of the route says that, so "
-                                                                   "it is shown here instead.", "ru": ""})) == 3
+                                                                   "it is shown here instead. Send it in the order chat", "ru": ""})) == 4

@@ -41,7 +41,7 @@ def test_the_dispute_step_is_worded_for_the_stage(advisor):
     """Moving, silent for 40 days, delivered but not received, going back, at customs: each its own words."""
     base = {"track": "RK190321410CN", "order": {"paid": "2026-09-20", "track_issued": "2026-09-22",
                                                 "protection_ends": "2026-12-20"}}
-    stages = {"Экспорт": ("2026-11-15", "is moving"), "Импорт": ("2026-10-10", "has shown nothing for 43 days"),
+    stages = {"Экспорт": ("2026-11-15", "is on its way. Only if"), "Импорт": ("2026-10-10", "has shown nothing for 43 days"),
               "Вручение адресату": ("2026-11-20", "marked delivered but you do not have"),
               "Возврат": ("2026-11-20", "going back to the seller"),
               "Передано таможне": ("2026-11-20", "at customs")}

@@ -207,9 +207,6 @@ def _readings(code: str, book: FormatBook, platform: str | None) -> list[dict[st
     return readings
 
 
-_score_key = itemgetter("score")
-
-
 def _not_a_courier_of_a_post(readings: list[dict[str, Any]], method: str, book: FormatBook, platform: str | None) -> list[dict[str, Any]]:
     """A method naming a national post ("China Post ...") for a code only couriers read: the post's
     own digits-only number comes first (T9, the fallback) and the couriers lose the method's weight."""
@@ -315,7 +312,7 @@ def _in_text(text: str, code: str, changes: list[dict[str, Any]], readings: list
 class CodeAnalysis:
     """What the analysis hands on: `result`, the public analysis (the advice's `track`, before its
     names and trackers are added); `top`, the best reading with the format's names, notes and
-    trackers; `alternatives`, readings close enough to it that the code is uncertain."""
+    trackers; `alternatives`, if a close reading makes the code uncertain, all the code line lists."""
 
     result: dict[str, Any]
     top: dict[str, Any] | None
@@ -358,7 +355,8 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
               top is not None and bool(top) and named_by(top, carrier, book.carrier_names)} if carrier else None)
     if top and top["repairs"]:
         changes = changes + top["repairs"]
-    alternatives = _alternatives(top, readings, book.scores.get("uncertain_within", 0), platform)
+    alternatives = also_readings(readings, lambda r: str(r["name"]), lambda r: not r.get("platforms") or platform in r["platforms"]) \
+        if _uncertain(top, readings, book.scores.get("uncertain_within", 0), platform) else []
     if top:
         result = {"code": top["code"], "format": top["format"], "kind": top["kind"], "valid": bool(top["valid"]),
                   "check_digit_ok": top["check_digit_ok"], "service": top["service"], "tracked": top["tracked"],
@@ -371,30 +369,32 @@ def read_code(text: str, book: FormatBook, platform: str | None = None, method: 
     result["uncertain"] = bool(alternatives)
     if named:       # the carrier a tracker named, and whether any reading of the code is its
         result["named_carrier"] = named
-    result["candidates"] = [
-        {"format": r["format"], "code": r["code"], "kind": r["kind"], "valid": r["valid"],
-         "check_digit_ok": r["check_digit_ok"], "service": r["service"], "tracked": r["tracked"],
-         "origin_country": r["origin_country"], "carrier": r["carrier"], "score": r["score"]}
-        for r in readings]
+    result["candidates"] = [{k: r[k] for k in _CANDIDATE} for r in readings]
     return CodeAnalysis(result, top, alternatives)
 
 
 # what the result says when no format reads the code
 _NO_READING = {"format": "unknown", "kind": "unknown", "valid": False, "check_digit_ok": None, "service": None,
                "tracked": "unknown", "origin_country": None, "carrier": None}
+_CANDIDATE = ("format", "code", "kind", "valid", "check_digit_ok", "service", "tracked", "origin_country", "carrier", "score")
 
-def _alternatives(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int,
-                  platform: str | None = None) -> list[dict[str, Any]]:
-    """Other real readings nearly as likely as the first (within `scores: uncertain_within`):
-    the code may be either, and the advice says so. A fake service is never offered as one, nor
-    a format of other platforms (`platforms:`: a Joom buyer has no AliExpress order number)."""
-    if not top or not within or len(readings) < 2:
-        return []
-    seen, out = {top["carrier"] or top["format"]}, []
+
+def also_readings(readings: list[dict[str, Any]], name: Any, possible: Any) -> list[dict[str, Any]]:
+    """The other readings a buyer is told of (code line, uncertainty note): valid (a failing check digit rules
+    a format out), `possible` on the platform, each `name` once, no plain S10 reading of a post's S10 item."""
+    seen, out = {name(readings[0])} if readings else set(), []
     for r in readings[1:]:
-        who = r["carrier"] or r["format"]
-        if r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within and who not in seen \
-                and (not r.get("platforms") or platform in r["platforms"]):
-            seen.add(who)
+        if r["valid"] and possible(r) and name(r) not in seen and not (r["kind"] == readings[0]["kind"] == "s10"):
+            seen.add(name(r))
             out.append(r)
     return out
+
+
+def _uncertain(top: dict[str, Any] | None, readings: list[dict[str, Any]], within: int, platform: str | None = None) -> bool:
+    """Whether another real reading is nearly as likely as the first (`scores: uncertain_within`): not a fake
+    service, nor a format of other platforms (`platforms:`: a Joom buyer has no AliExpress order number)."""
+    if not top or not within:
+        return False
+    return any(r["valid"] and r["kind"] != "fake_service" and top["score"] - r["score"] <= within
+               and (r["carrier"] or r["format"]) != (top["carrier"] or top["format"])
+               and (not r.get("platforms") or platform in r["platforms"]) for r in readings[1:])

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from advisor.reading.trackcode import also_readings
+
 if TYPE_CHECKING:
     from advisor.advice.build import Advice
     from advisor.api import Advisor
@@ -34,9 +36,10 @@ def view(advisor: Advisor, advice: Advice, lang: str) -> dict[str, Any]:
     names = {f.id: f.name for f in advisor.formats.formats}
     elsewhere = {f.id for f in advisor.formats.formats if f.platforms and d["platform"] not in f.platforms}
     track = d["track"]
-    # a format of other platforms only is no reading here (a Joom buyer has no AliExpress order number)
-    readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in (track or {}).get("candidates", [])[1:]
-                if c["format"] not in elsewhere]
+    # the readings the uncertainty note names too: valid, none of other platforms only (a Joom buyer has no
+    # AliExpress order number)
+    readings = [names.get(c["format"], {}).get(lang) or c["format"] for c in also_readings(
+        (track or {}).get("candidates", []), lambda c: str(names.get(c["format"]) or c["format"]), lambda c: c["format"] not in elsewhere)]
     return {
         "a": d, "today": today, "tomorrow": today + dt.timedelta(days=1), "actions": actions, "readings": readings,
         "next": actions[0] if actions else None,

@@ -26,9 +26,15 @@ CASE_NAMES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
 def lemma(word: str, lang: str) -> str:
-    """The lemma of a normalised Cyrillic word (`ru` or `uk` dictionary); the word itself when
-    its lemma is no term's."""
-    return _lemmas().get(lang, {}).get(word, word)
+    """The lemma of a normalised Cyrillic word (`ru` or `uk` dictionary); the other dictionary's
+    when the line's has no such form (a Ukrainian line without і, ї, є or ґ, «Затримано
+    митницею», is told from a Russian one by its words alone); the word itself when its lemma is
+    no term's."""
+    tables = _lemmas()
+    got = tables.get(lang, {}).get(word)
+    if got is None:
+        got = tables.get("ru" if lang == "uk" else "uk", {}).get(word, word)
+    return got
 
 
 def case_forms(word: str) -> tuple[str, ...] | None:

@@ -287,3 +287,17 @@ def test_a_courier_word_never_makes_a_handover_a_delivery(advisor):
     both read as the cheaper reading, out for delivery, never a delivery the buyer did not get."""
     for text in ("Выдано курьеру", "Доставлено курьером", "Передаётся курьеру"):
         assert read(advisor, text, exported=True).stage == "arrived_office", text
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Передано соседу", "delivered"),                    # the buyer's neighbour, door or letterbox is the buyer's
+    ("Вручено члену семьи", "delivered"),
+    ("Опущено в абонентский ящик", "delivered"),
+    ("Вручено адресату по паспорту", "delivered"),        # how it was signed for says nothing against it
+    ("Відправлення вручене адресату", "delivered"),
+    ("Оставлено извещение", "arrived_office"),           # a notice left is not the parcel left
+    ("Доставка до двери", None),                          # a service's name, not a delivery that happened
+    ("Курьерская доставка до двери", None),
+])
+def test_a_delivery_at_the_buyers_door_in_russian_and_ukrainian(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage

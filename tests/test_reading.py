@@ -301,3 +301,15 @@ def test_a_courier_word_never_makes_a_handover_a_delivery(advisor):
 ])
 def test_a_delivery_at_the_buyers_door_in_russian_and_ukrainian(advisor, text, stage):
     assert read(advisor, text, exported=True).stage == stage
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Алушыға табыс етілді", "delivered"),               # Kazpost in Kazakh
+    ("Жөнелтушіге қайтарылды", "returned"),
+    ("Кеденде ұсталды", "customs_held"),
+    ("Уручана адрасату", "delivered"),                   # Belpochta in Belarusian
+    ("Вернута адпраўніку", "returned"),
+    ("Паступіла ў аддзяленне", "arrived_office"),
+])
+def test_kazakh_and_belarusian_lines(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage

@@ -26,15 +26,14 @@ CASE_NAMES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
 def lemma(word: str, lang: str) -> str:
-    """The lemma of a normalised Cyrillic word (`ru` or `uk` dictionary); the other dictionary's
-    when the line's has no such form (a Ukrainian line without і, ї, є or ґ, «Затримано
-    митницею», is told from a Russian one by its words alone); the word itself when its lemma is
-    no term's."""
-    tables = _lemmas()
-    got = tables.get(lang, {}).get(word)
-    if got is None:
-        got = tables.get("ru" if lang == "uk" else "uk", {}).get(word, word)
-    return got
+    """The lemma of a normalised Cyrillic word (`ru` or `uk` dictionary); the word itself when
+    its lemma is no term's."""
+    return _lemmas().get(lang, {}).get(word, word)
+
+
+def known(word: str, lang: str) -> bool:
+    """Whether the dictionary's table has the word (as a term's lemma or one of its forms)."""
+    return word in _lemmas().get(lang, {})
 
 
 def case_forms(word: str) -> tuple[str, ...] | None:

@@ -217,3 +217,99 @@ def test_a_mistake_in_the_reading_file_is_an_error_at_its_line(rules_copy, edit,
     with pytest.raises(RulesError) as err:
         Advisor(rules=rules)
     assert message in str(err.value) and "rules/reading.yaml:" in err.value.where
+
+
+@pytest.mark.parametrize("text, stage", [
+    # customs: a hold, a refusal, a failed control, a duty asked for, against a plain clearance
+    ("Таможенное оформление. Возвращено таможней", "customs_held"),
+    ("Таможенное оформление. Выпуск приостановлен", "customs_held"),
+    ("Таможенный контроль не пройден", "customs_held"),
+    ("Таможенное оформление. Требуется уплата таможенных платежей", "customs_held"),
+    ("Ожидает уплаты пошлины", "customs_held"),
+    ("Затримано митницею", "customs_held"),            # Ukrainian with no і, ї, є or ґ in it
+    ("Таможенная пошлина уплачена", "customs"),         # paid: still in clearance, never a hold
+    ("进口清关失败", "customs_held"),
+    ("海关退运", "customs_held"),
+    # returns: prepared, on their way, to the acceptance point; «Возврат таможни» is a return
+    ("Отправление готовится к возврату", "returned"),
+    ("Возвращено в пункт приема", "returned"),
+    ("Відправлення прямує до відправника", "returned"),
+    ("包裹正在运送给寄件人", "returned"),
+    # courier deliveries, pick-up points, lockers
+    ("Передано на курьерскую доставку", "arrived_office"),
+    ("Курьер в пути", "arrived_office"),
+    ("Выполняется адресная доставка", "arrived_office"),
+    ("Принят на склад до востребования", "arrived_office"),
+    ("Заказ выкуплен", "delivered"),
+    ("Частично доставлен", "delivered"),
+    ("Вручено адресату особисто", "delivered"),
+    ("Вручение адресату по ПЭП", "delivered"),
+    ("包裹无人认领", "arrived_office"),
+    # the route: a warehouse by where it is, a delivery service at either end, the receiving city
+    ("Принят на склад транзита", "destination_sorting"),
+    ("Передано на сортировку", "destination_sorting"),
+    ("Відправлення прямує до міста Київ", "destination_sorting"),
+    ("Получен в стране назначения", "import"),          # received by a country: not a delivery
+    ("包裹已在飞机上，飞机已起飞", "export"),
+    ("抵達目的地國家", "import"),
+    ("邮件到达【上海市国际互换局】", "import"),           # 国际 (international) is not 国 (a country)
+])
+def test_russian_ukrainian_and_chinese_lines_read_by_their_class(advisor, text, stage):
+    """Words by role, every form of them: a line no phrase lists reads as its class (issue 30)."""
+    got = read(advisor, text, exported=True)
+    assert (got.stage, got.how) == (stage, "terms"), got
+
+
+@pytest.mark.parametrize("text, before", [
+    ("Передано в службу доставки", "origin_sorting"),    # the seller's hand-over: the route's start
+    ("Заказ подтвержден", "pre_advice"),                  # the seller's preparation
+    ("Заказ собран", "pre_advice"),
+    ("Ожидает поступления на склад", "pre_advice"),
+    ("待揽件", "pre_advice"),
+])
+def test_the_start_of_the_route_in_russian_and_chinese(advisor, text, before):
+    assert read(advisor, text).stage == before
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("Не принят в СД", "exception"),
+    ("Повреждение упаковки", "exception"),               # not «упаковка», packing for the post
+    ("Получатель не отвечает", "not_delivered"),
+    ("ТТН видалена", "cancelled"),
+])
+def test_what_no_stage_says_in_russian_and_ukrainian(advisor, text, problem):
+    got = read(advisor, text, exported=True)
+    assert (got.stage, got.problem) == (None, problem), got
+
+
+def test_a_courier_word_never_makes_a_handover_a_delivery(advisor):
+    """«Выдано курьеру» (handed to one) and «Доставлено курьером» (by one) differ by case alone:
+    both read as the cheaper reading, out for delivery, never a delivery the buyer did not get."""
+    for text in ("Выдано курьеру", "Доставлено курьером", "Передаётся курьеру"):
+        assert read(advisor, text, exported=True).stage == "arrived_office", text
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Передано соседу", "delivered"),                    # the buyer's neighbour, door or letterbox is the buyer's
+    ("Вручено члену семьи", "delivered"),
+    ("Опущено в абонентский ящик", "delivered"),
+    ("Вручено адресату по паспорту", "delivered"),        # how it was signed for says nothing against it
+    ("Відправлення вручене адресату", "delivered"),
+    ("Оставлено извещение", "arrived_office"),           # a notice left is not the parcel left
+    ("Доставка до двери", None),                          # a service's name, not a delivery that happened
+    ("Курьерская доставка до двери", None),
+])
+def test_a_delivery_at_the_buyers_door_in_russian_and_ukrainian(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Алушыға табыс етілді", "delivered"),               # Kazpost in Kazakh
+    ("Жөнелтушіге қайтарылды", "returned"),
+    ("Кеденде ұсталды", "customs_held"),
+    ("Уручана адрасату", "delivered"),                   # Belpochta in Belarusian
+    ("Вернута адпраўніку", "returned"),
+    ("Паступіла ў аддзяленне", "arrived_office"),
+])
+def test_kazakh_and_belarusian_lines(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage

@@ -31,6 +31,11 @@ def lemma(word: str, lang: str) -> str:
     return _lemmas().get(lang, {}).get(word, word)
 
 
+def known(word: str, lang: str) -> bool:
+    """Whether the dictionary's table has the word (as a term's lemma or one of its forms)."""
+    return word in _lemmas().get(lang, {})
+
+
 def case_forms(word: str) -> tuple[str, ...] | None:
     """A lower-case word's forms in CASE_NAMES' order ('' where the dictionary keeps it as
     written), or None when the table does not have it."""

@@ -91,7 +91,10 @@ def lemma(word: str, lang: str) -> str:
     if _CJK.match(word) or word.isdigit():
         return word
     if _CYRILLIC.search(word):
-        return wordforms.lemma(word, "uk" if lang == "uk" else "ru")
+        # a form the line's dictionary lacks is read with the other: a Ukrainian line with no і,
+        # ї, є or ґ («Затримано митницею») looks Russian by its letters
+        own, other = ("uk", "ru") if lang == "uk" else ("ru", "uk")
+        return wordforms.lemma(word, own if wordforms.known(word, own) or not wordforms.known(word, other) else other)
     return english(_ELISION.sub("", word))      # French elision: l'expéditeur is expéditeur
 
 

@@ -75,6 +75,7 @@ class Reader:
     strict_clause: frozenset[str] = frozenset()   # ... nor in the clause of the act that decided it
     _filler: set[str] = field(default_factory=set)          # the filler words' lemmas
     is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
+    lands: frozenset[str] | None = None     # words beside which a country's name is not one (None: not read)
     _first: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _index(self) -> dict[str, list[Entry]]:
@@ -117,6 +118,8 @@ class Reader:
                 n = len(shape)
                 if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(n)):
                     hits.append((n, i, (role, value), " ".join(words[i:i + n])))
+        if lang == "en" and self.lands is not None:
+            hits += _lands(words, self.lands)
         runs = [(j, w) for j, w in enumerate(words) if w and "\u3400" <= w[0] <= "\ufaff"]
         for role, value, _, zh in index.get("\x00zh", ()) if runs else ():
             if zh is None:              # every entry under this key is a Chinese term's
@@ -232,6 +235,25 @@ def _unknown(text: str, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
     known = {w for said in found.values() for w in tokens(said)}
     rest = [w for w in tokens(normalise(text)) if w not in known and not w.isdigit()]
     return (" ".join(rest),) if rest else ()
+
+
+def _lands(words: list[str], beside: frozenset[str]) -> list[Hit]:
+    """A country's name in a Latin-script line (countries.py's names: two words or more, or one of
+    four letters or more) as `to: land`, except beside a word of `lands` in reading.yaml (Canada
+    Post is a carrier, New Mexico a state) or a name it lists (Georgia, Jersey: also places)."""
+    from advisor.reading.countries import alpha2
+    out: list[Hit] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            name = " ".join(words[i:i + n])
+            if i + n <= len(words) and (n > 1 or len(name) > 3) and name not in beside and alpha2(name) and \
+                    not {words[i - 1] if i else "", words[i + n] if i + n < len(words) else ""} & beside:
+                out.append((n, i, ("to", "land"), name))
+                i += n - 1
+                break
+        i += 1
+    return out
 
 
 def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
@@ -363,4 +385,9 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
     clause = doc.get("unread_doubts_in_clause") or []
     if not isinstance(clause, list) or set(clause) - COSTLY:
         raise RulesError(f"`unread_doubts_in_clause` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
-    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause))
+    lands = doc.get("lands")
+    if lands is not None and (not isinstance(lands, list) or "land" not in role_values.get("to", set())):
+        raise RulesError("`lands` lists the words beside which a country's name is not one, with `to: land` terms",
+                         where="rules/reading.yaml")
+    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause),
+                  lands=frozenset(str(w).casefold() for w in lands) if lands is not None else None)

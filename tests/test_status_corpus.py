@@ -20,10 +20,12 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
 # 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage; 79.9%, 56.4%, 0 and
 # 34 with a parcel on its way TO an office; 79.5%, 55.9%, 0 and 29 once a customs hold is left open
-# beside words no term knows in its clause):
+# beside words no term knows in its clause; 82.7%, 59.3%, 0 and 27 with the English classes: a
+# return's process words, a customs hold's reasons, the doorstep, the carrier's pick-up, countries
+# named, lines about a message):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.794, 0.559
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 29
+DEV_FLOOR, HELDOUT_FLOOR = 0.826, 0.592
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 27
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

@@ -238,16 +238,16 @@ def _unknown(text: str, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
 
 
 def _lands(words: list[str], beside: frozenset[str]) -> list[Hit]:
-    """A country's name in a Latin-script line (countries.py's names: two words or more, or one of
+    """A country's name in a Latin-script line (gazetteer.py's names: two words or more, or one of
     four letters or more) as `to: land`, except beside a word of `lands` in reading.yaml (Canada
     Post is a carrier, New Mexico a state) or a name it lists (Georgia, Jersey: also places)."""
-    from advisor.reading.countries import alpha2
+    from advisor.knowledge.gazetteer import country_first_words, country_names, name_key
+    firsts, names, i = country_first_words(), country_names(), 0
     out: list[Hit] = []
-    i = 0
     while i < len(words):
-        for n in (3, 2, 1):
+        for n in (3, 2, 1) if words[i] in firsts else ():
             name = " ".join(words[i:i + n])
-            if i + n <= len(words) and (n > 1 or len(name) > 3) and name not in beside and alpha2(name) and \
+            if i + n <= len(words) and (n > 1 or len(name) > 3) and name not in beside and name_key(name) in names and \
                     not {words[i - 1] if i else "", words[i + n] if i + n < len(words) else ""} & beside:
                 out.append((n, i, ("to", "land"), name))
                 i += n - 1

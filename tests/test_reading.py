@@ -281,3 +281,13 @@ def test_a_hold_with_no_reason_is_an_exception_and_a_bad_address_a_missed_delive
 def test_a_line_that_moves_nothing_or_is_about_a_message_keeps_the_stage(advisor, text):
     got = read(advisor, text, exported=True)
     assert got.stage is None and got.keeps, got
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Waiting for the courier to pick up", "pre_advice"),          # the carrier's pick-up, not the buyer's
+    ("Sorry we missed you: card left", "arrived_office"),
+    ("The shipment has left the customer facility", "accepted"),   # the sender's premises
+    ("Held for payment", "customs_held"),
+])
+def test_who_is_to_pick_up_and_what_a_hold_waits_for_decide(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage, text

@@ -76,11 +76,13 @@ class Reader:
     _filler: set[str] = field(default_factory=set)          # the filler words' lemmas
     is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
     lands: frozenset[str] | None = None     # words beside which a country's name is not one (None: not read)
-    _first: dict[str, list[Entry]] = field(default_factory=dict)
+    _first: dict[Any, list[Entry]] = field(default_factory=dict)
 
-    def _index(self) -> dict[str, list[Entry]]:
-        """The terms by the lemma their first word may have, built on the first line read (and
-        kept in the start-up cache: lemmatising a thousand terms costs a second)."""
+    def _index(self) -> dict[Any, list[Entry]]:
+        """The terms by the lemma their first word may have (a one-word term) or the pair of lemmas
+        their first two words may have (a longer one: "to" starts sixty terms, "to sender" a few),
+        built on the first line read (and kept in the start-up cache: lemmatising a thousand terms
+        costs a second)."""
         if not self._first:
             from advisor.base.cache import cached
             key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries() + _code()
@@ -90,7 +92,8 @@ class Reader:
                     self._filler.update(w for lemmas in shape for w in lemmas)
                     continue
                 entry = (t.role, t.value, shape, zh)
-                for k in (sorted(shape[0]) if shape else ["\x00zh"]):
+                keys = [(a, b) for a in shape[0] for b in shape[1]] if len(shape) > 1 else shape[0] if shape else ["\x00zh"]
+                for k in sorted(keys):
                     self._first.setdefault(k, []).append(entry)
         return self._first
 
@@ -114,9 +117,10 @@ class Reader:
         index = self._index()
         hits: list[Hit] = []                        # (length, start, (role, value), words)
         for i, lem in enumerate(seq):
-            for role, value, shape, _ in index.get(lem, ()):
+            pair = index.get((lem, seq[i + 1]), ()) if i + 1 < len(seq) else ()
+            for role, value, shape, _ in (*index.get(lem, ()), *pair):
                 n = len(shape)
-                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(n)):
+                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(min(n, 2), n)):
                     hits.append((n, i, (role, value), " ".join(words[i:i + n])))
         if lang == "en" and self.lands is not None:
             hits += _lands(words, self.lands)

@@ -26,7 +26,8 @@ NAMES_A_SCRIPT = {
     # the languages trackers write status lines in (read, never spoken): their dictionaries
     "knowledge/lemmas.py", "knowledge/statuswords.py", "reading/history.py",
     # English country names as trackers print them (Babel's `en` territories), read into ISO codes
-    "reading/countries.py", "knowledge/trackformats.py",
+    # (gazetteer.py keeps them for countries.py and for a country named in a status line)
+    "knowledge/gazetteer.py", "knowledge/trackformats.py",
     # the gazetteer's names, which it has in English and Russian (a third language falls back to English)
     "knowledge/places.py", "engine/destination.py", "knowledge/providers.py",
 }

@@ -313,3 +313,77 @@ def test_a_delivery_at_the_buyers_door_in_russian_and_ukrainian(advisor, text, s
 ])
 def test_kazakh_and_belarusian_lines(advisor, text, stage):
     assert read(advisor, text, exported=True).stage == stage
+
+
+@pytest.mark.parametrize("text", ["RETURN INITIATED", "Return process started", "Return shipment loaded in vehicle",
+                                  "Forwarded to sender", "The parcel is on its way to the shipper"])
+def test_a_return_said_with_the_words_of_its_process_or_its_way_to_the_sender_is_a_return(advisor, text):
+    """How far a return has got (initiated, loaded, on its way to the sender) says nothing against it."""
+    assert read(advisor, text, exported=True).stage == "returned", text
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Delivered at enclosed porch", "delivered"),
+    ("Delivered - business address", "delivered"),
+    ("Delivered, packaging damaged", "delivered"),          # damage is not an exception that undoes a delivery
+    ("Shipment damaged", None),                              # ... and alone it is one
+    ("Door tag left", "arrived_office"),                     # a door named is not a delivery at it
+    ("Signature unavailable; verbal signature", None),       # "unavailable" alone is no missed delivery
+])
+def test_where_a_parcel_was_left_at_home_is_read_and_damage_does_not_undo_a_delivery(advisor, text, stage):
+    got = read(advisor, text, exported=True)
+    assert got.stage == stage, got
+    if text == "Shipment damaged":
+        assert got.problem == "exception"
+
+
+@pytest.mark.parametrize("text, before, after", [
+    ("Arrived in New Zealand", "import", "import"),
+    ("Shipment left Poland", "export", "export"),
+    ("In transit to United States", "export", "export"),
+    ("Arrived at Canada Post facility", "origin_sorting", "destination_sorting"),    # a post's name, not the country
+    ("Arrived at facility in Atlanta, Georgia", "origin_sorting", "destination_sorting"),   # a state
+    ("Arrived at sort facility in Leipzig, Germany", "origin_sorting", "destination_sorting"),  # a facility's country
+])
+def test_a_country_named_in_an_english_line_is_the_border_only_when_no_facility_is(advisor, text, before, after):
+    assert (read(advisor, text).stage, read(advisor, text, exported=True).stage) == (before, after)
+
+
+@pytest.mark.parametrize("text", ["Held by customs: import duties payable", "Import charges due",
+                                  "Shipment retained by customs for unspecified reasons",
+                                  "Customs clearance delayed, documents lacking", "Customs documents required"])
+def test_a_customs_hold_said_by_its_reason_is_a_hold(advisor, text):
+    assert read(advisor, text, exported=True).stage == "customs_held", text
+
+
+@pytest.mark.parametrize("text", ["Pick up booked", "Pick-up booked", "Pickup booked", "Out for collection"])
+def test_the_carriers_pick_up_however_written_is_not_yet_a_handover(advisor, text):
+    assert lemmas("Pick-up booked") == lemmas("pick up booked") == lemmas("Pickup booked")
+    assert read(advisor, text).stage == "pre_advice", text
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("Parcel on hold", "exception"),
+    ("Incorrect postcode", "not_delivered"),
+    ("Exception: address incorrect", "not_delivered"),
+])
+def test_a_hold_with_no_reason_is_an_exception_and_a_bad_address_a_missed_delivery(advisor, text, problem):
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.problem == problem, got
+
+
+@pytest.mark.parametrize("text", ["Delivery could not be redirected", "SMS sent to recipient", "Updated departure",
+                                  "In transit to next facility"])
+def test_a_line_that_moves_nothing_or_is_about_a_message_keeps_the_stage(advisor, text):
+    got = read(advisor, text, exported=True)
+    assert got.stage is None and got.keeps, got
+
+
+@pytest.mark.parametrize("text, stage", [
+    ("Waiting for the courier to pick up", "pre_advice"),          # the carrier's pick-up, not the buyer's
+    ("Sorry we missed you: card left", "arrived_office"),
+    ("The shipment has left the customer facility", "accepted"),   # the sender's premises
+    ("Held for payment", "customs_held"),
+])
+def test_who_is_to_pick_up_and_what_a_hold_waits_for_decide(advisor, text, stage):
+    assert read(advisor, text, exported=True).stage == stage, text

@@ -20,13 +20,15 @@ HISTORIES = sorted((CORPUS / "histories").glob("*.yaml"))
 # problems as roles; 79.4%, 55.1%, 0 and 34 with the sender's pick-up and preparation as pre-advice;
 # 79.8%, 56.3%, 0 and 34 with lines about the record itself keeping the stage; 79.9%, 56.4%, 0 and
 # 34 with a parcel on its way TO an office; 79.5%, 55.9%, 0 and 29 once a customs hold is left open
-# beside words no term knows in its clause; 81.8%, 58.1%, 0 and 28 with the Russian, Ukrainian and
-# Chinese classes of issue 30: a word the line's dictionary lacks read with the other one, returns
-# being prepared and on their way, release suspended and a failed customs control as holds, a paid
-# duty never one, «получено» by its place, couriers, the seller's preparation, Traditional Chinese):
+# beside words no term knows in its clause; 85.4%, 61.7%, 0 and 26 with issue 30's second round:
+# the Russian, Ukrainian and Chinese classes (a word the line's dictionary lacks read with the other
+# one, returns being prepared and on their way, release suspended and a failed customs control as
+# holds, a paid duty never one, «получено» by its place, couriers, the seller's preparation,
+# Traditional Chinese) and the English ones (a return's process words, a customs hold's reasons,
+# the doorstep, the carrier's pick-up, countries named, lines about a message)):
 # regression guards, not the goal (95% held out, none costly)
-DEV_FLOOR, HELDOUT_FLOOR = 0.818, 0.580
-DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 28
+DEV_FLOOR, HELDOUT_FLOOR = 0.853, 0.616
+DEV_COSTLY_CEILING, HELDOUT_COSTLY_CEILING = 0, 26
 
 
 def test_every_source_is_split_by_its_id_and_says_where_it_is_from():

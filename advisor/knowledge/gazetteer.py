@@ -11,6 +11,7 @@ reads: its GeoNames id, country, first-level region (admin1) code, name and ever
 from __future__ import annotations
 
 import gzip
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -51,6 +52,43 @@ def countries() -> list[tuple[str, ...]]:
         if line and not line.startswith("#"):
             rows.append(tuple(line.split("\t")))
     return rows
+
+
+_SPACE = re.compile(r"[\s.]+")
+
+
+def name_key(text: str) -> str:
+    """A country's name or code as the names below are kept: case-folded, spaces and dots as one space."""
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Every country code and name we know, by name_key -> alpha-2: ISO 3166's codes and names
+    (countries() above), Babel's English territory names (CLDR: `Russia`, `Turkey`) and CLDR's
+    numeric territory aliases (`643` -> `RU`). countries.py reads a tracker's country with them,
+    statuswords.py a country named in a status line."""
+    from babel import Locale
+    from babel.core import get_global
+    out: dict[str, str] = {}
+    for row in countries():
+        for name in row:
+            if name:
+                out.setdefault(name_key(name), row[0])
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and name_key(code) in out:
+            out.setdefault(name_key(name), code)
+    for numeric, codes in get_global("territory_aliases").items():
+        if len(numeric) == 3 and numeric.isdigit() and len(codes) == 1 and name_key(codes[0]) in out:
+            out.setdefault(numeric, codes[0])
+    return out
+
+
+@lru_cache(maxsize=1)
+def country_first_words() -> frozenset[str]:
+    """The first word of every name above: a status line's word that is none of them starts no
+    country's name (statuswords.py looks no further)."""
+    return frozenset(k.split(" ")[0] for k in country_names())
 
 
 def cities_text(cities: Mapping[str, Mapping[str, Any]], source: str) -> str:

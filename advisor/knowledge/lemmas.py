@@ -28,13 +28,17 @@ _MARKS = {ord("™"): " ", ord("®"): " ", ord("©"): " ", ord("’"): "'", ord(
 # («Возвращeн» with a Latin e, as a courier's SDK prints it)
 _MIXED = re.compile(r"\w*[\u0400-\u04ff]\w*")
 _HOMOGLYPHS = str.maketrans("aeopcxyki", "аеорсхукі")
+# carriers write the pick-up three ways (pickup, pick-up, pick up): one word for the terms
+_PICKUP = re.compile(r"\bpick[\s-]+up(s?)\b")
 
 
 def normalise(text: str) -> str:
-    """Case-folded NFKC text with ё as е, the invisible controls removed, and Latin look-alikes
-    inside a Cyrillic word made Cyrillic."""
+    """Case-folded NFKC text with ё as е, the invisible controls removed, Latin look-alikes
+    inside a Cyrillic word made Cyrillic, and "pick up" / "pick-up" written "pickup"."""
     out = unicodedata.normalize("NFKC", text.translate(_MARKS)).translate(_CONTROLS).casefold().replace("ё", "е")
-    return _MIXED.sub(lambda m: m[0].translate(_HOMOGLYPHS), out) if _CYRILLIC.search(out) else out
+    if _CYRILLIC.search(out):
+        return _MIXED.sub(lambda m: m[0].translate(_HOMOGLYPHS), out)
+    return _PICKUP.sub(r"pickup\1", out) if "pick" in out else out
 
 
 def language(text: str) -> str:

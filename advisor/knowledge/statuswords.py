@@ -75,11 +75,14 @@ class Reader:
     strict_clause: frozenset[str] = frozenset()   # ... nor in the clause of the act that decided it
     _filler: set[str] = field(default_factory=set)          # the filler words' lemmas
     is_place: Callable[[list[str]], bool] | None = None     # words that name a city (places.py)
-    _first: dict[str, list[Entry]] = field(default_factory=dict)
+    lands: frozenset[str] | None = None     # words beside which a country's name is not one (None: not read)
+    _first: dict[Any, list[Entry]] = field(default_factory=dict)
 
-    def _index(self) -> dict[str, list[Entry]]:
-        """The terms by the lemma their first word may have, built on the first line read (and
-        kept in the start-up cache: lemmatising a thousand terms costs a second)."""
+    def _index(self) -> dict[Any, list[Entry]]:
+        """The terms by the lemma their first word may have (a one-word term) or the pair of lemmas
+        their first two words may have (a longer one: "to" starts sixty terms, "to sender" a few),
+        built on the first line read (and kept in the start-up cache: lemmatising a thousand terms
+        costs a second)."""
         if not self._first:
             from advisor.base.cache import cached
             key = "\n".join(f"{t.role}:{t.value}:{t.text}" for t in self.terms).encode() + dictionaries() + _code()
@@ -89,7 +92,8 @@ class Reader:
                     self._filler.update(w for lemmas in shape for w in lemmas)
                     continue
                 entry = (t.role, t.value, shape, zh)
-                for k in (sorted(shape[0]) if shape else ["\x00zh"]):
+                keys = [(a, b) for a in shape[0] for b in shape[1]] if len(shape) > 1 else shape[0] if shape else ["\x00zh"]
+                for k in sorted(keys):
                     self._first.setdefault(k, []).append(entry)
         return self._first
 
@@ -113,10 +117,13 @@ class Reader:
         index = self._index()
         hits: list[Hit] = []                        # (length, start, (role, value), words)
         for i, lem in enumerate(seq):
-            for role, value, shape, _ in index.get(lem, ()):
+            pair = index.get((lem, seq[i + 1]), ()) if i + 1 < len(seq) else ()
+            for role, value, shape, _ in (*index.get(lem, ()), *pair):
                 n = len(shape)
-                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(n)):
+                if i + n <= len(seq) and all(seq[i + k] in shape[k] for k in range(min(n, 2), n)):
                     hits.append((n, i, (role, value), " ".join(words[i:i + n])))
+        if lang == "en" and self.lands is not None:
+            hits += _lands(words, self.lands)
         runs = [(j, w) for j, w in enumerate(words) if w and "\u3400" <= w[0] <= "\ufaff"]
         for role, value, _, zh in index.get("\x00zh", ()) if runs else ():
             if zh is None:              # every entry under this key is a Chinese term's
@@ -232,6 +239,25 @@ def _unknown(text: str, found: dict[tuple[str, str], str]) -> tuple[str, ...]:
     known = {w for said in found.values() for w in tokens(said)}
     rest = [w for w in tokens(normalise(text)) if w not in known and not w.isdigit()]
     return (" ".join(rest),) if rest else ()
+
+
+def _lands(words: list[str], beside: frozenset[str]) -> list[Hit]:
+    """A country's name in a Latin-script line (gazetteer.py's names: two words or more, or one of
+    four letters or more) as `to: land`, except beside a word of `lands` in reading.yaml (Canada
+    Post is a carrier, New Mexico a state) or a name it lists (Georgia, Jersey: also places)."""
+    from advisor.knowledge.gazetteer import country_first_words, country_names, name_key
+    firsts, names, i = country_first_words(), country_names(), 0
+    out: list[Hit] = []
+    while i < len(words):
+        for n in (3, 2, 1) if words[i] in firsts else ():
+            name = " ".join(words[i:i + n])
+            if i + n <= len(words) and (n > 1 or len(name) > 3) and name not in beside and name_key(name) in names and \
+                    not {words[i - 1] if i else "", words[i + n] if i + n < len(words) else ""} & beside:
+                out.append((n, i, ("to", "land"), name))
+                i += n - 1
+                break
+        i += 1
+    return out
 
 
 def _longest(hits: list[Hit]) -> dict[tuple[str, str], str]:
@@ -363,4 +389,9 @@ def load_reader(rules_dir: Path, stages: list[str], problems: list[str]) -> Read
     clause = doc.get("unread_doubts_in_clause") or []
     if not isinstance(clause, list) or set(clause) - COSTLY:
         raise RulesError(f"`unread_doubts_in_clause` lists stages of {', '.join(sorted(COSTLY))}", where="rules/reading.yaml")
-    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause))
+    lands = doc.get("lands")
+    if lands is not None and (not isinstance(lands, list) or "land" not in role_values.get("to", set())):
+        raise RulesError("`lands` lists the words beside which a country's name is not one, with `to: land` terms",
+                         where="rules/reading.yaml")
+    return Reader(terms, rows, doubt, hedges, frozenset(strict), frozenset(clause),
+                  lands=frozenset(str(w).casefold() for w in lands) if lands is not None else None)

@@ -12,35 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from advisor.base.errors import FactsError
-
-import re
-
-_SPACE = re.compile(r"[\s.]+")
-
-
-def _key(text: str) -> str:
-    return _SPACE.sub(" ", text.casefold()).strip()
-
-
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    """Every code and name we know, normalised, -> alpha-2."""
-    from babel import Locale
-    from babel.core import get_global
-
-    from advisor.knowledge.gazetteer import countries
-    out: dict[str, str] = {}
-    for row in countries():
-        for name in row:
-            if name:
-                out.setdefault(_key(name), row[0])
-    for code, name in Locale("en").territories.items():
-        if len(code) == 2 and code.isalpha() and _key(code) in out:
-            out.setdefault(_key(name), code)
-    for numeric, codes in get_global("territory_aliases").items():
-        if len(numeric) == 3 and numeric.isdigit() and len(codes) == 1 and _key(codes[0]) in out:
-            out.setdefault(numeric, codes[0])
-    return out
+from advisor.knowledge.gazetteer import country_names as _names, name_key as _key
 
 
 @lru_cache(maxsize=2048)

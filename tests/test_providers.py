@@ -226,3 +226,17 @@ def test_a_trackers_code_is_said_as_the_trackers_word_not_the_posts(advisor):
                                                                   "code": "Exception_013"}]}, today=TODAY, lang=lang).to_dict()
         [note] = [n for n in a["notes"] if n["kind"] == "status_no_stage"]
         assert note["text"].startswith(word)
+
+
+@pytest.mark.parametrize("provider", ["17track", "aftership", "cainiao", "easypost", "karrio", "ship24", "trackingmore"])
+def test_out_for_delivery_is_one_stage_whether_a_tracker_sends_its_code_or_its_text(advisor, provider):
+    """A tracker's out-for-delivery code read as sorting told a buyer, 12 days after the courier set
+    out, that the parcel still had 7-15 days to reach the local office; the same line sent as text
+    reads as the last mile (the office, where an undelivered parcel waits)."""
+    table = advisor.providers.codes[provider]
+    coded = {c: r for c, r in table.items()
+             if r.name and ("out for delivery" in r.name.lower() or r.name.lower() in ("delivery started", "delivery attempted again"))}
+    assert coded, provider
+    text_stage = advisor.stages.classify("Out for delivery", True).stage
+    assert text_stage == "arrived_office"
+    assert {c: r.stage for c, r in coded.items()} == {c: text_stage for c in coded}

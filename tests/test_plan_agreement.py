@@ -556,3 +556,18 @@ def test_the_seed19_checks_can_fail():
     assert len(words_that_read_right({"extension": False}, {}, a, {"en": "after the delivery timer ends. The parcel is moving, so there is "
                                                                    "no case to open yet. Note: X: no stage of the route says that, so "
                                                                    "it is shown here instead. Send it in the order chat", "ru": ""})) == 4
+
+
+@pytest.mark.parametrize("days_paid, last_safe_day", [(105, True), (108, False)])
+def test_the_last_safe_day_for_a_complaint_is_said_only_on_that_day(advisor, days_paid, last_safe_day):
+    """Odnoklassniki takes a complaint until 110 days after payment; five days before is the safe
+    day. A buyer three days past it was told 'today is the last safe day' (seed-23 reading, 1347)."""
+    today = dt.date(2026, 11, 22)
+    doc = {"track": "RK190321410CN", "platform": "ok",
+           "order": {"paid": str(today - dt.timedelta(days=days_paid)), "track_issued": str(today - dt.timedelta(days=days_paid - 2)),
+                     "destination": {"country": "RU"}},
+           "events": [{"date": str(today - dt.timedelta(days=days_paid - 5)), "status": "Accepted"}]}
+    for lang, words in (("en", "today is the last"), ("ru", "сегодня последний")):
+        step = next(s for s in advisor.advise(doc, today=today, lang=lang).to_dict()["actions"] if s["rule"] == "ok-complaint-by")
+        assert step["due"] == today.isoformat()
+        assert (words in step["text"]) == last_safe_day, step["text"]

@@ -142,7 +142,9 @@ def test_copy_puts_the_english_message_on_the_clipboard(page):
     button = page.locator("button.copy").first
     button.wait_for(state="visible", timeout=10_000)     # the answer's page, once it has loaded
     button.click()
-    page.wait_for_function("document.querySelector('button.copy').textContent === 'Скопировано'")
+    # a selector, not wait_for_function: its string predicate is evaluated with eval once it polls,
+    # which the page's Content-Security-Policy (script-src 'self') refuses, so it failed under load
+    page.locator("button.copy", has_text="Скопировано").first.wait_for(timeout=10_000)
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("Hello!") and "RK190321410CN" in copied
     assert copied == page.locator(".copyable pre").first.inner_text()

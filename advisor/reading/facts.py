@@ -226,19 +226,15 @@ def _events(given: list[dict[str, Any]], providers: list[str] | None) -> list[Ev
     """The history's events, typed; an error names the event by its place in the list."""
     events: list[Event] = []
     for i, e in enumerate(given):
-        if len(e) == 2 and "status" in e and "date" in e:     # most events: a date and a status, nothing more
-            try:
-                date = read_date(e["date"], "date")
-            except FactsError as err:
-                raise err.at(f"events[{i}].date") from None
-            events.append(_new(Event, **_PLAIN_EVENT, date=date, status=e["status"], index=i))
-            continue
-        if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
-            raise FactsError.of("bad_weight", where=f"events[{i}].weight_g", value=e['weight_g'])
         try:
             date = read_date(e["date"], "date")
         except FactsError as err:     # the field's path only when it is needed: most events are fine
             raise err.at(f"events[{i}].date") from None
+        if len(e) == 2 and "status" in e:     # most events: a date and a status, nothing more
+            events.append(_new(Event, **_PLAIN_EVENT, date=date, status=e["status"], index=i))
+            continue
+        if isinstance(e.get("weight_g"), float) and not math.isfinite(e["weight_g"]):
+            raise FactsError.of("bad_weight", where=f"events[{i}].weight_g", value=e['weight_g'])
         country = e.get("country")
         events.append(_new(
             Event, date=date, status=e.get("status"), stage=e.get("stage"),
